@@ -1,0 +1,52 @@
+// How the CLI finds its server: --server URL with --token-file, or the data dir's server.json.
+import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { BulwarkError } from '../contract/index.js';
+import { dataDirPaths, resolveDataDir } from '../platform/data-dir.js';
+import { HttpClient } from '../transport/http/client.js';
+
+export interface ConnectOptions {
+  dataDir?: string;
+  server?: string;
+  tokenFile?: string;
+}
+
+function readToken(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw BulwarkError.field(flag, `cannot read ${file} (${(err as NodeJS.ErrnoException).code}); give the token file of the Bulwark server`);
+  }
+}
+
+function actor(): string {
+  try {
+    return `cli:${userInfo().username}@${hostname()}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+export function connect(opts: ConnectOptions): HttpClient {
+  if (opts.server !== undefined) {
+    if (!/^https?:\/\/[^/]+\/?$/.test(opts.server)) {
+      throw BulwarkError.field('--server', `"${opts.server}" is not a server URL; use http://HOST:PORT or https://HOST:PORT`);
+    }
+    const tokenFile = opts.tokenFile ?? process.env.BULWARK_TOKEN_FILE;
+    if (tokenFile === undefined) throw BulwarkError.field('--token-file', 'is required with --server; give the path of the server\'s token file');
+    return new HttpClient({ url: opts.server.replace(/\/$/, ''), token: readToken(tokenFile, '--token-file'), actor: actor() });
+  }
+  const paths = dataDirPaths(resolveDataDir(opts.dataDir));
+  let info: { url?: unknown; pid?: unknown };
+  try {
+    info = JSON.parse(readFileSync(paths.server, 'utf8')) as typeof info;
+  } catch {
+    throw new BulwarkError(
+      'unavailable',
+      `no "bulwark serve" is running for data dir ${paths.dir}; start one with "bulwark serve --data-dir ${paths.dir}", or pass --server URL --token-file FILE`,
+    );
+  }
+  if (typeof info.url !== 'string') throw new BulwarkError('unavailable', `${paths.server} is damaged; restart "bulwark serve"`);
+  const token = opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : readToken(paths.token, '--data-dir');
+  return new HttpClient({ url: info.url, token, actor: actor() });
+}

@@ -1,0 +1,341 @@
+// The `bulwark` command line: a client of the contract. Exit codes: 0 ok, 2 bad input, 1 other failure.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BulwarkError, type Device, type ErrorCode, type Host, type Location } from '../contract/index.js';
+import { DEFAULT_LISTEN } from '../platform/listen.js';
+import { connect, type ConnectOptions } from './connect.js';
+import { keyValues, safe, table } from './format.js';
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** What a failed command prints and returns. `flags` maps contract field names to the flag the user typed. */
+export function reportError(err: unknown, flags: Record<string, string>, io: CliIo): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  if (!(err instanceof BulwarkError)) {
+    io.err(`bulwark: unexpected failure: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+  const issues = err.issues.length > 0 ? err.issues : [];
+  if (issues.length > 0) {
+    for (const i of issues) io.err(`bulwark: ${flags[i.field] ?? i.field}: ${i.message}\n`);
+  } else {
+    io.err(`bulwark: ${err.message}\n`);
+  }
+  return BAD_INPUT.has(err.code) ? 2 : 1;
+}
+
+/** Failures the user fixes by changing what they typed: exit code 2. The rest exit 1. */
+const BAD_INPUT = new Set<ErrorCode>(['invalid_input', 'not_found', 'already_exists', 'overlap']);
+
+function intArg(flag: string, min: number) {
+  return (v: string) => {
+    if (!/^[0-9]+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`${flag}: "${v}" is not a whole number of at least ${min}`);
+    return Number(v);
+  };
+}
+
+type Action = (...args: unknown[]) => Promise<void>;
+
+export function buildProgram(
+  io: CliIo,
+  hooks: { serve: (o: Record<string, unknown>) => Promise<void>; demo: (o: Record<string, unknown>) => Promise<void> },
+): { program: Command; exitCode: () => number } {
+  const program = new Command('bulwark');
+  program
+    .description('Install and run a highly available WireGuard VPN on your own hosts.')
+    .addOption(new Option('--data-dir <dir>', 'Core data dir (default: $BULWARK_DATA_DIR, else ~/.local/share/bulwark)'))
+    .addOption(new Option('--server <url>', 'talk to the Bulwark server at this URL instead of the data dir\'s'))
+    .addOption(new Option('--token-file <file>', 'API token file for --server (default: $BULWARK_TOKEN_FILE)'))
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  let exitCode = 0;
+  const client = (cmd: Command) => connect(cmd.optsWithGlobals() as ConnectOptions);
+  /** Wraps an action: bad input exits 2 with the flag named, other failures exit 1. */
+  const act = (flags: Record<string, string>, fn: (...args: unknown[]) => Promise<void>): Action =>
+    async (...args: unknown[]) => {
+      try {
+        await fn(...args);
+      } catch (err) {
+        exitCode = reportError(err, flags, io);
+      }
+    };
+  const json = (v: unknown) => io.out(`${JSON.stringify(v, null, 2)}\n`);
+  const withJson = (c: Command) => c.option('--json', 'print JSON instead of text');
+
+  program
+    .command('serve')
+    .description('run Core headless with its UI and API (HTTP + WebSocket)')
+    .option('--listen <host:port>', 'address to listen on; beyond loopback needs TLS', DEFAULT_LISTEN)
+    .option('--tls-cert <file>', 'PEM certificate for HTTPS')
+    .option('--tls-key <file>', 'PEM private key for HTTPS')
+    .action(act({}, async (_o, cmd) => hooks.serve((cmd as Command).optsWithGlobals())));
+
+  program
+    .command('demo')
+    .description('start Core with a throwaway demo data dir and print how to open the UI')
+    .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
+    .action(act({}, async (_o, cmd) => hooks.demo((cmd as Command).optsWithGlobals())));
+
+  const location = program.command('location').description('VPN networks: their address pool, endpoint and gateways');
+  location
+    .command('add <name>')
+    .description('create a location with its own WireGuard key pair')
+    .requiredOption('--network <cidr>', 'address pool for devices, e.g. 10.10.0.0/24')
+    .requiredOption('--endpoint <host[:port]>', 'where clients connect (floating IP or load balancer in HA setups); port defaults to 51820')
+    .option('--mfa', 'devices need a fresh MFA session before they connect')
+    .option('--disconnect-threshold <seconds>', 'MFA only: idle seconds before a gateway drops a peer (default 300, at least 60)', intArg('--disconnect-threshold', 1))
+    .addOption(new Option('--json', 'print JSON instead of text'))
+    .action(
+      act(
+        { name: 'NAME', network: '--network', endpoint: '--endpoint', mfa: '--mfa', disconnectThreshold: '--disconnect-threshold' },
+        async (name, o, cmd) => {
+          const opts = o as { network: string; endpoint: string; mfa?: boolean; disconnectThreshold?: number; json?: boolean };
+          const loc = await client(cmd as Command).call('locations.create', {
+            name: name as string,
+            network: opts.network,
+            endpoint: opts.endpoint,
+            mfa: opts.mfa ?? false,
+            ...(opts.disconnectThreshold === undefined ? {} : { disconnectThreshold: opts.disconnectThreshold }),
+          });
+          if (opts.json) json(loc);
+          else io.out(`Created location ${safe(loc.name)}: pool ${loc.network}, gateway ${loc.gatewayAddress}, endpoint ${loc.endpointHost}:${loc.endpointPort}, public key ${loc.publicKey}\n`);
+        },
+      ),
+    );
+  withJson(location.command('list').description('list locations')).action(
+    act({}, async (o, cmd) => {
+      const list = await client(cmd as Command).call('locations.list', {});
+      if ((o as { json?: boolean }).json) return json(list);
+      if (list.length === 0) return io.out('No locations yet. Add one with "bulwark location add NAME --network CIDR --endpoint HOST".\n');
+      io.out(table(['NAME', 'NETWORK', 'ENDPOINT', 'MFA', 'GATEWAYS', 'DEVICES'], list.map((l) => [l.name, l.network, `${l.endpointHost}:${l.endpointPort}`, l.mfa ? 'on' : 'off', l.gatewayCount, l.deviceCount])));
+    }),
+  );
+  withJson(location.command('show <name>').description('show one location')).action(
+    act({ name: 'NAME' }, async (name, o, cmd) => {
+      const c = client(cmd as Command);
+      const loc: Location = await c.call('locations.get', { name: name as string });
+      const gateways = await c.call('gateways.list', { location: loc.name });
+      if ((o as { json?: boolean }).json) return json({ ...loc, gateways });
+      io.out(
+        keyValues([
+          ['Name', loc.name],
+          ['Network', loc.network],
+          ['Gateway address', loc.gatewayAddress],
+          ['Endpoint', `${loc.endpointHost}:${loc.endpointPort}`],
+          ['MFA', loc.mfa ? `on (peers dropped after ${loc.disconnectThreshold} s idle)` : 'off'],
+          ['Public key', loc.publicKey],
+          ['Gateways', gateways.length === 0 ? 'none' : gateways.map((g) => g.host).join(', ')],
+          ['Devices', loc.deviceCount],
+          ['Created', loc.createdAt],
+        ]),
+      );
+    }),
+  );
+  location
+    .command('remove <name>')
+    .description('remove a location that has no gateways and no devices')
+    .action(
+      act({ name: 'NAME' }, async (name, _o, cmd) => {
+        await client(cmd as Command).call('locations.remove', { name: name as string });
+        io.out(`Removed location ${safe(name)}\n`);
+      }),
+    );
+
+  const host = program.command('host').description('machines Bulwark reaches over SSH');
+  host
+    .command('add <name>')
+    .description('register a host (nothing is run on it yet)')
+    .requiredOption('--ssh <user@address[:port]>', 'SSH destination, e.g. root@198.51.100.11')
+    .option('--identity <file>', 'SSH private key (default: use the ssh-agent)')
+    .option('--json', 'print JSON instead of text')
+    .action(
+      act({ name: 'NAME', ssh: '--ssh', identityFile: '--identity' }, async (name, o, cmd) => {
+        const opts = o as { ssh: string; identity?: string; json?: boolean };
+        const { resolve } = await import('node:path');
+        const h: Host = await client(cmd as Command).call('hosts.create', {
+          name: name as string,
+          ssh: opts.ssh,
+          ...(opts.identity === undefined ? {} : { identityFile: resolve(opts.identity) }),
+        });
+        if (opts.json) return json(h);
+        io.out(`Added host ${safe(h.name)} (${safe(h.sshUser)}@${safe(h.sshAddress)}:${h.sshPort}, ${h.auth.kind === 'key' ? `key ${safe(h.auth.identityFile)}` : 'ssh-agent'}); its host key is pinned at first contact\n`);
+      }),
+    );
+  withJson(host.command('list').description('list hosts')).action(
+    act({}, async (o, cmd) => {
+      const list = await client(cmd as Command).call('hosts.list', {});
+      if ((o as { json?: boolean }).json) return json(list);
+      if (list.length === 0) return io.out('No hosts yet. Add one with "bulwark host add NAME --ssh USER@ADDRESS".\n');
+      io.out(table(['NAME', 'SSH', 'AUTH', 'HOST KEY', 'ROLES'], list.map((h) => [h.name, `${h.sshUser}@${h.sshAddress}:${h.sshPort}`, h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent', h.hostKeyFingerprint ?? 'not pinned', h.roles.join(',') || '-'])));
+    }),
+  );
+  withJson(host.command('show <name>').description('show one host')).action(
+    act({ name: 'NAME' }, async (name, o, cmd) => {
+      const h = await client(cmd as Command).call('hosts.get', { name: name as string });
+      if ((o as { json?: boolean }).json) return json(h);
+      io.out(keyValues([['Name', h.name], ['SSH', `${h.sshUser}@${h.sshAddress}:${h.sshPort}`], ['Auth', h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent'], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['Created', h.createdAt]]));
+    }),
+  );
+  host
+    .command('remove <name>')
+    .description('forget a host that is no gateway or edge')
+    .action(
+      act({ name: 'NAME' }, async (name, _o, cmd) => {
+        await client(cmd as Command).call('hosts.remove', { name: name as string });
+        io.out(`Removed host ${safe(name)}\n`);
+      }),
+    );
+
+  const gateway = program.command('gateway').description('hosts that run WireGuard for a location');
+  const gwFlags = { location: '--location', host: '--host' };
+  withJson(gateway.command('add').description('make a host a gateway of a location').requiredOption('--location <name>').requiredOption('--host <name>')).action(
+    act(gwFlags, async (o, cmd) => {
+      const opts = o as { location: string; host: string; json?: boolean };
+      const g = await client(cmd as Command).call('gateways.add', { location: opts.location, host: opts.host });
+      if (opts.json) return json(g);
+      io.out(`Host ${safe(g.host)} is now a gateway of location ${safe(g.location)}\n`);
+    }),
+  );
+  withJson(gateway.command('list').description('list gateways').option('--location <name>', 'only this location')).action(
+    act(gwFlags, async (o, cmd) => {
+      const opts = o as { location?: string; json?: boolean };
+      const list = await client(cmd as Command).call('gateways.list', opts.location === undefined ? {} : { location: opts.location });
+      if (opts.json) return json(list);
+      if (list.length === 0) return io.out('No gateways. Add one with "bulwark gateway add --location L --host H".\n');
+      io.out(table(['LOCATION', 'HOST', 'SSH'], list.map((g) => [g.location, g.host, g.address])));
+    }),
+  );
+  gateway
+    .command('remove')
+    .description('stop using a host as a gateway of a location')
+    .requiredOption('--location <name>')
+    .requiredOption('--host <name>')
+    .action(
+      act(gwFlags, async (o, cmd) => {
+        const opts = o as { location: string; host: string };
+        await client(cmd as Command).call('gateways.remove', { location: opts.location, host: opts.host });
+        io.out(`Host ${safe(opts.host)} is no longer a gateway of location ${safe(opts.location)}\n`);
+      }),
+    );
+
+  const edge = program.command('edge').description('stateless public HTTP services behind a load balancer');
+  withJson(edge.command('add').description('make a host an edge').requiredOption('--host <name>')).action(
+    act({ host: '--host' }, async (o, cmd) => {
+      const opts = o as { host: string; json?: boolean };
+      const e = await client(cmd as Command).call('edges.add', { host: opts.host });
+      if (opts.json) return json(e);
+      io.out(`Host ${safe(e.host)} is now an edge\n`);
+    }),
+  );
+  withJson(edge.command('list').description('list edges')).action(
+    act({}, async (o, cmd) => {
+      const list = await client(cmd as Command).call('edges.list', {});
+      if ((o as { json?: boolean }).json) return json(list);
+      if (list.length === 0) return io.out('No edges. Add one with "bulwark edge add --host H".\n');
+      io.out(table(['HOST', 'SSH'], list.map((e) => [e.host, e.address])));
+    }),
+  );
+  edge
+    .command('remove')
+    .description('stop using a host as an edge')
+    .requiredOption('--host <name>')
+    .action(
+      act({ host: '--host' }, async (o, cmd) => {
+        await client(cmd as Command).call('edges.remove', { host: (o as { host: string }).host });
+        io.out(`Host ${safe((o as { host: string }).host)} is no longer an edge\n`);
+      }),
+    );
+
+  const device = program.command('device').description('WireGuard peers of a location');
+  const devFlags = { location: '--location', name: 'NAME', publicKey: '--pubkey' };
+  withJson(
+    device
+      .command('add <name>')
+      .description('add a device; without --pubkey, prints its complete client config once')
+      .requiredOption('--location <name>')
+      .option('--pubkey <key>', "the device's own WireGuard public key (wg pubkey)"),
+  ).action(
+    act(devFlags, async (name, o, cmd) => {
+      const opts = o as { location: string; pubkey?: string; json?: boolean };
+      const r = await client(cmd as Command).call('devices.add', {
+        location: opts.location,
+        name: name as string,
+        ...(opts.pubkey === undefined ? {} : { publicKey: opts.pubkey }),
+      });
+      if (opts.json) return json(r);
+      io.err(
+        `Added device ${safe(r.device.name)} to location ${safe(r.device.location)} with address ${r.device.address}.\n` +
+          (r.containsPrivateKey
+            ? 'Its client config follows. Save it now: the private key is shown once and not stored anywhere.\n'
+            : 'Its client config follows; put the private key that belongs to --pubkey in it.\n'),
+      );
+      io.out(r.clientConfig);
+    }),
+  );
+  withJson(device.command('list').description('list the devices of a location').requiredOption('--location <name>')).action(
+    act(devFlags, async (o, cmd) => {
+      const opts = o as { location: string; json?: boolean };
+      const list: Device[] = await client(cmd as Command).call('devices.list', { location: opts.location });
+      if (opts.json) return json(list);
+      if (list.length === 0) return io.out(`No devices in ${safe(opts.location)}. Add one with "bulwark device add --location ${safe(opts.location)} NAME".\n`);
+      io.out(table(['NAME', 'ADDRESS', 'PUBLIC KEY', 'CREATED'], list.map((d) => [d.name, d.address, d.publicKey, d.createdAt])));
+    }),
+  );
+  device
+    .command('remove <name>')
+    .description('remove a device from its location')
+    .requiredOption('--location <name>')
+    .action(
+      act(devFlags, async (name, o, cmd) => {
+        const opts = o as { location: string };
+        await client(cmd as Command).call('devices.remove', { location: opts.location, name: name as string });
+        io.out(`Removed device ${safe(name)} from location ${safe(opts.location)}\n`);
+      }),
+    );
+
+  withJson(
+    program
+      .command('events')
+      .description('show the audit trail; --follow streams new events')
+      .option('--limit <n>', 'how many of the newest events to show', intArg('--limit', 1), 20)
+      .option('--follow', 'keep streaming new events until interrupted'),
+  ).action(
+    act({ limit: '--limit' }, async (o, cmd) => {
+      const opts = o as { limit: number; follow?: boolean; json?: boolean };
+      const c = client(cmd as Command);
+      const print = (e: { id: number; time: string; actor: string; kind: string; subject: string }) =>
+        opts.json ? io.out(`${JSON.stringify(e)}\n`) : io.out(`${e.time}  ${safe(e.kind).padEnd(16)}  ${safe(e.subject)}  by ${safe(e.actor)}\n`);
+      const list = await c.call('events.list', { limit: Math.min(opts.limit, 1000), newest: true });
+      if (opts.json && !opts.follow) return json(list);
+      list.forEach(print);
+      if (!opts.follow) return;
+      const sub = await c.subscribe((m) => m.type === 'event' && print(m.event), list.at(-1)?.id ?? 0);
+      await sub.closed;
+    }),
+  );
+
+  return { program, exitCode: () => exitCode };
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const { program, exitCode } = buildProgram(io, {
+    serve: async (o) => {
+      const { runServe } = await import('./serve-command.js');
+      await runServe(o, io);
+    },
+    demo: async (o) => {
+      const { runDemo } = await import('./serve-command.js');
+      await runDemo(o, io);
+    },
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode();
+  } catch (err) {
+    return reportError(err, {}, io);
+  }
+}

@@ -1,0 +1,10 @@
+// contract/: the zod schemas, procedures and error codes shared by Core, transports, CLI,
+// renderer and agents. Imports zod and net/ only: no node:, electron, ssh2 or SQLite.
+export * from './errors.js';
+export * from './procedures.js';
+export * from './schemas/common.js';
+export * from './schemas/location.js';
+export * from './schemas/host.js';
+export * from './schemas/membership.js';
+export * from './schemas/device.js';
+export * from './schemas/event.js';

@@ -1,0 +1,83 @@
+// The one contract between Core and its clients (renderer over IPC, browser and CLI over HTTP).
+// Every procedure is named "area.verb" and has a zod input and output; types are inferred.
+import { z } from 'zod';
+import { Empty } from './schemas/common.js';
+import { Location, LocationCreateInput, LocationRef } from './schemas/location.js';
+import { Host, HostCreateInput, HostRef } from './schemas/host.js';
+import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
+import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
+import { CoreEvent, EventListInput } from './schemas/event.js';
+
+export type ProcedureKind = 'query' | 'mutation';
+
+export interface ProcedureDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  kind: ProcedureKind;
+  input: I;
+  output: O;
+}
+
+const query = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ kind: 'query' as const, input, output });
+const mutation = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ kind: 'mutation' as const, input, output });
+
+export const SystemInfo = z.object({
+  version: z.string(),
+  /** When this Core process started (ISO time). */
+  startedAt: z.string(),
+  /** SQLite schema version reached by the migrations. */
+  schemaVersion: z.number().int(),
+});
+
+export const Removed = z.object({ removed: z.literal(true) });
+
+export const procedures = {
+  'system.info': query(Empty, SystemInfo),
+
+  'locations.list': query(Empty, z.array(Location)),
+  'locations.get': query(LocationRef, Location),
+  'locations.create': mutation(LocationCreateInput, Location),
+  'locations.remove': mutation(LocationRef, Removed),
+
+  'hosts.list': query(Empty, z.array(Host)),
+  'hosts.get': query(HostRef, Host),
+  'hosts.create': mutation(HostCreateInput, Host),
+  'hosts.remove': mutation(HostRef, Removed),
+
+  'gateways.list': query(GatewayListInput, z.array(Gateway)),
+  'gateways.add': mutation(GatewayRef, Gateway),
+  'gateways.remove': mutation(GatewayRef, Removed),
+
+  'edges.list': query(Empty, z.array(Edge)),
+  'edges.add': mutation(EdgeRef, Edge),
+  'edges.remove': mutation(EdgeRef, Removed),
+
+  'devices.list': query(DeviceListInput, z.array(Device)),
+  'devices.add': mutation(DeviceAddInput, DeviceAddOutput),
+  'devices.remove': mutation(DeviceRef, Removed),
+
+  'events.list': query(EventListInput, z.array(CoreEvent)),
+} as const satisfies Record<string, ProcedureDef>;
+
+export type Procedures = typeof procedures;
+export type ProcedureName = keyof Procedures;
+export type ProcInput<N extends ProcedureName> = z.input<Procedures[N]['input']>;
+export type ProcParsedInput<N extends ProcedureName> = z.output<Procedures[N]['input']>;
+export type ProcOutput<N extends ProcedureName> = z.output<Procedures[N]['output']>;
+
+export const PROCEDURE_NAMES = Object.keys(procedures) as ProcedureName[];
+
+export function isProcedureName(name: string): name is ProcedureName {
+  return Object.prototype.hasOwnProperty.call(procedures, name);
+}
+
+/** Messages on the event stream (WebSocket and IPC alike). */
+export const StreamMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event'), event: CoreEvent }),
+  /** Sent once when a subscriber is attached; `lastId` is the newest event id at that moment. */
+  z.object({ type: z.literal('ready'), lastId: z.number().int() }),
+]);
+export type StreamMessage = z.infer<typeof StreamMessage>;
+
+/** A client of the contract, whatever the transport. */
+export interface ContractClient {
+  call<N extends ProcedureName>(name: N, input: ProcInput<N>): Promise<ProcOutput<N>>;
+}

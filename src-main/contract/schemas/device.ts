@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { DeviceName, ResourceName, Timestamp, WireGuardKey } from './common.js';
+
+export const Device = z.object({
+  location: z.string(),
+  name: z.string(),
+  publicKey: z.string(),
+  /** Tunnel address with its host prefix (/32 or /128). */
+  address: z.string(),
+  createdAt: Timestamp,
+});
+export type Device = z.infer<typeof Device>;
+
+export const DeviceAddInput = z.strictObject({
+  location: ResourceName,
+  name: DeviceName,
+  /** The device's own public key; absent means Core makes the key pair and returns the config once. */
+  publicKey: WireGuardKey.optional(),
+});
+export type DeviceAddInput = z.input<typeof DeviceAddInput>;
+
+export const DeviceAddOutput = z.object({
+  device: Device,
+  /** wg-quick client config. Holds the private key when Core made it (shown once, never stored);
+   * otherwise a placeholder line for the device's own key. */
+  clientConfig: z.string(),
+  /** True when clientConfig holds a private key that Core made and did not keep. */
+  containsPrivateKey: z.boolean(),
+});
+export type DeviceAddOutput = z.infer<typeof DeviceAddOutput>;
+
+export const DeviceListInput = z.strictObject({ location: ResourceName });
+export const DeviceRef = z.strictObject({ location: ResourceName, name: DeviceName });

@@ -1,0 +1,41 @@
+// The audit trail and the one typed event stream: every change Core makes is one of these.
+import { z } from 'zod';
+import { Timestamp } from './common.js';
+
+export const EVENT_KINDS = [
+  'location.created',
+  'location.removed',
+  'host.created',
+  'host.removed',
+  'gateway.added',
+  'gateway.removed',
+  'edge.added',
+  'edge.removed',
+  'device.added',
+  'device.removed',
+] as const;
+export const EventKind = z.enum(EVENT_KINDS);
+export type EventKind = z.infer<typeof EventKind>;
+
+export const CoreEvent = z.object({
+  /** Increasing sequence number; resume a stream after the last one seen. */
+  id: z.number().int(),
+  time: Timestamp,
+  /** Who made the change: "cli:root@ws-1", "ui", "desktop", "api". */
+  actor: z.string(),
+  kind: EventKind,
+  /** What it is about, as "<area>:<name>", e.g. "location:hq" or "device:hq/anna". */
+  subject: z.string(),
+  /** Kind-specific facts; never secrets. */
+  details: z.record(z.string(), z.unknown()),
+});
+export type CoreEvent = z.infer<typeof CoreEvent>;
+
+export const EventListInput = z.strictObject({
+  /** Return events with id greater than this; 0 or absent starts from the oldest kept. */
+  after: z.number().int().min(0).default(0),
+  /** At most this many, newest last; 1–1000, default 100. */
+  limit: z.number().int().min(1).max(1000).default(100),
+  /** When true, return the newest `limit` events instead of the oldest after `after`. */
+  newest: z.boolean().default(false),
+});

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { parseEndpoint } from '../../net/endpoint.js';
+import { ResourceName, Timestamp } from './common.js';
+
+export const DEFAULT_SSH_PORT = 22;
+
+export interface SshTarget {
+  user: string;
+  address: string;
+  port: number;
+}
+
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+export function parseSshTarget(text: string): { ok: true; value: SshTarget } | { ok: false; reason: string } {
+  const fix = 'use USER@ADDRESS[:PORT], such as root@198.51.100.11 or admin@gw-1.example.com:2222';
+  const at = text.indexOf('@');
+  if (at < 0) return { ok: false, reason: `"${text}" has no user; ${fix}` };
+  const user = text.slice(0, at);
+  if (!USER.test(user)) return { ok: false, reason: `"${user}" is not a valid user name; ${fix}` };
+  const ep = parseEndpoint(text.slice(at + 1), DEFAULT_SSH_PORT);
+  if (!ep.ok) return { ok: false, reason: ep.reason.replace(/use HOST or HOST:PORT.*$/, fix) };
+  return { ok: true, value: { user, address: ep.value.host, port: ep.value.port } };
+}
+
+/** SSH destination as USER@ADDRESS[:PORT]; the port defaults to 22. */
+export const SshTargetText = z.string().superRefine((v, ctx) => {
+  const r = parseSshTarget(v);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+});
+
+export const HostAuth = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('agent') }),
+  /** identityFile: absolute path of a private key readable by the Bulwark server. */
+  z.object({ kind: z.literal('key'), identityFile: z.string() }),
+]);
+
+export const Host = z.object({
+  name: z.string(),
+  sshUser: z.string(),
+  sshAddress: z.string(),
+  sshPort: z.number().int(),
+  /** How Bulwark authenticates: the running ssh-agent, or a private key file. */
+  auth: HostAuth,
+  /** Pinned SSH host key as "SHA256:…"; null until the admin accepts it at first contact. */
+  hostKeyFingerprint: z.string().nullable(),
+  createdAt: Timestamp,
+  /** Roles the host plays: "gateway:<location>" or "edge"; empty when unused. */
+  roles: z.array(z.string()),
+});
+export type Host = z.infer<typeof Host>;
+
+export const HostCreateInput = z.strictObject({
+  name: ResourceName,
+  ssh: SshTargetText,
+  /** Absolute path of the SSH private key; absent means use the ssh-agent. */
+  identityFile: z
+    .string()
+    .superRefine((v, ctx) => {
+      if (!v.startsWith('/')) ctx.addIssue({ code: 'custom', message: `"${v}" is not an absolute path; give the full path of the private key` });
+      else if (/[\u0000-\u001f]/.test(v)) ctx.addIssue({ code: 'custom', message: 'contains a control character; give a plain file path' });
+    })
+    .optional(),
+});
+export type HostCreateInput = z.input<typeof HostCreateInput>;
+
+export const HostRef = z.strictObject({ name: ResourceName });

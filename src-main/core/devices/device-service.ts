@@ -1,0 +1,131 @@
+import { BulwarkError, type Device, type DeviceAddOutput, type ProcParsedInput } from '../../contract/index.js';
+import { renderClientConfig } from '../../config-gen/wireguard/client-config.js';
+import { addressAt, poolLayout, type Cidr } from '../../net/ip.js';
+import { formatEndpoint } from '../../net/endpoint.js';
+import type { Store, Tx } from '../../store/db.js';
+import { locationCidr, requireLocation, type LocationRow } from '../locations/location-service.js';
+import type { CorePorts } from '../ports.js';
+
+interface DeviceRow {
+  id: number;
+  location: string;
+  name: string;
+  public_key: string;
+  host_index: number;
+  address: string;
+  created_at: string;
+}
+
+const SELECT = `SELECT d.id, l.name AS location, d.name, d.public_key, d.host_index, d.address, d.created_at
+  FROM devices d JOIN locations l ON l.id = d.location_id`;
+
+const toDevice = (r: DeviceRow): Device => ({
+  location: r.location,
+  name: r.name,
+  publicKey: r.public_key,
+  address: r.address,
+  createdAt: r.created_at,
+});
+
+/** Seconds between keepalives in client configs: under common NAT UDP timeouts (30 s). */
+const CLIENT_KEEPALIVE_S = 25;
+
+/**
+ * Picks a free host offset in the pool. New addresses go after the highest one in use, so
+ * an address that was just freed is not handed to a new device while an old client config
+ * may still use it; once the top of the pool is reached, the lowest free gap is reused.
+ * Runs inside the write transaction, so concurrent adds cannot pick the same offset.
+ */
+function allocateOffset(tx: Tx, location: LocationRow, cidr: Cidr): bigint {
+  const range = poolLayout(cidr).devices;
+  const full = () =>
+    BulwarkError.field('location', `the address pool ${location.network} of location ${location.name} is full; remove unused devices or create a location with a larger network`, 'pool_exhausted');
+  if (!range) throw full();
+  const max = tx.get<{ m: number | null }>('SELECT max(host_index) AS m FROM devices WHERE location_id = ?', location.id)?.m;
+  if (max === null || max === undefined) return range.first;
+  if (BigInt(max) < range.last) return BigInt(max) + 1n;
+  const min = tx.get<{ m: number }>('SELECT min(host_index) AS m FROM devices WHERE location_id = ?', location.id)?.m ?? 0;
+  if (BigInt(min) > range.first) return range.first;
+  const gap = tx.get<{ c: number }>(
+    `SELECT d.host_index + 1 AS c FROM devices d WHERE d.location_id = ?
+       AND NOT EXISTS (SELECT 1 FROM devices e WHERE e.location_id = d.location_id AND e.host_index = d.host_index + 1)
+     ORDER BY d.host_index LIMIT 1`,
+    location.id,
+  )?.c;
+  if (gap !== undefined && BigInt(gap) <= range.last) return BigInt(gap);
+  throw full();
+}
+
+export class DeviceService {
+  constructor(
+    private readonly store: Store,
+    private readonly ports: CorePorts,
+  ) {}
+
+  list(location: string): Device[] {
+    return this.store.read((tx) => {
+      requireLocation(tx, location);
+      return tx.all<DeviceRow>(`${SELECT} WHERE l.name = ? ORDER BY d.host_index`, location).map(toDevice);
+    });
+  }
+
+  add(input: ProcParsedInput<'devices.add'>): DeviceAddOutput {
+    const keys = input.publicKey === undefined ? this.ports.generateKeyPair() : null;
+    const publicKey = input.publicKey ?? keys!.publicKey;
+    const createdAt = this.ports.now().toISOString();
+    const { device, location } = this.store.write((tx) => {
+      const loc = requireLocation(tx, input.location);
+      if (tx.get('SELECT id FROM devices WHERE location_id = ? AND name = ?', loc.id, input.name)) {
+        throw BulwarkError.field('name', `location ${loc.name} already has a device named ${JSON.stringify(input.name)}; choose another name`, 'already_exists');
+      }
+      const owner = tx.get<{ name: string }>('SELECT name FROM devices WHERE location_id = ? AND public_key = ?', loc.id, publicKey);
+      if (owner || publicKey === loc.wg_public_key) {
+        const who = owner ? `device ${JSON.stringify(owner.name)}` : 'the location itself';
+        throw BulwarkError.field('publicKey', `this key is already used by ${who} in location ${loc.name}; every device needs its own key pair`, 'already_exists');
+      }
+      const cidr = locationCidr(loc);
+      const offset = allocateOffset(tx, loc, cidr);
+      const address = `${addressAt(cidr, offset)}/${cidr.family === 4 ? 32 : 128}`;
+      const r = tx.run(
+        'INSERT INTO devices (location_id, name, public_key, host_index, address, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        loc.id,
+        input.name,
+        publicKey,
+        offset,
+        address,
+        createdAt,
+      );
+      tx.event({
+        kind: 'device.added',
+        subject: `device:${loc.name}/${input.name}`,
+        details: { location: loc.name, name: input.name, address, publicKey },
+      });
+      return { device: toDevice(tx.get<DeviceRow>(`${SELECT} WHERE d.id = ?`, r.lastInsertRowid as number) as DeviceRow), location: loc };
+    });
+    const clientConfig = renderClientConfig({
+      locationName: location.name,
+      deviceName: device.name,
+      privateKey: keys?.privateKey ?? null,
+      address: device.address,
+      serverPublicKey: location.wg_public_key,
+      allowedIps: [location.network],
+      endpoint: formatEndpoint({ host: location.endpoint_host, port: location.endpoint_port }),
+      persistentKeepalive: CLIENT_KEEPALIVE_S,
+    });
+    return { device, clientConfig, containsPrivateKey: keys !== null };
+  }
+
+  remove(location: string, name: string): { removed: true } {
+    return this.store.write((tx) => {
+      const loc = requireLocation(tx, location);
+      const row = tx.get<DeviceRow>(`${SELECT} WHERE d.location_id = ? AND d.name = ?`, loc.id, name);
+      if (!row) {
+        const message = `location ${loc.name} has no device named ${JSON.stringify(name)}; see "bulwark device list --location ${loc.name}"`;
+        throw new BulwarkError('not_found', `name: ${message}`, { field: 'name', issues: [{ field: 'name', message }] });
+      }
+      tx.run('DELETE FROM devices WHERE id = ?', row.id);
+      tx.event({ kind: 'device.removed', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address } });
+      return { removed: true as const };
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { CoreEvent, type ProcParsedInput } from '../../contract/index.js';
+import type { Store } from '../../store/db.js';
+
+interface EventRow {
+  id: number;
+  time: string;
+  actor: string;
+  kind: string;
+  subject: string;
+  details: string;
+}
+
+const toEvent = (r: EventRow): CoreEvent => CoreEvent.parse({ ...r, details: JSON.parse(r.details) as unknown });
+
+export class EventService {
+  constructor(private readonly store: Store) {}
+
+  list(q: ProcParsedInput<'events.list'>): CoreEvent[] {
+    return this.store.read((tx) => {
+      if (q.newest) {
+        const rows = tx.all<EventRow>('SELECT * FROM events WHERE id > ? ORDER BY id DESC LIMIT ?', q.after, q.limit);
+        return rows.reverse().map(toEvent);
+      }
+      return tx.all<EventRow>('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?', q.after, q.limit).map(toEvent);
+    });
+  }
+
+  lastId(): number {
+    return this.store.read((tx) => tx.get<{ id: number | null }>('SELECT max(id) AS id FROM events')?.id ?? 0);
+  }
+}

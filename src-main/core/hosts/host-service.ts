@@ -1,0 +1,113 @@
+import { BulwarkError, parseSshTarget, type Host, type ProcParsedInput } from '../../contract/index.js';
+import type { Store, Tx } from '../../store/db.js';
+import type { CorePorts } from '../ports.js';
+
+export interface HostRow {
+  id: number;
+  name: string;
+  ssh_user: string;
+  ssh_address: string;
+  ssh_port: number;
+  auth_kind: 'agent' | 'key';
+  identity_file: string | null;
+  host_key_fingerprint: string | null;
+  created_at: string;
+}
+
+export function requireHost(tx: Tx, name: string, field = 'host'): HostRow {
+  const row = tx.get<HostRow>('SELECT * FROM hosts WHERE name = ?', name);
+  if (!row) {
+    const message = `no host named ${JSON.stringify(name)}; add it with "bulwark host add" or see "bulwark host list"`;
+    throw new BulwarkError('not_found', `${field}: ${message}`, { field, issues: [{ field, message }] });
+  }
+  return row;
+}
+
+export function sshDisplay(row: Pick<HostRow, 'ssh_user' | 'ssh_address' | 'ssh_port'>): string {
+  const addr = row.ssh_address.includes(':') ? `[${row.ssh_address}]` : row.ssh_address;
+  return `${row.ssh_user}@${addr}:${row.ssh_port}`;
+}
+
+function roles(tx: Tx, hostId: number): string[] {
+  const gws = tx.all<{ name: string }>(
+    'SELECT l.name FROM gateways g JOIN locations l ON l.id = g.location_id WHERE g.host_id = ? ORDER BY l.name',
+    hostId,
+  );
+  const edge = tx.get<{ id: number }>('SELECT id FROM edges WHERE host_id = ?', hostId);
+  return [...gws.map((g) => `gateway:${g.name}`), ...(edge ? ['edge'] : [])];
+}
+
+function toHost(tx: Tx, row: HostRow): Host {
+  return {
+    name: row.name,
+    sshUser: row.ssh_user,
+    sshAddress: row.ssh_address,
+    sshPort: row.ssh_port,
+    auth: row.auth_kind === 'key' ? { kind: 'key', identityFile: row.identity_file ?? '' } : { kind: 'agent' },
+    hostKeyFingerprint: row.host_key_fingerprint,
+    createdAt: row.created_at,
+    roles: roles(tx, row.id),
+  };
+}
+
+export class HostService {
+  constructor(
+    private readonly store: Store,
+    private readonly ports: CorePorts,
+  ) {}
+
+  list(): Host[] {
+    return this.store.read((tx) => tx.all<HostRow>('SELECT * FROM hosts ORDER BY name').map((r) => toHost(tx, r)));
+  }
+
+  get(name: string): Host {
+    return this.store.read((tx) => toHost(tx, requireHost(tx, name, 'name')));
+  }
+
+  create(input: ProcParsedInput<'hosts.create'>): Host {
+    const target = parseSshTarget(input.ssh);
+    if (!target.ok) throw BulwarkError.field('ssh', target.reason);
+    if (input.identityFile !== undefined && !this.ports.isReadableFile(input.identityFile)) {
+      throw BulwarkError.field(
+        'identityFile',
+        `${input.identityFile} does not exist or is not readable by the Bulwark server; give the path of an SSH private key, or leave it out to use the ssh-agent`,
+      );
+    }
+    const createdAt = this.ports.now().toISOString();
+    return this.store.write((tx) => {
+      const same = tx.get<{ name: string }>('SELECT name FROM hosts WHERE name = ?', input.name);
+      if (same) throw BulwarkError.field('name', `a host named ${JSON.stringify(same.name)} already exists; choose another name`, 'already_exists');
+      const r = tx.run(
+        `INSERT INTO hosts (name, ssh_user, ssh_address, ssh_port, auth_kind, identity_file, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        input.name,
+        target.value.user,
+        target.value.address,
+        target.value.port,
+        input.identityFile ? 'key' : 'agent',
+        input.identityFile ?? null,
+        createdAt,
+      );
+      const row = tx.get<HostRow>('SELECT * FROM hosts WHERE id = ?', r.lastInsertRowid as number) as HostRow;
+      tx.event({ kind: 'host.created', subject: `host:${row.name}`, details: { ssh: sshDisplay(row), auth: row.auth_kind } });
+      return toHost(tx, row);
+    });
+  }
+
+  remove(name: string): { removed: true } {
+    return this.store.write((tx) => {
+      const row = requireHost(tx, name, 'name');
+      const used = roles(tx, row.id);
+      if (used.length > 0) {
+        const how = used
+          .map((r) => (r === 'edge' ? `"bulwark edge remove --host ${row.name}"` : `"bulwark gateway remove --location ${r.slice(8)} --host ${row.name}"`))
+          .join(' and ');
+        const message = `host ${JSON.stringify(row.name)} is still ${used.join(', ')}; remove ${used.length > 1 ? 'those roles' : 'that role'} first with ${how}`;
+        throw new BulwarkError('in_use', message, { field: 'name' });
+      }
+      tx.run('DELETE FROM hosts WHERE id = ?', row.id);
+      tx.event({ kind: 'host.removed', subject: `host:${row.name}`, details: { ssh: sshDisplay(row) } });
+      return { removed: true as const };
+    });
+  }
+}

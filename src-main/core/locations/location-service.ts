@@ -1,0 +1,166 @@
+import {
+  BulwarkError,
+  type Location,
+  type ProcParsedInput,
+} from '../../contract/index.js';
+import { addressAt, cidrsOverlap, formatCidr, parseCidr, poolLayout, type Cidr } from '../../net/ip.js';
+import { parseEndpoint } from '../../net/endpoint.js';
+import type { Store, Tx } from '../../store/db.js';
+import type { SecretBox } from '../keys/secret-box.js';
+import type { CorePorts } from '../ports.js';
+
+export interface LocationRow {
+  id: number;
+  name: string;
+  network: string;
+  family: number;
+  endpoint_host: string;
+  endpoint_port: number;
+  mfa: number;
+  disconnect_threshold: number;
+  wg_public_key: string;
+  wg_private_key_enc: Buffer;
+  created_at: string;
+}
+
+const SELECT = `SELECT l.*,
+  (SELECT count(*) FROM gateways g WHERE g.location_id = l.id) AS gateway_count,
+  (SELECT count(*) FROM devices d WHERE d.location_id = l.id) AS device_count
+  FROM locations l`;
+
+type RowWithCounts = LocationRow & { gateway_count: number; device_count: number };
+
+export function locationCidr(row: Pick<LocationRow, 'network'>): Cidr {
+  const r = parseCidr(row.network);
+  if (!r.ok) throw new Error(`invariant failed: stored network ${row.network} parses`);
+  return r.value;
+}
+
+function toLocation(row: RowWithCounts): Location {
+  const cidr = locationCidr(row);
+  return {
+    name: row.name,
+    network: row.network,
+    gatewayAddress: addressAt(cidr, poolLayout(cidr).gatewayOffset),
+    endpointHost: row.endpoint_host,
+    endpointPort: row.endpoint_port,
+    mfa: row.mfa === 1,
+    disconnectThreshold: row.disconnect_threshold,
+    publicKey: row.wg_public_key,
+    createdAt: row.created_at,
+    gatewayCount: row.gateway_count,
+    deviceCount: row.device_count,
+  };
+}
+
+/** Looks a location up inside a transaction; `field` names the input that referred to it. */
+export function requireLocation(tx: Tx, name: string, field = 'location'): LocationRow {
+  const row = tx.get<LocationRow>('SELECT * FROM locations WHERE name = ?', name);
+  if (!row) {
+    throw new BulwarkError('not_found', `${field}: no location named ${JSON.stringify(name)}; see "bulwark location list"`, {
+      field,
+      issues: [{ field, message: `no location named ${JSON.stringify(name)}; see "bulwark location list"` }],
+    });
+  }
+  return row;
+}
+
+export class LocationService {
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: SecretBox,
+    private readonly ports: CorePorts,
+  ) {}
+
+  list(): Location[] {
+    return this.store.read((tx) => tx.all<RowWithCounts>(`${SELECT} ORDER BY l.name`).map(toLocation));
+  }
+
+  get(name: string): Location {
+    return this.store.read((tx) => {
+      const row = tx.get<RowWithCounts>(`${SELECT} WHERE l.name = ?`, name);
+      if (!row) requireLocation(tx, name, 'name');
+      return toLocation(row as RowWithCounts);
+    });
+  }
+
+  create(input: ProcParsedInput<'locations.create'>): Location {
+    const parsed = input;
+    const cidr = locationCidr(parsed);
+    const layout = poolLayout(cidr);
+    if (!layout.devices) {
+      throw BulwarkError.field('network', `${parsed.network} has room for the gateway only; use a /30 or larger (IPv6: /126 or larger)`);
+    }
+    const endpoint = parseEndpoint(parsed.endpoint, 51820);
+    if (!endpoint.ok) throw BulwarkError.field('endpoint', endpoint.reason);
+    // Key generation and sealing stay outside the write transaction: it holds the write lock.
+    const keys = this.ports.generateKeyPair();
+    const sealed = this.secrets.seal(keys.privateKey, 'location-wireguard-private-key');
+    const createdAt = this.ports.now().toISOString();
+    return this.store.write((tx) => {
+      const same = tx.get<{ name: string }>('SELECT name FROM locations WHERE name = ?', parsed.name);
+      if (same) {
+        throw BulwarkError.field('name', `a location named ${JSON.stringify(same.name)} already exists; choose another name`, 'already_exists');
+      }
+      for (const other of tx.all<LocationRow>('SELECT * FROM locations WHERE family = ?', cidr.family)) {
+        const otherCidr = locationCidr(other);
+        if (cidrsOverlap(cidr, otherCidr)) {
+          throw BulwarkError.field(
+            'network',
+            `${formatCidr(cidr)} overlaps location ${JSON.stringify(other.name)} (${other.network}); choose a range that no other location uses`,
+            'overlap',
+          );
+        }
+      }
+      tx.run(
+        `INSERT INTO locations (name, network, family, endpoint_host, endpoint_port, mfa, disconnect_threshold,
+           wg_public_key, wg_private_key_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        parsed.name,
+        formatCidr(cidr),
+        cidr.family,
+        endpoint.value.host,
+        endpoint.value.port,
+        parsed.mfa ? 1 : 0,
+        parsed.disconnectThreshold,
+        keys.publicKey,
+        sealed,
+        createdAt,
+      );
+      tx.event({
+        kind: 'location.created',
+        subject: `location:${parsed.name}`,
+        details: { network: formatCidr(cidr), endpoint: `${endpoint.value.host}:${endpoint.value.port}`, mfa: parsed.mfa },
+      });
+      return toLocation(tx.get<RowWithCounts>(`${SELECT} WHERE l.name = ?`, parsed.name) as RowWithCounts);
+    });
+  }
+
+  remove(name: string): { removed: true } {
+    return this.store.write((tx) => {
+      const row = requireLocation(tx, name, 'name');
+      const gateways = tx.get<{ n: number }>('SELECT count(*) AS n FROM gateways WHERE location_id = ?', row.id)?.n ?? 0;
+      const devices = tx.get<{ n: number }>('SELECT count(*) AS n FROM devices WHERE location_id = ?', row.id)?.n ?? 0;
+      if (gateways + devices > 0) {
+        const parts = [gateways ? `${gateways} gateway${gateways > 1 ? 's' : ''}` : '', devices ? `${devices} device${devices > 1 ? 's' : ''}` : '']
+          .filter(Boolean)
+          .join(' and ');
+        const how = [
+          gateways ? `"bulwark gateway remove --location ${row.name} --host HOST"` : '',
+          devices ? `"bulwark device remove --location ${row.name} NAME"` : '',
+        ]
+          .filter(Boolean)
+          .join(' and ');
+        throw new BulwarkError('in_use', `location ${JSON.stringify(row.name)} still has ${parts}; remove them first with ${how}`, { field: 'name' });
+      }
+      tx.run('DELETE FROM locations WHERE id = ?', row.id);
+      tx.event({ kind: 'location.removed', subject: `location:${row.name}`, details: { network: row.network } });
+      return { removed: true as const };
+    });
+  }
+
+  /** The location's WireGuard private key, for the gateway configuration. Never logged. */
+  privateKey(name: string): string {
+    const row = this.store.read((tx) => requireLocation(tx, name, 'name'));
+    return this.secrets.open(row.wg_private_key_enc, 'location-wireguard-private-key');
+  }
+}

@@ -1,0 +1,47 @@
+// One handler per contract procedure. The mapped type makes a missing or mistyped handler a
+// compile error, so the contract and Core cannot drift apart.
+import type { ProcOutput, ProcParsedInput, ProcedureName } from '../contract/index.js';
+import type { DeviceService } from './devices/device-service.js';
+import type { EdgeService } from './edges/edge-service.js';
+import type { EventService } from './events/event-service.js';
+import type { GatewayService } from './gateways/gateway-service.js';
+import type { HostService } from './hosts/host-service.js';
+import type { LocationService } from './locations/location-service.js';
+
+export type Handlers = {
+  [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
+};
+
+export interface Services {
+  info: () => ProcOutput<'system.info'>;
+  locations: LocationService;
+  hosts: HostService;
+  gateways: GatewayService;
+  edges: EdgeService;
+  devices: DeviceService;
+  events: EventService;
+}
+
+export function createHandlers(s: Services): Handlers {
+  return {
+    'system.info': () => s.info(),
+    'locations.list': () => s.locations.list(),
+    'locations.get': (i) => s.locations.get(i.name),
+    'locations.create': (i) => s.locations.create(i),
+    'locations.remove': (i) => s.locations.remove(i.name),
+    'hosts.list': () => s.hosts.list(),
+    'hosts.get': (i) => s.hosts.get(i.name),
+    'hosts.create': (i) => s.hosts.create(i),
+    'hosts.remove': (i) => s.hosts.remove(i.name),
+    'gateways.list': (i) => s.gateways.list(i.location),
+    'gateways.add': (i) => s.gateways.add(i.location, i.host),
+    'gateways.remove': (i) => s.gateways.remove(i.location, i.host),
+    'edges.list': () => s.edges.list(),
+    'edges.add': (i) => s.edges.add(i.host),
+    'edges.remove': (i) => s.edges.remove(i.host),
+    'devices.list': (i) => s.devices.list(i.location),
+    'devices.add': (i) => s.devices.add(i),
+    'devices.remove': (i) => s.devices.remove(i.location, i.name),
+    'events.list': (i) => s.events.list(i),
+  };
+}

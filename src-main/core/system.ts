@@ -1,0 +1,116 @@
+// core/system.ts: the one place that builds every service and wires adapters to them.
+// Only entry points (serve.ts, main.ts, tests) import it; nothing in core/ does.
+import { accessSync, constants, statSync } from 'node:fs';
+import {
+  BulwarkError,
+  fromZodError,
+  isProcedureName,
+  procedures,
+  type CoreEvent,
+  type ProcOutput,
+  type ProcedureName,
+  type ProcInput,
+} from '../contract/index.js';
+import { Store } from '../store/db.js';
+import { DeviceService } from './devices/device-service.js';
+import { EdgeService } from './edges/edge-service.js';
+import { EventService } from './events/event-service.js';
+import { GatewayService } from './gateways/gateway-service.js';
+import { HostService } from './hosts/host-service.js';
+import { generateWireGuardKeyPair } from './keys/wireguard.js';
+import { SecretBox } from './keys/secret-box.js';
+import { LocationService } from './locations/location-service.js';
+import { callContext, currentActor, type CallContext } from './context.js';
+import type { CorePorts } from './ports.js';
+import { createHandlers, type Handlers } from './router.js';
+
+export const VERSION = '0.1.0';
+
+export interface CoreOptions {
+  /** Path of the SQLite file (created if missing). */
+  dbFile: string;
+  /** 32-byte key that seals secrets in the database. */
+  masterKey: Buffer;
+  ports?: Partial<CorePorts>;
+  /** Called when a handler or output check fails with a non-user error (a bug). */
+  onInternalError?: (name: string, err: unknown) => void;
+}
+
+export interface Core {
+  /** Parses the input, runs the procedure as `ctx.actor`, checks the output. Throws BulwarkError. */
+  call(name: string, input: unknown, ctx: CallContext): Promise<unknown>;
+  /** Typed form for in-process callers (the Electron shell, tests). */
+  invoke<N extends ProcedureName>(name: N, input: ProcInput<N>, ctx?: CallContext): Promise<ProcOutput<N>>;
+  /** Called after each commit with the events it wrote, in id order. */
+  onDidEvent(listener: (event: CoreEvent) => void): () => void;
+  lastEventId(): number;
+  readonly store: Store;
+  readonly services: { locations: LocationService };
+  close(): void;
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function createCore(opts: CoreOptions): Core {
+  const ports: CorePorts = {
+    now: () => new Date(),
+    generateKeyPair: generateWireGuardKeyPair,
+    isReadableFile,
+    ...opts.ports,
+  };
+  const startedAt = ports.now().toISOString();
+  const store = Store.open(opts.dbFile, { now: ports.now, actor: currentActor });
+  const secrets = new SecretBox(opts.masterKey);
+  const locations = new LocationService(store, secrets, ports);
+  const events = new EventService(store);
+  const handlers: Handlers = createHandlers({
+    info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
+    locations,
+    hosts: new HostService(store, ports),
+    gateways: new GatewayService(store, ports),
+    edges: new EdgeService(store, ports),
+    devices: new DeviceService(store, ports),
+    events,
+  });
+
+  async function call(name: string, input: unknown, ctx: CallContext): Promise<unknown> {
+    if (!isProcedureName(name)) {
+      throw new BulwarkError('unknown_procedure', `no procedure named ${JSON.stringify(name)}; this Core offers ${Object.keys(procedures).join(', ')}`);
+    }
+    const def = procedures[name];
+    const parsed = def.input.safeParse(input ?? {});
+    if (!parsed.success) throw fromZodError(parsed.error);
+    let result: unknown;
+    try {
+      const handler = handlers[name] as (i: unknown) => unknown;
+      result = await callContext.run(ctx, () => handler(parsed.data));
+    } catch (err) {
+      if (err instanceof BulwarkError) throw err;
+      opts.onInternalError?.(name, err);
+      throw new BulwarkError('internal', `${name} failed inside Core: ${(err as Error).message ?? String(err)}`, { cause: err });
+    }
+    const out = def.output.safeParse(result);
+    if (!out.success) {
+      opts.onInternalError?.(name, out.error);
+      throw new BulwarkError('internal', `${name} returned output that does not match the contract (a Bulwark bug): ${out.error.message}`);
+    }
+    return out.data;
+  }
+
+  return {
+    call,
+    invoke: (name, input, ctx = { actor: 'core' }) => call(name, input, ctx) as never,
+    onDidEvent: (listener) => store.onDidCommit((evs) => evs.forEach(listener)),
+    lastEventId: () => events.lastId(),
+    store,
+    services: { locations },
+    close: () => store.close(),
+  };
+}

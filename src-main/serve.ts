@@ -1,0 +1,120 @@
+// Headless entry: the same Core as the desktop app, served over HTTP + WebSocket with the UI.
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { BulwarkError } from './contract/index.js';
+import { createCore, type Core } from './core/system.js';
+import {
+  ensureDataDir,
+  loadMasterKey,
+  loadToken,
+  writeServerInfo,
+  type DataDirPaths,
+} from './platform/data-dir.js';
+import { isLoopback, parseListen } from './platform/listen.js';
+import type { Log } from './platform/log.js';
+import { startHttpServer, type HttpServer } from './transport/http/server.js';
+
+export interface ServeOptions {
+  dataDir: string;
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  uiDir?: string;
+  log: Log;
+}
+
+export interface Running {
+  url: string;
+  paths: DataDirPaths;
+  core: Core;
+  http: HttpServer;
+  stop(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One server per data dir: a second one would fight over the database and server.json. */
+function takeLock(paths: DataDirPaths): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(paths.lock, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(paths.lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(paths.lock, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new BulwarkError('in_use', `another "bulwark serve" (pid ${pid}) is using ${paths.dir}; stop it first, or use another --data-dir`);
+      }
+      rmSync(paths.lock, { force: true });
+    }
+  }
+  throw new BulwarkError('in_use', `cannot take the lock ${paths.lock}; remove it if no "bulwark serve" is running`);
+}
+
+export async function serve(opts: ServeOptions): Promise<Running> {
+  const listen = parseListen(opts.listen);
+  const tls = opts.tlsCert !== undefined || opts.tlsKey !== undefined;
+  if (tls && (opts.tlsCert === undefined || opts.tlsKey === undefined)) {
+    throw BulwarkError.field('--tls-cert', 'TLS needs both --tls-cert FILE and --tls-key FILE; give both');
+  }
+  if (!isLoopback(listen.host) && !tls) {
+    throw BulwarkError.field(
+      '--listen',
+      `${listen.host} is not a loopback address, and serving the API beyond this machine needs TLS; add --tls-cert FILE --tls-key FILE, or listen on 127.0.0.1`,
+    );
+  }
+  const readPem = (flag: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw BulwarkError.field(flag, `cannot read ${file} (${(err as NodeJS.ErrnoException).code}); give a PEM file readable by this user`);
+    }
+  };
+  const tlsFiles = tls ? { cert: readPem('--tls-cert', opts.tlsCert!), key: readPem('--tls-key', opts.tlsKey!) } : undefined;
+
+  const paths = ensureDataDir(opts.dataDir);
+  const unlock = takeLock(paths);
+  let core: Core | undefined;
+  try {
+    const token = loadToken(paths);
+    core = createCore({
+      dbFile: paths.db,
+      masterKey: loadMasterKey(paths),
+      onInternalError: (name, err) => opts.log.error({ err, procedure: name }, 'procedure failed'),
+    });
+    const http = await startHttpServer(core, { host: listen.host, port: listen.port, token, tls: tlsFiles, uiDir: opts.uiDir, log: opts.log });
+    writeServerInfo(paths, { url: http.url, pid: process.pid });
+    opts.log.info({ url: http.url, dataDir: paths.dir }, 'bulwark serve is listening');
+    const c = core;
+    let stopped = false;
+    return {
+      url: http.url,
+      paths,
+      core: c,
+      http,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        await http.close();
+        c.close();
+        rmSync(paths.server, { force: true });
+        unlock();
+      },
+    };
+  } catch (err) {
+    core?.close();
+    unlock();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw BulwarkError.field('--listen', `${opts.listen} is already in use by another program; choose another port, such as 127.0.0.1:0 for any free one`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,147 @@
+// store/: the SQLite source of truth (better-sqlite3). Owns the schema, migrations and
+// transactions. Imported by core/ services only; knows nothing of HTTP, IPC or Electron.
+import Database from 'better-sqlite3';
+import type { CoreEvent, EventKind } from '../contract/index.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+type Param = string | number | bigint | Buffer | null;
+
+export interface NewEvent {
+  kind: EventKind;
+  subject: string;
+  details?: Record<string, unknown>;
+}
+
+/** A transaction handle: statements are prepared once per Store and cached. */
+export interface Tx {
+  get<T>(sql: string, ...params: Param[]): T | undefined;
+  all<T>(sql: string, ...params: Param[]): T[];
+  run(sql: string, ...params: Param[]): { changes: number; lastInsertRowid: number | bigint };
+  /** Appends to the audit trail in this transaction; subscribers see it after commit. */
+  event(e: NewEvent): CoreEvent;
+}
+
+export interface StoreOptions {
+  /** Time source for event rows. */
+  now: () => Date;
+  /** Who is making the changes of the current call. */
+  actor?: () => string;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly listeners = new Set<(events: CoreEvent[]) => void>();
+  private pending: CoreEvent[] = [];
+  private readonly tx: Tx;
+  private readonly writeTx: <T>(fn: () => T) => T;
+  private readonly readTx: <T>(fn: () => T) => T;
+
+  private constructor(db: Database.Database, private readonly opts: StoreOptions) {
+    this.db = db;
+    this.tx = {
+      get: (sql, ...p) => this.stmt(sql).get(...p) as never,
+      all: (sql, ...p) => this.stmt(sql).all(...p) as never,
+      run: (sql, ...p) => this.stmt(sql).run(...p),
+      event: (e) => this.appendEvent(e),
+    };
+    const write = db.transaction((fn: () => unknown) => fn());
+    const read = db.transaction((fn: () => unknown) => fn());
+    this.writeTx = (fn) => write.immediate(fn) as never;
+    this.readTx = (fn) => read.deferred(fn) as never;
+  }
+
+  /** Opens (creating if needed) the database file and brings its schema up to date. */
+  static open(file: string, opts: StoreOptions): Store {
+    const db = new Database(file);
+    // WAL: readers never block the writer. synchronous=NORMAL keeps every committed
+    // transaction across a crash of this process (kill -9); only an OS crash or power
+    // loss can drop the last commits, never corrupt the file.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const store = new Store(db, opts);
+    store.migrate(MIGRATIONS);
+    return store;
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  migrate(migrations: readonly Migration[]): void {
+    const known = migrations.at(-1)?.version ?? 0;
+    if (this.schemaVersion > known) {
+      throw new Error(
+        `the database ${this.db.name} has schema version ${this.schemaVersion}, newer than this Bulwark knows (${known}); upgrade Bulwark or use a backup`,
+      );
+    }
+    for (const m of migrations) {
+      if (m.version <= this.schemaVersion) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.pragma(`user_version = ${m.version}`);
+      }).immediate();
+    }
+  }
+
+  /** Runs fn in a write transaction (BEGIN IMMEDIATE): all of it commits, or none of it. */
+  write<T>(fn: (tx: Tx) => T): T {
+    this.pending = [];
+    let result: T;
+    try {
+      result = this.writeTx(() => fn(this.tx));
+    } catch (err) {
+      this.pending = [];
+      throw err;
+    }
+    const committed = this.pending;
+    this.pending = [];
+    if (committed.length > 0) for (const l of this.listeners) l(committed);
+    return result;
+  }
+
+  /** Runs fn in a read transaction: a consistent snapshot. */
+  read<T>(fn: (tx: Tx) => T): T {
+    return this.readTx(() => fn(this.tx));
+  }
+
+  /** Called with the events of each committed write, in order. */
+  onDidCommit(listener: (events: CoreEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private appendEvent(e: NewEvent): CoreEvent {
+    if (!this.db.inTransaction) throw new Error('invariant failed: events are written inside a write transaction');
+    const time = this.opts.now().toISOString();
+    const actor = this.opts.actor?.() ?? 'core';
+    const details = e.details ?? {};
+    const r = this.tx.run(
+      'INSERT INTO events (time, actor, kind, subject, details) VALUES (?, ?, ?, ?, ?)',
+      time,
+      actor,
+      e.kind,
+      e.subject,
+      JSON.stringify(details),
+    );
+    const event: CoreEvent = { id: Number(r.lastInsertRowid), time, actor, kind: e.kind, subject: e.subject, details };
+    this.pending.push(event);
+    return event;
+  }
+}

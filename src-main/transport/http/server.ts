@@ -1,0 +1,217 @@
+// transport/http: the contract over HTTP (POST /api/v1/<procedure>) and the event stream over
+// a WebSocket (/api/v1/events). Thin: authenticate, parse, hand to Core, map errors.
+import { timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { BulwarkError, type ErrorBody, type StreamMessage } from '../../contract/index.js';
+import type { Core } from '../../core/system.js';
+import type { Log } from '../../platform/log.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+export const WS_PROTOCOL = 'bulwark.v1';
+/** Browsers cannot set headers on a WebSocket, so they send the token as a subprotocol. */
+export const WS_TOKEN_PREFIX = 'bearer.';
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  token: string;
+  tls?: { cert: Buffer; key: Buffer };
+  /** Built renderer (index.html and assets); the UI is not served when absent. */
+  uiDir?: string;
+  log: Log;
+}
+
+export interface HttpServer {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+function sameSecret(given: string, token: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function tokenOf(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const protocols = req.headers['sec-websocket-protocol'];
+  if (typeof protocols === 'string') {
+    const p = protocols.split(',').map((s) => s.trim()).find((s) => s.startsWith(WS_TOKEN_PREFIX));
+    if (p) return p.slice(WS_TOKEN_PREFIX.length);
+  }
+  return undefined;
+}
+
+function actorOf(req: FastifyRequest): string {
+  const raw = req.headers['x-bulwark-actor'];
+  const actor = typeof raw === 'string' ? raw.replace(/[^\x21-\x7e]/g, '').slice(0, 64) : '';
+  return actor || 'api';
+}
+
+/** Maps fastify's own failures (bad JSON, big body, wrong content type) to contract errors. */
+function toBulwarkError(err: FastifyError | BulwarkError | Error): BulwarkError {
+  if (err instanceof BulwarkError) return err;
+  const code = (err as FastifyError).code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new BulwarkError('payload_too_large', `request body is larger than ${BODY_LIMIT_BYTES} bytes; send less data per call`);
+  }
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new BulwarkError('invalid_input', 'body must be JSON; send it with Content-Type: application/json');
+  }
+  if ((err as FastifyError).statusCode === 400) {
+    return new BulwarkError('invalid_input', `body is not valid JSON (${err.message}); send one JSON object`);
+  }
+  return new BulwarkError('internal', `the server failed: ${err.message}`, { cause: err });
+}
+
+export async function startHttpServer(core: Core, opts: HttpServerOptions): Promise<HttpServer> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    loggerInstance: opts.log.child({ component: 'http' }),
+    // Per-request lines would cost more than the requests; errors are logged by the handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new BulwarkError('invalid_input', `body is not valid JSON (${(err as Error).message}); send one JSON object`), undefined);
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toBulwarkError(err as FastifyError);
+    if (e.code === 'internal') req.log.error({ err }, 'request failed');
+    const body: ErrorBody = e.toBody();
+    void reply.status(e.httpStatus).send({ error: body });
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', CSP);
+    return payload;
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/api/')) return;
+    const given = tokenOf(req);
+    if (given === undefined || !sameSecret(given, opts.token)) {
+      const e = new BulwarkError(
+        'unauthorized',
+        given === undefined
+          ? 'no API token; send "Authorization: Bearer <token>" with the token from the data dir\'s token file'
+          : 'wrong API token; use the token from the data dir\'s token file',
+      );
+      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: e.toBody() });
+    }
+  });
+
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      handleProtocols: (protocols: Set<string>) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    },
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/api/v1/events', { websocket: true }, (socket: WebSocket, req) => {
+    const after = Number((req.query as Record<string, string>).after ?? NaN);
+    const send = (m: StreamMessage) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
+    };
+    // Subscribe first, then replay: nothing committed in between can be missed; duplicates are skipped.
+    let lastSent = Number.isFinite(after) && after >= 0 ? after : core.lastEventId();
+    const buffered: StreamMessage[] = [];
+    let replaying = true;
+    const unsubscribe = core.onDidEvent((event) => {
+      const m: StreamMessage = { type: 'event', event };
+      if (replaying) buffered.push(m);
+      else if (event.id > lastSent) {
+        lastSent = event.id;
+        send(m);
+      }
+    });
+    socket.on('close', unsubscribe);
+    socket.on('error', unsubscribe);
+    void (async () => {
+      for (;;) {
+        const page = (await core.call('events.list', { after: lastSent, limit: 1000 }, { actor: 'stream' })) as { id: number }[];
+        for (const event of page) send({ type: 'event', event } as StreamMessage);
+        if (page.length > 0) lastSent = page.at(-1)!.id;
+        if (page.length < 1000) break;
+      }
+      replaying = false;
+      for (const m of buffered) if (m.type === 'event' && m.event.id > lastSent) {
+        lastSent = m.event.id;
+        send(m);
+      }
+      send({ type: 'ready', lastId: lastSent });
+    })().catch((err) => {
+      req.log.error({ err }, 'event replay failed');
+      socket.close(1011, 'event replay failed');
+    });
+  });
+
+  app.post<{ Params: { procedure: string } }>('/api/v1/:procedure', async (req) => {
+    const output = await core.call(req.params.procedure, req.body, { actor: actorOf(req) });
+    return { data: output };
+  });
+
+  if (opts.uiDir && existsSync(join(opts.uiDir, 'index.html'))) {
+    const indexHtml = readFileSync(join(opts.uiDir, 'index.html'));
+    await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/', index: false, wildcard: false });
+    const sendIndex = async (_req: FastifyRequest, reply: import('fastify').FastifyReply) =>
+      reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(indexHtml);
+    app.get('/', sendIndex);
+    app.setNotFoundHandler((req, reply) => {
+      if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.includes('.')) return sendIndex(req, reply);
+      const e = new BulwarkError('not_found', `nothing at ${req.method} ${req.url.split('?')[0]}; the API lives under POST /api/v1/<procedure>`);
+      return reply.status(404).send({ error: e.toBody() });
+    });
+  } else {
+    app.setNotFoundHandler((req, reply) => {
+      const e = new BulwarkError('not_found', `nothing at ${req.method} ${req.url.split('?')[0]}; the API lives under POST /api/v1/<procedure>`);
+      return reply.status(404).send({ error: e.toBody() });
+    });
+  }
+
+  const address = await app.listen({ host: opts.host, port: opts.port });
+  const url = new URL(address);
+  // fastify reports the first address it bound; report the one asked for, with the real port.
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `${url.protocol}//${host}:${url.port}`,
+    app,
+    close: async () => {
+      for (const client of app.websocketServer?.clients ?? []) client.terminate();
+      await app.close();
+    },
+  };
+}

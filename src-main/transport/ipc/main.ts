@@ -1,0 +1,32 @@
+// transport/ipc (main side): serves the contract to the renderer over Electron IPC.
+// Input and output are parsed by Core with the same schemas as over HTTP.
+import type { IpcMain, WebContents } from 'electron';
+import { BulwarkError, type StreamMessage } from '../../contract/index.js';
+import type { Core } from '../../core/system.js';
+import { IPC_CALL, IPC_EVENT } from './channels.js';
+
+type Reply = { ok: true; data: unknown } | { ok: false; error: ReturnType<BulwarkError['toBody']> };
+
+/** `isTrustedSender` rejects frames that are not our own UI (a navigated-away or injected frame). */
+export function serveIpc(core: Core, ipc: IpcMain, isTrustedSender: (url: string) => boolean): () => void {
+  ipc.handle(IPC_CALL, async (event, name: unknown, input: unknown): Promise<Reply> => {
+    if (!isTrustedSender(event.senderFrame?.url ?? '')) {
+      return { ok: false, error: new BulwarkError('unauthorized', 'calls are accepted from the Bulwark UI only').toBody() };
+    }
+    try {
+      return { ok: true, data: await core.call(String(name), input, { actor: 'desktop' }) };
+    } catch (err) {
+      const e = err instanceof BulwarkError ? err : new BulwarkError('internal', String(err));
+      return { ok: false, error: e.toBody() };
+    }
+  });
+  return () => ipc.removeHandler(IPC_CALL);
+}
+
+/** Forwards every committed event to a window's renderer. */
+export function streamEvents(core: Core, contents: WebContents): () => void {
+  const send = (m: StreamMessage) => {
+    if (!contents.isDestroyed()) contents.send(IPC_EVENT, m);
+  };
+  return core.onDidEvent((event) => send({ type: 'event', event }));
+}

@@ -1,0 +1,100 @@
+// The renderer's client of the contract: Electron IPC when the preload exposed window.bulwark,
+// otherwise HTTP + WebSocket to `bulwark serve`. Both speak the same procedures and errors.
+import {
+  BulwarkError,
+  ErrorBody,
+  StreamMessage,
+  type ProcInput,
+  type ProcOutput,
+  type ProcedureName,
+} from '../../src-main/contract/index.js';
+
+type IpcReply = { ok: true; data: unknown } | { ok: false; error: unknown };
+
+interface PreloadApi {
+  procedures: Record<ProcedureName, (input: unknown) => Promise<IpcReply>>;
+  onEvent(listener: (m: StreamMessage) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    bulwark?: PreloadApi;
+  }
+}
+
+export interface Api {
+  readonly transport: 'ipc' | 'http';
+  call<N extends ProcedureName>(name: N, input: ProcInput<N>): Promise<ProcOutput<N>>;
+  /** Streams events after `after`; reconnects by itself. Returns a stop function. */
+  subscribe(onMessage: (m: StreamMessage) => void, onStatus: (s: 'live' | 'reconnecting') => void, after: () => number): () => void;
+}
+
+function toError(body: unknown, status: number): BulwarkError {
+  const parsed = ErrorBody.safeParse((body as { error?: unknown } | null)?.error);
+  return parsed.success ? BulwarkError.fromBody(parsed.data) : new BulwarkError('internal', `server answered ${status} without a Bulwark error`);
+}
+
+export function ipcApi(bridge: PreloadApi): Api {
+  return {
+    transport: 'ipc',
+    async call(name, input) {
+      const r = await bridge.procedures[name](input);
+      if (r.ok) return r.data as never;
+      throw toError({ error: r.error }, 0);
+    },
+    subscribe(onMessage, onStatus) {
+      onStatus('live');
+      return bridge.onEvent(onMessage);
+    },
+  };
+}
+
+export function httpApi(baseUrl: string, token: string): Api {
+  return {
+    transport: 'http',
+    async call(name, input) {
+      let res: Response;
+      try {
+        res = await fetch(`${baseUrl}/api/v1/${name}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-bulwark-actor': 'ui' },
+          body: JSON.stringify(input ?? {}),
+        });
+      } catch {
+        throw new BulwarkError('unavailable', `cannot reach Bulwark at ${baseUrl}; is "bulwark serve" still running?`);
+      }
+      const body: unknown = await res.json().catch(() => null);
+      if (!res.ok) throw toError(body, res.status);
+      return (body as { data: unknown }).data as never;
+    },
+    subscribe(onMessage, onStatus, after) {
+      let ws: WebSocket | null = null;
+      let stopped = false;
+      let delay = 250;
+      const open = () => {
+        const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/events?after=${after()}`;
+        ws = new WebSocket(url, ['bulwark.v1', `bearer.${token}`]);
+        ws.onmessage = (e) => {
+          const m = StreamMessage.safeParse(JSON.parse(String(e.data)));
+          if (!m.success) return;
+          if (m.data.type === 'ready') {
+            delay = 250;
+            onStatus('live');
+          }
+          onMessage(m.data);
+        };
+        ws.onclose = () => {
+          if (stopped) return;
+          onStatus('reconnecting');
+          setTimeout(open, delay);
+          delay = Math.min(delay * 2, 5000);
+        };
+      };
+      open();
+      return () => {
+        stopped = true;
+        ws?.close();
+      };
+    },
+  };
+}

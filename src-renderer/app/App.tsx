@@ -1,0 +1,90 @@
+import { useEffect, useState } from 'react';
+import { httpApi } from '../api/client.js';
+import { useApp } from '../stores/app-store.js';
+import { HostsView } from '../views/HostsView.js';
+import { LocationPage } from '../views/LocationPage.js';
+import { LocationsView } from '../views/LocationsView.js';
+import { EventFeed } from './EventFeed.js';
+
+export const TOKEN_KEY = 'bulwark.token';
+
+function Login() {
+  const authError = useApp((s) => s.authError);
+  const setApi = useApp((s) => s.setApi);
+  const [token, setToken] = useState('');
+  return (
+    <main className="login">
+      <form
+        className="card form"
+        data-testid="login-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          localStorage.setItem(TOKEN_KEY, token.trim());
+          setApi(httpApi(location.origin, token.trim()));
+        }}
+      >
+        <h1>Bulwark</h1>
+        <p>Paste the API token from the data dir's <code>token</code> file.</p>
+        <input data-testid="login-token" type="password" value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
+        {authError ? <p className="form-error" role="alert">{authError}</p> : null}
+        <button type="submit">Log in</button>
+      </form>
+    </main>
+  );
+}
+
+export function App() {
+  const api = useApp((s) => s.api);
+  const view = useApp((s) => s.view);
+  const status = useApp((s) => s.status);
+  const loadError = useApp((s) => s.loadError);
+  const go = useApp((s) => s.go);
+
+  useEffect(() => {
+    if (!api) return;
+    const store = useApp.getState();
+    void store.refresh();
+    void api.call('events.list', { limit: 50, newest: true }).then((events) => events.forEach((e) => useApp.getState().receive(e)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = api.subscribe(
+      (m) => {
+        if (m.type !== 'event') return;
+        useApp.getState().receive(m.event);
+        // Several events often arrive together (one per committed row): refresh once.
+        clearTimeout(timer);
+        timer = setTimeout(() => void useApp.getState().refresh(), 30);
+      },
+      (s) => useApp.setState({ status: s }),
+      () => useApp.getState().lastEventId,
+    );
+    return () => {
+      clearTimeout(timer);
+      stop();
+    };
+  }, [api]);
+
+  if (!api) return <Login />;
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="brand">Bulwark</span>
+        <nav>
+          <button type="button" className={view.kind !== 'hosts' ? 'active' : ''} onClick={() => go({ kind: 'locations' })} data-testid="nav-locations">
+            Locations
+          </button>
+          <button type="button" className={view.kind === 'hosts' ? 'active' : ''} onClick={() => go({ kind: 'hosts' })} data-testid="nav-hosts">
+            Hosts
+          </button>
+        </nav>
+        <span className={`status status-${status}`} data-testid="stream-status">
+          {status === 'live' ? 'live' : status === 'reconnecting' ? 'reconnecting…' : 'connecting…'}
+        </span>
+      </header>
+      {loadError ? <p className="banner" role="alert">{loadError}</p> : null}
+      <main className="content">
+        {view.kind === 'locations' ? <LocationsView /> : view.kind === 'hosts' ? <HostsView /> : <LocationPage name={view.name} />}
+      </main>
+      <EventFeed />
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { httpApi, ipcApi } from './api/client.js';
+import { App, TOKEN_KEY } from './app/App.js';
+import { useApp } from './stores/app-store.js';
+import './styles.css';
+
+function boot(): void {
+  if (window.bulwark) {
+    useApp.getState().setApi(ipcApi(window.bulwark));
+    return;
+  }
+  // `bulwark demo` prints a link with the token in the fragment, which never reaches a server log.
+  const fromLink = /(?:^#|&)token=([^&]+)/.exec(location.hash)?.[1];
+  if (fromLink) {
+    localStorage.setItem(TOKEN_KEY, decodeURIComponent(fromLink));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) useApp.getState().setApi(httpApi(location.origin, token));
+}
+
+boot();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

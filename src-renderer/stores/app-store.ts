@@ -1,0 +1,72 @@
+// UI state: what Core last told us, plus the event feed. Views read it; only actions write it.
+import { create } from 'zustand';
+import type { CoreEvent, Device, Edge, Gateway, Host, Location } from '../../src-main/contract/index.js';
+import { BulwarkError } from '../../src-main/contract/index.js';
+import type { Api } from '../api/client.js';
+
+export type View = { kind: 'locations' } | { kind: 'location'; name: string } | { kind: 'hosts' };
+
+interface LocationDetail {
+  name: string;
+  gateways: Gateway[];
+  devices: Device[];
+}
+
+interface AppState {
+  api: Api | null;
+  authError: string | null;
+  status: 'connecting' | 'live' | 'reconnecting';
+  view: View;
+  locations: Location[];
+  hosts: Host[];
+  edges: Edge[];
+  detail: LocationDetail | null;
+  events: CoreEvent[];
+  lastEventId: number;
+  loadError: string | null;
+  setApi(api: Api | null, authError?: string | null): void;
+  go(view: View): void;
+  refresh(): Promise<void>;
+  receive(event: CoreEvent): void;
+}
+
+const FEED_SIZE = 50;
+
+export const useApp = create<AppState>((set, get) => ({
+  api: null,
+  authError: null,
+  status: 'connecting',
+  view: { kind: 'locations' },
+  locations: [],
+  hosts: [],
+  edges: [],
+  detail: null,
+  events: [],
+  lastEventId: 0,
+  loadError: null,
+  setApi: (api, authError = null) => set({ api, authError }),
+  go: (view) => {
+    set({ view, detail: null });
+    void get().refresh();
+  },
+  refresh: async () => {
+    const { api, view } = get();
+    if (!api) return;
+    try {
+      const [locations, hosts, edges] = await Promise.all([api.call('locations.list', {}), api.call('hosts.list', {}), api.call('edges.list', {})]);
+      let detail: LocationDetail | null = null;
+      if (view.kind === 'location' && locations.some((l) => l.name === view.name)) {
+        const [gateways, devices] = await Promise.all([api.call('gateways.list', { location: view.name }), api.call('devices.list', { location: view.name })]);
+        detail = { name: view.name, gateways, devices };
+      }
+      set({ locations, hosts, edges, detail, loadError: null });
+    } catch (err) {
+      if (err instanceof BulwarkError && err.code === 'unauthorized') set({ api: null, authError: err.message });
+      else set({ loadError: (err as Error).message });
+    }
+  },
+  receive: (event) => {
+    if (event.id <= get().lastEventId) return;
+    set((s) => ({ events: [...s.events, event].slice(-FEED_SIZE), lastEventId: event.id }));
+  },
+}));

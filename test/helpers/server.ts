@@ -1,0 +1,107 @@
+// Starts a real `bulwark serve` for a test: in-process (fast, for API tests) or as a child
+// process of the built CLI (for CLI and crash tests). Each gets its own throwaway data dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { serve, type Running } from '../../src-main/serve.js';
+import { HttpClient } from '../../src-main/transport/http/client.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = join(ROOT, 'dist', 'bulwark.mjs');
+export const UI_DIR = join(ROOT, 'dist', 'renderer');
+
+export function tempDir(prefix = 'bulwark-test-'): { dir: string; [Symbol.dispose](): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface InProcessServer {
+  running: Running;
+  url: string;
+  token: string;
+  dataDir: string;
+  client: HttpClient;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** `await using srv = await startInProcess()` stops the server and removes its data dir. */
+export async function startInProcess(opts: { uiDir?: string } = {}): Promise<InProcessServer> {
+  const base = mkdtempSync(join(tmpdir(), 'bulwark-srv-'));
+  const dataDir = join(base, 'data');
+  const running = await serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, log: pino({ level: 'silent' }) });
+  const token = readFileSync(running.paths.token, 'utf8').trim();
+  return {
+    running,
+    url: running.url,
+    token,
+    dataDir,
+    client: new HttpClient({ url: running.url, token, actor: 'test' }),
+    [Symbol.asyncDispose]: async () => {
+      await running.stop();
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ChildServer {
+  proc: ChildProcess;
+  url: string;
+  dataDir: string;
+  stderr: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns the built CLI's `serve` and waits until it has written server.json. */
+export async function startChild(dataDir: string, extraArgs: string[] = []): Promise<ChildServer> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run "npm run build" first`);
+  const proc = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
+  });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += String(d)));
+  proc.stderr!.on('data', (d) => (err += String(d)));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 15_000;
+  while (!/serving (http\S+)\//.test(out)) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`bulwark serve did not start: ${err || out}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const url = /serving (http\S+)\//.exec(out)![1]!;
+  return {
+    proc,
+    url,
+    dataDir,
+    stderr: () => err,
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += String(d)));
+    p.stderr.on('data', (d) => (stderr += String(d)));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}

@@ -39,14 +39,24 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Data dirs locked by this process (a lock file holding our own pid may be a stale one from a reused pid). */
+const heldHere = new Set<string>();
+
 /** One server per data dir: a second one would fight over the database and server.json. */
 function takeLock(paths: DataDirPaths): () => void {
+  if (heldHere.has(paths.lock)) {
+    throw new BulwarkError('in_use', `another "bulwark serve" (pid ${process.pid}) is using ${paths.dir}; stop it first, or use another --data-dir`);
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(paths.lock, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(paths.lock, { force: true });
+      heldHere.add(paths.lock);
+      return () => {
+        heldHere.delete(paths.lock);
+        rmSync(paths.lock, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(paths.lock, 'utf8'));

@@ -76,11 +76,25 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value}`;
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a JSON object',
+  array: 'a JSON array',
+};
+
 function issueMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type':
-      if (issue.input === undefined) return `is required; give a ${issue.expected}`;
-      return `expected a ${issue.expected}, got ${describe(issue.input)}; send a ${issue.expected}`;
+    case 'invalid_type': {
+      // zod reports the input only when asked (reportInput); its default message names the type.
+      const received = /received (\w+)/.exec(issue.message)?.[1];
+      const got = 'input' in issue ? describe(issue.input) : received === 'array' || received === 'object' ? `an ${received}` : (received ?? 'something else');
+      const want = TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`;
+      if (got === 'undefined') return `is required; give ${want}`;
+      return `expected ${want}, got ${got}; send ${want}`;
+    }
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove ${issue.keys.length > 1 ? 'them' : 'it'}`;
     case 'too_small':

@@ -37,7 +37,8 @@ export class HttpClient implements ContractClient {
         body: JSON.stringify(input ?? {}),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      const c = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (err as Error).message;
       throw new BulwarkError('unavailable', `cannot reach Bulwark at ${this.opts.url} (${cause}); is "bulwark serve" running?`, { cause: err });
     }
     const text = await res.text();
@@ -61,7 +62,8 @@ export class HttpClient implements ContractClient {
     const ws = new WebSocket(wsUrl, [WS_PROTOCOL], { headers: { authorization: `Bearer ${this.opts.token}` } });
     const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
     return new Promise((resolve, reject) => {
-      ws.on('unexpected-response', (_req, res) => {
+      ws.on('unexpected-response', (req, res) => {
+        req.destroy();
         reject(new BulwarkError(res.statusCode === 401 ? 'unauthorized' : 'unavailable', `event stream refused with HTTP ${res.statusCode}`));
       });
       ws.on('error', (err) => reject(new BulwarkError('unavailable', `event stream at ${wsUrl} failed: ${err.message}`)));

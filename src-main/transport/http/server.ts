@@ -86,6 +86,7 @@ function toBulwarkError(err: FastifyError | BulwarkError | Error): BulwarkError 
 export async function startHttpServer(core: Core, opts: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
+    forceCloseConnections: true,
     loggerInstance: opts.log.child({ component: 'http' }),
     // Per-request lines would cost more than the requests; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -202,6 +203,13 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     });
   }
 
+  // Upgrade requests refused before the handshake (401) are not tracked by fastify's own
+  // connection closing, and would hold close() open: track every socket ourselves.
+  const sockets = new Set<import('node:net').Socket>();
+  app.server.on('connection', (s: import('node:net').Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   const address = await app.listen({ host: opts.host, port: opts.port });
   const url = new URL(address);
   // fastify reports the first address it bound; report the one asked for, with the real port.
@@ -211,7 +219,9 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     app,
     close: async () => {
       for (const client of app.websocketServer?.clients ?? []) client.terminate();
-      await app.close();
+      const closing = app.close();
+      for (const s of sockets) s.destroy();
+      await closing;
     },
   };
 }

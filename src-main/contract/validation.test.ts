@@ -1,0 +1,79 @@
+// Bad input at the contract boundary: each case names the field and says how to fix it.
+import { describe, expect, test } from 'vitest';
+import { fromZodError, procedures, type ProcedureName } from './index.js';
+
+function problems(name: ProcedureName, input: unknown) {
+  const r = procedures[name].input.safeParse(input);
+  expect(r.success, `${name} accepted ${JSON.stringify(input)}`).toBe(false);
+  return fromZodError(r.error!);
+}
+
+const loc = { name: 'hq', network: '10.10.0.0/24', endpoint: 'vpn.example.com' };
+const KEY = 'qN7fYbAbVfZVOkOYdGDd/m5GgWAC8rB6n4u8dNsz3G4=';
+
+describe('locations.create input', () => {
+  test('accepts a minimal location and fills the defaults', () => {
+    expect(procedures['locations.create'].input.parse(loc)).toEqual({ ...loc, mfa: false, disconnectThreshold: 300 });
+  });
+
+  test.each([
+    [{ ...loc, name: '' }, 'name', /must not be empty/],
+    [{ ...loc, name: 'h q' }, 'name', /not a valid name; use letters, digits/],
+    [{ ...loc, name: 'hq\n' }, 'name', /not a valid name/],
+    [{ ...loc, name: '$(reboot)' }, 'name', /not a valid name/],
+    [{ ...loc, name: 'x'.repeat(64) }, 'name', /at most 63/],
+    [{ ...loc, network: '10.0.0.300/24' }, 'network', /not an IPv4 or IPv6 network; use address\/prefix/],
+    [{ ...loc, network: '10.0.0.1/24' }, 'network', /did you mean 10\.0\.0\.0\/24/],
+    [{ ...loc, endpoint: 'vpn.example.com:99999' }, 'endpoint', /from 1 to 65535/],
+    [{ ...loc, mfa: true, disconnectThreshold: 59 }, 'disconnectThreshold', /at least 60 s/],
+    [{ ...loc, disconnectThreshold: 1.5 }, 'disconnectThreshold', /expected a whole number, got number/],
+    [{ ...loc, mfa: 'yes' }, 'mfa', /expected true or false, got string/],
+    [{ ...loc, extra: 1 }, 'extra', /unknown field "extra"; remove it/],
+    [{ name: 'hq', network: '10.10.0.0/24' }, 'endpoint', /is required/],
+  ])('%j → %s', (input, field, message) => {
+    const err = problems('locations.create', input);
+    expect(err.code).toBe('invalid_input');
+    expect(err.field).toBe(field);
+    expect(err.issues[0]!.message).toMatch(message);
+    expect(err.message.startsWith(`${field}: `)).toBe(true);
+  });
+
+  test('an MFA location may use exactly 60 s', () => {
+    expect(procedures['locations.create'].input.safeParse({ ...loc, mfa: true, disconnectThreshold: 60 }).success).toBe(true);
+  });
+});
+
+describe('hosts.create input', () => {
+  test.each([
+    [{ name: 'gw-1', ssh: '198.51.100.11' }, 'ssh', /has no user/],
+    [{ name: 'gw-1', ssh: 'Root@198.51.100.11' }, 'ssh', /not a valid user name/],
+    [{ name: 'gw-1', ssh: 'root@198.51.100.11:0' }, 'ssh', /from 1 to 65535/],
+    [{ name: 'gw-1', ssh: 'root@bad host' }, 'ssh', /USER@ADDRESS\[:PORT\]/],
+    [{ name: 'gw-1', ssh: 'root@gw', identityFile: 'id_ed25519' }, 'identityFile', /not an absolute path/],
+  ])('%j → %s', (input, field, message) => {
+    const err = problems('hosts.create', input);
+    expect(err.field).toBe(field);
+    expect(err.issues[0]!.message).toMatch(message);
+  });
+});
+
+describe('devices.add input', () => {
+  test('device names may hold spaces, quotes and $(): they are data, never code', () => {
+    for (const name of [`Anna's "work" laptop`, 'x $(rm -rf /) `id`', 'ünïcödé ✓']) {
+      expect(procedures['devices.add'].input.safeParse({ location: 'hq', name }).success).toBe(true);
+    }
+  });
+  test.each([
+    [{ location: 'hq', name: 'a\nb' }, 'name', /line break or control character/],
+    [{ location: 'hq', name: 'tab\there' }, 'name', /control character/],
+    [{ location: 'hq', name: '   ' }, 'name', /must not be empty/],
+    [{ location: 'hq', name: ' lead' }, 'name', /starts or ends with a space/],
+    [{ location: 'hq', name: 'x', publicKey: 'abc' }, 'publicKey', /not a WireGuard public key/],
+    [{ location: 'hq', name: 'x', publicKey: `${KEY.slice(0, 42)}B=` }, 'publicKey', /base64 of 32 bytes/],
+    [{ location: 'hq', name: 'x', publicKey: KEY + '=' }, 'publicKey', /44 characters/],
+  ])('%j → %s', (input, field, message) => {
+    const err = problems('devices.add', input);
+    expect(err.field).toBe(field);
+    expect(err.issues[0]!.message).toMatch(message);
+  });
+});

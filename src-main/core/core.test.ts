@@ -1,0 +1,165 @@
+// Core's services on a real SQLite file (no HTTP): the model's rules and address allocation.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { BulwarkError } from '../contract/index.js';
+import { tempDir } from '../../test/helpers/server.js';
+import { createCore, type Core } from './system.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+function newCore(): { core: Core; dir: string } {
+  const t = tempDir();
+  const core = createCore({ dbFile: join(t.dir, 'bulwark.db'), masterKey: randomBytes(32) });
+  cleanups.push(() => {
+    core.close();
+    t[Symbol.dispose]();
+  });
+  return { core, dir: t.dir };
+}
+
+async function failure(p: Promise<unknown>): Promise<BulwarkError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(BulwarkError);
+    return err as BulwarkError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const addLocation = (core: Core, name: string, network: string) => core.invoke('locations.create', { name, network, endpoint: 'vpn.example.com' });
+const addDevice = (core: Core, location: string, name: string) => core.invoke('devices.add', { location, name });
+
+describe('address allocation', () => {
+  test('a /30 holds exactly one device; the next add says the pool is full', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'tiny', '10.0.0.0/30');
+    expect((await addDevice(core, 'tiny', 'a')).device.address).toBe('10.0.0.2/32');
+    const err = await failure(addDevice(core, 'tiny', 'b'));
+    expect(err.code).toBe('pool_exhausted');
+    expect(err.message).toMatch(/address pool 10\.0\.0\.0\/30 of location tiny is full; remove unused devices or create a location with a larger network/);
+  });
+
+  test('a /31 gives the gateway the first address and one device the second', async () => {
+    const { core } = newCore();
+    const loc = await addLocation(core, 'p2p', '10.0.0.0/31');
+    expect(loc.gatewayAddress).toBe('10.0.0.0');
+    expect((await addDevice(core, 'p2p', 'a')).device.address).toBe('10.0.0.1/32');
+    expect((await failure(addDevice(core, 'p2p', 'b'))).code).toBe('pool_exhausted');
+  });
+
+  test('a /32 location is refused: it has room for the gateway only', async () => {
+    const { core } = newCore();
+    const err = await failure(addLocation(core, 'one', '10.0.0.7/32'));
+    expect(err.field).toBe('network');
+    expect(err.message).toMatch(/room for the gateway only; use a \/30 or larger/);
+  });
+
+  test('never hands out the network, gateway or broadcast address; a freed address is reused once the pool wraps', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'small', '10.0.0.0/29');
+    const addrs: string[] = [];
+    for (const n of ['a', 'b', 'c', 'd', 'e']) addrs.push((await addDevice(core, 'small', n)).device.address);
+    expect(addrs).toEqual(['10.0.0.2/32', '10.0.0.3/32', '10.0.0.4/32', '10.0.0.5/32', '10.0.0.6/32']);
+    expect((await failure(addDevice(core, 'small', 'f'))).code).toBe('pool_exhausted');
+    await core.invoke('devices.remove', { location: 'small', name: 'c' });
+    expect((await addDevice(core, 'small', 'f')).device.address).toBe('10.0.0.4/32');
+    await core.invoke('devices.remove', { location: 'small', name: 'a' });
+    expect((await addDevice(core, 'small', 'g')).device.address).toBe('10.0.0.2/32');
+  });
+
+  test('IPv6 pools allocate /128 addresses', async () => {
+    const { core } = newCore();
+    const loc = await addLocation(core, 'v6', 'fd00:10::/64');
+    expect(loc.gatewayAddress).toBe('fd00:10::1');
+    expect((await addDevice(core, 'v6', 'a')).device.address).toBe('fd00:10::2/128');
+  });
+
+  test('fifty concurrent adds get fifty distinct addresses', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => addDevice(core, 'hq', `d${i}`)));
+    expect(new Set(results.map((r) => r.device.address)).size).toBe(50);
+  });
+});
+
+describe('locations', () => {
+  test('overlapping pools are refused, naming both locations\' networks', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.1.2.0/24');
+    const err = await failure(addLocation(core, 'branch', '10.1.0.0/16'));
+    expect(err.code).toBe('overlap');
+    expect(err.field).toBe('network');
+    expect(err.message).toBe('network: 10.1.0.0/16 overlaps location "hq" (10.1.2.0/24); choose a range that no other location uses');
+  });
+
+  test('names are unique regardless of case', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    const err = await failure(addLocation(core, 'HQ', '10.2.0.0/24'));
+    expect(err.code).toBe('already_exists');
+    expect(err.field).toBe('name');
+  });
+
+  test('removal is refused while gateways or devices remain, saying how to proceed', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    await core.invoke('hosts.create', { name: 'gw-1', ssh: 'root@198.51.100.11' });
+    await core.invoke('gateways.add', { location: 'hq', host: 'gw-1' });
+    await addDevice(core, 'hq', 'a');
+    const err = await failure(core.invoke('locations.remove', { name: 'hq' }));
+    expect(err.code).toBe('in_use');
+    expect(err.message).toMatch(/still has 1 gateway and 1 device; remove them first with "bulwark gateway remove --location hq --host HOST" and "bulwark device remove --location hq NAME"/);
+    await core.invoke('gateways.remove', { location: 'hq', host: 'gw-1' });
+    await core.invoke('devices.remove', { location: 'hq', name: 'a' });
+    await core.invoke('locations.remove', { name: 'hq' });
+    expect(await core.invoke('locations.list', {})).toEqual([]);
+  });
+
+  test('the WireGuard private key is encrypted at rest: the database file never holds it in clear', async () => {
+    const { core, dir } = newCore();
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    const priv = core.services.locations.privateKey('hq');
+    core.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const raw = readFileSync(join(dir, 'bulwark.db'));
+    expect(raw.includes(Buffer.from(priv))).toBe(false);
+    expect(raw.includes(Buffer.from(Buffer.from(priv, 'base64')))).toBe(false);
+  });
+
+  test('every change writes its event in the same transaction, with the caller as actor', async () => {
+    const { core } = newCore();
+    await core.invoke('locations.create', { name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn' }, { actor: 'cli:alice@ws' });
+    const events = await core.invoke('events.list', {});
+    expect(events).toMatchObject([{ kind: 'location.created', subject: 'location:hq', actor: 'cli:alice@ws', details: { network: '10.1.0.0/24' } }]);
+  });
+});
+
+describe('hosts, gateways and edges', () => {
+  test('a key file must exist; ssh-agent needs none', async () => {
+    const { core, dir } = newCore();
+    const err = await failure(core.invoke('hosts.create', { name: 'gw-1', ssh: 'root@gw', identityFile: join(dir, 'missing') }));
+    expect(err.field).toBe('identityFile');
+    expect(err.message).toMatch(/does not exist or is not readable/);
+    const key = join(dir, 'id_ed25519');
+    writeFileSync(key, 'key', { mode: 0o600 });
+    const h = await core.invoke('hosts.create', { name: 'gw-1', ssh: 'admin@[2001:db8::1]:2222', identityFile: key });
+    expect(h).toMatchObject({ sshUser: 'admin', sshAddress: '2001:db8::1', sshPort: 2222, auth: { kind: 'key', identityFile: key }, hostKeyFingerprint: null });
+  });
+
+  test('a host that serves as gateway or edge cannot be removed until those roles go', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    await core.invoke('hosts.create', { name: 'h', ssh: 'root@h' });
+    await core.invoke('gateways.add', { location: 'hq', host: 'h' });
+    await core.invoke('edges.add', { host: 'h' });
+    expect((await core.invoke('hosts.get', { name: 'h' })).roles).toEqual(['gateway:hq', 'edge']);
+    const err = await failure(core.invoke('hosts.remove', { name: 'h' }));
+    expect(err.code).toBe('in_use');
+    expect(err.message).toMatch(/"bulwark gateway remove --location hq --host h" and "bulwark edge remove --host h"/);
+    expect((await failure(core.invoke('gateways.add', { location: 'hq', host: 'h' }))).code).toBe('already_exists');
+    expect((await failure(core.invoke('gateways.add', { location: 'nowhere', host: 'h' }))).field).toBe('location');
+  });
+});

@@ -1,0 +1,196 @@
+// The contract over real HTTP and WebSocket against an in-process `bulwark serve`:
+// authentication, bad input, atomicity and the live event stream.
+import { statSync } from 'node:fs';
+import WebSocket from 'ws';
+import { describe, expect, test } from 'vitest';
+import { BulwarkError, type StreamMessage } from '../../src-main/contract/index.js';
+import { HttpClient } from '../../src-main/transport/http/client.js';
+import { startInProcess, type InProcessServer } from '../helpers/server.js';
+
+async function post(srv: InProcessServer, name: string, body: string | undefined, headers: Record<string, string> = {}) {
+  const res = await fetch(`${srv.url}/api/v1/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body }),
+  });
+  return { status: res.status, body: (await res.json()) as { data?: unknown; error?: { code: string; message: string; field?: string } } };
+}
+
+function counts(srv: InProcessServer) {
+  const db = srv.running.core.store.db;
+  return ['locations', 'hosts', 'devices', 'gateways', 'edges', 'events'].map((t) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n);
+}
+
+function wsOpen(srv: InProcessServer, opts: { protocols?: string[]; headers?: Record<string, string> }) {
+  return new Promise<{ status: 'open'; ws: WebSocket } | { status: number }>((resolve) => {
+    const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/api/v1/events`, opts.protocols ?? ['bulwark.v1'], { headers: opts.headers ?? {} });
+    ws.on('open', () => resolve({ status: 'open', ws }));
+    ws.on('unexpected-response', (req, res) => {
+      req.destroy();
+      resolve({ status: res.statusCode ?? 0 });
+    });
+    ws.on('error', (err) => resolve({ status: -1, error: err.message } as never));
+  });
+}
+
+describe('authentication', () => {
+  test('HTTP: no token and a wrong token get 401; the right one works', async () => {
+    await using srv = await startInProcess();
+    const none = await fetch(`${srv.url}/api/v1/locations.list`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    const wrong = await post(srv, 'locations.list', '{}', { authorization: `Bearer ${srv.token}x` });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error?.message).toMatch(/wrong API token/);
+    expect((await post(srv, 'locations.list', '{}')).status).toBe(200);
+  });
+
+  test('WebSocket: no token and a wrong token get 401; header and subprotocol tokens work', async () => {
+    await using srv = await startInProcess();
+    expect(await wsOpen(srv, {})).toEqual({ status: 401 });
+    expect(await wsOpen(srv, { headers: { authorization: 'Bearer nope' } })).toEqual({ status: 401 });
+    expect(await wsOpen(srv, { protocols: ['bulwark.v1', 'bearer.nope'] })).toEqual({ status: 401 });
+    for (const o of [{ headers: { authorization: `Bearer ${srv.token}` } }, { protocols: ['bulwark.v1', `bearer.${srv.token}`] }]) {
+      const r = await wsOpen(srv, o);
+      expect(r.status).toBe('open');
+      if (r.status === 'open') {
+        expect(r.ws.protocol).toBe('bulwark.v1');
+        r.ws.close();
+      }
+    }
+  });
+
+  test('the UI is served without a token, with a CSP; the API never is', async () => {
+    await using srv = await startInProcess();
+    const health = await fetch(`${srv.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect((await fetch(`${srv.url}/api/v1/nothing`, { method: 'POST' })).status).toBe(401);
+  });
+
+  test('the data dir is 0700, the token and master key 0600', async () => {
+    await using srv = await startInProcess();
+    expect(statSync(srv.dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(srv.running.paths.token).mode & 0o777).toBe(0o600);
+    expect(statSync(srv.running.paths.masterKey).mode & 0o777).toBe(0o600);
+    expect(srv.token.length).toBeGreaterThanOrEqual(43);
+  });
+});
+
+describe('bad input', () => {
+  test('each is a 400/404/413 that names the field and the fix, and stores nothing', async () => {
+    await using srv = await startInProcess();
+    await srv.client.call('locations.create', { name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn.example.com' });
+    const before = counts(srv);
+    const cases: [string, string, number, string, RegExp][] = [
+      ['locations.create', '{"name": "x", ', 400, 'invalid_input', /body is not valid JSON .*send one JSON object/],
+      ['locations.create', '[1,2]', 400, 'invalid_input', /expected a JSON object, got an array/],
+      ['locations.create', JSON.stringify({ name: 5, network: '10.2.0.0/24', endpoint: 'e' }), 400, 'invalid_input', /^name: expected a string, got number; send a string$/],
+      ['locations.create', JSON.stringify({ name: 'b', network: '10.2.0.0/24', endpoint: 'e', colour: 'red' }), 400, 'invalid_input', /^colour: unknown field "colour"; remove it$/],
+      ['locations.create', JSON.stringify({ name: 'b', network: '10.2.0.0/33', endpoint: 'e' }), 400, 'invalid_input', /^network: .*prefixes run from 0 to 32/],
+      ['locations.create', JSON.stringify({ name: 'b', network: '10.1.0.0/16', endpoint: 'e' }), 409, 'overlap', /overlaps location "hq"/],
+      ['devices.add', JSON.stringify({ location: 'hq', name: 'a\nb' }), 400, 'invalid_input', /^name: contains a line break/],
+      ['devices.add', JSON.stringify({ location: 'nowhere', name: 'a' }), 404, 'not_found', /^location: no location named "nowhere"/],
+      ['hosts.create', JSON.stringify({ name: 'h', ssh: 'root@h', identityFile: 'relative' }), 400, 'invalid_input', /^identityFile: "relative" is not an absolute path/],
+      ['no.such', '{}', 404, 'unknown_procedure', /no procedure named "no.such"/],
+    ];
+    for (const [name, body, status, code, message] of cases) {
+      const r = await post(srv, name, body);
+      expect({ name, body, status: r.status, code: r.body.error?.code }).toEqual({ name, body, status, code });
+      expect(r.body.error?.message).toMatch(message);
+    }
+    expect(counts(srv)).toEqual(before);
+  });
+
+  test('a wrong content type is refused with the fix', async () => {
+    await using srv = await startInProcess();
+    const r = await post(srv, 'locations.list', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.message).toMatch(/Content-Type: application\/json/);
+  });
+
+  test('a body over 1 MB gets 413', async () => {
+    await using srv = await startInProcess();
+    const r = await post(srv, 'locations.create', JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 1) }));
+    expect(r.status).toBe(413);
+    expect(r.body.error?.code).toBe('payload_too_large');
+    expect(counts(srv)[0]).toBe(0);
+  });
+
+  test('fifty concurrent device adds over HTTP get fifty distinct addresses', async () => {
+    await using srv = await startInProcess();
+    await srv.client.call('locations.create', { name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn' });
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => srv.client.call('devices.add', { location: 'hq', name: `dev-${i}` })));
+    expect(new Set(results.map((r) => r.device.address)).size).toBe(50);
+    expect((await srv.client.call('devices.list', { location: 'hq' })).length).toBe(50);
+  });
+
+  test('hostile names are stored and returned byte for byte', async () => {
+    await using srv = await startInProcess();
+    await srv.client.call('locations.create', { name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn' });
+    const names = [`Anna's "laptop"`, 'x $(rm -rf /) `id`', '<script>alert(1)</script>', '; DROP TABLE devices; --'];
+    for (const name of names) await srv.client.call('devices.add', { location: 'hq', name });
+    expect((await srv.client.call('devices.list', { location: 'hq' })).map((d) => d.name)).toEqual(names);
+  });
+});
+
+describe('event stream', () => {
+  test('delivers each committed change once, in order, and replays what a client missed', async () => {
+    await using srv = await startInProcess();
+    const seen: StreamMessage[] = [];
+    const sub = await srv.client.subscribe((m) => seen.push(m));
+    await srv.client.call('locations.create', { name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn' });
+    await srv.client.call('devices.add', { location: 'hq', name: 'a' });
+    await expect.poll(() => seen.filter((m) => m.type === 'event').length).toBe(2);
+    expect(seen.flatMap((m) => (m.type === 'event' ? [[m.event.kind, m.event.actor]] : []))).toEqual([
+      ['location.created', 'test'],
+      ['device.added', 'test'],
+    ]);
+    sub.close();
+    // A client that reconnects with after=<last id it saw> gets what it missed, then goes live.
+    await srv.client.call('devices.add', { location: 'hq', name: 'b' });
+    const again: StreamMessage[] = [];
+    const sub2 = await srv.client.subscribe((m) => again.push(m), 2);
+    expect(again.map((m) => (m.type === 'event' ? m.event.subject : m.type))).toEqual(['device:hq/b', 'ready']);
+    sub2.close();
+  });
+
+  test('a failed change emits nothing', async () => {
+    await using srv = await startInProcess();
+    const seen: StreamMessage[] = [];
+    const sub = await srv.client.subscribe((m) => seen.push(m));
+    await expect(srv.client.call('devices.add', { location: 'nowhere', name: 'a' })).rejects.toBeInstanceOf(BulwarkError);
+    await srv.client.call('hosts.create', { name: 'h', ssh: 'root@h' });
+    await expect.poll(() => seen.filter((m) => m.type === 'event').length).toBe(1);
+    expect(seen.filter((m) => m.type === 'event').map((m) => m.type === 'event' && m.event.kind)).toEqual(['host.created']);
+    sub.close();
+  });
+});
+
+describe('listening', () => {
+  test('a non-loopback address without TLS is refused with the fix', async () => {
+    const { serve } = await import('../../src-main/serve.js');
+    const { pino } = await import('pino');
+    await expect(serve({ dataDir: '/nonexistent/never-created', listen: '0.0.0.0:7420', log: pino({ level: 'silent' }) })).rejects.toThrow(
+      /--listen: 0\.0\.0\.0 is not a loopback address.*add --tls-cert FILE --tls-key FILE, or listen on 127\.0\.0\.1/,
+    );
+  });
+
+  test('a second server on the same data dir is refused', async () => {
+    await using srv = await startInProcess();
+    const { serve } = await import('../../src-main/serve.js');
+    const { pino } = await import('pino');
+    await expect(serve({ dataDir: srv.dataDir, listen: '127.0.0.1:0', log: pino({ level: 'silent' }) })).rejects.toThrow(/another "bulwark serve" \(pid \d+\) is using/);
+  });
+
+  test('the client names the server it cannot reach', async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => probe.once('listening', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const c = new HttpClient({ url: `http://127.0.0.1:${port}`, token: 't' });
+    await expect(c.call('locations.list', {})).rejects.toThrow(/cannot reach Bulwark at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); is "bulwark serve" running\?/);
+  });
+});

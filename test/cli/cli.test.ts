@@ -1,0 +1,143 @@
+// The built `bulwark` CLI end to end against a real `bulwark serve` child process:
+// every command, text and --json output, and exit codes (0 ok, 2 bad input, 1 other).
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli, startChild, tempDir, type ChildServer } from '../helpers/server.js';
+
+const tmp = tempDir('bulwark-cli-');
+const dataDir = join(tmp.dir, 'data');
+let server: ChildServer;
+const cli = (...args: string[]) => runCli(['--data-dir', dataDir, ...args]);
+
+beforeAll(async () => {
+  server = await startChild(dataDir);
+});
+afterAll(async () => {
+  await server?.stop();
+  tmp[Symbol.dispose]();
+});
+
+describe('bulwark CLI', () => {
+  test('--help everywhere', async () => {
+    for (const args of [['--help'], ['location', '--help'], ['location', 'add', '--help'], ['device', 'add', '--help'], ['serve', '--help']]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/Usage: bulwark/);
+    }
+  });
+
+  test('location add / list / show, in text and JSON', async () => {
+    const add = await cli('location', 'add', 'hq', '--network', '10.20.0.0/24', '--endpoint', 'vpn.example.com:51821');
+    expect(add).toMatchObject({ code: 0, stderr: '' });
+    expect(add.stdout).toMatch(/^Created location hq: pool 10\.20\.0\.0\/24, gateway 10\.20\.0\.1, endpoint vpn\.example\.com:51821, public key \S{44}$/m);
+    const mfa = await cli('location', 'add', 'secure', '--network', '10.21.0.0/24', '--endpoint', 'vpn2', '--mfa', '--disconnect-threshold', '120', '--json');
+    expect(mfa.code).toBe(0);
+    expect(JSON.parse(mfa.stdout)).toMatchObject({ name: 'secure', mfa: true, disconnectThreshold: 120, endpointPort: 51820 });
+    const list = await cli('location', 'list');
+    expect(list.stdout.split('\n')[0]).toMatch(/^NAME\s+NETWORK\s+ENDPOINT\s+MFA\s+GATEWAYS\s+DEVICES$/);
+    expect(list.stdout).toMatch(/^hq\s+10\.20\.0\.0\/24\s+vpn\.example\.com:51821\s+off\s+0\s+0$/m);
+    const json = JSON.parse((await cli('location', 'list', '--json')).stdout) as { name: string }[];
+    expect(json.map((l) => l.name)).toEqual(['hq', 'secure']);
+    const show = await cli('location', 'show', 'hq');
+    expect(show.stdout).toMatch(/^Gateway address:\s+10\.20\.0\.1$/m);
+    expect(JSON.parse((await cli('location', 'show', 'hq', '--json')).stdout)).toMatchObject({ name: 'hq', gateways: [] });
+  });
+
+  test('bad input exits 2 and names the flag and the fix; nothing is stored', async () => {
+    const cases: [string[], RegExp][] = [
+      [['location', 'add', 'x', '--network', '10.0.0.300/24', '--endpoint', 'e'], /^bulwark: --network: "10\.0\.0\.300\/24" is not an IPv4 or IPv6 network; use address\/prefix/],
+      [['location', 'add', 'x', '--network', '10.20.0.0/16', '--endpoint', 'e'], /^bulwark: --network: 10\.20\.0\.0\/16 overlaps location "hq" \(10\.20\.0\.0\/24\)/],
+      [['location', 'add', 'x', '--network', '10.30.0.0/24', '--endpoint', 'e:0'], /^bulwark: --endpoint: port "0"/],
+      [['location', 'add', 'x', '--network', '10.30.0.0/24', '--endpoint', 'e', '--mfa', '--disconnect-threshold', '30'], /^bulwark: --disconnect-threshold: 30 s is too short/],
+      [['location', 'add', 'x', '--network', '10.30.0.0/24', '--endpoint', 'e', '--disconnect-threshold', 'soon'], /--disconnect-threshold: "soon" is not a whole number/],
+      [['location', 'add', 'x', '--endpoint', 'e'], /required option '--network <cidr>' not specified/],
+      [['location', 'add', 'bad name', '--network', '10.30.0.0/24', '--endpoint', 'e'], /^bulwark: NAME: "bad name" is not a valid name/],
+      [['host', 'add', 'h', '--ssh', 'nouser'], /^bulwark: --ssh: "nouser" has no user; use USER@ADDRESS\[:PORT\]/],
+      [['host', 'add', 'h', '--ssh', 'root@h', '--identity', '/nonexistent/key'], /^bulwark: --identity: \/nonexistent\/key does not exist/],
+      [['device', 'add', 'x', '--location', 'nowhere'], /^bulwark: --location: no location named "nowhere"/],
+      [['device', 'add', 'x', '--location', 'hq', '--pubkey', 'abc'], /^bulwark: --pubkey: is not a WireGuard public key/],
+      [['location', 'frobnicate'], /unknown command 'frobnicate'/],
+    ];
+    const before = (await cli('location', 'list', '--json')).stdout;
+    for (const [args, message] of cases) {
+      const r = await cli(...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(message);
+    }
+    expect((await cli('location', 'list', '--json')).stdout).toBe(before);
+    expect(JSON.parse((await cli('host', 'list', '--json')).stdout)).toEqual([]);
+  });
+
+  test('hosts, gateways and edges', async () => {
+    const key = join(tmp.dir, 'id_test');
+    writeFileSync(key, 'not really a key', { mode: 0o600 });
+    expect((await cli('host', 'add', 'gw-1', '--ssh', 'root@198.51.100.11', '--identity', key)).stdout).toMatch(/Added host gw-1 \(root@198\.51\.100\.11:22, key .*id_test\)/);
+    expect((await cli('host', 'add', 'edge-1', '--ssh', 'admin@198.51.100.21:2222')).code).toBe(0);
+    expect((await cli('gateway', 'add', '--location', 'hq', '--host', 'gw-1')).stdout).toBe('Host gw-1 is now a gateway of location hq\n');
+    expect((await cli('edge', 'add', '--host', 'edge-1')).stdout).toBe('Host edge-1 is now an edge\n');
+    expect((await cli('gateway', 'list', '--location', 'hq')).stdout).toMatch(/^hq\s+gw-1\s+root@198\.51\.100\.11:22$/m);
+    expect(JSON.parse((await cli('edge', 'list', '--json')).stdout)).toMatchObject([{ host: 'edge-1', address: 'admin@198.51.100.21:2222' }]);
+    const hosts = await cli('host', 'list');
+    expect(hosts.stdout).toMatch(/^gw-1\s+root@198\.51\.100\.11:22\s+\S*id_test\s+not pinned\s+gateway:hq$/m);
+    expect(JSON.parse((await cli('host', 'show', 'edge-1', '--json')).stdout)).toMatchObject({ roles: ['edge'], auth: { kind: 'agent' } });
+    const busy = await cli('host', 'remove', 'gw-1');
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/is still gateway:hq; remove that role first with "bulwark gateway remove --location hq --host gw-1"/);
+    expect((await cli('location', 'remove', 'hq')).stderr).toMatch(/still has 1 gateway; remove them first with "bulwark gateway remove --location hq --host HOST"/);
+    expect((await cli('gateway', 'remove', '--location', 'hq', '--host', 'gw-1')).code).toBe(0);
+    expect((await cli('edge', 'remove', '--host', 'edge-1')).code).toBe(0);
+    expect((await cli('host', 'remove', 'gw-1')).stdout).toBe('Removed host gw-1\n');
+    expect((await cli('host', 'remove', 'gw-1')).code).toBe(2);
+  });
+
+  test('device add prints the complete client config once; names with shell characters stay data', async () => {
+    const r = await cli('device', 'add', '--location', 'hq', `Anna's "laptop" $(id)`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Save it now: the private key is shown once/);
+    expect(r.stdout).toMatch(/^\[Interface\]\nPrivateKey = \S{43}=\nAddress = 10\.20\.0\.2\/32\n\n\[Peer\]\nPublicKey = \S{43}=\nAllowedIPs = 10\.20\.0\.0\/24\nEndpoint = vpn\.example\.com:51821\nPersistentKeepalive = 25\n$/m);
+    const own = await cli('device', 'add', '--location', 'hq', 'phone', '--pubkey', 'qN7fYbAbVfZVOkOYdGDd/m5GgWAC8rB6n4u8dNsz3G4=', '--json');
+    expect(JSON.parse(own.stdout)).toMatchObject({ containsPrivateKey: false, device: { address: '10.20.0.3/32', publicKey: 'qN7fYbAbVfZVOkOYdGDd/m5GgWAC8rB6n4u8dNsz3G4=' } });
+    const dup = await cli('device', 'add', '--location', 'hq', 'tablet', '--pubkey', 'qN7fYbAbVfZVOkOYdGDd/m5GgWAC8rB6n4u8dNsz3G4=');
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toMatch(/--pubkey: this key is already used by device "phone"/);
+    const list = await cli('device', 'list', '--location', 'hq');
+    expect(list.stdout).toMatch(/^Anna's "laptop" \$\(id\)\s+10\.20\.0\.2\/32/m);
+    expect(JSON.parse((await cli('device', 'list', '--location', 'hq', '--json')).stdout)).toHaveLength(2);
+    expect((await cli('device', 'remove', '--location', 'hq', 'phone')).stdout).toBe('Removed device phone from location hq\n');
+    expect((await cli('device', 'remove', '--location', 'hq', 'phone')).code).toBe(2);
+  });
+
+  test('events shows the audit trail with the CLI user as actor', async () => {
+    const r = await cli('events', '--limit', '3');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(3);
+    expect(r.stdout).toMatch(/device\.removed\s+device:hq\/phone\s+by cli:/);
+    const json = JSON.parse((await cli('events', '--json', '--limit', '1')).stdout) as { kind: string }[];
+    expect(json.map((e) => e.kind)).toEqual(['device.removed']);
+  });
+
+  test('--server with --token-file reaches the same server; a wrong token exits 1', async () => {
+    const r = await runCli(['--server', server.url, '--token-file', join(dataDir, 'token'), 'location', 'list', '--json']);
+    expect(r.code).toBe(0);
+    const badToken = join(tmp.dir, 'bad-token');
+    writeFileSync(badToken, 'nope');
+    const bad = await runCli(['--server', server.url, '--token-file', badToken, 'location', 'list']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/wrong API token/);
+    const noFile = await runCli(['--server', server.url, 'location', 'list'], { BULWARK_TOKEN_FILE: '' });
+    expect(noFile.stderr).toMatch(/--token-file/);
+  });
+
+  test('with no server running, the CLI says how to start one and exits 1', async () => {
+    using other = tempDir();
+    const r = await runCli(['--data-dir', other.dir, 'location', 'list']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no "bulwark serve" is running for data dir .*; start one with "bulwark serve --data-dir/);
+  });
+
+  test('the server keeps its files private', () => {
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'bulwark.db')).mode & 0o077).toBe(0);
+  });
+});

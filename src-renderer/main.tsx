@@ -5,19 +5,27 @@ import { App, TOKEN_KEY } from './app/App.js';
 import { useApp } from './stores/app-store.js';
 import './styles.css';
 
+/** `bulwark demo` prints a link with the token in the fragment, which never reaches a server log. */
+function takeTokenFromLink(): boolean {
+  const fromLink = /(?:^#|&)token=([^&]+)/.exec(location.hash)?.[1];
+  if (!fromLink) return false;
+  localStorage.setItem(TOKEN_KEY, decodeURIComponent(fromLink));
+  history.replaceState(null, '', location.pathname + location.search);
+  return true;
+}
+
 function boot(): void {
   if (window.bulwark) {
     useApp.getState().setApi(ipcApi(window.bulwark));
     return;
   }
-  // `bulwark demo` prints a link with the token in the fragment, which never reaches a server log.
-  const fromLink = /(?:^#|&)token=([^&]+)/.exec(location.hash)?.[1];
-  if (fromLink) {
-    localStorage.setItem(TOKEN_KEY, decodeURIComponent(fromLink));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
+  takeTokenFromLink();
   const token = localStorage.getItem(TOKEN_KEY);
   if (token) useApp.getState().setApi(httpApi(location.origin, token));
+  // The link may also be opened in a tab that already shows the login form.
+  window.addEventListener('hashchange', () => {
+    if (takeTokenFromLink()) useApp.getState().setApi(httpApi(location.origin, localStorage.getItem(TOKEN_KEY)!));
+  });
 }
 
 boot();

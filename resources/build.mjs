@@ -1,5 +1,6 @@
 // Builds everything the app runs from: dist/bulwark.mjs (CLI + headless server),
 // dist/main.cjs and dist/preload.cjs (Electron shell), dist/renderer (the UI, with vite).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +8,16 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
 
+rmSync(`${root}dist`, { recursive: true, force: true });
 await Promise.all([
   build({
     ...common,
     entryPoints: ['src-main/bulwark.ts'],
-    outfile: 'dist/bulwark.mjs',
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    // Split so that plain CLI commands do not load the server's packages (fastify, pino).
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     format: 'esm',
     packages: 'external',
     banner: { js: '#!/usr/bin/env node' },

@@ -9,7 +9,7 @@ import {
   type ProcOutput,
   type ProcedureName,
 } from '../../contract/index.js';
-import { WS_PROTOCOL } from './server.js';
+import { WS_PROTOCOL } from './protocol.js';
 
 export interface HttpClientOptions {
   url: string;

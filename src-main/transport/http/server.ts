@@ -10,11 +10,9 @@ import type { WebSocket } from 'ws';
 import { BulwarkError, type ErrorBody, type StreamMessage } from '../../contract/index.js';
 import type { Core } from '../../core/system.js';
 import type { Log } from '../../platform/log.js';
+import { WS_PROTOCOL, WS_TOKEN_PREFIX } from './protocol.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
-export const WS_PROTOCOL = 'bulwark.v1';
-/** Browsers cannot set headers on a WebSocket, so they send the token as a subprotocol. */
-export const WS_TOKEN_PREFIX = 'bearer.';
 
 export const CSP = [
   "default-src 'self'",

@@ -12,6 +12,8 @@ import { serveIpc, streamEvents } from './transport/ipc/main.js';
 const log = createLog();
 
 async function start(): Promise<void> {
+  // Everything Core writes (database, WAL, keys) is for this user alone.
+  process.umask(0o077);
   const paths = ensureDataDir(process.env.BULWARK_DATA_DIR ?? join(app.getPath('userData'), 'data'));
   const core = createCore({
     dbFile: paths.db,

@@ -141,3 +141,21 @@ describe('bulwark CLI', () => {
     expect(statSync(join(dataDir, 'bulwark.db')).mode & 0o077).toBe(0);
   });
 });
+
+describe('bulwark events --follow', () => {
+  test('streams a change made by another client as it commits', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../helpers/server.js');
+    expect((await cli('host', 'add', 'before-follow', '--ssh', 'root@198.51.100.29')).code).toBe(0);
+    const follow = spawn(process.execPath, [CLI, '--data-dir', dataDir, 'events', '--follow', '--limit', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    follow.stdout.on('data', (d) => (out += String(d)));
+    try {
+      await expect.poll(() => out, { timeout: 10_000 }).toMatch(/host:before-follow/);
+      expect((await cli('host', 'add', 'followed', '--ssh', 'root@198.51.100.30')).code).toBe(0);
+      await expect.poll(() => out, { timeout: 5_000 }).toMatch(/host\.created\s+host:followed\s+by cli:/);
+    } finally {
+      follow.kill('SIGTERM');
+    }
+  });
+});

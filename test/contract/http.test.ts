@@ -177,6 +177,38 @@ describe('listening', () => {
     );
   });
 
+  test('with --tls-cert and --tls-key it serves HTTPS only', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const https = await import('node:https');
+    const { serve } = await import('../../src-main/serve.js');
+    const { pino } = await import('pino');
+    const { tempDir } = await import('../helpers/server.js');
+    using tmp = tempDir();
+    const cert = join(tmp.dir, 'cert.pem');
+    const key = join(tmp.dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const running = await serve({ dataDir: join(tmp.dir, 'data'), listen: '127.0.0.1:0', tlsCert: cert, tlsKey: key, log: pino({ level: 'silent' }) });
+    try {
+      expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const token = readFileSync(running.paths.token, 'utf8').trim();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = https.request(`${running.url}/api/v1/locations.list`, { method: 'POST', ca: readFileSync(cert), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+      expect(status).toBe(200);
+      await expect(fetch(running.url.replace('https', 'http') + '/healthz')).rejects.toThrow();
+    } finally {
+      await running.stop();
+    }
+  });
+
   test('a second server on the same data dir is refused', async () => {
     await using srv = await startInProcess();
     const { serve } = await import('../../src-main/serve.js');

@@ -121,7 +121,7 @@ export class DeviceService {
       const row = tx.get<DeviceRow>(`${SELECT} WHERE d.location_id = ? AND d.name = ?`, loc.id, name);
       if (!row) {
         const message = `location ${loc.name} has no device named ${JSON.stringify(name)}; see "bulwark device list --location ${loc.name}"`;
-        throw new BulwarkError('not_found', `name: ${message}`, { field: 'name', issues: [{ field: 'name', message }] });
+        throw BulwarkError.field('name', message, 'not_found');
       }
       tx.run('DELETE FROM devices WHERE id = ?', row.id);
       tx.event({ kind: 'device.removed', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address } });

@@ -35,7 +35,7 @@ export class EdgeService {
       const h = requireHost(tx, host);
       if (tx.run('DELETE FROM edges WHERE host_id = ?', h.id).changes === 0) {
         const message = `${h.name} is not an edge; see "bulwark edge list"`;
-        throw new BulwarkError('not_found', `host: ${message}`, { field: 'host', issues: [{ field: 'host', message }] });
+        throw BulwarkError.field('host', message, 'not_found');
       }
       tx.event({ kind: 'edge.removed', subject: `edge:${h.name}`, details: { host: h.name } });
       return { removed: true as const };

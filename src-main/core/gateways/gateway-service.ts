@@ -46,7 +46,7 @@ export class GatewayService {
       const r = tx.run('DELETE FROM gateways WHERE location_id = ? AND host_id = ?', loc.id, h.id);
       if (r.changes === 0) {
         const message = `${h.name} is not a gateway of location ${loc.name}; see "bulwark gateway list --location ${loc.name}"`;
-        throw new BulwarkError('not_found', `host: ${message}`, { field: 'host', issues: [{ field: 'host', message }] });
+        throw BulwarkError.field('host', message, 'not_found');
       }
       tx.event({ kind: 'gateway.removed', subject: `gateway:${loc.name}/${h.name}`, details: { location: loc.name, host: h.name } });
       return { removed: true as const };

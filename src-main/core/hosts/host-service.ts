@@ -18,7 +18,7 @@ export function requireHost(tx: Tx, name: string, field = 'host'): HostRow {
   const row = tx.get<HostRow>('SELECT * FROM hosts WHERE name = ?', name);
   if (!row) {
     const message = `no host named ${JSON.stringify(name)}; add it with "bulwark host add" or see "bulwark host list"`;
-    throw new BulwarkError('not_found', `${field}: ${message}`, { field, issues: [{ field, message }] });
+    throw BulwarkError.field(field, message, 'not_found');
   }
   return row;
 }

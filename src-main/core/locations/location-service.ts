@@ -57,10 +57,7 @@ function toLocation(row: RowWithCounts): Location {
 export function requireLocation(tx: Tx, name: string, field = 'location'): LocationRow {
   const row = tx.get<LocationRow>('SELECT * FROM locations WHERE name = ?', name);
   if (!row) {
-    throw new BulwarkError('not_found', `${field}: no location named ${JSON.stringify(name)}; see "bulwark location list"`, {
-      field,
-      issues: [{ field, message: `no location named ${JSON.stringify(name)}; see "bulwark location list"` }],
-    });
+    throw BulwarkError.field(field, `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
   }
   return row;
 }

@@ -1,5 +1,6 @@
 // Headless entry: the same Core as the desktop app, served over HTTP + WebSocket with the UI.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { readFileSync, rmSync } from 'node:fs';
 import { BulwarkError } from './contract/index.js';
 import { createCore, type Core } from './core/system.js';
 import {
@@ -30,43 +31,40 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Data dirs locked by this process (a lock file holding our own pid may be a stale one from a reused pid). */
+/** Data dirs locked by this process. */
 const heldHere = new Set<string>();
 
-/** One server per data dir: a second one would fight over the database and server.json. */
+/**
+ * One server per data dir: a second one would fight over the database and server.json.
+ * The lock is SQLite's own exclusive file lock (fcntl) on serve.lock, held while the
+ * process lives: the kernel drops it when the process dies, however it dies, so there is
+ * no stale lock to take over and no race between two servers starting at once.
+ */
 function takeLock(paths: DataDirPaths): () => void {
-  if (heldHere.has(paths.lock)) {
-    throw new BulwarkError('in_use', `another "bulwark serve" (pid ${process.pid}) is using ${paths.dir}; stop it first, or use another --data-dir`);
-  }
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const busy = () => {
+    let pid = '';
     try {
-      const fd = openSync(paths.lock, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      heldHere.add(paths.lock);
-      return () => {
-        heldHere.delete(paths.lock);
-        rmSync(paths.lock, { force: true });
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(paths.lock, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new BulwarkError('in_use', `another "bulwark serve" (pid ${pid}) is using ${paths.dir}; stop it first, or use another --data-dir`);
-      }
-      rmSync(paths.lock, { force: true });
+      pid = ` (pid ${(JSON.parse(readFileSync(paths.server, 'utf8')) as { pid: number }).pid})`;
+    } catch {
+      // server.json not written yet: the other server is still starting.
     }
+    return new BulwarkError('in_use', `another "bulwark serve"${pid} is using ${paths.dir}; stop it first, or use another --data-dir`);
+  };
+  if (heldHere.has(paths.lock)) throw busy();
+  const db = new Database(paths.lock, { timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw busy();
+    throw err;
   }
-  throw new BulwarkError('in_use', `cannot take the lock ${paths.lock}; remove it if no "bulwark serve" is running`);
+  heldHere.add(paths.lock);
+  return () => {
+    heldHere.delete(paths.lock);
+    db.close();
+  };
 }
 
 export async function serve(opts: ServeOptions): Promise<Running> {

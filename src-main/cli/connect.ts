@@ -32,7 +32,7 @@ export function connect(opts: ConnectOptions): HttpClient {
     if (!/^https?:\/\/[^/]+\/?$/.test(opts.server)) {
       throw BulwarkError.field('--server', `"${opts.server}" is not a server URL; use http://HOST:PORT or https://HOST:PORT`);
     }
-    const tokenFile = opts.tokenFile ?? process.env.BULWARK_TOKEN_FILE;
+    const tokenFile = opts.tokenFile ?? (process.env.BULWARK_TOKEN_FILE || undefined);
     if (tokenFile === undefined) throw BulwarkError.field('--token-file', 'is required with --server; give the path of the server\'s token file');
     return new HttpClient({ url: opts.server.replace(/\/$/, ''), token: readToken(tokenFile, '--token-file'), actor: actor() });
   }

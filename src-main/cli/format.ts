@@ -11,7 +11,8 @@ export function safe(value: unknown): string {
 
 export function table(headers: string[], rows: unknown[][]): string {
   if (rows.length === 0) return '';
-  const cells = rows.map((r) => r.map(safe));
+  // Columns are split by two spaces, so a value holding two spaces is quoted to stay one cell.
+  const cells = rows.map((r) => r.map((v) => (/\s{2}|^\s|\s$/.test(safe(v)) ? JSON.stringify(safe(v)) : safe(v))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]?.length ?? 0)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(headers), ...cells.map(line)].join('\n') + '\n';

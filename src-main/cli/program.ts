@@ -2,7 +2,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BulwarkError, type Device, type ErrorCode, type Host, type Location } from '../contract/index.js';
 import { DEFAULT_LISTEN } from '../platform/listen.js';
+import { formatEndpoint } from '../net/endpoint.js';
 import { connect, type ConnectOptions } from './connect.js';
+
+const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
 import { keyValues, safe, table } from './format.js';
 
 export interface CliIo {
@@ -102,7 +105,7 @@ export function buildProgram(
             ...(opts.disconnectThreshold === undefined ? {} : { disconnectThreshold: opts.disconnectThreshold }),
           });
           if (opts.json) json(loc);
-          else io.out(`Created location ${safe(loc.name)}: pool ${loc.network}, gateway ${loc.gatewayAddress}, endpoint ${loc.endpointHost}:${loc.endpointPort}, public key ${loc.publicKey}\n`);
+          else io.out(`Created location ${safe(loc.name)}: pool ${loc.network}, gateway ${loc.gatewayAddress}, endpoint ${formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })}, public key ${loc.publicKey}\n`);
         },
       ),
     );
@@ -111,7 +114,7 @@ export function buildProgram(
       const list = await client(cmd as Command).call('locations.list', {});
       if ((o as { json?: boolean }).json) return json(list);
       if (list.length === 0) return io.out('No locations yet. Add one with "bulwark location add NAME --network CIDR --endpoint HOST".\n');
-      io.out(table(['NAME', 'NETWORK', 'ENDPOINT', 'MFA', 'GATEWAYS', 'DEVICES'], list.map((l) => [l.name, l.network, `${l.endpointHost}:${l.endpointPort}`, l.mfa ? 'on' : 'off', l.gatewayCount, l.deviceCount])));
+      io.out(table(['NAME', 'NETWORK', 'ENDPOINT', 'MFA', 'GATEWAYS', 'DEVICES'], list.map((l) => [l.name, l.network, formatEndpoint({ host: l.endpointHost, port: l.endpointPort }), l.mfa ? 'on' : 'off', l.gatewayCount, l.deviceCount])));
     }),
   );
   withJson(location.command('show <name>').description('show one location')).action(
@@ -125,7 +128,7 @@ export function buildProgram(
           ['Name', loc.name],
           ['Network', loc.network],
           ['Gateway address', loc.gatewayAddress],
-          ['Endpoint', `${loc.endpointHost}:${loc.endpointPort}`],
+          ['Endpoint', formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })],
           ['MFA', loc.mfa ? `on (peers dropped after ${loc.disconnectThreshold} s idle)` : 'off'],
           ['Public key', loc.publicKey],
           ['Gateways', gateways.length === 0 ? 'none' : gateways.map((g) => g.host).join(', ')],
@@ -162,7 +165,7 @@ export function buildProgram(
           ...(opts.identity === undefined ? {} : { identityFile: resolve(opts.identity) }),
         });
         if (opts.json) return json(h);
-        io.out(`Added host ${safe(h.name)} (${safe(h.sshUser)}@${safe(h.sshAddress)}:${h.sshPort}, ${h.auth.kind === 'key' ? `key ${safe(h.auth.identityFile)}` : 'ssh-agent'}); its host key is pinned at first contact\n`);
+        io.out(`Added host ${safe(h.name)} (${safe(sshTarget(h))}, ${h.auth.kind === 'key' ? `key ${safe(h.auth.identityFile)}` : 'ssh-agent'}); its host key is pinned at first contact\n`);
       }),
     );
   withJson(host.command('list').description('list hosts')).action(
@@ -170,14 +173,14 @@ export function buildProgram(
       const list = await client(cmd as Command).call('hosts.list', {});
       if ((o as { json?: boolean }).json) return json(list);
       if (list.length === 0) return io.out('No hosts yet. Add one with "bulwark host add NAME --ssh USER@ADDRESS".\n');
-      io.out(table(['NAME', 'SSH', 'AUTH', 'HOST KEY', 'ROLES'], list.map((h) => [h.name, `${h.sshUser}@${h.sshAddress}:${h.sshPort}`, h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent', h.hostKeyFingerprint ?? 'not pinned', h.roles.join(',') || '-'])));
+      io.out(table(['NAME', 'SSH', 'AUTH', 'HOST KEY', 'ROLES'], list.map((h) => [h.name, sshTarget(h), h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent', h.hostKeyFingerprint ?? 'not pinned', h.roles.join(',') || '-'])));
     }),
   );
   withJson(host.command('show <name>').description('show one host')).action(
     act({ name: 'NAME' }, async (name, o, cmd) => {
       const h = await client(cmd as Command).call('hosts.get', { name: name as string });
       if ((o as { json?: boolean }).json) return json(h);
-      io.out(keyValues([['Name', h.name], ['SSH', `${h.sshUser}@${h.sshAddress}:${h.sshPort}`], ['Auth', h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent'], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['Created', h.createdAt]]));
+      io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent'], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['Created', h.createdAt]]));
     }),
   );
   host

@@ -7,10 +7,15 @@ import { createLog } from '../platform/log.js';
 import { serve, type Running } from '../serve.js';
 import type { CliIo } from './program.js';
 
-/** The built renderer sits beside the bundled CLI (dist/renderer); BULWARK_UI_DIR overrides. */
+/**
+ * The built renderer sits beside the bundled CLI (dist/renderer); this code may run from
+ * dist/ or from a split chunk in dist/chunks/. BULWARK_UI_DIR overrides.
+ */
 function uiDir(): string | undefined {
-  const dir = process.env.BULWARK_UI_DIR ?? fileURLToPath(new URL('./renderer/', import.meta.url));
-  return existsSync(resolve(dir, 'index.html')) ? dir : undefined;
+  const candidates = process.env.BULWARK_UI_DIR
+    ? [process.env.BULWARK_UI_DIR]
+    : ['./renderer/', '../renderer/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  return candidates.find((dir) => existsSync(resolve(dir, 'index.html')));
 }
 
 async function runUntilSignal(running: Running): Promise<void> {
@@ -25,7 +30,8 @@ async function runUntilSignal(running: Running): Promise<void> {
   });
 }
 
-async function start(o: Record<string, unknown>, dataDir: string): Promise<Running> {
+async function start(o: Record<string, unknown>, dataDir: string, io: CliIo): Promise<Running> {
+  if (!uiDir()) io.err('bulwark: the UI is not built, so only the API is served; run "npm run build" first\n');
   // Everything this server writes (database, WAL, keys) is for its owner alone.
   process.umask(0o077);
   return serve({
@@ -39,7 +45,7 @@ async function start(o: Record<string, unknown>, dataDir: string): Promise<Runni
 }
 
 export async function runServe(o: Record<string, unknown>, io: CliIo): Promise<void> {
-  const running = await start(o, resolveDataDir(o.dataDir as string | undefined));
+  const running = await start(o, resolveDataDir(o.dataDir as string | undefined), io);
   io.out(
     `Bulwark is serving ${running.url}/ (data dir ${running.paths.dir})\n` +
       `Log in with the token in ${running.paths.token}; the CLI finds this server through the data dir.\n`,
@@ -49,7 +55,7 @@ export async function runServe(o: Record<string, unknown>, io: CliIo): Promise<v
 
 export async function runDemo(o: Record<string, unknown>, io: CliIo): Promise<void> {
   const dataDir = resolve((o.dataDir as string | undefined) ?? process.env.BULWARK_DATA_DIR ?? '.demo-data');
-  const running = await start(o, dataDir);
+  const running = await start(o, dataDir, io);
   const token = (await import('node:fs')).readFileSync(running.paths.token, 'utf8').trim();
   const core = running.core;
   if ((await core.invoke('locations.list', {})).length === 0) {

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   overlap: 409,
   payload_too_large: 413,
   unavailable: 503,
+  data_dir_damaged: 500,
   internal: 500,
 } as const;
 

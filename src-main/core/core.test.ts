@@ -55,7 +55,16 @@ describe('address allocation', () => {
     const { core } = newCore();
     const err = await failure(addLocation(core, 'one', '10.0.0.7/32'));
     expect(err.field).toBe('network');
-    expect(err.message).toMatch(/room for the gateway only; use a \/30 or larger/);
+    expect(err.message).toMatch(/room for the gateway only; use a \/31 or larger/);
+  });
+
+  test('a removed device\'s address is not handed out again before the pool wraps, even the highest', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.0.0.0/24');
+    await addDevice(core, 'hq', 'a');
+    expect((await addDevice(core, 'hq', 'b')).device.address).toBe('10.0.0.3/32');
+    await core.invoke('devices.remove', { location: 'hq', name: 'b' });
+    expect((await addDevice(core, 'hq', 'c')).device.address).toBe('10.0.0.4/32');
   });
 
   test('never hands out the network, gateway or broadcast address; a freed address is reused once the pool wraps', async () => {

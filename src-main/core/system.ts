@@ -4,6 +4,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import {
   BulwarkError,
   fromZodError,
+  invariant,
   isProcedureName,
   procedures,
   type CoreEvent,
@@ -87,21 +88,33 @@ export function createCore(opts: CoreOptions): Core {
     const def = procedures[name];
     const parsed = def.input.safeParse(input ?? {});
     if (!parsed.success) throw fromZodError(parsed.error);
-    let result: unknown;
+    const handler = handlers[name] as (i: unknown) => unknown;
+    const checkOutput = (result: unknown) => {
+      const out = def.output.safeParse(result);
+      if (!out.success) {
+        opts.onInternalError?.(name, out.error);
+        throw new BulwarkError('internal', `${name} returned output that does not match the contract (a Bulwark bug): ${out.error.message}`);
+      }
+      return out.data;
+    };
     try {
-      const handler = handlers[name] as (i: unknown) => unknown;
-      result = await callContext.run(ctx, () => handler(parsed.data));
+      if (def.kind === 'mutation') {
+        // The output is checked before the commit: a change is never stored while its
+        // caller gets an error (and, for devices.add, loses the only copy of a private key).
+        return callContext.run(ctx, () =>
+          store.write(() => {
+            const result = handler(parsed.data);
+            invariant(!(result instanceof Promise), `mutation ${name} is synchronous`);
+            return checkOutput(result);
+          }),
+        );
+      }
+      return checkOutput(await callContext.run(ctx, () => handler(parsed.data)));
     } catch (err) {
       if (err instanceof BulwarkError) throw err;
       opts.onInternalError?.(name, err);
       throw new BulwarkError('internal', `${name} failed inside Core: ${(err as Error).message ?? String(err)}`, { cause: err });
     }
-    const out = def.output.safeParse(result);
-    if (!out.success) {
-      opts.onInternalError?.(name, out.error);
-      throw new BulwarkError('internal', `${name} returned output that does not match the contract (a Bulwark bug): ${out.error.message}`);
-    }
-    return out.data;
   }
 
   return {

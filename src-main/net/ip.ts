@@ -158,3 +158,34 @@ export function poolLayout(c: Cidr): PoolLayout {
 export function addressAt(c: Cidr, offset: bigint): string {
   return formatIp(c.family, c.network + offset);
 }
+
+const SPECIAL: { family: Family; cidr: string; what: string }[] = [
+  { family: 4, cidr: '0.0.0.0/8', what: '"this network"' },
+  { family: 4, cidr: '127.0.0.0/8', what: 'loopback' },
+  { family: 4, cidr: '169.254.0.0/16', what: 'link-local' },
+  { family: 4, cidr: '224.0.0.0/4', what: 'multicast' },
+  { family: 4, cidr: '240.0.0.0/4', what: 'reserved' },
+  { family: 6, cidr: '::/8', what: 'loopback and IPv4-mapped' },
+  { family: 6, cidr: 'fe80::/10', what: 'link-local' },
+  { family: 6, cidr: 'ff00::/8', what: 'multicast' },
+];
+
+/** Largest pools a location may have: bigger ones would swallow every other network. */
+const MIN_POOL_PREFIX: Record<Family, number> = { 4: 8, 6: 48 };
+
+/** Why a network cannot be a VPN address pool, or null when it can. */
+export function poolProblem(c: Cidr): string | null {
+  const example = c.family === 4 ? '10.10.0.0/24' : 'fd00:10::/64';
+  if (c.prefix < MIN_POOL_PREFIX[c.family]) {
+    return `${formatCidr(c)} is too large for an address pool (it would route all of that traffic into the VPN); use a /${MIN_POOL_PREFIX[c.family]} or smaller, such as ${example}`;
+  }
+  for (const s of SPECIAL) {
+    if (s.family !== c.family) continue;
+    const r = parseCidr(s.cidr);
+    if (r.ok && cidrsOverlap(c, r.value)) return `${formatCidr(c)} overlaps ${s.cidr} (${s.what}); use a private range such as ${example}`;
+  }
+  if (poolLayout(c).devices === null) {
+    return `${formatCidr(c)} has room for the gateway only; use a /${c.family === 4 ? 31 : 127} or larger, so devices get addresses too`;
+  }
+  return null;
+}

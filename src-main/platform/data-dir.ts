@@ -1,7 +1,7 @@
 // The data dir: bulwark.db, the API token, the master key and the running server's address.
 // Created with mode 0700; every secret file 0600, written once with O_EXCL.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, openSync, readFileSync, statSync, writeSync, closeSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync, closeSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BulwarkError } from '../contract/index.js';
@@ -68,13 +68,27 @@ export function readOrCreateSecret(path: string, make: () => Buffer): Buffer {
   return readFileSync(path);
 }
 
+const MIN_TOKEN_LENGTH = 32;
+
 export function loadToken(paths: DataDirPaths): string {
-  return readOrCreateSecret(paths.token, () => Buffer.from(randomBytes(32).toString('base64url'))).toString('utf8').trim();
+  const token = readOrCreateSecret(paths.token, () => Buffer.from(randomBytes(32).toString('base64url'))).toString('utf8').trim();
+  if (token.length < MIN_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) {
+    throw new BulwarkError('data_dir_damaged', `${paths.token} is damaged (it must hold at least ${MIN_TOKEN_LENGTH} base64url characters); delete it and start again to make a new token`);
+  }
+  return token;
 }
 
 export function loadMasterKey(paths: DataDirPaths): Buffer {
+  // A database without its key is a database whose location keys can never be opened again:
+  // refuse rather than make a new key that silently orphans them.
+  if (existsSync(paths.db) && !existsSync(paths.masterKey)) {
+    throw new BulwarkError(
+      'data_dir_damaged',
+      `${paths.masterKey} is missing but ${paths.db} exists; restore secret.key from the backup you took with the database (without it the WireGuard keys in the database cannot be opened)`,
+    );
+  }
   const key = readOrCreateSecret(paths.masterKey, () => randomBytes(32));
-  if (key.length !== 32) throw new Error(`${paths.masterKey} is damaged (expected 32 bytes, found ${key.length}); restore it from a backup`);
+  if (key.length !== 32) throw new BulwarkError('data_dir_damaged', `${paths.masterKey} is damaged (expected 32 bytes, found ${key.length}); restore it from a backup`);
   return key;
 }
 

@@ -86,8 +86,13 @@ export class Store {
     }
   }
 
-  /** Runs fn in a write transaction (BEGIN IMMEDIATE): all of it commits, or none of it. */
+  /**
+   * Runs fn in a write transaction (BEGIN IMMEDIATE): all of it commits, or none of it.
+   * Called inside another write, it joins that one: the outer commit decides for both and
+   * announces all their events.
+   */
   write<T>(fn: (tx: Tx) => T): T {
+    if (this.db.inTransaction) return fn(this.tx);
     this.pending = [];
     let result: T;
     try {

@@ -1,5 +1,7 @@
 -- The schema that the migrations must reach (checked by store/migrations.test.ts).
 -- Names compare case-insensitively: "HQ" and "hq" are the same location.
+-- locations.next_device_index only grows: a removed device's address is not handed out
+-- again until the pool has wrapped.
 CREATE TABLE locations (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -11,6 +13,7 @@ CREATE TABLE locations (
   disconnect_threshold INTEGER NOT NULL CHECK (disconnect_threshold > 0),
   wg_public_key TEXT NOT NULL,
   wg_private_key_enc BLOB NOT NULL,
+  next_device_index INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL
 ) STRICT;
 CREATE TABLE hosts (

@@ -79,6 +79,17 @@ describe('writes', () => {
     expect(seen).toEqual([]);
   });
 
+  test('a write inside a write joins it: a later failure undoes both (how Core checks output before commit)', () => {
+    const { store } = openTemp();
+    expect(() =>
+      store.write(() => {
+        store.write((tx) => tx.event({ kind: 'host.created', subject: 'host:inner' }));
+        throw new Error('output check failed');
+      }),
+    ).toThrow(/output check failed/);
+    expect(store.db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 0 });
+  });
+
   test('events are append-only: updates and deletes are refused by the database itself', () => {
     const { store } = openTemp();
     const e = store.write((tx) => tx.event({ kind: 'host.created', subject: 'host:a', details: { x: 1 } }));

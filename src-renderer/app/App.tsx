@@ -42,24 +42,33 @@ export function App() {
 
   useEffect(() => {
     if (!api) return;
-    const store = useApp.getState();
-    void store.refresh();
-    void api.call('events.list', { limit: 50, newest: true }).then((events) => events.forEach((e) => useApp.getState().receive(e)));
+    void useApp.getState().refresh();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = api.subscribe(
-      (m) => {
-        if (m.type !== 'event') return;
-        useApp.getState().receive(m.event);
-        // Several events often arrive together (one per committed row): refresh once.
-        clearTimeout(timer);
-        timer = setTimeout(() => void useApp.getState().refresh(), 30);
-      },
-      (s) => useApp.setState({ status: s }),
-      () => useApp.getState().lastEventId,
-    );
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    // Load the newest events first, then stream from the last of them: the stream never
+    // replays the whole audit trail, and reconnects resume from the last event seen.
+    const start = async () => {
+      const recent = await api.call('events.list', { limit: 50, newest: true }).catch(() => []);
+      recent.forEach((e) => useApp.getState().receive(e));
+      if (cancelled) return;
+      stop = api.subscribe(
+        (m) => {
+          if (m.type !== 'event') return;
+          useApp.getState().receive(m.event);
+          // Several events often arrive together (one per committed row): refresh once.
+          clearTimeout(timer);
+          timer = setTimeout(() => void useApp.getState().refresh(), 30);
+        },
+        (s) => useApp.setState({ status: s }),
+        () => useApp.getState().lastEventId,
+      );
+    };
+    void start();
     return () => {
+      cancelled = true;
       clearTimeout(timer);
-      stop();
+      stop?.();
     };
   }, [api]);
 

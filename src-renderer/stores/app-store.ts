@@ -59,6 +59,8 @@ export const useApp = create<AppState>((set, get) => ({
         const [gateways, devices] = await Promise.all([api.call('gateways.list', { location: view.name }), api.call('devices.list', { location: view.name })]);
         detail = { name: view.name, gateways, devices };
       }
+      // A slower refresh for a view the user has left must not overwrite the newer one.
+      if (get().view !== view) return;
       set({ locations, hosts, edges, detail, loadError: null });
     } catch (err) {
       if (err instanceof BulwarkError && err.code === 'unauthorized') set({ api: null, authError: err.message });

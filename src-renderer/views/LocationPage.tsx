@@ -80,7 +80,7 @@ function GatewayForm({ location }: { location: string }) {
 
 export function LocationPage({ name }: { name: string }) {
   const location = useApp((s) => s.locations.find((l) => l.name === name));
-  const detail = useApp((s) => s.detail);
+  const detail = useApp((s) => (s.detail?.name === name ? s.detail : null));
   const edges = useApp((s) => s.edges);
   const api = useApp((s) => s.api)!;
   const refresh = useApp((s) => s.refresh);

@@ -89,6 +89,11 @@ describe('bulwark CLI', () => {
     expect((await cli('edge', 'remove', '--host', 'edge-1')).code).toBe(0);
     expect((await cli('host', 'remove', 'gw-1')).stdout).toBe('Removed host gw-1\n');
     expect((await cli('host', 'remove', 'gw-1')).code).toBe(2);
+    expect((await cli('gateway', 'list')).stdout).toMatch(/^No gateways/);
+    expect((await cli('location', 'add', 'temp', '--network', '10.99.0.0/24', '--endpoint', '[2001:db8::1]:51820')).stdout).toMatch(/endpoint \[2001:db8::1\]:51820/);
+    expect((await cli('location', 'list')).stdout).toMatch(/^temp\s+10\.99\.0\.0\/24\s+\[2001:db8::1\]:51820/m);
+    expect((await cli('location', 'remove', 'temp')).stdout).toBe('Removed location temp\n');
+    expect((await cli('location', 'show', 'temp')).code).toBe(2);
   });
 
   test('device add prints the complete client config once; names with shell characters stay data', async () => {
@@ -101,8 +106,12 @@ describe('bulwark CLI', () => {
     const dup = await cli('device', 'add', '--location', 'hq', 'tablet', '--pubkey', 'qN7fYbAbVfZVOkOYdGDd/m5GgWAC8rB6n4u8dNsz3G4=');
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/--pubkey: this key is already used by device "phone"/);
+    expect((await cli('device', 'add', '--location', 'hq', 'spoof  10.20.0.99/32')).code).toBe(0);
     const list = await cli('device', 'list', '--location', 'hq');
     expect(list.stdout).toMatch(/^Anna's "laptop" \$\(id\)\s+10\.20\.0\.2\/32/m);
+    // A name holding the column separator is quoted, so it cannot pass for another column.
+    expect(list.stdout).toMatch(/^"spoof  10\.20\.0\.99\/32"\s+10\.20\.0\.4\/32/m);
+    expect((await cli('device', 'remove', '--location', 'hq', 'spoof  10.20.0.99/32')).code).toBe(0);
     expect(JSON.parse((await cli('device', 'list', '--location', 'hq', '--json')).stdout)).toHaveLength(2);
     expect((await cli('device', 'remove', '--location', 'hq', 'phone')).stdout).toBe('Removed device phone from location hq\n');
     expect((await cli('device', 'remove', '--location', 'hq', 'phone')).code).toBe(2);
@@ -126,7 +135,8 @@ describe('bulwark CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/wrong API token/);
     const noFile = await runCli(['--server', server.url, 'location', 'list'], { BULWARK_TOKEN_FILE: '' });
-    expect(noFile.stderr).toMatch(/--token-file/);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toMatch(/--token-file: is required with --server/);
   });
 
   test('with no server running, the CLI says how to start one and exits 1', async () => {
@@ -134,6 +144,31 @@ describe('bulwark CLI', () => {
     const r = await runCli(['--data-dir', other.dir, 'location', 'list']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no "bulwark serve" is running for data dir .*; start one with "bulwark serve --data-dir/);
+  });
+
+  test('a second server on the same data dir is refused while the first runs', async () => {
+    await expect(startChild(dataDir)).rejects.toThrow(/another "bulwark serve" \(pid \d+\) is using/);
+  });
+
+  test('demo starts Core with a demo location and prints a login link that works', async () => {
+    using demoDir = tempDir();
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../helpers/server.js');
+    const demo = spawn(process.execPath, [CLI, 'demo', '--data-dir', join(demoDir.dir, 'data'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' } });
+    let out = '';
+    demo.stdout.on('data', (d) => (out += String(d)));
+    try {
+      await expect.poll(() => out, { timeout: 15_000 }).toMatch(/Open the UI:\s+(http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/);
+      const [, url, token] = /Open the UI:\s+(http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)/.exec(out)!;
+      expect((await fetch(`${url}/`)).status).toBe(200);
+      const r = await runCli(['--data-dir', join(demoDir.dir, 'data'), 'location', 'list', '--json']);
+      expect(JSON.parse(r.stdout)).toMatchObject([{ name: 'hq', deviceCount: 1 }]);
+      const api = await fetch(`${url}/api/v1/system.info`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(api.status).toBe(200);
+    } finally {
+      demo.kill('SIGTERM');
+      await new Promise((r) => demo.once('exit', r));
+    }
   });
 
   test('the server keeps its files private', () => {

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { describe, expect, test } from 'vitest';
 import { BulwarkError, type StreamMessage } from '../../src-main/contract/index.js';
 import { HttpClient } from '../../src-main/transport/http/client.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { startInProcess, UI_DIR, type InProcessServer } from '../helpers/server.js';
 
 async function post(srv: InProcessServer, name: string, body: string | undefined, headers: Record<string, string> = {}) {
   const res = await fetch(`${srv.url}/api/v1/${name}`, {
@@ -21,9 +21,9 @@ function counts(srv: InProcessServer) {
   return ['locations', 'hosts', 'devices', 'gateways', 'edges', 'events'].map((t) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n);
 }
 
-function wsOpen(srv: InProcessServer, opts: { protocols?: string[]; headers?: Record<string, string> }) {
+function wsOpen(srv: InProcessServer, opts: { protocols?: string[]; headers?: Record<string, string>; path?: string }) {
   return new Promise<{ status: 'open'; ws: WebSocket } | { status: number }>((resolve) => {
-    const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/api/v1/events`, opts.protocols ?? ['bulwark.v1'], { headers: opts.headers ?? {} });
+    const ws = new WebSocket(`${srv.url.replace('http', 'ws')}${opts.path ?? '/api/v1/events'}`, opts.protocols ?? ['bulwark.v1'], { headers: opts.headers ?? {} });
     ws.on('open', () => resolve({ status: 'open', ws }));
     ws.on('unexpected-response', (req, res) => {
       req.destroy();
@@ -61,12 +61,45 @@ describe('authentication', () => {
     }
   });
 
-  test('the UI is served without a token, with a CSP; the API never is', async () => {
+  test('the UI is served without a token, with a CSP; the API never is, however its path is spelled', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    const index = await fetch(`${srv.url}/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toMatch(/<div id="root">/);
+    expect(index.headers.get('content-security-policy')).toMatch(/default-src 'self'; script-src 'self'/);
+    expect((await fetch(`${srv.url}/location/hq`)).status).toBe(200);
+    for (const path of ['/api/v1/locations.list', '/%61pi/v1/locations.list', '/api/v1/%6cocations.list', '/api/v1/nothing']) {
+      const r = await fetch(`${srv.url}${path}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      expect({ path, status: r.status }).toEqual({ path, status: 401 });
+    }
+    const wsBypass = await wsOpen(srv, { protocols: ['bulwark.v1'], path: '/%61pi/v1/events' });
+    expect(wsBypass).toEqual({ status: 401 });
+  });
+
+  test('an empty token never matches, in a header or as a subprotocol', async () => {
     await using srv = await startInProcess();
-    const health = await fetch(`${srv.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(health.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
-    expect((await fetch(`${srv.url}/api/v1/nothing`, { method: 'POST' })).status).toBe(401);
+    expect((await post(srv, 'locations.list', '{}', { authorization: 'Bearer ' })).status).toBe(401);
+    expect(await wsOpen(srv, { protocols: ['bulwark.v1', 'bearer.'] })).toEqual({ status: 401 });
+    const plain = await post(srv, 'locations.list', '{}', { authorization: '', 'sec-websocket-protocol': `bearer.${srv.token}` });
+    expect(plain.status).toBe(401);
+  });
+
+  test('a bad ?after= on the event stream is a 400 naming "after"', async () => {
+    await using srv = await startInProcess();
+    const r = await wsOpen(srv, { headers: { authorization: `Bearer ${srv.token}` }, path: '/api/v1/events?after=1.5' });
+    expect(r).toEqual({ status: 400 });
+  });
+
+  test('a data dir whose secret.key is gone is refused, not silently re-keyed', async () => {
+    const { rmSync } = await import('node:fs');
+    const { serve } = await import('../../src-main/serve.js');
+    const { pino } = await import('pino');
+    const srv = await startInProcess();
+    await srv.client.call('locations.create', { name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn' });
+    await srv.running.stop();
+    rmSync(srv.running.paths.masterKey);
+    await expect(serve({ dataDir: srv.dataDir, listen: '127.0.0.1:0', log: pino({ level: 'silent' }) })).rejects.toThrow(/secret\.key is missing but .*bulwark\.db exists; restore secret\.key/);
+    await srv[Symbol.asyncDispose]();
   });
 
   test('the data dir is 0700, the token and master key 0600', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEndpoint } from '../../net/endpoint.js';
+import { parseCidr, poolProblem } from '../../net/ip.js';
 import { CidrText, ResourceName, Timestamp } from './common.js';
 
 export const DEFAULT_WIREGUARD_PORT = 51820;
@@ -39,7 +40,11 @@ export type Location = z.infer<typeof Location>;
 export const LocationCreateInput = z
   .strictObject({
     name: ResourceName,
-    network: CidrText,
+    network: CidrText.superRefine((v, ctx) => {
+      const r = parseCidr(v);
+      const problem = r.ok ? poolProblem(r.value) : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     endpoint: EndpointText,
     /** Defaults to false. */
     mfa: z.boolean().default(false),

@@ -31,21 +31,23 @@ const toDevice = (r: DeviceRow): Device => ({
 const CLIENT_KEEPALIVE_S = 25;
 
 /**
- * Picks a free host offset in the pool. New addresses go after the highest one in use, so
- * an address that was just freed is not handed to a new device while an old client config
- * may still use it; once the top of the pool is reached, the lowest free gap is reused.
- * Runs inside the write transaction, so concurrent adds cannot pick the same offset.
+ * Picks a free host offset in the pool. New addresses come from a per-location counter that
+ * only grows, so an address that was just freed is not handed to a new device while an old
+ * client config may still use it. Once the counter passes the top of the pool, the lowest
+ * free gap is reused. Runs inside the write transaction, so concurrent adds cannot collide.
  */
 function allocateOffset(tx: Tx, location: LocationRow, cidr: Cidr): bigint {
   const range = poolLayout(cidr).devices;
   const full = () =>
     BulwarkError.field('location', `the address pool ${location.network} of location ${location.name} is full; remove unused devices or create a location with a larger network`, 'pool_exhausted');
   if (!range) throw full();
-  const max = tx.get<{ m: number | null }>('SELECT max(host_index) AS m FROM devices WHERE location_id = ?', location.id)?.m;
-  if (max === null || max === undefined) return range.first;
-  if (BigInt(max) < range.last) return BigInt(max) + 1n;
-  const min = tx.get<{ m: number }>('SELECT min(host_index) AS m FROM devices WHERE location_id = ?', location.id)?.m ?? 0;
-  if (BigInt(min) > range.first) return range.first;
+  const next = BigInt(location.next_device_index) > range.first ? BigInt(location.next_device_index) : range.first;
+  if (next <= range.last) {
+    tx.run('UPDATE locations SET next_device_index = ? WHERE id = ?', next + 1n, location.id);
+    return next;
+  }
+  const taken = (offset: bigint) => tx.get('SELECT 1 FROM devices WHERE location_id = ? AND host_index = ?', location.id, offset) !== undefined;
+  if (!taken(range.first)) return range.first;
   const gap = tx.get<{ c: number }>(
     `SELECT d.host_index + 1 AS c FROM devices d WHERE d.location_id = ?
        AND NOT EXISTS (SELECT 1 FROM devices e WHERE e.location_id = d.location_id AND e.host_index = d.host_index + 1)

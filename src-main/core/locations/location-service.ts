@@ -20,6 +20,7 @@ export interface LocationRow {
   disconnect_threshold: number;
   wg_public_key: string;
   wg_private_key_enc: Buffer;
+  next_device_index: number;
   created_at: string;
 }
 
@@ -84,10 +85,6 @@ export class LocationService {
   create(input: ProcParsedInput<'locations.create'>): Location {
     const parsed = input;
     const cidr = locationCidr(parsed);
-    const layout = poolLayout(cidr);
-    if (!layout.devices) {
-      throw BulwarkError.field('network', `${parsed.network} has room for the gateway only; use a /30 or larger (IPv6: /126 or larger)`);
-    }
     const endpoint = parseEndpoint(parsed.endpoint, 51820);
     if (!endpoint.ok) throw BulwarkError.field('endpoint', endpoint.reason);
     // Key generation and sealing stay outside the write transaction: it holds the write lock.

@@ -16,6 +16,7 @@ CREATE TABLE locations (
   disconnect_threshold INTEGER NOT NULL CHECK (disconnect_threshold > 0),
   wg_public_key TEXT NOT NULL,
   wg_private_key_enc BLOB NOT NULL,
+  next_device_index INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL
 ) STRICT;
 CREATE TABLE hosts (

@@ -50,11 +50,11 @@ function sameSecret(given: string, token: string): boolean {
 
 function tokenOf(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim() || undefined;
   const protocols = req.headers['sec-websocket-protocol'];
-  if (typeof protocols === 'string') {
+  if (typeof protocols === 'string' && req.headers.upgrade?.toLowerCase() === 'websocket') {
     const p = protocols.split(',').map((s) => s.trim()).find((s) => s.startsWith(WS_TOKEN_PREFIX));
-    if (p) return p.slice(WS_TOKEN_PREFIX.length);
+    if (p) return p.slice(WS_TOKEN_PREFIX.length) || undefined;
   }
   return undefined;
 }
@@ -118,7 +118,10 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/api/')) return;
+    // Decide by the route the router matched (after it decoded the path), never by the raw
+    // URL: "/%61pi/v1/…" is the API too. Unmatched requests reach only the 404/UI handler.
+    const route = req.routeOptions.url;
+    if (route === undefined || !route.startsWith('/api/')) return;
     const given = tokenOf(req);
     if (given === undefined || !sameSecret(given, opts.token)) {
       const e = new BulwarkError(
@@ -140,7 +143,16 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.get('/api/v1/events', { websocket: true }, (socket: WebSocket, req) => {
+  const checkAfter = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const raw = (req.query as Record<string, unknown>).after;
+    if (raw === undefined) return;
+    if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw)) {
+      const e = BulwarkError.field('after', `${JSON.stringify(raw)} is not an event id; give a whole number of 0 or more, or leave it out to start from now`);
+      return reply.status(400).send({ error: e.toBody() });
+    }
+  };
+
+  app.get('/api/v1/events', { websocket: true, preValidation: checkAfter }, (socket: WebSocket, req) => {
     const after = Number((req.query as Record<string, string>).after ?? NaN);
     const send = (m: StreamMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));

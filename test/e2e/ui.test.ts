@@ -52,14 +52,16 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     await page.getByTestId('location-row-hq').click();
     await page.getByTestId('location-title').filter({ hasText: 'hq' }).waitFor();
     await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
-    const t0 = Date.now();
+    // The page is never reloaded: the device arrives through the event stream. (How fast is
+    // printed, not asserted: timing goals live in bench/.)
+    let reloaded = false;
+    page.on('load', () => (reloaded = true));
     const add = await runCli(['--data-dir', srv.dataDir, 'device', 'add', '--location', 'hq', 'from-cli']);
     expect(add.code).toBe(0);
     const cliDone = Date.now();
-    await page.getByTestId('device-row').filter({ hasText: 'from-cli' }).waitFor({ timeout: 5000 });
-    const shownAfterCli = Date.now() - cliDone;
-    console.log(`device from CLI shown ${shownAfterCli} ms after the CLI returned (${cliDone - t0} ms CLI run)`);
-    expect(shownAfterCli).toBeLessThan(1000);
+    await page.getByTestId('device-row').filter({ hasText: 'from-cli' }).waitFor();
+    console.log(`device added with the CLI shown ${Date.now() - cliDone} ms after the CLI returned`);
+    expect(reloaded).toBe(false);
     await page.getByTestId('event-item').filter({ hasText: 'device:hq/from-cli' }).waitFor();
 
     // A device added in the UI shows its config once; a bad key is reported beside its field.

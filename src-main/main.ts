@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCore } from './core/system.js';
 import { ensureDataDir, loadMasterKey } from './platform/data-dir.js';
+import { lockDataDir } from './platform/data-dir-lock.js';
 import { createLog } from './platform/log.js';
 import { CSP } from './transport/http/server.js';
 import { serveIpc, streamEvents } from './transport/ipc/main.js';
@@ -15,6 +16,7 @@ async function start(): Promise<void> {
   // Everything Core writes (database, WAL, keys) is for this user alone.
   process.umask(0o077);
   const paths = ensureDataDir(process.env.BULWARK_DATA_DIR ?? join(app.getPath('userData'), 'data'));
+  const unlock = lockDataDir(paths);
   const core = createCore({
     dbFile: paths.db,
     masterKey: loadMasterKey(paths),
@@ -55,6 +57,7 @@ async function start(): Promise<void> {
   app.on('will-quit', () => {
     stopIpc();
     core.close();
+    unlock();
   });
   await win.loadFile(indexHtml);
 }

@@ -1,5 +1,4 @@
 // Headless entry: the same Core as the desktop app, served over HTTP + WebSocket with the UI.
-import Database from 'better-sqlite3';
 import { readFileSync, rmSync } from 'node:fs';
 import { BulwarkError } from './contract/index.js';
 import { createCore, type Core } from './core/system.js';
@@ -10,6 +9,7 @@ import {
   writeServerInfo,
   type DataDirPaths,
 } from './platform/data-dir.js';
+import { lockDataDir } from './platform/data-dir-lock.js';
 import { isLoopback, parseListen } from './platform/listen.js';
 import type { Log } from './platform/log.js';
 import { startHttpServer, type HttpServer } from './transport/http/server.js';
@@ -29,42 +29,6 @@ export interface Running {
   core: Core;
   http: HttpServer;
   stop(): Promise<void>;
-}
-
-/** Data dirs locked by this process. */
-const heldHere = new Set<string>();
-
-/**
- * One server per data dir: a second one would fight over the database and server.json.
- * The lock is SQLite's own exclusive file lock (fcntl) on serve.lock, held while the
- * process lives: the kernel drops it when the process dies, however it dies, so there is
- * no stale lock to take over and no race between two servers starting at once.
- */
-function takeLock(paths: DataDirPaths): () => void {
-  const busy = () => {
-    let pid = '';
-    try {
-      pid = ` (pid ${(JSON.parse(readFileSync(paths.server, 'utf8')) as { pid: number }).pid})`;
-    } catch {
-      // server.json not written yet: the other server is still starting.
-    }
-    return new BulwarkError('in_use', `another "bulwark serve"${pid} is using ${paths.dir}; stop it first, or use another --data-dir`);
-  };
-  if (heldHere.has(paths.lock)) throw busy();
-  const db = new Database(paths.lock, { timeout: 0 });
-  try {
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.exec('BEGIN EXCLUSIVE');
-  } catch (err) {
-    db.close();
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw busy();
-    throw err;
-  }
-  heldHere.add(paths.lock);
-  return () => {
-    heldHere.delete(paths.lock);
-    db.close();
-  };
 }
 
 export async function serve(opts: ServeOptions): Promise<Running> {
@@ -89,7 +53,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   const tlsFiles = tls ? { cert: readPem('--tls-cert', opts.tlsCert!), key: readPem('--tls-key', opts.tlsKey!) } : undefined;
 
   const paths = ensureDataDir(opts.dataDir);
-  const unlock = takeLock(paths);
+  const unlock = lockDataDir(paths);
   let core: Core | undefined;
   try {
     const token = loadToken(paths);
@@ -111,10 +75,13 @@ export async function serve(opts: ServeOptions): Promise<Running> {
       stop: async () => {
         if (stopped) return;
         stopped = true;
-        await http.close();
-        c.close();
-        rmSync(paths.server, { force: true });
-        unlock();
+        try {
+          await http.close();
+        } finally {
+          c.close();
+          rmSync(paths.server, { force: true });
+          unlock();
+        }
       },
     };
   } catch (err) {

@@ -67,6 +67,16 @@ describe('address allocation', () => {
     expect((await addDevice(core, 'hq', 'c')).device.address).toBe('10.0.0.4/32');
   });
 
+  test('the counter wraps: the address freed longest ago comes back first', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'small', '10.0.0.0/29');
+    for (const n of ['a', 'b']) await addDevice(core, 'small', n);
+    await core.invoke('devices.remove', { location: 'small', name: 'b' });
+    const next = [];
+    for (const n of ['c', 'd', 'e', 'f']) next.push((await addDevice(core, 'small', n)).device.address);
+    expect(next).toEqual(['10.0.0.4/32', '10.0.0.5/32', '10.0.0.6/32', '10.0.0.3/32']);
+  });
+
   test('never hands out the network, gateway or broadcast address; a freed address is reused once the pool wraps', async () => {
     const { core } = newCore();
     await addLocation(core, 'small', '10.0.0.0/29');

@@ -67,7 +67,7 @@ export function createCore(opts: CoreOptions): Core {
     ...opts.ports,
   };
   const startedAt = ports.now().toISOString();
-  const store = Store.open(opts.dbFile, { now: ports.now, actor: currentActor });
+  const store = Store.open(opts.dbFile, { now: ports.now, actor: currentActor, onListenerError: (err) => opts.onInternalError?.('event listener', err) });
   const secrets = new SecretBox(opts.masterKey);
   const locations = new LocationService(store, secrets, ports);
   const events = new EventService(store);

@@ -26,6 +26,8 @@ export interface StoreOptions {
   now: () => Date;
   /** Who is making the changes of the current call. */
   actor?: () => string;
+  /** Called when an onDidCommit listener throws; the commit stands. */
+  onListenerError?: (err: unknown) => void;
 }
 
 export class Store {
@@ -35,6 +37,8 @@ export class Store {
   private pending: CoreEvent[] = [];
   private readonly tx: Tx;
   private readonly writeTx: <T>(fn: () => T) => T;
+  private readonly nestedTx: <T>(fn: () => T) => T;
+  private writing = false;
   private readonly readTx: <T>(fn: () => T) => T;
 
   private constructor(db: Database.Database, private readonly opts: StoreOptions) {
@@ -48,6 +52,8 @@ export class Store {
     const write = db.transaction((fn: () => unknown) => fn());
     const read = db.transaction((fn: () => unknown) => fn());
     this.writeTx = (fn) => write.immediate(fn) as never;
+    // Inside a transaction better-sqlite3 runs a transaction function as a SAVEPOINT.
+    this.nestedTx = (fn) => write(fn) as never;
     this.readTx = (fn) => read.deferred(fn) as never;
   }
 
@@ -92,18 +98,40 @@ export class Store {
    * announces all their events.
    */
   write<T>(fn: (tx: Tx) => T): T {
-    if (this.db.inTransaction) return fn(this.tx);
+    if (this.writing) {
+      // A savepoint: if the inner write fails, its rows and events go, the outer one decides.
+      const mark = this.pending.length;
+      try {
+        return this.nestedTx(() => fn(this.tx));
+      } catch (err) {
+        this.pending.length = mark;
+        throw err;
+      }
+    }
+    if (this.db.inTransaction) throw new Error('invariant failed: a write inside a read transaction');
     this.pending = [];
+    this.writing = true;
     let result: T;
     try {
       result = this.writeTx(() => fn(this.tx));
     } catch (err) {
       this.pending = [];
       throw err;
+    } finally {
+      this.writing = false;
     }
     const committed = this.pending;
     this.pending = [];
-    if (committed.length > 0) for (const l of this.listeners) l(committed);
+    if (committed.length > 0) {
+      for (const l of this.listeners) {
+        // The change is stored: a failing listener must not turn it into an error for the caller.
+        try {
+          l(committed);
+        } catch (err) {
+          this.opts.onListenerError?.(err);
+        }
+      }
+    }
     return result;
   }
 

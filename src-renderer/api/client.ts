@@ -72,7 +72,9 @@ export function httpApi(baseUrl: string, token: string): Api {
       let stopped = false;
       let delay = 250;
       const open = () => {
-        const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/events?after=${after()}`;
+        // With no event seen yet, start from now rather than replay the whole audit trail.
+        const from = after();
+        const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/events${from > 0 ? `?after=${from}` : ''}`;
         ws = new WebSocket(url, ['bulwark.v1', `bearer.${token}`]);
         ws.onmessage = (e) => {
           const m = StreamMessage.safeParse(JSON.parse(String(e.data)));

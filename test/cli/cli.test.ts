@@ -147,7 +147,7 @@ describe('bulwark CLI', () => {
   });
 
   test('a second server on the same data dir is refused while the first runs', async () => {
-    await expect(startChild(dataDir)).rejects.toThrow(/another "bulwark serve" \(pid \d+\) is using/);
+    await expect(startChild(dataDir)).rejects.toThrow(/another "bulwark serve" or Bulwark app \(pid \d+\) is using/);
   });
 
   test('demo starts Core with a demo location and prints a login link that works', async () => {

@@ -246,7 +246,21 @@ describe('listening', () => {
     await using srv = await startInProcess();
     const { serve } = await import('../../src-main/serve.js');
     const { pino } = await import('pino');
-    await expect(serve({ dataDir: srv.dataDir, listen: '127.0.0.1:0', log: pino({ level: 'silent' }) })).rejects.toThrow(/another "bulwark serve" \(pid \d+\) is using/);
+    await expect(serve({ dataDir: srv.dataDir, listen: '127.0.0.1:0', log: pino({ level: 'silent' }) })).rejects.toThrow(/another "bulwark serve" or Bulwark app \(pid \d+\) is using/);
+  });
+
+  test('a stray file where the lock lives does not stop the server', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { serve } = await import('../../src-main/serve.js');
+    const { pino } = await import('pino');
+    const { tempDir } = await import('../helpers/server.js');
+    using tmp = tempDir();
+    const dataDir = join(tmp.dir, 'data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    writeFileSync(join(dataDir, 'serve.lock'), '12345');
+    const running = await serve({ dataDir, listen: '127.0.0.1:0', log: pino({ level: 'silent' }) });
+    await running.stop();
   });
 
   test('the client names the server it cannot reach', async () => {

@@ -31,31 +31,42 @@ const toDevice = (r: DeviceRow): Device => ({
 const CLIENT_KEEPALIVE_S = 25;
 
 /**
- * Picks a free host offset in the pool. New addresses come from a per-location counter that
- * only grows, so an address that was just freed is not handed to a new device while an old
- * client config may still use it. Once the counter passes the top of the pool, the lowest
- * free gap is reused. Runs inside the write transaction, so concurrent adds cannot collide.
+ * Picks a free host offset in the pool. Offsets come from a per-location counter that moves
+ * forward and wraps at the top of the pool: an address that was just freed is handed out
+ * again only after every other free address has been, so an old client config that still
+ * carries it is unlikely to meet a new device. Runs inside the write transaction, so
+ * concurrent adds cannot collide (and the UNIQUE index would refuse it anyway).
  */
 function allocateOffset(tx: Tx, location: LocationRow, cidr: Cidr): bigint {
   const range = poolLayout(cidr).devices;
-  const full = () =>
-    BulwarkError.field('location', `the address pool ${location.network} of location ${location.name} is full; remove unused devices or create a location with a larger network`, 'pool_exhausted');
-  if (!range) throw full();
-  const next = BigInt(location.next_device_index) > range.first ? BigInt(location.next_device_index) : range.first;
-  if (next <= range.last) {
-    tx.run('UPDATE locations SET next_device_index = ? WHERE id = ?', next + 1n, location.id);
-    return next;
-  }
-  const taken = (offset: bigint) => tx.get('SELECT 1 FROM devices WHERE location_id = ? AND host_index = ?', location.id, offset) !== undefined;
-  if (!taken(range.first)) return range.first;
+  if (!range) throw poolFull(location);
+  const counter = BigInt(location.next_device_index);
+  const start = counter >= range.first && counter <= range.last ? counter : range.first;
+  const found = firstFreeFrom(tx, location.id, start, range.last) ?? (start > range.first ? firstFreeFrom(tx, location.id, range.first, start - 1n) : null);
+  if (found === null) throw poolFull(location);
+  tx.run('UPDATE locations SET next_device_index = ? WHERE id = ?', found + 1n, location.id);
+  return found;
+}
+
+/** The lowest offset in [from, to] that no device of the location holds, or null. */
+function firstFreeFrom(tx: Tx, locationId: number, from: bigint, to: bigint): bigint | null {
+  if (tx.get('SELECT 1 FROM devices WHERE location_id = ? AND host_index = ?', locationId, from) === undefined) return from;
   const gap = tx.get<{ c: number }>(
-    `SELECT d.host_index + 1 AS c FROM devices d WHERE d.location_id = ?
+    `SELECT d.host_index + 1 AS c FROM devices d WHERE d.location_id = ? AND d.host_index >= ?
        AND NOT EXISTS (SELECT 1 FROM devices e WHERE e.location_id = d.location_id AND e.host_index = d.host_index + 1)
      ORDER BY d.host_index LIMIT 1`,
-    location.id,
+    locationId,
+    from,
   )?.c;
-  if (gap !== undefined && BigInt(gap) <= range.last) return BigInt(gap);
-  throw full();
+  return gap !== undefined && BigInt(gap) <= to ? BigInt(gap) : null;
+}
+
+function poolFull(location: LocationRow): BulwarkError {
+  return BulwarkError.field(
+    'location',
+    `the address pool ${location.network} of location ${location.name} is full; remove unused devices or create a location with a larger network`,
+    'pool_exhausted',
+  );
 }
 
 export class DeviceService {

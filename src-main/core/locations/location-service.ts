@@ -87,7 +87,6 @@ export class LocationService {
     const cidr = locationCidr(parsed);
     const endpoint = parseEndpoint(parsed.endpoint, 51820);
     if (!endpoint.ok) throw BulwarkError.field('endpoint', endpoint.reason);
-    // Key generation and sealing stay outside the write transaction: it holds the write lock.
     const keys = this.ports.generateKeyPair();
     const sealed = this.secrets.seal(keys.privateKey, 'location-wireguard-private-key');
     const createdAt = this.ports.now().toISOString();

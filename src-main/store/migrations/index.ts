@@ -1,5 +1,6 @@
 // Numbered migrations, applied in order at start, each in its own transaction.
 // Never edit a released migration: add the next number. store/schema.sql is the target.
+// 0001 was first released with 0.1.0 (2026-11-25); test/fixtures/db/bulwark-0.1.0.sql holds it.
 import { m0001Init } from './0001-init.js';
 
 export interface Migration {

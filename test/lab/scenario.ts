@@ -1,0 +1,264 @@
+// A lab: Debian hosts that boot systemd (systemd-nspawn), each in its own network namespace,
+// on a private bridge in a switch namespace; the test process reaches them through one veth.
+// Tests use this module and never call `ip netns` themselves. Everything a lab makes is named
+// with its id and removed by down(), which stops only the processes it started, by PID.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { addressAt, formatCidr, type Cidr } from '../../src-main/net/ip.js';
+import { ensureLabImage } from './image.js';
+import { chooseLabPrefix, readMachineNetwork } from './network.js';
+
+const STATE_ROOT = '/tmp';
+const STATE_PREFIX = 'bulwark-lab-';
+
+export interface LabHost {
+  name: string;
+  address: string;
+  netns: string;
+  /** PID of the systemd-nspawn process we started. */
+  nspawnPid: number;
+}
+
+/** Why lab tests cannot run here, or null when they can. */
+export function labMissing(): string | null {
+  if (process.getuid?.() !== 0) return 'lab tests need root (they create network namespaces and boot containers)';
+  for (const tool of ['systemd-nspawn', 'debootstrap', 'ssh', 'ssh-keygen']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+      return `${tool} is missing; install it with "apt-get install -y systemd-container debootstrap openssh-client"`;
+    }
+  }
+  return null;
+}
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function waitForPort(address: string, port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const attempt = () => {
+      const s = connect({ host: address, port, timeout: 500 });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      const retry = () => {
+        s.destroy();
+        if (Date.now() > deadline) resolve(false);
+        else setTimeout(attempt, 200);
+      };
+      s.once('error', retry);
+      s.once('timeout', retry);
+    };
+    attempt();
+  });
+}
+
+export class Lab {
+  readonly id: string;
+  readonly prefix: Cidr;
+  readonly dir: string;
+  readonly hosts = new Map<string, LabHost>();
+  private readonly image: string;
+  private next = 10;
+
+  private constructor(id: string, prefix: Cidr, image: string) {
+    this.id = id;
+    this.prefix = prefix;
+    this.image = image;
+    this.dir = join(STATE_ROOT, `${STATE_PREFIX}${id}`);
+  }
+
+  get switchNs(): string {
+    return `bwl${this.id}-sw`;
+  }
+  get adminLink(): string {
+    return `bwl${this.id}a`;
+  }
+  get adminAddress(): string {
+    return addressAt(this.prefix, 1n);
+  }
+  get keyFile(): string {
+    return join(this.dir, 'id_ed25519');
+  }
+
+  /** Builds (or reuses) the image, picks a free prefix, and creates the switch and the admin link. */
+  static async create(log: (line: string) => void = () => undefined): Promise<Lab> {
+    const missing = labMissing();
+    if (missing) throw new Error(missing);
+    const image = ensureLabImage(log);
+    const lab = new Lab(randomBytes(2).toString('hex'), chooseLabPrefix(readMachineNetwork()), image.dir);
+    try {
+      mkdirSync(join(lab.dir, 'keys'), { recursive: true, mode: 0o700 });
+      mkdirSync('/run/systemd/nspawn', { recursive: true });
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', lab.keyFile]);
+      writeFileSync(join(lab.dir, 'keys', 'authorized_keys'), readFileSync(`${lab.keyFile}.pub`), { mode: 0o600 });
+      writeFileSync(join(lab.dir, 'prefix'), formatCidr(lab.prefix));
+      ip('netns', 'add', lab.switchNs);
+      ip('-n', lab.switchNs, 'link', 'add', 'br0', 'type', 'bridge');
+      ip('-n', lab.switchNs, 'link', 'set', 'br0', 'up');
+      ip('link', 'add', lab.adminLink, 'type', 'veth', 'peer', 'name', 'adm0', 'netns', lab.switchNs);
+      ip('-n', lab.switchNs, 'link', 'set', 'adm0', 'master', 'br0', 'up');
+      ip('addr', 'add', `${lab.adminAddress}/${lab.prefix.prefix}`, 'dev', lab.adminLink);
+      ip('link', 'set', lab.adminLink, 'up');
+    } catch (err) {
+      await lab.down();
+      throw err;
+    }
+    return lab;
+  }
+
+  /** Boots a host with a fresh root overlay and fresh SSH host keys; resolves when sshd answers. */
+  async boot(name: string): Promise<LabHost> {
+    if (!/^[a-z][a-z0-9]{0,5}$/.test(name)) throw new Error(`lab host name ${JSON.stringify(name)}: use 1-6 lowercase letters and digits`);
+    const existing = this.hosts.get(name);
+    const address = existing?.address ?? addressAt(this.prefix, BigInt(this.next++));
+    const netns = `bwl${this.id}-${name}`;
+    const peer = `v${this.id}${name}`;
+    ip('netns', 'add', netns);
+    ip('link', 'add', 'eth0', 'netns', netns, 'type', 'veth', 'peer', 'name', peer, 'netns', this.switchNs);
+    ip('-n', this.switchNs, 'link', 'set', peer, 'master', 'br0', 'up');
+    ip('-n', netns, 'addr', 'add', `${address}/${this.prefix.prefix}`, 'dev', 'eth0');
+    ip('-n', netns, 'link', 'set', 'eth0', 'up');
+    ip('-n', netns, 'link', 'set', 'lo', 'up');
+    const hostnameFile = join(this.dir, `${name}.hostname`);
+    writeFileSync(hostnameFile, `${name}\n`);
+    const logFile = join(this.dir, `${name}.log`);
+    const out = openSync(logFile, 'a');
+    const child = spawn(
+      'systemd-nspawn',
+      [
+        '-D', this.image, '--register=no', '--keep-unit', '--volatile=overlay', '-q',
+        `--network-namespace-path=/run/netns/${netns}`, '--capability=CAP_NET_ADMIN,CAP_NET_RAW', '--bind=/dev/net/tun',
+        `--bind-ro=${join(this.dir, 'keys')}:/root/.ssh`, `--bind-ro=${hostnameFile}:/etc/hostname`,
+        '-M', `bwl${this.id}${name}`, '-b',
+      ],
+      { stdio: ['ignore', out, out], detached: true },
+    );
+    child.unref();
+    closeSync(out);
+    const host: LabHost = { name, address, netns, nspawnPid: child.pid ?? -1 };
+    writeFileSync(join(this.dir, `${name}.pid`), String(host.nspawnPid));
+    this.hosts.set(name, host);
+    // A host re-created at the same address has a new MAC: forget the old one's neighbour entry.
+    ip('neigh', 'flush', 'dev', this.adminLink, 'to', address);
+    if (!(await waitForPort(address, 22, 30_000))) {
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
+      throw new Error(`lab host ${name} (${address}) did not answer on port 22 within 30 s:\n${tail}`);
+    }
+    return host;
+  }
+
+  /** Runs a command on a host over SSH (no host key checking: the lab's own test access). */
+  ssh(name: string, command: string): { code: number; stdout: string; stderr: string } {
+    const host = this.hosts.get(name);
+    if (!host) throw new Error(`no lab host ${name}`);
+    const r = spawnSync('ssh', ['-i', this.keyFile, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
+      '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `root@${host.address}`, command], { encoding: 'utf8', timeout: 30_000 });
+    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** Power loss: SIGKILL to the host's init ends every process of the host at once. */
+  powerOff(name: string): void {
+    const host = this.hosts.get(name);
+    if (!host) return;
+    for (const pid of childrenOf(host.nspawnPid)) killQuietly(pid);
+    killQuietly(host.nspawnPid);
+    waitGone(host.nspawnPid, 5000);
+    try {
+      ip('netns', 'del', host.netns);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Removes everything this lab made, even after a failed test. */
+  async down(): Promise<void> {
+    for (const name of this.hosts.keys()) this.powerOff(name);
+    this.hosts.clear();
+    removeLabLeftovers(this.id);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.down();
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** True while the process exists and has not exited (a zombie awaiting its parent counts as gone). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function waitGone(pid: number, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && isRunning(pid)) spawnSync('sleep', ['0.05']);
+}
+
+/** Removes a lab's namespaces, link, processes (from its pid files) and state dir. All labs when id is undefined. */
+export function removeLabLeftovers(id?: string): string[] {
+  const removed: string[] = [];
+  const ids = id ? [id] : readdirSync(STATE_ROOT).filter((d) => d.startsWith(STATE_PREFIX)).map((d) => d.slice(STATE_PREFIX.length));
+  for (const labId of ids) {
+    const dir = join(STATE_ROOT, `${STATE_PREFIX}${labId}`);
+    if (existsSync(dir)) {
+      for (const f of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
+        const pid = Number(readFileSync(join(dir, f), 'utf8'));
+        // Only a process that is still the nspawn we started (its command line says so).
+        try {
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`bwl${labId}`)) {
+            for (const c of childrenOf(pid)) killQuietly(c);
+            killQuietly(pid);
+            waitGone(pid, 5000);
+          }
+        } catch {
+          // not running
+        }
+      }
+    }
+    const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`bwl${labId}-`));
+    for (const ns of namespaces) {
+      try {
+        ip('netns', 'del', ns);
+        removed.push(`netns ${ns}`);
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      ip('link', 'del', `bwl${labId}a`);
+      removed.push(`link bwl${labId}a`);
+    } catch {
+      // already gone
+    }
+    if (existsSync(dir)) {
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    }
+  }
+  return removed;
+}

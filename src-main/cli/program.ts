@@ -183,6 +183,29 @@ export function buildProgram(
       io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent'], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['Created', h.createdAt]]));
     }),
   );
+  withJson(
+    host
+      .command('check <name>')
+      .description("connect, show the host key's fingerprint, OS, architecture and privileges; --accept pins the key")
+      .option('--accept <fingerprint>', 'pin this SHA256 fingerprint (it must be the one the host presents)')
+      .option('--repin', 'replace a pinned key after a deliberate reinstall (with --accept)'),
+  ).action(
+    act({ name: 'NAME', accept: '--accept', repin: '--repin' }, async (name, o, cmd) => {
+      const opts = o as { accept?: string; repin?: boolean; json?: boolean };
+      const r = await client(cmd as Command).call('hosts.check', {
+        name: name as string,
+        ...(opts.accept === undefined ? {} : { accept: opts.accept }),
+        repin: opts.repin ?? false,
+      });
+      if (opts.json) return json(r);
+      io.out(keyValues([['Host', r.host.name], ['SSH', sshTarget(r.host)], ['Host key', r.fingerprint], ['OS', r.facts.os], ['Architecture', r.facts.arch], ['Privileges', r.facts.privileges]]));
+      io.out(
+        r.pinned
+          ? `The host key is pinned; a different key will stop every operation on ${safe(r.host.name)}.\n`
+          : `The host key is not pinned yet. Compare it with the host's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then run:\n  bulwark host check ${safe(r.host.name)} --accept ${r.fingerprint}\n`,
+      );
+    }),
+  );
   host
     .command('remove <name>')
     .description('forget a host that is no gateway or edge')

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   overlap: 409,
   payload_too_large: 413,
   unavailable: 503,
+  host_key_changed: 409,
+  ssh_auth_failed: 502,
   data_dir_damaged: 500,
   internal: 500,
 } as const;

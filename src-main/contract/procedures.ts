@@ -3,12 +3,13 @@
 import { z } from 'zod';
 import { Empty } from './schemas/common.js';
 import { Location, LocationCreateInput, LocationRef } from './schemas/location.js';
-import { Host, HostCreateInput, HostRef } from './schemas/host.js';
+import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
 
-export type ProcedureKind = 'query' | 'mutation';
+/** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
+export type ProcedureKind = 'query' | 'mutation' | 'action';
 
 export interface ProcedureDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   kind: ProcedureKind;
@@ -18,6 +19,7 @@ export interface ProcedureDef<I extends z.ZodType = z.ZodType, O extends z.ZodTy
 
 const query = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ kind: 'query' as const, input, output });
 const mutation = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ kind: 'mutation' as const, input, output });
+const action = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ kind: 'action' as const, input, output });
 
 export const SystemInfo = z.object({
   version: z.string(),
@@ -41,6 +43,7 @@ export const procedures = {
   'hosts.get': query(HostRef, Host),
   'hosts.create': mutation(HostCreateInput, Host),
   'hosts.remove': mutation(HostRef, Removed),
+  'hosts.check': action(HostCheckInput, HostCheckOutput),
 
   'gateways.list': query(GatewayListInput, z.array(Gateway)),
   'gateways.add': mutation(GatewayRef, Gateway),

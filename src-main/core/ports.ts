@@ -1,9 +1,18 @@
 // What Core needs from the outside world, passed in by system.ts (tests pass their own).
 import type { WireGuardKeyPair } from './keys/wireguard.js';
+import type { ExecResult, SshTarget } from '../provision/ssh/session.js';
+
+export interface SshConnection {
+  readonly fingerprint: string;
+  exec(command: string): Promise<ExecResult>;
+  close(): void;
+}
 
 export interface CorePorts {
   now: () => Date;
   generateKeyPair: () => WireGuardKeyPair;
   /** True when the server process can read the file at this absolute path. */
   isReadableFile: (path: string) => boolean;
+  /** Opens an SSH session; refuses (host_key_changed) a host whose key differs from `pinned`. */
+  connectSsh: (target: SshTarget, pinned: string | null) => Promise<SshConnection>;
 }

@@ -33,6 +33,7 @@ export function createHandlers(s: Services): Handlers {
     'hosts.get': (i) => s.hosts.get(i.name),
     'hosts.create': (i) => s.hosts.create(i),
     'hosts.remove': (i) => s.hosts.remove(i.name),
+    'hosts.check': (i) => s.hosts.check(i),
     'gateways.list': (i) => s.gateways.list(i.location),
     'gateways.add': (i) => s.gateways.add(i.location, i.host),
     'gateways.remove': (i) => s.gateways.remove(i.location, i.host),

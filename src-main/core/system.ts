@@ -19,6 +19,7 @@ import { EventService } from './events/event-service.js';
 import { GatewayService } from './gateways/gateway-service.js';
 import { HostService } from './hosts/host-service.js';
 import { generateWireGuardKeyPair } from './keys/wireguard.js';
+import { SshSession } from '../provision/ssh/session.js';
 import { SecretBox } from './keys/secret-box.js';
 import { LocationService } from './locations/location-service.js';
 import { callContext, currentActor, type CallContext } from './context.js';
@@ -64,6 +65,7 @@ export function createCore(opts: CoreOptions): Core {
     now: () => new Date(),
     generateKeyPair: generateWireGuardKeyPair,
     isReadableFile,
+    connectSsh: (target, pinned) => SshSession.connect(target, pinned),
     ...opts.ports,
   };
   const startedAt = ports.now().toISOString();

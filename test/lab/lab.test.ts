@@ -57,6 +57,7 @@ describe.skipIf(missing !== null)('lab', () => {
     const removed = removeLabLeftovers(lab.id);
     expect(removed).toContain(`netns ${host.netns}`);
     expect(removed).toContain(`link bwl${lab.id}a`);
+    expect(execFileSync('ip', ['link'], { encoding: 'utf8' })).not.toMatch(new RegExp(`bwl${lab.id}a`));
     expect(isRunning(host.nspawnPid)).toBe(false);
     expect(namespaces()).not.toMatch(new RegExp(`bwl${lab.id}`));
     expect(existsSync(lab.dir)).toBe(false);

@@ -240,6 +240,13 @@ export function removeLabLeftovers(id?: string): string[] {
         }
       }
     }
+    // The admin link first: deleting the switch namespace would take it silently.
+    try {
+      ip('link', 'del', `bwl${labId}a`);
+      removed.push(`link bwl${labId}a`);
+    } catch {
+      // already gone
+    }
     const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`bwl${labId}-`));
     for (const ns of namespaces) {
       try {
@@ -248,12 +255,6 @@ export function removeLabLeftovers(id?: string): string[] {
       } catch {
         // already gone
       }
-    }
-    try {
-      ip('link', 'del', `bwl${labId}a`);
-      removed.push(`link bwl${labId}a`);
-    } catch {
-      // already gone
     }
     if (existsSync(dir)) {
       rmSync(dir, { recursive: true, force: true });

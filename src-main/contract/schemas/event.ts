@@ -7,6 +7,7 @@ export const EVENT_KINDS = [
   'location.removed',
   'host.created',
   'host.removed',
+  'host.pinned',
   'gateway.added',
   'gateway.removed',
   'edge.added',

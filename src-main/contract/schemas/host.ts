@@ -65,3 +65,36 @@ export const HostCreateInput = z.strictObject({
 export type HostCreateInput = z.input<typeof HostCreateInput>;
 
 export const HostRef = z.strictObject({ name: ResourceName });
+
+/** An OpenSSH SHA-256 host key fingerprint, as ssh-keygen -lf prints it. */
+export const Fingerprint = z.string().superRefine((v, ctx) => {
+  if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(v)) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a SHA256 fingerprint; copy the "SHA256:…" value that "bulwark host check" printed` });
+  }
+});
+
+export const HostCheckInput = z.strictObject({
+  name: ResourceName,
+  /** Pin this fingerprint; it must be the one the host presents now. */
+  accept: Fingerprint.optional(),
+  /** Replace an existing pin (after a reinstall); needs accept. */
+  repin: z.boolean().default(false),
+});
+
+export const HostFacts = z.object({
+  /** PRETTY_NAME from /etc/os-release, e.g. "Debian GNU/Linux 12 (bookworm)". */
+  os: z.string(),
+  /** uname -m, e.g. "x86_64". */
+  arch: z.string(),
+  /** "root", "sudo" (passwordless) or "none". */
+  privileges: z.enum(['root', 'sudo', 'none']),
+});
+
+export const HostCheckOutput = z.object({
+  host: Host,
+  /** The fingerprint the host presented in this check. */
+  fingerprint: z.string(),
+  /** True when that fingerprint is now pinned. */
+  pinned: z.boolean(),
+  facts: HostFacts,
+});

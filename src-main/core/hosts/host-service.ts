@@ -1,4 +1,6 @@
-import { BulwarkError, parseSshTarget, type Host, type ProcParsedInput } from '../../contract/index.js';
+import { BulwarkError, parseSshTarget, type Host, type ProcOutput, type ProcParsedInput } from '../../contract/index.js';
+import { shellCommand } from '../../provision/ssh/quote.js';
+import type { SshTarget } from '../../provision/ssh/session.js';
 import type { Store, Tx } from '../../store/db.js';
 import type { CorePorts } from '../ports.js';
 
@@ -109,5 +111,56 @@ export class HostService {
       tx.event({ kind: 'host.removed', subject: `host:${row.name}`, details: { ssh: sshDisplay(row) } });
       return { removed: true as const };
     });
+  }
+
+  /**
+   * Connects, shows the host key's fingerprint and the host's OS, architecture and
+   * privileges, and pins the key when the admin accepts it. A pinned key that changed stops
+   * the check during the key exchange, before anything runs on the host.
+   */
+  async check(input: ProcParsedInput<'hosts.check'>): Promise<ProcOutput<'hosts.check'>> {
+    const row = this.store.read((tx) => requireHost(tx, input.name, 'name'));
+    if (input.repin && input.accept === undefined) {
+      throw BulwarkError.field('repin', 'needs accept: give the new fingerprint with --accept SHA256:… after checking it on the host\'s console');
+    }
+    const target: SshTarget = {
+      name: row.name,
+      user: row.ssh_user,
+      address: row.ssh_address,
+      port: row.ssh_port,
+      auth: row.auth_kind === 'key' ? { kind: 'key', identityFile: row.identity_file ?? '' } : { kind: 'agent' },
+    };
+    const session = await this.ports.connectSsh(target, input.repin ? input.accept! : row.host_key_fingerprint);
+    try {
+      const fingerprint = session.fingerprint;
+      if (input.accept !== undefined && input.accept !== fingerprint) {
+        throw BulwarkError.field('accept', `host ${row.name} presents ${fingerprint}, not the ${input.accept} you gave; check the fingerprint on the host's console before accepting it`);
+      }
+      const facts = await this.facts(session);
+      const pin = input.accept !== undefined && input.accept !== row.host_key_fingerprint;
+      if (pin) {
+        this.store.write((tx) => {
+          tx.run('UPDATE hosts SET host_key_fingerprint = ? WHERE id = ?', fingerprint, row.id);
+          tx.event({
+            kind: 'host.pinned',
+            subject: `host:${row.name}`,
+            details: { fingerprint, previous: row.host_key_fingerprint, os: facts.os, arch: facts.arch },
+          });
+        });
+      }
+      const host = this.get(row.name);
+      return { host, fingerprint, pinned: host.hostKeyFingerprint === fingerprint, facts };
+    } finally {
+      session.close();
+    }
+  }
+
+  private async facts(session: { exec(c: string): Promise<{ code: number; stdout: string }> }) {
+    // A fixed script: nothing from input goes into it.
+    const script = 'uname -m; . /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-unknown}"; id -u; if sudo -n true 2>/dev/null; then echo sudo; else echo nosudo; fi';
+    const r = await session.exec(shellCommand('sh', '-c', script));
+    const [arch = 'unknown', os = 'unknown', uid = '', sudo = ''] = r.stdout.trim().split('\n');
+    const privileges: 'root' | 'sudo' | 'none' = uid.trim() === '0' ? 'root' : sudo.trim() === 'sudo' ? 'sudo' : 'none';
+    return { os: os.trim(), arch: arch.trim(), privileges };
   }
 }

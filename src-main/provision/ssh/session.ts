@@ -1,0 +1,106 @@
+// provision/ssh: the SSH adapter (ssh2). Verifies the host key against the pinned fingerprint
+// during the key exchange, before authentication, so a changed key stops everything before any
+// command runs. Commands it runs are built by quote.ts.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, type ConnectConfig } from 'ssh2';
+import { BulwarkError } from '../../contract/index.js';
+
+export interface SshTarget {
+  /** Bulwark's name for the host, used in every message. */
+  name: string;
+  user: string;
+  address: string;
+  port: number;
+  auth: { kind: 'agent' } | { kind: 'key'; identityFile: string };
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** OpenSSH's fingerprint form: "SHA256:" and unpadded base64 of the key blob's SHA-256. */
+export function fingerprintOf(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+export class SshSession {
+  private constructor(
+    private readonly client: Client,
+    readonly target: SshTarget,
+    /** The fingerprint the host presented. */
+    readonly fingerprint: string,
+  ) {}
+
+  /**
+   * Connects and authenticates. With `pinned` set, a host presenting another key is refused
+   * during the key exchange (error code host_key_changed, carrying the presented fingerprint).
+   * With `pinned` null the key is taken for this connection only: callers pin it explicitly.
+   */
+  static connect(target: SshTarget, pinned: string | null, timeoutMs = 10_000): Promise<SshSession> {
+    const where = `host ${target.name} (${target.user}@${target.address}:${target.port})`;
+    let presented = '';
+    const config: ConnectConfig = {
+      host: target.address,
+      port: target.port,
+      username: target.user,
+      readyTimeout: timeoutMs,
+      hostVerifier: (key: Buffer) => {
+        presented = fingerprintOf(key);
+        return pinned === null || presented === pinned;
+      },
+    };
+    if (target.auth.kind === 'key') {
+      try {
+        config.privateKey = readFileSync(target.auth.identityFile);
+      } catch (err) {
+        return Promise.reject(new BulwarkError('invalid_input', `${where}: cannot read the identity file ${target.auth.identityFile} (${(err as NodeJS.ErrnoException).code})`));
+      }
+    } else {
+      if (!process.env.SSH_AUTH_SOCK) {
+        return Promise.reject(new BulwarkError('ssh_auth_failed', `${where}: the host uses the ssh-agent, but SSH_AUTH_SOCK is not set; start an agent with the key, or give the host an identity file`));
+      }
+      config.agent = process.env.SSH_AUTH_SOCK;
+    }
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      client.once('ready', () => resolve(new SshSession(client, target, presented)));
+      client.once('error', (err: Error & { level?: string; code?: string }) => {
+        client.end();
+        if (pinned !== null && presented !== '' && presented !== pinned) {
+          reject(
+            new BulwarkError(
+              'host_key_changed',
+              `${where}: its SSH host key changed from ${pinned} to ${presented}. Nothing was run on it. This may be an attack (someone between Bulwark and the host), or the host was reinstalled. If you know it was reinstalled, check the new fingerprint on the host's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and re-pin it deliberately: bulwark host check ${target.name} --repin --accept ${presented}`,
+            ),
+          );
+        } else if (err.level === 'client-authentication') {
+          reject(new BulwarkError('ssh_auth_failed', `${where}: the host refused our key for ${target.user}; add the public key to ~${target.user}/.ssh/authorized_keys on the host`));
+        } else {
+          reject(new BulwarkError('unavailable', `${where}: cannot connect (${err.code ?? err.message}); check the address, the port and that sshd runs`));
+        }
+      });
+      client.connect(config);
+    });
+  }
+
+  /** Runs one command (built with shellCommand) and collects its output. */
+  exec(command: string): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(new BulwarkError('unavailable', `host ${this.target.name}: cannot start a command: ${err.message}`));
+        let stdout = '';
+        let stderr = '';
+        stream.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+        stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+        stream.on('close', (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hasCommand } from '../helpers/tools.js';
 
 export const IMAGE_CACHE = process.env.BULWARK_LAB_CACHE ?? '/var/cache/bulwark-lab';
 const MIRROR = 'http://deb.debian.org/debian';
@@ -54,7 +55,7 @@ export function ensureLabImage(log: (line: string) => void = () => undefined): L
   const dir = join(IMAGE_CACHE, `debian12-${imageKey()}`);
   if (existsSync(join(dir, '.complete'))) return { dir, built: false, seconds: 0 };
   for (const tool of ['debootstrap', 'systemd-nspawn']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    if (!hasCommand(tool)) {
       throw new Error(`lab image: ${tool} is missing; install it with "apt-get install -y debootstrap systemd-container"`);
     }
   }

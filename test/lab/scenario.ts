@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { addressAt, formatCidr, type Cidr } from '../../src-main/net/ip.js';
+import { hasCommand } from '../helpers/tools.js';
 import { ensureLabImage } from './image.js';
 import { chooseLabPrefix, readMachineNetwork } from './network.js';
 
@@ -26,7 +27,7 @@ export interface LabHost {
 export function labMissing(): string | null {
   if (process.getuid?.() !== 0) return 'lab tests need root (they create network namespaces and boot containers)';
   for (const tool of ['systemd-nspawn', 'debootstrap', 'ssh', 'ssh-keygen']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    if (!hasCommand(tool)) {
       return `${tool} is missing; install it with "apt-get install -y systemd-container debootstrap openssh-client"`;
     }
   }

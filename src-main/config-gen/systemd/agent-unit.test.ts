@@ -6,20 +6,12 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { tempDir } from '../../../test/helpers/server.js';
+import { hasCommand } from '../../../test/helpers/tools.js';
 import { renderAgentUnit, systemdQuote, unitName, type AgentUnitModel } from './agent-unit.js';
 
 const dir = join(import.meta.dirname, 'testdata');
 const cases = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
 const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as AgentUnitModel;
-
-function hasSystemdAnalyze(): boolean {
-  try {
-    execFileSync('systemd-analyze', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('renderAgentUnit', () => {
   test.each(cases)('%s matches its golden file', async (name) => {
@@ -51,7 +43,7 @@ describe('renderAgentUnit', () => {
     expect(systemdQuote('say "hi"')).toBe('"say \\"hi\\""');
   });
 
-  test.skipIf(!hasSystemdAnalyze() && process.env.CI !== 'true')('systemd-analyze verify accepts every unit', () => {
+  test.skipIf(!hasCommand('systemd-analyze') && process.env.CI !== 'true')('systemd-analyze verify accepts every unit', () => {
     using tmp = tempDir();
     for (const name of cases) {
       const model = load(name);

@@ -4,15 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { SecretBox } from './secret-box.js';
 import { generateWireGuardKeyPair, wireGuardPublicKey } from './wireguard.js';
 import { WireGuardKey } from '../../contract/index.js';
-
-function hasWg(): boolean {
-  try {
-    execFileSync('wg', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasCommand } from '../../../test/helpers/tools.js';
 
 describe('WireGuard keys', () => {
   test('a generated pair is two distinct valid keys, and the public key derives from the private key', () => {
@@ -25,7 +17,7 @@ describe('WireGuard keys', () => {
   });
 
   // The real tool is the reference: CI installs wireguard-tools, so this runs there.
-  test.skipIf(!hasWg() && process.env.CI !== 'true')('matches `wg pubkey` from wireguard-tools', () => {
+  test.skipIf(!hasCommand('wg') && process.env.CI !== 'true')('matches `wg pubkey` from wireguard-tools', () => {
     for (let i = 0; i < 5; i++) {
       const pair = generateWireGuardKeyPair();
       const fromWg = execFileSync('wg', ['pubkey'], { input: `${pair.privateKey}\n` }).toString().trim();

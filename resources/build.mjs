@@ -1,6 +1,8 @@
 // Builds everything the app runs from: dist/bulwark.mjs (CLI + headless server),
-// dist/main.cjs and dist/preload.cjs (Electron shell), dist/renderer (the UI, with vite).
-import { rmSync } from 'node:fs';
+// dist/main.cjs and dist/preload.cjs (Electron shell), dist/renderer (the UI, with vite), and
+// dist/agents: what provisioning installs on hosts (one-file agent bundles, the host-apply
+// program, and the Node runtime that runs them, with build.json naming its version and arch).
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +10,24 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
 
+const UNAME = { x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
 rmSync(`${root}dist`, { recursive: true, force: true });
+mkdirSync(`${root}dist/agents/runtime`, { recursive: true });
+// The runtime shipped to hosts is the Node this build runs on: the one the tests exercised.
+copyFileSync(process.execPath, `${root}dist/agents/runtime/node`);
+const { version: VERSION } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+writeFileSync(
+  `${root}dist/agents/build.json`,
+  `${JSON.stringify({ version: VERSION ?? 'unknown', arch: UNAME[process.arch] ?? process.arch, node: process.version }, null, 2)}\n`,
+);
+// Hosts have no npm and no internet: each agent is one self-contained file.
+const agent = (name, entry) =>
+  build({ ...common, sourcemap: false, entryPoints: [entry], outfile: `dist/agents/${name}.mjs`, format: 'esm', minify: true, legalComments: 'none' });
 await Promise.all([
+  agent('gateway', 'agents/gateway/main.ts'),
+  agent('edge', 'agents/edge/main.ts'),
+  agent('host-apply', 'agents/host-apply/main.ts'),
   build({
     ...common,
     entryPoints: ['src-main/bulwark.ts'],

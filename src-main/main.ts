@@ -1,7 +1,7 @@
 // Electron entry: one window, Core in this process, the contract over IPC. Kept thin: all
 // behaviour lives in Core, which is tested in plain Node over HTTP.
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCore } from './core/system.js';
 import { ensureDataDir, loadMasterKey } from './platform/data-dir.js';
@@ -20,6 +20,8 @@ async function start(): Promise<void> {
   const core = createCore({
     dbFile: paths.db,
     masterKey: loadMasterKey(paths),
+    // The runtime and agents are uploaded to hosts as plain files: they live outside the asar.
+    agentsDir: join(__dirname, 'agents').replace(`app.asar${sep}`, `app.asar.unpacked${sep}`),
     onInternalError: (name, err) => log.error({ err, procedure: name }, 'procedure failed'),
   });
   const indexHtml = join(__dirname, 'renderer', 'index.html');

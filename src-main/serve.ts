@@ -20,6 +20,8 @@ export interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   uiDir?: string;
+  /** The built agent artifacts (dist/agents) that provisioning installs. */
+  agentsDir?: string;
   log: Log;
 }
 
@@ -60,6 +62,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
     core = createCore({
       dbFile: paths.db,
       masterKey: loadMasterKey(paths),
+      agentsDir: opts.agentsDir,
       onInternalError: (name, err) => opts.log.error({ err, procedure: name }, 'procedure failed'),
     });
     const http = await startHttpServer(core, { host: listen.host, port: listen.port, token, tls: tlsFiles, uiDir: opts.uiDir, log: opts.log });

@@ -18,6 +18,14 @@ function uiDir(): string | undefined {
   return candidates.find((dir) => existsSync(resolve(dir, 'index.html')));
 }
 
+/** The agent artifacts sit beside the bundled CLI too (dist/agents). BULWARK_AGENTS_DIR overrides. */
+function agentsDir(): string | undefined {
+  const candidates = process.env.BULWARK_AGENTS_DIR
+    ? [process.env.BULWARK_AGENTS_DIR]
+    : ['./agents/', '../agents/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  return candidates.find((dir) => existsSync(resolve(dir, 'build.json')));
+}
+
 async function runUntilSignal(running: Running): Promise<void> {
   await new Promise<void>((done) => {
     const stop = () => {
@@ -40,6 +48,7 @@ async function start(o: Record<string, unknown>, dataDir: string, io: CliIo): Pr
     tlsCert: o.tlsCert as string | undefined,
     tlsKey: o.tlsKey as string | undefined,
     uiDir: uiDir(),
+    agentsDir: agentsDir(),
     log: createLog(),
   });
 }

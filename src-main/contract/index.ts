@@ -8,3 +8,7 @@ export * from './schemas/host.js';
 export * from './schemas/membership.js';
 export * from './schemas/device.js';
 export * from './schemas/event.js';
+export * from './schemas/provision.js';
+export * from './schemas/agent-config.js';
+export * from './version.js';
+export * from './schemas/host-apply.js';

@@ -2,11 +2,12 @@
 // Every procedure is named "area.verb" and has a zod input and output; types are inferred.
 import { z } from 'zod';
 import { Empty } from './schemas/common.js';
-import { Location, LocationCreateInput, LocationRef } from './schemas/location.js';
+import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from './schemas/location.js';
 import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
+import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanOutput, ProvisionScope } from './schemas/provision.js';
 
 /** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
 export type ProcedureKind = 'query' | 'mutation' | 'action';
@@ -37,6 +38,7 @@ export const procedures = {
   'locations.list': query(Empty, z.array(Location)),
   'locations.get': query(LocationRef, Location),
   'locations.create': mutation(LocationCreateInput, Location),
+  'locations.update': mutation(LocationUpdateInput, Location),
   'locations.remove': mutation(LocationRef, Removed),
 
   'hosts.list': query(Empty, z.array(Host)),
@@ -44,6 +46,7 @@ export const procedures = {
   'hosts.create': mutation(HostCreateInput, Host),
   'hosts.remove': mutation(HostRef, Removed),
   'hosts.check': action(HostCheckInput, HostCheckOutput),
+  'hosts.uninstall': action(HostUninstallInput, HostUninstallOutput),
 
   'gateways.list': query(GatewayListInput, z.array(Gateway)),
   'gateways.add': mutation(GatewayRef, Gateway),
@@ -58,6 +61,9 @@ export const procedures = {
   'devices.remove': mutation(DeviceRef, Removed),
 
   'events.list': query(EventListInput, z.array(CoreEvent)),
+
+  'provision.plan': action(ProvisionScope, ProvisionPlanOutput),
+  'provision.apply': action(ProvisionApplyInput, ProvisionApplyOutput),
 } as const satisfies Record<string, ProcedureDef>;
 
 export type Procedures = typeof procedures;

@@ -1,10 +1,11 @@
 // What Core needs from the outside world, passed in by system.ts (tests pass their own).
 import type { WireGuardKeyPair } from './keys/wireguard.js';
-import type { ExecResult, SshTarget } from '../provision/ssh/session.js';
+import type { ExecResult, SshTarget, Upload } from '../provision/ssh/session.js';
 
 export interface SshConnection {
   readonly fingerprint: string;
-  exec(command: string): Promise<ExecResult>;
+  exec(command: string, onLine?: (line: string) => void): Promise<ExecResult>;
+  upload(files: Upload[]): Promise<void>;
   close(): void;
 }
 

@@ -7,6 +7,7 @@ import type { EventService } from './events/event-service.js';
 import type { GatewayService } from './gateways/gateway-service.js';
 import type { HostService } from './hosts/host-service.js';
 import type { LocationService } from './locations/location-service.js';
+import type { ProvisionService } from './provision/provision-service.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -20,6 +21,7 @@ export interface Services {
   edges: EdgeService;
   devices: DeviceService;
   events: EventService;
+  provision: ProvisionService;
 }
 
 export function createHandlers(s: Services): Handlers {
@@ -28,12 +30,14 @@ export function createHandlers(s: Services): Handlers {
     'locations.list': () => s.locations.list(),
     'locations.get': (i) => s.locations.get(i.name),
     'locations.create': (i) => s.locations.create(i),
+    'locations.update': (i) => s.locations.update(i),
     'locations.remove': (i) => s.locations.remove(i.name),
     'hosts.list': () => s.hosts.list(),
     'hosts.get': (i) => s.hosts.get(i.name),
     'hosts.create': (i) => s.hosts.create(i),
     'hosts.remove': (i) => s.hosts.remove(i.name),
     'hosts.check': (i) => s.hosts.check(i),
+    'hosts.uninstall': (i) => s.provision.uninstall(i.name),
     'gateways.list': (i) => s.gateways.list(i.location),
     'gateways.add': (i) => s.gateways.add(i.location, i.host),
     'gateways.remove': (i) => s.gateways.remove(i.location, i.host),
@@ -44,5 +48,7 @@ export function createHandlers(s: Services): Handlers {
     'devices.add': (i) => s.devices.add(i),
     'devices.remove': (i) => s.devices.remove(i.location, i.name),
     'events.list': (i) => s.events.list(i),
+    'provision.plan': (i) => s.provision.plan(i),
+    'provision.apply': (i) => s.provision.apply(i),
   };
 }

@@ -22,17 +22,21 @@ import { generateWireGuardKeyPair } from './keys/wireguard.js';
 import { SshSession } from '../provision/ssh/session.js';
 import { SecretBox } from './keys/secret-box.js';
 import { LocationService } from './locations/location-service.js';
+import { ProvisionService } from './provision/provision-service.js';
 import { callContext, currentActor, type CallContext } from './context.js';
 import type { CorePorts } from './ports.js';
 import { createHandlers, type Handlers } from './router.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../contract/index.js';
+import { VERSION } from '../contract/index.js';
 
 export interface CoreOptions {
   /** Path of the SQLite file (created if missing). */
   dbFile: string;
   /** 32-byte key that seals secrets in the database. */
   masterKey: Buffer;
+  /** The built agent artifacts (dist/agents); provisioning needs them. */
+  agentsDir?: string;
   ports?: Partial<CorePorts>;
   /** Called when a handler or output check fails with a non-user error (a bug). */
   onInternalError?: (name: string, err: unknown) => void;
@@ -81,6 +85,7 @@ export function createCore(opts: CoreOptions): Core {
     edges: new EdgeService(store, ports),
     devices: new DeviceService(store, ports),
     events,
+    provision: new ProvisionService(store, ports, opts.agentsDir),
   });
 
   async function call(name: string, input: unknown, ctx: CallContext): Promise<unknown> {

@@ -12,6 +12,7 @@ import { HttpClient } from '../../src-main/transport/http/client.js';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist', 'bulwark.mjs');
 export const UI_DIR = join(ROOT, 'dist', 'renderer');
+export const AGENTS_DIR = join(ROOT, 'dist', 'agents');
 
 export function tempDir(prefix = 'bulwark-test-'): { dir: string; [Symbol.dispose](): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -31,7 +32,7 @@ export interface InProcessServer {
 export async function startInProcess(opts: { uiDir?: string } = {}): Promise<InProcessServer> {
   const base = mkdtempSync(join(tmpdir(), 'bulwark-srv-'));
   const dataDir = join(base, 'data');
-  const running = await serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, log: pino({ level: 'silent' }) });
+  const running = await serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, agentsDir: AGENTS_DIR, log: pino({ level: 'silent' }) });
   const token = readFileSync(running.paths.token, 'utf8').trim();
   return {
     running,

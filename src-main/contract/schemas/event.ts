@@ -4,16 +4,21 @@ import { Timestamp } from './common.js';
 
 export const EVENT_KINDS = [
   'location.created',
+  'location.updated',
   'location.removed',
   'host.created',
   'host.removed',
   'host.pinned',
+  'host.uninstalled',
   'gateway.added',
   'gateway.removed',
   'edge.added',
   'edge.removed',
   'device.added',
   'device.removed',
+  'provision.started',
+  'provision.step',
+  'provision.finished',
 ] as const;
 export const EventKind = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof EventKind>;

@@ -63,3 +63,13 @@ export const LocationCreateInput = z
 export type LocationCreateInput = z.input<typeof LocationCreateInput>;
 
 export const LocationRef = z.strictObject({ name: ResourceName });
+
+/** Changes to a location; absent fields keep their value. Gateways see them at the next apply. */
+export const LocationUpdateInput = z.strictObject({
+  name: ResourceName,
+  endpoint: EndpointText.optional(),
+  mfa: z.boolean().optional(),
+  /** Seconds; at least 60 when mfa is on. */
+  disconnectThreshold: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+});
+export type LocationUpdateInput = z.input<typeof LocationUpdateInput>;

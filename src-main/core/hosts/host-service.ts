@@ -25,6 +25,16 @@ export function requireHost(tx: Tx, name: string, field = 'host'): HostRow {
   return row;
 }
 
+export function sshTargetOf(row: HostRow): SshTarget {
+  return {
+    name: row.name,
+    user: row.ssh_user,
+    address: row.ssh_address,
+    port: row.ssh_port,
+    auth: row.auth_kind === 'key' ? { kind: 'key', identityFile: row.identity_file ?? '' } : { kind: 'agent' },
+  };
+}
+
 export function sshDisplay(row: Pick<HostRow, 'ssh_user' | 'ssh_address' | 'ssh_port'>): string {
   const addr = row.ssh_address.includes(':') ? `[${row.ssh_address}]` : row.ssh_address;
   return `${row.ssh_user}@${addr}:${row.ssh_port}`;
@@ -123,13 +133,7 @@ export class HostService {
     if (input.repin && input.accept === undefined) {
       throw BulwarkError.field('repin', 'needs accept: give the new fingerprint with --accept SHA256:… after checking it on the host\'s console');
     }
-    const target: SshTarget = {
-      name: row.name,
-      user: row.ssh_user,
-      address: row.ssh_address,
-      port: row.ssh_port,
-      auth: row.auth_kind === 'key' ? { kind: 'key', identityFile: row.identity_file ?? '' } : { kind: 'agent' },
-    };
+    const target = sshTargetOf(row);
     const session = await this.ports.connectSsh(target, input.repin ? input.accept! : row.host_key_fingerprint);
     try {
       const fingerprint = session.fingerprint;

@@ -1,5 +1,6 @@
 import {
   BulwarkError,
+  MIN_MFA_DISCONNECT_THRESHOLD_S,
   type Location,
   type ProcParsedInput,
 } from '../../contract/index.js';
@@ -125,6 +126,45 @@ export class LocationService {
         details: { network: formatCidr(cidr), endpoint: `${endpoint.value.host}:${endpoint.value.port}`, mfa: parsed.mfa },
       });
       return toLocation(tx.get<RowWithCounts>(`${SELECT} WHERE l.name = ?`, parsed.name) as RowWithCounts);
+    });
+  }
+
+  update(input: ProcParsedInput<'locations.update'>): Location {
+    return this.store.write((tx) => {
+      const row = requireLocation(tx, input.name, 'name');
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      let host = row.endpoint_host;
+      let port = row.endpoint_port;
+      if (input.endpoint !== undefined) {
+        const endpoint = parseEndpoint(input.endpoint, row.endpoint_port);
+        if (!endpoint.ok) throw BulwarkError.field('endpoint', endpoint.reason);
+        ({ host, port } = endpoint.value);
+        if (host !== row.endpoint_host || port !== row.endpoint_port) {
+          changes.endpoint = { from: `${row.endpoint_host}:${row.endpoint_port}`, to: `${host}:${port}` };
+        }
+      }
+      const mfa = input.mfa ?? row.mfa === 1;
+      if (mfa !== (row.mfa === 1)) changes.mfa = { from: row.mfa === 1, to: mfa };
+      const threshold = input.disconnectThreshold ?? row.disconnect_threshold;
+      if (threshold !== row.disconnect_threshold) changes.disconnectThreshold = { from: row.disconnect_threshold, to: threshold };
+      if (mfa && threshold < MIN_MFA_DISCONNECT_THRESHOLD_S) {
+        throw BulwarkError.field(
+          'disconnectThreshold',
+          `${threshold} s is too short for an MFA location; use at least ${MIN_MFA_DISCONNECT_THRESHOLD_S} s so that idle peers are not dropped between keepalives`,
+        );
+      }
+      if (Object.keys(changes).length > 0) {
+        tx.run(
+          'UPDATE locations SET endpoint_host = ?, endpoint_port = ?, mfa = ?, disconnect_threshold = ? WHERE id = ?',
+          host,
+          port,
+          mfa ? 1 : 0,
+          threshold,
+          row.id,
+        );
+        tx.event({ kind: 'location.updated', subject: `location:${row.name}`, details: changes });
+      }
+      return toLocation(tx.get<RowWithCounts>(`${SELECT} WHERE l.id = ?`, row.id) as RowWithCounts);
     });
   }
 

@@ -3,7 +3,7 @@
 // command runs. Commands it runs are built by quote.ts.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client, type ConnectConfig } from 'ssh2';
+import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { BulwarkError } from '../../contract/index.js';
 
 export interface SshTarget {
@@ -21,18 +21,60 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** One file to upload: bytes, or a local file streamed with SFTP's parallel writes. */
+export interface Upload {
+  remotePath: string;
+  mode: number;
+  source: { kind: 'bytes'; bytes: Buffer } | { kind: 'file'; localPath: string };
+}
+
 /** OpenSSH's fingerprint form: "SHA256:" and unpadded base64 of the key blob's SHA-256. */
 export function fingerprintOf(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
 export class SshSession {
+  private closedReason: string | null = null;
+  private readonly onClose = new Set<(reason: string) => void>();
+  private sftpChannel: Promise<SFTPWrapper> | null = null;
+
   private constructor(
     private readonly client: Client,
     readonly target: SshTarget,
     /** The fingerprint the host presented. */
     readonly fingerprint: string,
-  ) {}
+  ) {
+    const lost = (reason: string) => {
+      if (this.closedReason !== null) return;
+      this.closedReason = reason;
+      for (const f of this.onClose) f(reason);
+    };
+    client.on('close', () => lost('the connection was closed'));
+    client.on('error', (err: Error) => lost(err.message));
+  }
+
+  /** Rejects when the connection drops, so no operation waits forever on a dead host. */
+  private guard<T>(what: string, work: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
+    if (this.closedReason !== null) return Promise.reject(this.lostError(what, this.closedReason));
+    return new Promise<T>((resolve, reject) => {
+      const onLost = (reason: string) => reject(this.lostError(what, reason));
+      this.onClose.add(onLost);
+      work(
+        (v) => {
+          this.onClose.delete(onLost);
+          resolve(v);
+        },
+        (e) => {
+          this.onClose.delete(onLost);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private lostError(what: string, reason: string): BulwarkError {
+    return new BulwarkError('unavailable', `host ${this.target.name}: lost the SSH connection during ${what} (${reason})`);
+  }
 
   /**
    * Connects and authenticates. With `pinned` set, a host presenting another key is refused
@@ -47,6 +89,9 @@ export class SshSession {
       port: target.port,
       username: target.user,
       readyTimeout: timeoutMs,
+      // Notice a host that vanished (power loss, cut link) within about 15 s.
+      keepaliveInterval: 5000,
+      keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         presented = fingerprintOf(key);
         return pinned === null || presented === pinned;
@@ -86,18 +131,52 @@ export class SshSession {
     });
   }
 
-  /** Runs one command (built with shellCommand) and collects its output. */
-  exec(command: string): Promise<ExecResult> {
-    return new Promise((resolve, reject) => {
+  /** Runs one command (built with shellCommand) and collects its output; `onLine` sees stdout line by line. */
+  exec(command: string, onLine?: (line: string) => void): Promise<ExecResult> {
+    return this.guard('a command', (resolve, reject) => {
       this.client.exec(command, (err, stream) => {
         if (err) return reject(new BulwarkError('unavailable', `host ${this.target.name}: cannot start a command: ${err.message}`));
         let stdout = '';
         let stderr = '';
-        stream.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+        let pending = '';
+        stream.on('data', (d: Buffer) => {
+          const text = d.toString('utf8');
+          stdout += text;
+          if (!onLine) return;
+          pending += text;
+          let nl: number;
+          while ((nl = pending.indexOf('\n')) >= 0) {
+            onLine(pending.slice(0, nl));
+            pending = pending.slice(nl + 1);
+          }
+        });
         stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-        stream.on('close', (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
+        stream.on('close', (code: number | null) => {
+          if (onLine && pending) onLine(pending);
+          resolve({ code: code ?? -1, stdout, stderr });
+        });
       });
     });
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    this.sftpChannel ??= this.guard<SFTPWrapper>('opening SFTP', (resolve, reject) =>
+      this.client.sftp((err, sftp) => (err ? reject(new BulwarkError('unavailable', `host ${this.target.name}: SFTP is not available: ${err.message}; enable the sftp subsystem in sshd_config`)) : resolve(sftp))),
+    );
+    return this.sftpChannel;
+  }
+
+  /** Uploads files over SFTP, each with its mode. The caller verifies checksums on the host. */
+  async upload(files: Upload[]): Promise<void> {
+    const sftp = await this.sftp();
+    for (const f of files) {
+      await this.guard<void>(`the upload of ${f.remotePath}`, (resolve, reject) => {
+        const done = (err: Error | null | undefined) =>
+          err ? reject(new BulwarkError('unavailable', `host ${this.target.name}: cannot upload ${f.remotePath}: ${err.message}`)) : resolve();
+        if (f.source.kind === 'bytes') sftp.writeFile(f.remotePath, f.source.bytes, { mode: f.mode }, done);
+        else sftp.fastPut(f.source.localPath, f.remotePath, { mode: f.mode, concurrency: 32, chunkSize: 65536 }, done);
+      });
+    }
   }
 
   close(): void {

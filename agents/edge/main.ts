@@ -1,0 +1,19 @@
+// The edge agent: a stateless public HTTP service. In this release it reads its configuration
+// and answers health checks; enrollment comes with the edge issue.
+import { EdgeAgentConfig, VERSION } from '../../src-main/contract/index.js';
+import { loadConfig, log, runAgent, serveHealth } from '../shared/agent.js';
+
+runAgent(async () => {
+  const { config, sha256, path } = loadConfig(EdgeAgentConfig);
+  const startedAt = new Date().toISOString();
+  const stop = await serveHealth(config.health.address, config.health.port, () => ({
+    ok: true,
+    role: 'edge',
+    host: config.host,
+    version: VERSION,
+    configSha256: sha256,
+    startedAt,
+  }));
+  log('edge agent started', { version: VERSION, config: path });
+  return stop;
+});

@@ -1,0 +1,83 @@
+// What every agent does the same way: read its configuration, serve the health endpoint on
+// loopback, log one line per event to stdout (journald keeps it), and stop cleanly on SIGTERM.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { z } from 'zod';
+import { VERSION, type AgentHealth } from '../../src-main/contract/index.js';
+
+export interface LoadedConfig<T> {
+  config: T;
+  sha256: string;
+  path: string;
+}
+
+export function loadConfig<S extends z.ZodType>(schema: S): LoadedConfig<z.infer<S>> {
+  const path = process.env.BULWARK_AGENT_CONFIG;
+  if (!path) fail('BULWARK_AGENT_CONFIG is not set; the systemd unit sets it to the configuration file');
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch (err) {
+    fail(`cannot read ${path} (${(err as NodeJS.ErrnoException).code}); run "bulwark provision apply" again`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.toString('utf8'));
+  } catch (err) {
+    fail(`${path} is not JSON (${(err as Error).message}); run "bulwark provision apply" again`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    fail(`${path}: ${first?.path.join('.') || '(top)'}: ${first?.message}; this agent (${VERSION}) and Core disagree, provision it again`);
+  }
+  return { config: parsed.data, sha256: createHash('sha256').update(text).digest('hex'), path };
+}
+
+export function log(message: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg: message, ...fields })}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bulwark agent: ${message}\n`);
+  process.exit(78); // EX_CONFIG: systemd shows it, and Restart=on-failure retries after RestartSec
+}
+
+/** Serves GET /healthz; resolves once listening. */
+export function serveHealth(address: string, port: number, health: () => AgentHealth): Promise<() => Promise<void>> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/healthz') {
+      const body = health();
+      res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end('{"error":"not found; the agent serves GET /healthz"}');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new Error(`cannot listen on ${address}:${port} for the health endpoint (${err.code}); another program holds the port`));
+    });
+    server.listen(port, address, () => resolve(() => new Promise((done) => server.close(() => done()))));
+  });
+}
+
+/** Runs an agent: stops on SIGTERM/SIGINT, exits non-zero on a start failure. */
+export function runAgent(start: () => Promise<() => Promise<void>>): void {
+  start().then(
+    (stop) => {
+      const shutdown = (signal: string) => {
+        log('stopping', { signal });
+        void stop().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    },
+    (err: Error) => {
+      process.stderr.write(`bulwark agent: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

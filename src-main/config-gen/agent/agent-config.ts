@@ -1,0 +1,45 @@
+// The agents' configuration files. Pure: model in, file text out (stable key order, 2-space JSON,
+// trailing newline), so a change in Core shows as a small diff in "bulwark provision plan".
+import { AGENT_CONFIG_VERSION, type EdgeAgentConfig, type GatewayAgentConfig } from '../../contract/index.js';
+
+export interface GatewayConfigModel {
+  host: string;
+  healthPort: number;
+  locations: GatewayAgentConfig['locations'];
+}
+
+export interface EdgeConfigModel {
+  host: string;
+  healthPort: number;
+}
+
+export function renderGatewayConfig(m: GatewayConfigModel): string {
+  const config: GatewayAgentConfig = {
+    version: AGENT_CONFIG_VERSION,
+    role: 'gateway',
+    host: m.host,
+    health: { address: '127.0.0.1', port: m.healthPort },
+    locations: [...m.locations]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((l) => ({
+        name: l.name,
+        network: l.network,
+        gatewayAddress: l.gatewayAddress,
+        listenPort: l.listenPort,
+        publicKey: l.publicKey,
+        mfa: l.mfa,
+        disconnectThreshold: l.disconnectThreshold,
+      })),
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export function renderEdgeConfig(m: EdgeConfigModel): string {
+  const config: EdgeAgentConfig = {
+    version: AGENT_CONFIG_VERSION,
+    role: 'edge',
+    host: m.host,
+    health: { address: '127.0.0.1', port: m.healthPort },
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}

@@ -1,0 +1,54 @@
+// The configuration files Core writes for the agents (/etc/bulwark/<role>.json). Core renders
+// them (config-gen/agent) and the agents parse them with these same schemas.
+import { z } from 'zod';
+
+export const AGENT_CONFIG_VERSION = 1;
+
+const Health = z.strictObject({
+  /** The agent's health endpoint listens here: loopback only, checked by provisioning over SSH. */
+  address: z.string(),
+  port: z.number().int().min(1).max(65535),
+});
+
+export const GatewayLocationConfig = z.strictObject({
+  name: z.string(),
+  network: z.string(),
+  gatewayAddress: z.string(),
+  listenPort: z.number().int().min(1).max(65535),
+  publicKey: z.string(),
+  mfa: z.boolean(),
+  disconnectThreshold: z.number().int(),
+});
+
+export const GatewayAgentConfig = z.strictObject({
+  version: z.literal(AGENT_CONFIG_VERSION),
+  role: z.literal('gateway'),
+  host: z.string(),
+  health: Health,
+  locations: z.array(GatewayLocationConfig),
+});
+export type GatewayAgentConfig = z.infer<typeof GatewayAgentConfig>;
+
+export const EdgeAgentConfig = z.strictObject({
+  version: z.literal(AGENT_CONFIG_VERSION),
+  role: z.literal('edge'),
+  host: z.string(),
+  health: Health,
+});
+export type EdgeAgentConfig = z.infer<typeof EdgeAgentConfig>;
+
+export const AgentConfig = z.discriminatedUnion('role', [GatewayAgentConfig, EdgeAgentConfig]);
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+/** What an agent's health endpoint answers (GET /healthz). */
+export const AgentHealth = z.object({
+  ok: z.boolean(),
+  role: z.enum(['gateway', 'edge']),
+  host: z.string(),
+  /** Version of the agent program. */
+  version: z.string(),
+  /** SHA-256 (hex) of the configuration file the agent runs with. */
+  configSha256: z.string(),
+  startedAt: z.string(),
+});
+export type AgentHealth = z.infer<typeof AgentHealth>;

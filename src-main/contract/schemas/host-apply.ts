@@ -1,0 +1,69 @@
+// The work order Core uploads with each apply, and the progress lines the host-apply program
+// prints back. The program runs on the host as root, so a lost SSH connection cannot leave a
+// host half-changed: it finishes, or it rolls itself back.
+import { z } from 'zod';
+
+export const HostApplyFile = z.strictObject({
+  /** Absolute destination path. */
+  path: z.string(),
+  /** File name inside the staging directory. */
+  staged: z.string(),
+  mode: z.number().int(),
+  sha256: z.string(),
+});
+
+export const HostApplyOrder = z.strictObject({
+  run: z.string(),
+  staging: z.string(),
+  backup: z.string(),
+  /** Written in this order (programs, then configs, then units). */
+  install: z.array(HostApplyFile),
+  remove: z.array(z.string()),
+  /** Directories that must exist, with their mode, created parent first. */
+  dirs: z.array(z.strictObject({ path: z.string(), mode: z.number().int() })),
+  /** Directories that units create (StateDirectory); removed again if a rollback undoes a first start. */
+  stateDirs: z.array(z.string()),
+  units: z.strictObject({
+    reload: z.boolean(),
+    start: z.array(z.string()),
+    restart: z.array(z.string()),
+    stop: z.array(z.string()),
+  }),
+  /** After the restarts: each unit must be active and its health endpoint must report this config. */
+  verify: z.array(z.strictObject({ unit: z.string(), url: z.string(), configSha256: z.string() })),
+  /** Seconds to wait for each verification. */
+  verifyTimeoutS: z.number().int(),
+  /** Bulwark's record of what it installed; written last. */
+  manifest: z.strictObject({ path: z.string(), content: z.string() }),
+});
+export type HostApplyOrder = z.infer<typeof HostApplyOrder>;
+
+/** One line of the program's stdout. */
+export const HostApplyLine = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('step'),
+    step: z.enum(['backup', 'install', 'reload', 'restart', 'verify', 'rollback']),
+    status: z.enum(['started', 'ok', 'failed']),
+    message: z.string().optional(),
+    command: z.string().optional(),
+    exitCode: z.number().int().nullable().optional(),
+    output: z.array(z.string()).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('result'),
+    outcome: z.enum(['applied', 'rolled_back', 'rollback_failed']),
+    message: z.string(),
+  }),
+]);
+export type HostApplyLine = z.infer<typeof HostApplyLine>;
+
+/** Bulwark's record on the host of what it installed (/var/lib/bulwark/manifest.json). */
+export const HostManifest = z.object({
+  version: z.literal(1),
+  run: z.string(),
+  appliedAt: z.string(),
+  files: z.array(z.object({ path: z.string(), sha256: z.string(), mode: z.number().int() })),
+  units: z.array(z.string()),
+  dirs: z.array(z.string()),
+});
+export type HostManifest = z.infer<typeof HostManifest>;

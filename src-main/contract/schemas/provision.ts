@@ -1,0 +1,148 @@
+// Provisioning: plan what each host needs, apply it over SSH, uninstall. Progress of an apply
+// streams as events (kind "provision.step"), so every client sees it the same way.
+import { z } from 'zod';
+import { ResourceName } from './common.js';
+
+/** Which hosts: the gateways of one location, one host, or (neither) every host with a role. */
+export const ProvisionScope = z
+  .strictObject({
+    location: ResourceName.optional(),
+    host: ResourceName.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.location !== undefined && v.host !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['host'], message: 'give either a location or a host, not both' });
+    }
+  });
+
+export const FILE_KINDS = ['runtime', 'program', 'config', 'unit'] as const;
+export const FileKind = z.enum(FILE_KINDS);
+export type FileKind = z.infer<typeof FileKind>;
+
+export const FileChange = z.object({
+  /** Absolute path on the host. */
+  path: z.string(),
+  action: z.enum(['add', 'change', 'remove']),
+  kind: FileKind,
+  /** Size in bytes of the new content; 0 for a removal. */
+  size: z.number().int(),
+  /** A short unified diff for text configs; null for programs, removals of binaries, and secrets. */
+  diff: z.string().nullable(),
+  /** True when the content is secret: it is never shown, diffed or logged. */
+  secret: z.boolean(),
+});
+export type FileChange = z.infer<typeof FileChange>;
+
+export const UnitChange = z.object({
+  /** e.g. "bulwark-gateway.service". */
+  unit: z.string(),
+  /** start: new unit; restart: its files changed; stop: it is no longer wanted and is removed. */
+  action: z.enum(['start', 'restart', 'stop']),
+});
+export type UnitChange = z.infer<typeof UnitChange>;
+
+/** Where and why one host's work stopped. The output never holds secrets. */
+export const StepFailure = z.object({
+  step: z.string(),
+  message: z.string(),
+  /** The remote command that failed, when one did. */
+  command: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  /** The last lines (at most 20) of that command's output. */
+  output: z.array(z.string()),
+});
+export type StepFailure = z.infer<typeof StepFailure>;
+
+export const HostPlan = z.object({
+  host: z.string(),
+  roles: z.array(z.string()),
+  status: z.enum(['changes', 'up_to_date', 'error']),
+  files: z.array(FileChange),
+  units: z.array(UnitChange),
+  /** Set when status is "error": the host could not be inspected. */
+  error: StepFailure.nullable(),
+});
+export type HostPlan = z.infer<typeof HostPlan>;
+
+export const ProvisionPlanOutput = z.object({ hosts: z.array(HostPlan) });
+export type ProvisionPlanOutput = z.infer<typeof ProvisionPlanOutput>;
+
+export const ProvisionApplyInput = z
+  .strictObject({
+    location: ResourceName.optional(),
+    host: ResourceName.optional(),
+    /** Lets the caller follow this run's progress events before the call returns. */
+    runId: z
+      .string()
+      .regex(/^[a-z0-9-]{8,64}$/, 'use 8-64 lowercase letters, digits or "-", such as a UUID')
+      .optional(),
+    /** Install missing packages with apt-get on the host instead of failing the preflight. */
+    installPackages: z.boolean().default(false),
+    /** How many hosts are provisioned at the same time; 1-32, default 8. */
+    parallel: z.number().int().min(1).max(32).default(8),
+  })
+  .superRefine((v, ctx) => {
+    if (v.location !== undefined && v.host !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['host'], message: 'give either a location or a host, not both' });
+    }
+  });
+
+export const HostOutcome = z.enum(['applied', 'up_to_date', 'failed']);
+export type HostOutcome = z.infer<typeof HostOutcome>;
+
+export const HostApplyResult = z.object({
+  host: z.string(),
+  outcome: HostOutcome,
+  /** Files written or removed. */
+  changedFiles: z.number().int(),
+  /** Units started, restarted or stopped. */
+  units: z.array(UnitChange),
+  failure: StepFailure.nullable(),
+  /** For a failure: true when the host was returned to its previous files and units. */
+  rolledBack: z.boolean(),
+  durationMs: z.number().int(),
+});
+export type HostApplyResult = z.infer<typeof HostApplyResult>;
+
+export const ProvisionApplyOutput = z.object({
+  runId: z.string(),
+  /** True when every host was applied or already up to date. */
+  ok: z.boolean(),
+  hosts: z.array(HostApplyResult),
+  durationMs: z.number().int(),
+});
+export type ProvisionApplyOutput = z.infer<typeof ProvisionApplyOutput>;
+
+export const HostUninstallInput = z.strictObject({ name: ResourceName });
+export const HostUninstallOutput = z.object({
+  host: z.string(),
+  /** Units stopped and disabled. */
+  units: z.array(z.string()),
+  /** Files and directories removed. */
+  removed: z.array(z.string()),
+});
+
+/** Steps of one host's apply, in order; "rollback" runs only after a failure. */
+export const PROVISION_STEPS = ['connect', 'preflight', 'inspect', 'upload', 'backup', 'install', 'reload', 'restart', 'verify', 'rollback'] as const;
+export const ProvisionStep = z.enum(PROVISION_STEPS);
+export type ProvisionStep = z.infer<typeof ProvisionStep>;
+
+/** details of a "provision.step" event. */
+export const ProvisionStepDetails = z.object({
+  run: z.string(),
+  host: z.string(),
+  step: ProvisionStep,
+  status: z.enum(['started', 'ok', 'failed']),
+  message: z.string().optional(),
+  failure: StepFailure.optional(),
+});
+export type ProvisionStepDetails = z.infer<typeof ProvisionStepDetails>;
+
+/** details of "provision.started". */
+export const ProvisionStartedDetails = z.object({ run: z.string(), hosts: z.array(z.string()) });
+/** details of "provision.finished": one outcome per host. */
+export const ProvisionFinishedDetails = z.object({
+  run: z.string(),
+  ok: z.boolean(),
+  outcomes: z.record(z.string(), HostOutcome),
+});

@@ -1,0 +1,280 @@
+// Provisioning: plan and apply Core's model onto hosts over SSH, a bounded number of hosts at
+// a time, each host's steps in order; uninstall. Every step is an event ("provision.step").
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import {
+  BulwarkError,
+  type HostApplyResult,
+  type HostPlan,
+  type ProcOutput,
+  type ProcParsedInput,
+  type ProvisionStepDetails,
+} from '../../contract/index.js';
+import { addressAt, poolLayout } from '../../net/ip.js';
+import { loadArtifacts, type LoadedArtifacts } from '../../provision/artifacts.js';
+import { unitName } from '../../config-gen/systemd/agent-unit.js';
+import { desiredHost, type HostModel } from '../../provision/plan/desired-state.js';
+import { HEALTH_PORT, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentConfigPath, agentProgramPath, agentUnitPath, HOST_RUNTIME } from '../../provision/plan/host-layout.js';
+import { isUpToDate } from '../../provision/plan/host-plan.js';
+import type { HostNeeds } from '../../provision/remote/preflight.js';
+import { applyHost, planHost, RemoteHost, readFacts, StepFailed, toFailure, type Report } from '../../provision/remote/host-run.js';
+import { HostManifest } from '../../contract/index.js';
+import type { Store, Tx } from '../../store/db.js';
+import { requireHost, sshTargetOf, type HostRow } from '../hosts/host-service.js';
+import { locationCidr, requireLocation, type LocationRow } from '../locations/location-service.js';
+import type { CorePorts, SshConnection } from '../ports.js';
+
+interface ScopedHost {
+  row: HostRow;
+  model: HostModel;
+  udpPorts: HostNeeds['udpPorts'];
+}
+
+export class ProvisionService {
+  /** Hosts with an apply or uninstall in progress: one at a time per host. */
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly ports: CorePorts,
+    private readonly agentsDir: string | undefined,
+  ) {}
+
+  private hostsInScope(scope: { location?: string; host?: string }): ScopedHost[] {
+    return this.store.read((tx) => {
+      let rows: HostRow[];
+      if (scope.host !== undefined) rows = [requireHost(tx, scope.host, 'host')];
+      else if (scope.location !== undefined) {
+        const loc = requireLocation(tx, scope.location, 'location');
+        rows = tx.all<HostRow>('SELECT h.* FROM hosts h JOIN gateways g ON g.host_id = h.id WHERE g.location_id = ? ORDER BY h.name', loc.id);
+        if (rows.length === 0) {
+          throw BulwarkError.field('location', `location ${JSON.stringify(loc.name)} has no gateways; add one with "bulwark gateway add --location ${loc.name} --host HOST"`, 'not_found');
+        }
+      } else {
+        rows = tx.all<HostRow>(
+          `SELECT * FROM hosts h WHERE EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) OR EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) ORDER BY h.name`,
+        );
+        if (rows.length === 0) throw new BulwarkError('not_found', 'no host has a role yet; make one a gateway ("bulwark gateway add") or an edge ("bulwark edge add") first');
+      }
+      return rows.map((row) => this.modelOf(tx, row));
+    });
+  }
+
+  private modelOf(tx: Tx, row: HostRow): ScopedHost {
+    const locations = tx.all<LocationRow>('SELECT l.* FROM locations l JOIN gateways g ON g.location_id = l.id WHERE g.host_id = ? ORDER BY l.name', row.id);
+    const edge = tx.get<{ id: number }>('SELECT id FROM edges WHERE host_id = ?', row.id) !== undefined;
+    return {
+      row,
+      model: {
+        name: row.name,
+        edge,
+        gatewayLocations: locations.map((l) => {
+          const cidr = locationCidr(l);
+          return {
+            name: l.name,
+            network: l.network,
+            gatewayAddress: addressAt(cidr, poolLayout(cidr).gatewayOffset),
+            listenPort: l.endpoint_port,
+            publicKey: l.wg_public_key,
+            mfa: l.mfa === 1,
+            disconnectThreshold: l.disconnect_threshold,
+          };
+        }),
+      },
+      udpPorts: locations.map((l) => ({ port: l.endpoint_port, unit: unitName('gateway'), what: `WireGuard of location ${l.name}` })),
+    };
+  }
+
+  private needs(h: ScopedHost, artifacts: LoadedArtifacts): HostNeeds {
+    const gateway = h.model.gatewayLocations.length > 0;
+    return {
+      host: h.row.name,
+      sshUser: h.row.ssh_user,
+      runtimeArch: artifacts.info.arch,
+      gateway,
+      edge: h.model.edge,
+      tcpPorts: [
+        ...(gateway ? [{ port: HEALTH_PORT.gateway, unit: unitName('gateway'), what: 'gateway agent health' }] : []),
+        ...(h.model.edge ? [{ port: HEALTH_PORT.edge, unit: unitName('edge'), what: 'edge agent health' }] : []),
+      ],
+      udpPorts: [...new Map(h.udpPorts.map((p) => [p.port, p])).values()],
+    };
+  }
+
+  /** Connects with the pinned key; a host never checked is refused before connecting. */
+  private async connect(row: HostRow): Promise<SshConnection> {
+    if (row.host_key_fingerprint === null) {
+      throw new StepFailed({
+        step: 'connect',
+        message: `host ${row.name} has no pinned SSH host key; run "bulwark host check ${row.name}", compare the fingerprint with the host's console, then accept it with --accept`,
+        command: null,
+        exitCode: null,
+        output: [],
+      });
+    }
+    return this.ports.connectSsh(sshTargetOf(row), row.host_key_fingerprint);
+  }
+
+  async plan(scope: ProcParsedInput<'provision.plan'>): Promise<ProcOutput<'provision.plan'>> {
+    const hosts = this.hostsInScope(scope);
+    const artifacts = await loadArtifacts(this.agentsDir);
+    const limit = pLimit(8);
+    const plans = await Promise.all(
+      hosts.map((h) =>
+        limit(async (): Promise<HostPlan> => {
+          const desired = desiredHost(h.model, artifacts);
+          let ssh: SshConnection | null = null;
+          try {
+            ssh = await this.connect(h.row);
+            const c = await planHost(ssh, desired);
+            return { host: h.row.name, roles: desired.roles, status: isUpToDate(c) ? 'up_to_date' : 'changes', files: c.files, units: c.units, error: null };
+          } catch (err) {
+            return { host: h.row.name, roles: desired.roles, status: 'error', files: [], units: [], error: toFailure(ssh ? 'inspect' : 'connect', err) };
+          } finally {
+            ssh?.close();
+          }
+        }),
+      ),
+    );
+    return { hosts: plans };
+  }
+
+  private claim(names: string[]): () => void {
+    const taken = names.filter((n) => this.busy.has(n));
+    if (taken.length > 0) {
+      throw new BulwarkError('in_use', `${taken.join(', ')} ${taken.length > 1 ? 'are' : 'is'} being provisioned right now; wait for that run to finish`);
+    }
+    names.forEach((n) => this.busy.add(n));
+    return () => names.forEach((n) => this.busy.delete(n));
+  }
+
+  async apply(input: ProcParsedInput<'provision.apply'>): Promise<ProcOutput<'provision.apply'>> {
+    const hosts = this.hostsInScope(input);
+    const artifacts = await loadArtifacts(this.agentsDir);
+    const runId = input.runId ?? randomUUID();
+    const release = this.claim(hosts.map((h) => h.row.name));
+    const started = Date.now();
+    try {
+      this.store.write((tx) => tx.event({ kind: 'provision.started', subject: `run:${runId}`, details: { run: runId, hosts: hosts.map((h) => h.row.name) } }));
+      const limit = pLimit(input.parallel);
+      const results = await Promise.all(hosts.map((h) => limit(() => this.applyOne(h, artifacts, runId, input.installPackages))));
+      const ok = results.every((r) => r.outcome !== 'failed');
+      this.store.write((tx) =>
+        tx.event({
+          kind: 'provision.finished',
+          subject: `run:${runId}`,
+          details: { run: runId, ok, outcomes: Object.fromEntries(results.map((r) => [r.host, r.outcome])) },
+        }),
+      );
+      return { runId, ok, hosts: results, durationMs: Date.now() - started };
+    } finally {
+      release();
+    }
+  }
+
+  private async applyOne(h: ScopedHost, artifacts: LoadedArtifacts, runId: string, installPackages: boolean): Promise<HostApplyResult> {
+    const started = Date.now();
+    const host = h.row.name;
+    const report: Report = (step, status, message, failure) => {
+      const details: ProvisionStepDetails = { run: runId, host, step, status, ...(message ? { message } : {}), ...(failure ? { failure } : {}) };
+      this.store.write((tx) => tx.event({ kind: 'provision.step', subject: `host:${host}`, details }));
+    };
+    const desired = desiredHost(h.model, artifacts);
+    let ssh: SshConnection | null = null;
+    try {
+      report('connect', 'started', `${h.row.ssh_user}@${h.row.ssh_address}:${h.row.ssh_port}`);
+      try {
+        ssh = await this.connect(h.row);
+      } catch (err) {
+        const failure = toFailure('connect', err);
+        report('connect', 'failed', failure.message, failure);
+        return { host, outcome: 'failed', changedFiles: 0, units: [], failure, rolledBack: false, durationMs: Date.now() - started };
+      }
+      report('connect', 'ok', `host key ${ssh.fingerprint}`);
+      const r = await applyHost(ssh, { desired, needs: this.needs(h, artifacts), installPackages, hostApply: artifacts.hostApply, runId, now: this.ports.now }, report);
+      return { host, ...r, durationMs: Date.now() - started };
+    } finally {
+      ssh?.close();
+    }
+  }
+
+  /** Stops and removes everything Bulwark put on the host; says what it removed. */
+  async uninstall(name: string): Promise<ProcOutput<'hosts.uninstall'>> {
+    const row = this.store.read((tx) => requireHost(tx, name, 'name'));
+    const release = this.claim([row.name]);
+    let ssh: SshConnection | null = null;
+    try {
+      try {
+        ssh = await this.connect(row);
+      } catch (err) {
+        throw err instanceof StepFailed ? new BulwarkError('invalid_input', err.message, { field: 'name' }) : err;
+      }
+      const facts = await readFacts(ssh);
+      if (facts.privileges === 'none') {
+        throw new BulwarkError('invalid_input', `host ${row.name}: ${row.ssh_user} is not root and has no passwordless sudo, so Bulwark cannot remove its files`, { field: 'name' });
+      }
+      const remote = new RemoteHost(ssh, facts.privileges);
+      const manifestText = (await remote.run('inspect', 'reading the manifest', ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', `${HOST_STATE_DIR}/manifest.json`])).stdout;
+      let manifest: HostManifest | null = null;
+      try {
+        manifest = manifestText.trim() ? HostManifest.parse(JSON.parse(manifestText)) : null;
+      } catch {
+        manifest = null;
+      }
+      const roles = ['gateway', 'edge'] as const;
+      const units = [...new Set([...(manifest?.units ?? []), ...roles.map(unitName)])];
+      // Stop and disable every unit that exists; report the ones that did.
+      const stopped = await remote.run('restart', 'stopping the agents', [
+        'sh',
+        '-c',
+        'for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done',
+        'sh',
+        ...units,
+      ]);
+      const files = [
+        ...new Set([
+          ...(manifest?.files.map((f) => f.path) ?? []),
+          HOST_RUNTIME,
+          ...roles.flatMap((r) => [agentProgramPath(r), agentConfigPath(r), agentUnitPath(r)]),
+        ]),
+      ];
+      // Files first, then Bulwark's own directories (deepest first) and its state directory.
+      const dirs = [...new Set([...(manifest?.dirs ?? []), HOST_ROOT, `${HOST_ROOT}/bin`, `${HOST_ROOT}/gateway`, `${HOST_ROOT}/edge`, HOST_CONFIG_DIR])].sort((a, b) => b.length - a.length);
+      const removed = await remote.run('install', 'removing files', [
+        'sh',
+        '-c',
+        [
+          'for p do',
+          '  case "$p" in --dirs) mode=dirs; continue;; esac',
+          '  if [ "$mode" = dirs ]; then',
+          '    if [ -d "$p" ] && rmdir -- "$p" 2>/dev/null; then echo "$p/"; fi',
+          '  elif [ -e "$p" ] || [ -L "$p" ]; then rm -rf -- "$p" && echo "$p"; fi',
+          'done',
+          'systemctl daemon-reload',
+          'systemctl reset-failed 2>/dev/null || true',
+        ].join('\n'),
+        'sh',
+        ...files,
+        `${HOST_STATE_DIR}`,
+        '--dirs',
+        ...dirs,
+      ]);
+      const left = await remote.run('inspect', 'looking for leftovers', ['sh', '-c', 'for d do [ -e "$d" ] && echo "$d"; done; true', 'sh', HOST_ROOT, HOST_CONFIG_DIR, HOST_STATE_DIR]);
+      if (left.stdout.trim()) {
+        throw new BulwarkError(
+          'in_use',
+          `host ${row.name}: removed Bulwark's files, but ${left.stdout.trim().split('\n').join(', ')} still hold files Bulwark did not put there; look at them and remove them by hand`,
+        );
+      }
+      const result = { host: row.name, units: stopped.stdout.split('\n').filter(Boolean), removed: removed.stdout.split('\n').filter(Boolean) };
+      this.store.write((tx) => tx.event({ kind: 'host.uninstalled', subject: `host:${row.name}`, details: { units: result.units, removed: result.removed.length } }));
+      return result;
+    } catch (err) {
+      if (err instanceof StepFailed) throw new BulwarkError('unavailable', `host ${row.name}: ${err.failure.message}\n${err.failure.output.join('\n')}`);
+      throw err;
+    } finally {
+      ssh?.close();
+      release();
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// What a host should have, from Core's model of it. Pure: no SSH, no file system.
+import { createHash } from 'node:crypto';
+import type { FileKind } from '../../contract/index.js';
+import { renderEdgeConfig, renderGatewayConfig, type GatewayConfigModel } from '../../config-gen/agent/agent-config.js';
+import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
+import { HEALTH_PORT, HOST_RUNTIME, agentConfigPath, agentProgramPath, agentUnitPath } from './host-layout.js';
+
+/** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
+export interface Artifact {
+  localPath: string;
+  sha256: string;
+  size: number;
+}
+
+export interface Artifacts {
+  runtime: Artifact;
+  gateway: Artifact;
+  edge: Artifact;
+  hostApply: Artifact;
+}
+
+export interface HostModel {
+  name: string;
+  /** The locations this host is a gateway of; empty when it is not a gateway. */
+  gatewayLocations: GatewayConfigModel['locations'];
+  edge: boolean;
+}
+
+export type FileSource = { kind: 'text'; text: string } | { kind: 'artifact'; artifact: Artifact };
+
+export interface DesiredFile {
+  path: string;
+  kind: FileKind;
+  mode: number;
+  sha256: string;
+  size: number;
+  secret: boolean;
+  source: FileSource;
+}
+
+export interface DesiredUnit {
+  unit: string;
+  role: AgentRole;
+  /** Paths whose change means a restart. */
+  dependsOn: string[];
+  healthUrl: string;
+  /** SHA-256 of the config the agent must report once restarted. */
+  configSha256: string;
+}
+
+export interface DesiredHost {
+  host: string;
+  roles: string[];
+  files: DesiredFile[];
+  units: DesiredUnit[];
+}
+
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function textFile(path: string, kind: FileKind, mode: number, text: string, secret = false): DesiredFile {
+  return { path, kind, mode, sha256: sha256Hex(text), size: Buffer.byteLength(text), secret, source: { kind: 'text', text } };
+}
+
+function artifactFile(path: string, kind: FileKind, mode: number, artifact: Artifact): DesiredFile {
+  return { path, kind, mode, sha256: artifact.sha256, size: artifact.size, secret: false, source: { kind: 'artifact', artifact } };
+}
+
+const KIND_ORDER: Record<FileKind, number> = { runtime: 0, program: 1, config: 2, unit: 3 };
+
+export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost {
+  const files: DesiredFile[] = [];
+  const units: DesiredUnit[] = [];
+  const roles: AgentRole[] = [];
+  if (model.gatewayLocations.length > 0) roles.push('gateway');
+  if (model.edge) roles.push('edge');
+  if (roles.length > 0) files.push(artifactFile(HOST_RUNTIME, 'runtime', 0o755, artifacts.runtime));
+  for (const role of roles) {
+    const config =
+      role === 'gateway'
+        ? renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, locations: model.gatewayLocations })
+        : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge });
+    const program = artifactFile(agentProgramPath(role), 'program', 0o644, role === 'gateway' ? artifacts.gateway : artifacts.edge);
+    const configFile = textFile(agentConfigPath(role), 'config', 0o640, config);
+    const unit = textFile(
+      agentUnitPath(role),
+      'unit',
+      0o644,
+      renderAgentUnit({ role, execStart: [HOST_RUNTIME, agentProgramPath(role)], configFile: agentConfigPath(role), restartSec: 2 }),
+    );
+    files.push(program, configFile, unit);
+    units.push({
+      unit: unitName(role),
+      role,
+      dependsOn: [HOST_RUNTIME, program.path, configFile.path, unit.path],
+      healthUrl: `http://127.0.0.1:${HEALTH_PORT[role]}/healthz`,
+      configSha256: configFile.sha256,
+    });
+  }
+  files.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.path < b.path ? -1 : 1));
+  return {
+    host: model.name,
+    roles: [...model.gatewayLocations.map((l) => `gateway:${l.name}`).sort(), ...(model.edge ? ['edge'] : [])],
+    files,
+    units,
+  };
+}

@@ -1,0 +1,40 @@
+// Where Bulwark puts things on a host. One table, used by the plan, the apply and uninstall.
+import type { AgentRole } from '../../config-gen/systemd/agent-unit.js';
+
+export const HOST_ROOT = '/opt/bulwark';
+export const HOST_RUNTIME = '/opt/bulwark/bin/node';
+export const HOST_CONFIG_DIR = '/etc/bulwark';
+export const HOST_UNIT_DIR = '/etc/systemd/system';
+export const HOST_STATE_DIR = '/var/lib/bulwark';
+export const HOST_MANIFEST = '/var/lib/bulwark/manifest.json';
+export const HOST_STAGING_DIR = '/var/lib/bulwark/staging';
+export const HOST_BACKUP_DIR = '/var/lib/bulwark/backup';
+
+/** Directories Bulwark creates and owns, parent first, with their modes. */
+export const HOST_DIRS: readonly { path: string; mode: number }[] = [
+  { path: HOST_ROOT, mode: 0o755 },
+  { path: '/opt/bulwark/bin', mode: 0o755 },
+  { path: '/opt/bulwark/gateway', mode: 0o755 },
+  { path: '/opt/bulwark/edge', mode: 0o755 },
+  { path: HOST_CONFIG_DIR, mode: 0o750 },
+];
+
+/** Loopback ports of the agents' health endpoints. */
+export const HEALTH_PORT: Record<AgentRole, number> = { gateway: 9461, edge: 9462 };
+
+export function agentProgramPath(role: AgentRole): string {
+  return `${HOST_ROOT}/${role}/agent.mjs`;
+}
+
+export function agentConfigPath(role: AgentRole): string {
+  return `${HOST_CONFIG_DIR}/${role}.json`;
+}
+
+export function agentUnitPath(role: AgentRole): string {
+  return `${HOST_UNIT_DIR}/bulwark-${role}.service`;
+}
+
+/** Working directories of the agents' units (systemd StateDirectory=bulwark/<role>). */
+export function agentStateDir(role: AgentRole): string {
+  return `${HOST_STATE_DIR}/${role}`;
+}

@@ -1,0 +1,328 @@
+// One host's plan or apply over SSH: connect (pinned key), preflight, inspect, upload to
+// staging with checksums, then hand the commit to the host-apply program, which finishes or
+// rolls back on the host by itself. Every remote command is built with shellCommand.
+import {
+  BulwarkError,
+  HostApplyLine,
+  HostManifest,
+  type HostApplyOrder,
+  type HostOutcome,
+  type ProvisionStep,
+  type StepFailure,
+  type UnitChange,
+} from '../../contract/index.js';
+import type { SshConnection } from '../../core/ports.js';
+import type { Artifact, DesiredHost } from '../plan/desired-state.js';
+import { HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir } from '../plan/host-layout.js';
+import { configsToDiff, isUpToDate, pathsToInspect, planChanges, type HostChanges, type ObservedHost } from '../plan/host-plan.js';
+import { shellCommand } from '../ssh/quote.js';
+import type { ExecResult, Upload } from '../ssh/session.js';
+import { FACTS_SCRIPT, describeProblems, parseFacts, preflightProblems, type HostFacts, type HostNeeds } from './preflight.js';
+
+export type StepStatus = 'started' | 'ok' | 'failed';
+export type Report = (step: ProvisionStep, status: StepStatus, message?: string, failure?: StepFailure) => void;
+
+/** A failed step, with the command and the last lines of its output. */
+export class StepFailed extends Error {
+  constructor(readonly failure: StepFailure) {
+    super(failure.message);
+  }
+}
+
+export function lastLines(text: string, n = 20): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''))
+    .filter((l) => l.length > 0)
+    .slice(-n);
+}
+
+/** Runs commands as root: directly when connected as root, else through passwordless sudo. */
+export class RemoteHost {
+  constructor(
+    readonly ssh: SshConnection,
+    readonly privileges: 'root' | 'sudo' | 'none',
+  ) {}
+
+  command(argv: string[]): string {
+    const [program = '', ...args] = this.privileges === 'sudo' ? ['sudo', '-n', '--', ...argv] : argv;
+    return shellCommand(program, ...args);
+  }
+
+  /** Runs argv as root; a non-zero exit is a StepFailed for `step`. */
+  async run(step: ProvisionStep, what: string, argv: string[], onLine?: (line: string) => void): Promise<ExecResult> {
+    const command = this.command(argv);
+    const r = await this.ssh.exec(command, onLine);
+    if (r.code !== 0) {
+      throw new StepFailed({ step, message: `${what} failed (exit code ${r.code})`, command: displayCommand(argv), exitCode: r.code, output: lastLines(`${r.stdout}\n${r.stderr}`) });
+    }
+    return r;
+  }
+}
+
+/** A command as shown to the admin: the script of "sh -c SCRIPT" is summarised, not repeated. */
+function displayCommand(argv: string[]): string {
+  if (argv[0] === 'sh' && argv[1] === '-c') return shellCommand('sh', '-c', `${(argv[2] ?? '').split('\n')[0]}…`, ...argv.slice(3));
+  const [program = '', ...args] = argv;
+  return shellCommand(program, ...args);
+}
+
+export async function readFacts(ssh: SshConnection): Promise<HostFacts> {
+  const r = await ssh.exec(shellCommand('sh', '-c', FACTS_SCRIPT));
+  if (r.code !== 0) {
+    throw new StepFailed({ step: 'preflight', message: 'the preflight script failed', command: 'sh -c <preflight script>', exitCode: r.code, output: lastLines(`${r.stdout}\n${r.stderr}`) });
+  }
+  return parseFacts(r.stdout);
+}
+
+const INSPECT_SCRIPT = [
+  `cat ${HOST_MANIFEST} 2>/dev/null`,
+  'echo',
+  'echo "@@files"',
+  'for p do if [ -f "$p" ]; then printf "%s " "$(stat -c %a -- "$p")"; sha256sum -- "$p"; fi; done',
+].join('\n');
+
+/** Reads Bulwark's manifest and the digest and mode of every path the plan needs. */
+export async function inspect(remote: RemoteHost, desired: DesiredHost, activeUnits: Set<string>): Promise<ObservedHost> {
+  const readManifest = async (): Promise<HostManifest | null> => {
+    const r = await remote.run('inspect', 'reading the manifest', ['sh', '-c', `cat ${HOST_MANIFEST} 2>/dev/null || true`]);
+    if (r.stdout.trim() === '') return null;
+    try {
+      return HostManifest.parse(JSON.parse(r.stdout));
+    } catch {
+      return null; // damaged: plan as if nothing were recorded; files are still compared by digest
+    }
+  };
+  const manifest = await readManifest();
+  const paths = pathsToInspect(desired, manifest);
+  const r = await remote.run('inspect', 'reading file digests', ['sh', '-c', INSPECT_SCRIPT, 'sh', ...paths]);
+  const files = new Map<string, { sha256: string; mode: number }>();
+  const section = r.stdout.slice(r.stdout.indexOf('@@files\n') + 8);
+  for (const line of section.split('\n')) {
+    const m = /^([0-7]+) ([0-9a-f]{64}) {2}(.+)$/.exec(line);
+    if (m) files.set(m[3]!, { mode: parseInt(m[1]!, 8), sha256: m[2]! });
+  }
+  return { files, manifest, activeUnits };
+}
+
+/** Current text of changed configs, for the plan's diff. */
+export async function readTexts(remote: RemoteHost, paths: string[]): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  if (paths.length === 0) return texts;
+  const r = await remote.run('inspect', 'reading current configs', ['sh', '-c', 'for p do printf "@@file %s\\n" "$p"; base64 -w0 -- "$p"; echo; done', 'sh', ...paths]);
+  const lines = r.stdout.split('\n');
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('@@file ')) texts.set(line.slice(7), Buffer.from(lines[i + 1] ?? '', 'base64').toString('utf8'));
+  }
+  return texts;
+}
+
+export interface HostJob {
+  desired: DesiredHost;
+  needs: HostNeeds;
+  installPackages: boolean;
+  hostApply: Artifact;
+  runId: string;
+  now: () => Date;
+}
+
+export interface HostRunResult {
+  outcome: HostOutcome;
+  changedFiles: number;
+  units: UnitChange[];
+  failure: StepFailure | null;
+  rolledBack: boolean;
+}
+
+/** Timed step: reports started, then ok (with a message) or failed. */
+async function step<T>(report: Report, name: ProvisionStep, message: string, work: () => Promise<T>, done?: (v: T) => string): Promise<T> {
+  report(name, 'started', message);
+  try {
+    const v = await work();
+    report(name, 'ok', done?.(v));
+    return v;
+  } catch (err) {
+    const failure = toFailure(name, err);
+    report(name, 'failed', failure.message, failure);
+    throw new StepFailed(failure);
+  }
+}
+
+export function toFailure(stepName: ProvisionStep, err: unknown): StepFailure {
+  if (err instanceof StepFailed) return err.failure;
+  const message = err instanceof BulwarkError || err instanceof Error ? err.message : String(err);
+  return { step: stepName, message, command: null, exitCode: null, output: [] };
+}
+
+async function preflight(remote: RemoteHost, job: HostJob, report: Report): Promise<HostFacts> {
+  return step(report, 'preflight', 'OS, architecture, privileges, packages, ports', async () => {
+    let facts = await readFacts(remote.ssh);
+    remote = new RemoteHost(remote.ssh, facts.privileges);
+    let problems = preflightProblems(facts, job.needs);
+    const packages = [...new Set(problems.flatMap((p) => p.packages))];
+    if (problems.length > 0 && job.installPackages && packages.length > 0 && problems.every((p) => p.packages.length > 0)) {
+      if (!facts.commands.has('apt-get')) {
+        throw new StepFailed({ step: 'preflight', message: `${describeProblems(job.desired.host, problems)}\n--install-packages needs apt-get, which this host lacks`, command: null, exitCode: null, output: [] });
+      }
+      report('preflight', 'started', `installing ${packages.join(' ')} with apt-get`);
+      await remote.run('preflight', `apt-get install ${packages.join(' ')}`, ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages]);
+      facts = await readFacts(remote.ssh);
+      problems = preflightProblems(facts, job.needs);
+    }
+    if (problems.length > 0) {
+      throw new StepFailed({ step: 'preflight', message: describeProblems(job.desired.host, problems), command: null, exitCode: null, output: [] });
+    }
+    return facts;
+  }, (f) => `${f.os}, ${f.arch}, ${f.privileges}`);
+}
+
+/** Plans one host: what would change. The connection is the caller's. */
+export async function planHost(ssh: SshConnection, desired: DesiredHost): Promise<HostChanges> {
+  const facts = await readFacts(ssh);
+  if (facts.privileges === 'none') {
+    throw new StepFailed({ step: 'preflight', message: `the SSH user is not root and has no passwordless sudo, so Bulwark cannot read its files`, command: null, exitCode: null, output: [] });
+  }
+  const remote = new RemoteHost(ssh, facts.privileges);
+  const observed = await inspect(remote, desired, facts.activeUnits);
+  const texts = await readTexts(remote, configsToDiff(desired, observed));
+  return planChanges(desired, observed, texts);
+}
+
+/** Applies one host. Never throws: the result says how it ended. */
+export async function applyHost(ssh: SshConnection, job: HostJob, report: Report): Promise<HostRunResult> {
+  const none = { changedFiles: 0, units: [] as UnitChange[] };
+  let changes: HostChanges | null = null;
+  try {
+    const facts = await preflight(new RemoteHost(ssh, 'root'), job, report);
+    const remote = new RemoteHost(ssh, facts.privileges);
+    changes = await step(report, 'inspect', 'comparing files and units with the plan', async () => planChanges(job.desired, await inspect(remote, job.desired, facts.activeUnits)), (c) =>
+      isUpToDate(c) ? 'up to date' : `${c.files.length} file${c.files.length === 1 ? '' : 's'} and ${c.units.length} unit${c.units.length === 1 ? '' : 's'} to change`,
+    );
+    if (isUpToDate(changes)) return { outcome: 'up_to_date', ...none, failure: null, rolledBack: false };
+    const c = changes;
+    const staging = `${HOST_STAGING_DIR}/${job.runId}`;
+    const order = await step(report, 'upload', `${c.write.length} file${c.write.length === 1 ? '' : 's'}, ${formatBytes(c.write.reduce((n, f) => n + f.size, 0))}`, () => upload(remote, job, c, staging));
+    return await commit(remote, job, c, staging, order, report);
+  } catch (err) {
+    const failure = err instanceof StepFailed ? err.failure : toFailure('connect', err);
+    const before = ['connect', 'preflight', 'inspect', 'upload'].includes(failure.step);
+    if (before) failure.message = `${failure.message}${changes ? '\nNothing on the host was changed: the failure came before the commit.' : ''}`;
+    return { outcome: 'failed', changedFiles: 0, units: changes?.units ?? [], failure, rolledBack: false };
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging: string): Promise<HostApplyOrder> {
+  const user = remote.privileges === 'sudo' ? await whoami(remote) : 'root';
+  // Leftovers of an interrupted run go first; then a staging directory only we can write.
+  await remote.run('upload', 'preparing the staging directory', [
+    'sh',
+    '-c',
+    'rm -rf -- "$1" "$2" && mkdir -p -m 0700 -- "$3" && chown -- "$4" "$3"',
+    'sh',
+    HOST_STAGING_DIR,
+    HOST_BACKUP_DIR,
+    staging,
+    user,
+  ]);
+  const files: Upload[] = [];
+  const order: HostApplyOrder = {
+    run: job.runId,
+    staging,
+    backup: `${HOST_BACKUP_DIR}/${job.runId}`,
+    install: [],
+    remove: c.remove,
+    dirs: [...HOST_DIRS],
+    stateDirs: job.desired.units.map((u) => agentStateDir(u.role)),
+    units: {
+      reload: c.reload,
+      start: c.units.filter((u) => u.action === 'start').map((u) => u.unit),
+      restart: c.units.filter((u) => u.action === 'restart').map((u) => u.unit),
+      stop: c.units.filter((u) => u.action === 'stop').map((u) => u.unit),
+    },
+    verify: job.desired.units.filter((u) => c.units.some((x) => x.unit === u.unit && x.action !== 'stop')).map((u) => ({ unit: u.unit, url: u.healthUrl, configSha256: u.configSha256 })),
+    verifyTimeoutS: 20,
+    manifest: { path: HOST_MANIFEST, content: '' },
+  };
+  c.write.forEach((f, i) => {
+    const staged = `f${i}`;
+    order.install.push({ path: f.path, staged, mode: f.mode, sha256: f.sha256 });
+    files.push({
+      remotePath: `${staging}/${staged}`,
+      mode: 0o600,
+      source: f.source.kind === 'text' ? { kind: 'bytes', bytes: Buffer.from(f.source.text) } : { kind: 'file', localPath: f.source.artifact.localPath },
+    });
+  });
+  const manifest: HostManifest = {
+    version: 1,
+    run: job.runId,
+    appliedAt: job.now().toISOString(),
+    files: job.desired.files.map((f) => ({ path: f.path, sha256: f.sha256, mode: f.mode })),
+    units: job.desired.units.map((u) => u.unit),
+    dirs: HOST_DIRS.map((d) => d.path),
+  };
+  order.manifest.content = `${JSON.stringify(manifest, null, 2)}\n`;
+  files.push({ remotePath: `${staging}/host-apply.mjs`, mode: 0o600, source: { kind: 'file', localPath: job.hostApply.localPath } });
+  files.push({ remotePath: `${staging}/order.json`, mode: 0o600, source: { kind: 'bytes', bytes: Buffer.from(JSON.stringify(order)) } });
+  const sums = [...order.install.map((f) => `${f.sha256}  ${f.staged}`), `${job.hostApply.sha256}  host-apply.mjs`].join('\n');
+  files.push({ remotePath: `${staging}/SHA256SUMS`, mode: 0o600, source: { kind: 'bytes', bytes: Buffer.from(`${sums}\n`) } });
+  await remote.ssh.upload(files);
+  await remote.run('upload', 'checking the uploaded files against their SHA-256 sums', ['sh', '-c', 'cd -- "$1" && sha256sum --quiet -c SHA256SUMS', 'sh', staging]);
+  const runtime = order.install.find((f) => f.path === HOST_RUNTIME);
+  if (runtime) await remote.run('upload', 'running the uploaded Node runtime', ['sh', '-c', 'chmod 0700 -- "$1" && "$1" --version', 'sh', `${staging}/${runtime.staged}`]);
+  return order;
+}
+
+async function whoami(remote: RemoteHost): Promise<string> {
+  const r = await remote.ssh.exec(shellCommand('id', '-un'));
+  return r.stdout.trim();
+}
+
+async function commit(remote: RemoteHost, job: HostJob, c: HostChanges, staging: string, order: HostApplyOrder, report: Report): Promise<HostRunResult> {
+  const runtime = order.install.find((f) => f.path === HOST_RUNTIME);
+  const node = runtime ? `${staging}/${runtime.staged}` : HOST_RUNTIME;
+  let result: Extract<HostApplyLine, { type: 'result' }> | null = null;
+  let failure: StepFailure | null = null;
+  const onLine = (text: string) => {
+    let line: HostApplyLine;
+    try {
+      line = HostApplyLine.parse(JSON.parse(text));
+    } catch {
+      return; // not one of ours (a runtime warning); it stays in the collected output
+    }
+    if (line.type === 'result') {
+      result = line;
+      return;
+    }
+    const f: StepFailure | undefined =
+      line.status === 'failed' ? { step: line.step, message: line.message ?? `${line.step} failed`, command: line.command ?? null, exitCode: line.exitCode ?? null, output: line.output ?? [] } : undefined;
+    if (f && line.step !== 'rollback') failure = f;
+    report(line.step, line.status, line.message, f);
+  };
+  let exec: ExecResult;
+  try {
+    exec = await remote.ssh.exec(remote.command([node, `${staging}/host-apply.mjs`, `${staging}/order.json`]), onLine);
+  } catch (err) {
+    const f = toFailure('install', err);
+    f.message = `${f.message}. The host-apply program goes on without the connection: it finishes the change or rolls it back by itself. Run "bulwark provision plan --host ${job.desired.host}" to see where the host is.`;
+    return { outcome: 'failed', changedFiles: 0, units: c.units, failure: f, rolledBack: false };
+  }
+  const end = result as Extract<HostApplyLine, { type: 'result' }> | null;
+  if (end?.outcome === 'applied') return { outcome: 'applied', changedFiles: c.files.length, units: c.units, failure: null, rolledBack: false };
+  const f: StepFailure = failure ?? {
+    step: 'install',
+    message: end?.message ?? `the host-apply program ended with exit code ${exec.code} and no result`,
+    command: displayCommand([node, `${staging}/host-apply.mjs`, `${staging}/order.json`]),
+    exitCode: exec.code,
+    output: lastLines(`${exec.stdout}\n${exec.stderr}`),
+  };
+  if (end?.outcome === 'rollback_failed') f.message = `${f.message}\nThe rollback did not complete: ${end.message}. Check the host by hand.`;
+  else if (end?.outcome === 'rolled_back') f.message = `${f.message}\nThe host was rolled back to its previous files and units.`;
+  return { outcome: 'failed', changedFiles: 0, units: c.units, failure: f, rolledBack: end?.outcome === 'rolled_back' };
+}

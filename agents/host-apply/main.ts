@@ -145,7 +145,7 @@ function main(): number {
   };
 
   try {
-    step('backup', `saving ${order.install.length + order.remove.length + 1} files`, () => {
+    step('backup', `saving the ${order.install.length + order.remove.length + 1} files it replaces`, () => {
       mkdirSync(order.backup, { recursive: true, mode: 0o700 });
       const paths = [...order.install.map((f) => f.path), ...order.remove, order.manifest.path];
       paths.forEach((path, i) => {
@@ -163,7 +163,8 @@ function main(): number {
       }
     });
 
-    step('install', `moving ${order.install.length} files into place${order.remove.length ? `, removing ${order.remove.length}` : ''}`, () => {
+    const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+    step('install', `moving ${files(order.install.length)} into place${order.remove.length ? `, removing ${files(order.remove.length)}` : ''}`, () => {
       for (const dir of order.dirs) {
         if (!existsSync(dir.path)) {
           mkdirSync(dir.path, { mode: dir.mode });
@@ -206,10 +207,10 @@ function main(): number {
     if (restartMessage) {
       step('restart', restartMessage, () => {
         for (const unit of order.units.stop) systemctl('disable', '--now', unit);
-        for (const unit of order.units.start) systemctl('enable', '--now', unit);
+        for (const unit of order.units.start) withJournal(unit, () => systemctl('enable', '--now', unit));
         for (const unit of order.units.restart) {
           systemctl('enable', unit);
-          systemctl('restart', unit);
+          withJournal(unit, () => systemctl('restart', unit));
         }
       });
     }
@@ -242,6 +243,24 @@ function main(): number {
   }
 }
 
+/** A unit that fails to start: its own last journal lines say why, so they join the output. */
+function withJournal(unit: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof StepError)) throw err;
+    throw new StepError(err.message, err.command, err.exitCode, lastLines([...err.output, ...journal(unit)].join('\n')));
+  }
+}
+
+function journal(unit: string): string[] {
+  try {
+    return lastLines(execFileSync('journalctl', ['-u', unit, '-n', '20', '--no-pager', '-o', 'cat'], { encoding: 'utf8' }));
+  } catch {
+    return []; // no journal: the message still says what failed
+  }
+}
+
 function verify(v: { unit: string; url: string; configSha256: string }, timeoutS: number): void {
   const deadline = Date.now() + timeoutS * 1000;
   let last = '';
@@ -256,13 +275,7 @@ function verify(v: { unit: string; url: string; configSha256: string }, timeoutS
     }
     sleep(200);
   }
-  let journal: string[] = [];
-  try {
-    journal = lastLines(execFileSync('journalctl', ['-u', v.unit, '-n', '20', '--no-pager', '-o', 'cat'], { encoding: 'utf8' }));
-  } catch {
-    // no journal: the message still says what failed
-  }
-  throw new StepError(`${v.unit} is not healthy after ${timeoutS} s: ${last}`, `systemctl is-active ${v.unit}; GET ${v.url}`, null, journal);
+  throw new StepError(`${v.unit} is not healthy after ${timeoutS} s: ${last}`, `systemctl is-active ${v.unit}; GET ${v.url}`, null, journal(v.unit));
 }
 
 function health(url: string): { ok: true; configSha256: string } | { ok: false; error: string } {
@@ -270,7 +283,7 @@ function health(url: string): { ok: true; configSha256: string } | { ok: false; 
   try {
     const out = execFileSync(
       process.execPath,
-      ['-e', `fetch(${JSON.stringify(url)},{signal:AbortSignal.timeout(2000)}).then(async r=>{process.stdout.write(r.status+' '+await r.text())}).catch(e=>{process.stdout.write('0 '+e.cause?.code||e.message)})`],
+      ['-e', `fetch(${JSON.stringify(url)},{signal:AbortSignal.timeout(2000)}).then(async r=>{process.stdout.write(r.status+' '+await r.text())}).catch(e=>{process.stdout.write('0 '+(e.cause?.code||e.message))})`],
       { encoding: 'utf8', timeout: 5000 },
     );
     const space = out.indexOf(' ');
@@ -322,6 +335,11 @@ function rollback(
       if (!u.enabled && enabled) systemctl('disable', u.unit);
       if (u.active) systemctl('restart', u.unit);
     });
+  }
+  // What ran before must run again, with its previous configuration.
+  for (const u of unitsBefore.filter((x) => x.active)) {
+    const v = order.verify.find((x) => x.unit === u.unit);
+    if (v && existsSync(v.configPath)) attempt(`${u.unit} after the rollback`, () => verify({ ...v, configSha256: sha256(v.configPath) }, order.verifyTimeoutS));
   }
   for (const [dir, existed] of stateDirsBefore) {
     if (!existed) attempt(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));

@@ -4,6 +4,7 @@ import { BulwarkError, type Device, type ErrorCode, type Host, type Location } f
 import { DEFAULT_LISTEN } from '../platform/listen.js';
 import { formatEndpoint } from '../net/endpoint.js';
 import { connect, type ConnectOptions } from './connect.js';
+import { addProvisionCommands } from './provision-commands.js';
 
 const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
 import { keyValues, safe, table } from './format.js';
@@ -138,6 +139,27 @@ export function buildProgram(
       );
     }),
   );
+  withJson(
+    location
+      .command('set <name>')
+      .description('change a location; gateways get the change at the next "bulwark provision apply"')
+      .option('--endpoint <host[:port]>', 'where clients connect')
+      .option('--mfa', 'require MFA')
+      .option('--no-mfa', 'do not require MFA')
+      .option('--disconnect-threshold <seconds>', 'MFA only: idle seconds before a gateway drops a peer', intArg('--disconnect-threshold', 1)),
+  ).action(
+    act({ name: 'NAME', endpoint: '--endpoint', mfa: '--mfa', disconnectThreshold: '--disconnect-threshold' }, async (name, o, cmd) => {
+      const opts = o as { endpoint?: string; mfa?: boolean; disconnectThreshold?: number; json?: boolean };
+      const loc = await client(cmd as Command).call('locations.update', {
+        name: name as string,
+        ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+        ...(opts.mfa === undefined ? {} : { mfa: opts.mfa }),
+        ...(opts.disconnectThreshold === undefined ? {} : { disconnectThreshold: opts.disconnectThreshold }),
+      });
+      if (opts.json) return json(loc);
+      io.out(`Updated location ${safe(loc.name)}: endpoint ${formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })}, MFA ${loc.mfa ? `on (${loc.disconnectThreshold} s)` : 'off'}. Run "bulwark provision plan --location ${safe(loc.name)}" to see what changes on its gateways.\n`);
+    }),
+  );
   location
     .command('remove <name>')
     .description('remove a location that has no gateways and no devices')
@@ -215,6 +237,15 @@ export function buildProgram(
         io.out(`Removed host ${safe(name)}\n`);
       }),
     );
+
+  addProvisionCommands(program, host, {
+    io,
+    act,
+    client,
+    json,
+    setExitCode: (code) => (exitCode = code),
+    live: process.stdout.isTTY === true && process.env.TERM !== 'dumb',
+  });
 
   const gateway = program.command('gateway').description('hosts that run WireGuard for a location');
   const gwFlags = { location: '--location', host: '--host' };

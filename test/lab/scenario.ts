@@ -4,7 +4,7 @@
 // with its id and removed by down(), which stops only the processes it started, by PID.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { addressAt, formatCidr, type Cidr } from '../../src-main/net/ip.js';
@@ -163,6 +163,58 @@ export class Lab {
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }
 
+  /** PID (on this machine) of the host's init, systemd. */
+  initPid(name: string): number {
+    const host = this.hosts.get(name);
+    const init = host ? childrenOf(host.nspawnPid)[0] : undefined;
+    if (init === undefined) throw new Error(`lab host ${name} is not running`);
+    return init;
+  }
+
+  /** Runs a program inside the host's namespaces, without SSH (for faults and checks). */
+  exec(name: string, argv: string[]): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync('nsenter', ['-t', String(this.initPid(name)), '-m', '-u', '-i', '-n', '-p', '--', ...argv], { encoding: 'utf8', timeout: 30_000 });
+    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** Fault: sshd is stopped, and every SSH session on the host ends at once. */
+  stopSshd(name: string): void {
+    this.exec(name, ['sh', '-c', 'systemctl stop ssh.service ssh.socket 2>/dev/null; pkill -KILL -x sshd; true']);
+  }
+
+  startSshd(name: string): void {
+    this.exec(name, ['systemctl', 'start', 'ssh.service']);
+  }
+
+  /** Fault: a directory of the host becomes read-only (a read-only bind mount over it). */
+  makeReadOnly(name: string, dir: string): void {
+    const r = this.exec(name, ['sh', '-c', 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"', 'sh', dir]);
+    if (r.code !== 0) throw new Error(`cannot make ${dir} read-only on ${name}: ${r.stderr}`);
+  }
+
+  makeWritable(name: string, dir: string): void {
+    this.exec(name, ['umount', dir]);
+  }
+
+  /** Fault: the host's link to the switch goes down (packets are dropped, nothing is closed). */
+  cutLink(name: string, down = true): void {
+    ip('-n', this.switchNs, 'link', 'set', `v${this.id}${name}`, down ? 'down' : 'up');
+  }
+
+  /** Fault: every process of the host stops (SIGSTOP) or continues (SIGCONT). */
+  freeze(name: string, frozen = true): void {
+    const ns = readlinkQuietly(`/proc/${this.initPid(name)}/ns/pid`);
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      if (readlinkQuietly(`/proc/${pid}/ns/pid`) === ns) {
+        try {
+          process.kill(Number(pid), frozen ? 'SIGSTOP' : 'SIGCONT');
+        } catch {
+          // exited meanwhile
+        }
+      }
+    }
+  }
+
   /** Power loss: SIGKILL to the host's init ends every process of the host at once. */
   powerOff(name: string): void {
     const host = this.hosts.get(name);
@@ -186,6 +238,14 @@ export class Lab {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.down();
+  }
+}
+
+function readlinkQuietly(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
   }
 }
 

@@ -44,6 +44,7 @@ export interface DesiredUnit {
   /** Paths whose change means a restart. */
   dependsOn: string[];
   healthUrl: string;
+  configPath: string;
   /** SHA-256 of the config the agent must report once restarted. */
   configSha256: string;
 }
@@ -95,6 +96,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
       role,
       dependsOn: [HOST_RUNTIME, program.path, configFile.path, unit.path],
       healthUrl: `http://127.0.0.1:${HEALTH_PORT[role]}/healthz`,
+      configPath: configFile.path,
       configSha256: configFile.sha256,
     });
   }

@@ -246,7 +246,7 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
       restart: c.units.filter((u) => u.action === 'restart').map((u) => u.unit),
       stop: c.units.filter((u) => u.action === 'stop').map((u) => u.unit),
     },
-    verify: job.desired.units.filter((u) => c.units.some((x) => x.unit === u.unit && x.action !== 'stop')).map((u) => ({ unit: u.unit, url: u.healthUrl, configSha256: u.configSha256 })),
+    verify: job.desired.units.filter((u) => c.units.some((x) => x.unit === u.unit && x.action !== 'stop')).map((u) => ({ unit: u.unit, url: u.healthUrl, configPath: u.configPath, configSha256: u.configSha256 })),
     verifyTimeoutS: 20,
     manifest: { path: HOST_MANIFEST, content: '' },
   };

@@ -1,0 +1,186 @@
+// `bulwark provision plan|apply` and `bulwark host uninstall`. Apply follows its own run's
+// events: on a terminal, a live block with one line per host; otherwise one line per step.
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import {
+  ProvisionStepDetails,
+  type HostApplyResult,
+  type HostPlan,
+  type ProvisionApplyOutput,
+  type StepFailure,
+} from '../contract/index.js';
+import type { HttpClient } from '../transport/http/client.js';
+import { safe, table } from './format.js';
+import type { CliIo } from './program.js';
+
+type Act = (flags: Record<string, string>, fn: (...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+
+export interface ProvisionCliDeps {
+  io: CliIo;
+  act: Act;
+  client: (cmd: Command) => HttpClient;
+  json: (v: unknown) => void;
+  setExitCode: (code: number) => void;
+  /** True when stdout is a terminal that can redraw lines. */
+  live: boolean;
+}
+
+const scopeFlags = { location: '--location', host: '--host', parallel: '--parallel', installPackages: '--install-packages' };
+
+function size(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function formatPlan(hosts: HostPlan[]): string {
+  const out: string[] = [];
+  for (const h of hosts) {
+    const roles = h.roles.length ? ` (${h.roles.join(', ')})` : '';
+    if (h.status === 'error') {
+      out.push(`${safe(h.host)}${roles}: cannot plan: ${safe(h.error?.message)}`);
+      continue;
+    }
+    if (h.status === 'up_to_date') {
+      out.push(`${safe(h.host)}${roles}: up to date`);
+      continue;
+    }
+    out.push(`${safe(h.host)}${roles}: ${h.files.length} file${h.files.length === 1 ? '' : 's'}, ${h.units.length} unit${h.units.length === 1 ? '' : 's'} to change`);
+    const mark = { add: '+', change: '~', remove: '-' } as const;
+    const width = Math.max(...h.files.map((f) => f.path.length));
+    for (const f of h.files) {
+      const what = f.action === 'remove' ? 'remove' : `${f.action} ${f.kind}, ${size(f.size)}${f.secret ? ', secret: not shown' : ''}`;
+      out.push(`  ${mark[f.action]} ${safe(f.path).padEnd(width)}  ${what}`);
+      if (f.diff && f.action === 'change') out.push(...f.diff.split('\n').map((l) => `      ${safe(l)}`));
+    }
+    for (const u of h.units) out.push(`  ${u.action} ${safe(u.unit)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function formatFailure(host: string, f: StepFailure): string {
+  const lines = [`${safe(host)}: failed at ${f.step}: ${f.message.split('\n').map(safe).join('\n  ')}`];
+  if (f.command) lines.push(`  command:   ${safe(f.command)}`);
+  if (f.exitCode !== null) lines.push(`  exit code: ${f.exitCode}`);
+  if (f.output.length) lines.push('  output (last lines):', ...f.output.map((l) => `    ${safe(l)}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function outcomeText(r: HostApplyResult): string {
+  if (r.outcome === 'up_to_date') return 'up to date';
+  if (r.outcome === 'applied') {
+    const units = r.units.map((u) => `${u.action} ${u.unit}`).join(', ');
+    return `applied: ${r.changedFiles} file${r.changedFiles === 1 ? '' : 's'}${units ? `; ${units}` : ''}`;
+  }
+  return `FAILED at ${r.failure?.step ?? '?'}${r.rolledBack ? ', rolled back' : ''}`;
+}
+
+export function formatResult(r: ProvisionApplyOutput): string {
+  const rows = r.hosts.map((h) => [h.host, outcomeText(h), `${(h.durationMs / 1000).toFixed(1)} s`]);
+  let text = table(['HOST', 'RESULT', 'TIME'], rows);
+  for (const h of r.hosts) if (h.failure) text += `\n${formatFailure(h.host, h.failure)}`;
+  const failed = r.hosts.filter((h) => h.outcome === 'failed').length;
+  const upToDate = r.hosts.every((h) => h.outcome === 'up_to_date');
+  text += `\n${failed ? `${failed} of ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'} failed` : upToDate ? 'Everything is up to date; nothing was touched.' : 'Done.'} (${(r.durationMs / 1000).toFixed(1)} s)\n`;
+  return text;
+}
+
+/** The live per-host display: one line each, redrawn in place on a terminal. */
+class Progress {
+  private readonly lines = new Map<string, string>();
+  private drawn = 0;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly live: boolean,
+  ) {}
+
+  update(d: ProvisionStepDetails): void {
+    const text = `${d.step.padEnd(9)} ${d.status === 'started' ? '…' : d.status === 'ok' ? 'ok' : 'FAILED'}${d.message ? `  ${d.message.split('\n')[0]}` : ''}`;
+    if (!this.live) {
+      this.io.out(`${safe(d.host)}  ${safe(text)}\n`);
+      return;
+    }
+    this.lines.set(d.host, text);
+    this.redraw();
+  }
+
+  private redraw(): void {
+    const cols = Math.max(40, process.stdout.columns ?? 100);
+    const width = Math.max(...[...this.lines.keys()].map((h) => h.length));
+    let block = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
+    for (const [host, text] of this.lines) block += `\x1b[2K${`${safe(host).padEnd(width)}  ${safe(text)}`.slice(0, cols - 1)}\n`;
+    this.drawn = this.lines.size;
+    this.io.out(block);
+  }
+}
+
+export function addProvisionCommands(program: Command, host: Command, d: ProvisionCliDeps): void {
+  const provision = program.command('provision').description('install and update agents on hosts over SSH: plan, then apply');
+  provision
+    .command('plan')
+    .description('show, per host, the files, units and restarts an apply would make')
+    .option('--location <name>', 'only the gateways of this location')
+    .option('--host <name>', 'only this host')
+    .option('--json', 'print JSON instead of text')
+    .action(
+      d.act(scopeFlags, async (o, cmd) => {
+        const opts = o as { location?: string; host?: string; json?: boolean };
+        const r = await d.client(cmd as Command).call('provision.plan', { location: opts.location, host: opts.host });
+        if (opts.json) return d.json(r);
+        d.io.out(formatPlan(r.hosts));
+        if (r.hosts.some((h) => h.status === 'error')) d.setExitCode(1);
+      }),
+    );
+  provision
+    .command('apply')
+    .description('preflight, upload, move into place, restart what changed and verify health; a failed host is rolled back')
+    .option('--location <name>', 'only the gateways of this location')
+    .option('--host <name>', 'only this host')
+    .option('--install-packages', 'install missing packages (wireguard-tools, wireguard-go) with apt-get')
+    .option('--parallel <n>', 'hosts at a time (1-32, default 8)', (v) => Number(v))
+    .option('--json', 'print the result as JSON')
+    .action(
+      d.act(scopeFlags, async (o, cmd) => {
+        const opts = o as { location?: string; host?: string; installPackages?: boolean; parallel?: number; json?: boolean };
+        const c = d.client(cmd as Command);
+        const runId = randomUUID();
+        const progress = new Progress(d.io, d.live);
+        const [newest] = await c.call('events.list', { newest: true, limit: 1 });
+        const sub = opts.json
+          ? null
+          : await c.subscribe((m) => {
+              if (m.type !== 'event' || m.event.kind !== 'provision.step') return;
+              const details = ProvisionStepDetails.safeParse(m.event.details);
+              if (details.success && details.data.run === runId) progress.update(details.data);
+            }, newest?.id ?? 0);
+        try {
+          const r = await c.call('provision.apply', {
+            location: opts.location,
+            host: opts.host,
+            runId,
+            installPackages: opts.installPackages ?? false,
+            ...(opts.parallel === undefined ? {} : { parallel: opts.parallel }),
+          });
+          if (opts.json) d.json(r);
+          else d.io.out(`\n${formatResult(r)}`);
+          if (!r.ok) d.setExitCode(1);
+        } finally {
+          sub?.close();
+        }
+      }),
+    );
+
+  host
+    .command('uninstall <name>')
+    .description("stop Bulwark's agents on a host and remove every file Bulwark put there")
+    .option('--json', 'print JSON instead of text')
+    .action(
+      d.act({ name: 'NAME' }, async (name, o, cmd) => {
+        const r = await d.client(cmd as Command).call('hosts.uninstall', { name: name as string });
+        if ((o as { json?: boolean }).json) return d.json(r);
+        if (r.units.length === 0 && r.removed.length === 0) return d.io.out(`Nothing of Bulwark's was on ${safe(r.host)}.\n`);
+        d.io.out(`Stopped and disabled on ${safe(r.host)}: ${r.units.map(safe).join(', ') || 'no units'}\nRemoved:\n${r.removed.map((p) => `  ${safe(p)}`).join('\n')}\n`);
+      }),
+    );
+}

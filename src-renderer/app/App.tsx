@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
 import { httpApi } from '../api/client.js';
-import { useApp } from '../stores/app-store.js';
+import { useApp, type View } from '../stores/app-store.js';
+import { useProvision } from '../stores/provision-store.js';
 import { HostsView } from '../views/HostsView.js';
 import { LocationPage } from '../views/LocationPage.js';
 import { LocationsView } from '../views/LocationsView.js';
+import { ProvisioningView } from '../views/ProvisioningView.js';
 import { EventFeed } from './EventFeed.js';
 
 export const TOKEN_KEY = 'bulwark.token';
@@ -33,12 +35,33 @@ function Login() {
   );
 }
 
+function NavButton({ to, active, label }: { to: View; active: boolean; label: string }) {
+  const go = useApp((s) => s.go);
+  return (
+    <button type="button" className={active ? 'active' : ''} onClick={() => go(to)} data-testid={`nav-${to.kind}`}>
+      {label}
+    </button>
+  );
+}
+
+function ViewContent({ view }: { view: View }) {
+  switch (view.kind) {
+    case 'locations':
+      return <LocationsView />;
+    case 'location':
+      return <LocationPage name={view.name} />;
+    case 'hosts':
+      return <HostsView />;
+    case 'provisioning':
+      return <ProvisioningView />;
+  }
+}
+
 export function App() {
   const api = useApp((s) => s.api);
   const view = useApp((s) => s.view);
   const status = useApp((s) => s.status);
   const loadError = useApp((s) => s.loadError);
-  const go = useApp((s) => s.go);
 
   useEffect(() => {
     if (!api) return;
@@ -56,6 +79,9 @@ export function App() {
         (m) => {
           if (m.type !== 'event') return;
           useApp.getState().receive(m.event);
+          useProvision.getState().receive(m.event);
+          // Provisioning progress changes no model the lists show; an apply sends dozens of them.
+          if (m.event.kind.startsWith('provision.')) return;
           // Several events often arrive together (one per committed row): refresh once.
           clearTimeout(timer);
           timer = setTimeout(() => void useApp.getState().refresh(), 30);
@@ -78,12 +104,9 @@ export function App() {
       <header className="topbar">
         <span className="brand">Bulwark</span>
         <nav>
-          <button type="button" className={view.kind !== 'hosts' ? 'active' : ''} onClick={() => go({ kind: 'locations' })} data-testid="nav-locations">
-            Locations
-          </button>
-          <button type="button" className={view.kind === 'hosts' ? 'active' : ''} onClick={() => go({ kind: 'hosts' })} data-testid="nav-hosts">
-            Hosts
-          </button>
+          <NavButton to={{ kind: 'locations' }} active={view.kind === 'locations' || view.kind === 'location'} label="Locations" />
+          <NavButton to={{ kind: 'hosts' }} active={view.kind === 'hosts'} label="Hosts" />
+          <NavButton to={{ kind: 'provisioning' }} active={view.kind === 'provisioning'} label="Provisioning" />
         </nav>
         <span className={`status status-${status}`} data-testid="stream-status">
           {status === 'live' ? 'live' : status === 'reconnecting' ? 'reconnecting…' : 'connecting…'}
@@ -91,7 +114,7 @@ export function App() {
       </header>
       {loadError ? <p className="banner" role="alert">{loadError}</p> : null}
       <main className="content">
-        {view.kind === 'locations' ? <LocationsView /> : view.kind === 'hosts' ? <HostsView /> : <LocationPage name={view.name} />}
+        <ViewContent view={view} />
       </main>
       <EventFeed />
     </div>

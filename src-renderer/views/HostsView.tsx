@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { Fragment, useCallback, useState } from 'react';
 import { useApp } from '../stores/app-store.js';
 import { Field, FormError, useForm } from './form.js';
+import { HostCheckDialog } from './HostCheckDialog.js';
 
 function HostForm() {
   const api = useApp((s) => s.api)!;
@@ -41,16 +42,65 @@ function HostForm() {
   );
 }
 
+type Note = { kind: 'error' | 'info'; text: string };
+
+function UninstallButton({ name, onDone }: { name: string; onDone: (p: Promise<Note>) => void }) {
+  const api = useApp((s) => s.api)!;
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  if (busy) return <button type="button" disabled>Uninstalling…</button>;
+  if (!confirming) {
+    return (
+      <button type="button" className="danger" onClick={() => setConfirming(true)} data-testid={`host-uninstall-${name}`}>
+        Uninstall
+      </button>
+    );
+  }
+  const uninstall = async (): Promise<Note> => {
+    const r = await api.call('hosts.uninstall', { name });
+    const units = r.units.length ? `stopped ${r.units.join(', ')}; ` : '';
+    return { kind: 'info', text: `Uninstalled from ${name}: ${units}removed ${r.removed.length} path${r.removed.length === 1 ? '' : 's'}.` };
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className="danger"
+        data-testid={`host-uninstall-confirm-${name}`}
+        onClick={() => {
+          setConfirming(false);
+          setBusy(true);
+          onDone(uninstall().finally(() => setBusy(false)));
+        }}
+      >
+        Stop and remove Bulwark's agents from {name}
+      </button>
+      <button type="button" onClick={() => setConfirming(false)}>
+        Cancel
+      </button>
+    </>
+  );
+}
+
 export function HostsView() {
   const hosts = useApp((s) => s.hosts);
   const api = useApp((s) => s.api)!;
   const refresh = useApp((s) => s.refresh);
-  const [error, setError] = useState<string | null>(null);
-  const run = (p: Promise<unknown>) => p.then(() => { setError(null); return refresh(); }).catch((e: Error) => setError(e.message));
+  const [notes, setNotes] = useState<Record<string, Note>>({});
+  const [checking, setChecking] = useState<string | null>(null);
+  const closeCheck = useCallback(() => setChecking(null), []);
+  // The answer (or error) of a row's action is shown under that row.
+  const note = (name: string, p: Promise<Note | null>) => {
+    setNotes(({ [name]: _, ...rest }) => rest);
+    p.then((n) => {
+      if (n) setNotes((all) => ({ ...all, [name]: n }));
+      return refresh();
+    }).catch((e: Error) => setNotes((all) => ({ ...all, [name]: { kind: 'error', text: e.message } })));
+  };
+  const run = (name: string, p: Promise<unknown>) => note(name, p.then(() => null));
   return (
     <section className="page">
       <h2>Hosts</h2>
-      <FormError message={error} />
       {hosts.length === 0 ? (
         <p className="empty">No hosts yet. A host is a Linux machine that Bulwark reaches over SSH.</p>
       ) : (
@@ -58,25 +108,39 @@ export function HostsView() {
           <thead><tr><th>Name</th><th>SSH</th><th>Auth</th><th>Host key</th><th>Roles</th><th /></tr></thead>
           <tbody>
             {hosts.map((h) => (
-              <tr key={h.name} data-testid={`host-row-${h.name}`}>
-                <td>{h.name}</td>
-                <td className="mono">{h.sshUser}@{h.sshAddress}:{h.sshPort}</td>
-                <td>{h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent'}</td>
-                <td className="mono small">{h.hostKeyFingerprint ?? 'not pinned yet'}</td>
-                <td>{h.roles.join(', ') || '—'}</td>
-                <td className="actions">
-                  {h.roles.includes('edge') ? (
-                    <button type="button" onClick={() => run(api.call('edges.remove', { host: h.name }))}>Stop edge</button>
-                  ) : (
-                    <button type="button" onClick={() => run(api.call('edges.add', { host: h.name }))}>Make edge</button>
-                  )}
-                  <button type="button" className="danger" onClick={() => run(api.call('hosts.remove', { name: h.name }))}>Remove</button>
-                </td>
-              </tr>
+              <Fragment key={h.name}>
+                <tr data-testid={`host-row-${h.name}`}>
+                  <td>{h.name}</td>
+                  <td className="mono">{h.sshUser}@{h.sshAddress}:{h.sshPort}</td>
+                  <td>{h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent'}</td>
+                  <td className="mono small" data-testid={`host-key-${h.name}`}>{h.hostKeyFingerprint ?? 'not pinned yet'}</td>
+                  <td>{h.roles.join(', ') || '—'}</td>
+                  <td className="actions">
+                    <button type="button" onClick={() => setChecking(h.name)} data-testid={`host-check-${h.name}`}>
+                      Check
+                    </button>
+                    {h.roles.includes('edge') ? (
+                      <button type="button" onClick={() => run(h.name, api.call('edges.remove', { host: h.name }))}>Stop edge</button>
+                    ) : (
+                      <button type="button" onClick={() => run(h.name, api.call('edges.add', { host: h.name }))}>Make edge</button>
+                    )}
+                    {h.hostKeyFingerprint ? <UninstallButton name={h.name} onDone={(p) => note(h.name, p)} /> : null}
+                    <button type="button" className="danger" onClick={() => run(h.name, api.call('hosts.remove', { name: h.name }))}>Remove</button>
+                  </td>
+                </tr>
+                {notes[h.name] ? (
+                  <tr className="row-note">
+                    <td colSpan={6} className={notes[h.name]!.kind === 'error' ? 'form-error' : 'ok-text'} role={notes[h.name]!.kind === 'error' ? 'alert' : 'status'} data-testid={`host-note-${h.name}`}>
+                      {notes[h.name]!.text}
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
             ))}
           </tbody>
         </table>
       )}
+      {checking ? <HostCheckDialog name={checking} onClose={closeCheck} /> : null}
       <HostForm />
     </section>
   );

@@ -51,9 +51,9 @@ export function Field(props: { label: string; name: string; error?: string; hint
   );
 }
 
-export function FormError({ message }: { message: string | null }) {
+export function FormError({ message, testid = 'form-error' }: { message: string | null; testid?: string }) {
   return message ? (
-    <p className="form-error" role="alert" data-testid="form-error">
+    <p className="form-error" role="alert" data-testid={testid}>
       {message}
     </p>
   ) : null;

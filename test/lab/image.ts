@@ -3,7 +3,7 @@
 // Hosts boot it read-only (systemd-nspawn --volatile=overlay), so one image serves every host.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasCommand } from '../helpers/tools.js';
 
@@ -38,6 +38,7 @@ export interface LabImage {
   dir: string;
   /** True when this call built it; false when it came from the cache. */
   built: boolean;
+  /** How long the build took (recorded at build time for a cached image; 0 if unknown). */
   seconds: number;
 }
 
@@ -53,7 +54,10 @@ function run(step: string, cmd: string, args: string[]): void {
 export function ensureLabImage(log: (line: string) => void = () => undefined): LabImage {
   const t0 = Date.now();
   const dir = join(IMAGE_CACHE, `debian12-${imageKey()}`);
-  if (existsSync(join(dir, '.complete'))) return { dir, built: false, seconds: 0 };
+  if (existsSync(join(dir, '.complete'))) {
+    const recorded = existsSync(join(dir, '.build-seconds')) ? Number(readFileSync(join(dir, '.build-seconds'), 'utf8')) : 0;
+    return { dir, built: false, seconds: recorded };
+  }
   for (const tool of ['debootstrap', 'systemd-nspawn']) {
     if (!hasCommand(tool)) {
       throw new Error(`lab image: ${tool} is missing; install it with "apt-get install -y debootstrap systemd-container"`);
@@ -76,6 +80,7 @@ export function ensureLabImage(log: (line: string) => void = () => undefined): L
     run('enable lab-hostkeys', 'chroot', [tmp, 'systemctl', 'enable', 'lab-hostkeys.service']);
     run('enable ssh', 'chroot', [tmp, 'systemctl', 'enable', 'ssh.service']);
     mkdirSync(join(tmp, 'root/.ssh'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(tmp, '.build-seconds'), String((Date.now() - t0) / 1000));
     writeFileSync(join(tmp, '.complete'), new Date().toISOString());
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);

@@ -1,0 +1,112 @@
+// The plan is pure: desired files and units against what a host reported. These cases are the
+// decisions an admin relies on: nothing to do means nothing touched, a config change restarts
+// only its agent, files Bulwark installed before and no longer wants are removed.
+import { describe, expect, test } from 'vitest';
+import type { HostManifest } from '../../contract/index.js';
+import { desiredHost, type Artifacts, type HostModel } from './desired-state.js';
+import { configsToDiff, isUpToDate, planChanges, shortDiff, type ObservedHost } from './host-plan.js';
+
+const art = (name: string, size = 10) => ({ localPath: `/build/${name}`, sha256: name.padEnd(64, '0').slice(0, 64).replace(/[^0-9a-f]/g, 'a'), size });
+const artifacts: Artifacts = { runtime: art('runtime', 99_000_000), gateway: art('gateway'), edge: art('edge'), hostApply: art('hostapply') };
+const office = { name: 'office', network: '10.20.0.0/24', gatewayAddress: '10.20.0.1', listenPort: 51820, publicKey: 'k', mfa: false, disconnectThreshold: 300 };
+const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false };
+
+/** A host that has exactly what `model` wants, with its units running. */
+function installed(model: HostModel): ObservedHost {
+  const d = desiredHost(model, artifacts);
+  const manifest: HostManifest = { version: 1, run: 'r', appliedAt: 't', files: d.files.map((f) => ({ path: f.path, sha256: f.sha256, mode: f.mode })), units: d.units.map((u) => u.unit), dirs: [] };
+  return { files: new Map(d.files.map((f) => [f.path, { sha256: f.sha256, mode: f.mode }])), manifest, activeUnits: new Set(d.units.map((u) => u.unit)) };
+}
+
+const empty: ObservedHost = { files: new Map(), manifest: null, activeUnits: new Set() };
+
+describe('desiredHost', () => {
+  test('a gateway gets the runtime, its agent, config and unit, in install order', () => {
+    const d = desiredHost(gateway, artifacts);
+    expect(d.files.map((f) => [f.path, f.kind, f.mode.toString(8)])).toEqual([
+      ['/opt/bulwark/bin/node', 'runtime', '755'],
+      ['/opt/bulwark/gateway/agent.mjs', 'program', '644'],
+      ['/etc/bulwark/gateway.json', 'config', '640'],
+      ['/etc/systemd/system/bulwark-gateway.service', 'unit', '644'],
+    ]);
+    expect(d.units.map((u) => u.unit)).toEqual(['bulwark-gateway.service']);
+    expect(d.roles).toEqual(['gateway:office']);
+  });
+
+  test('a host with no role wants nothing, not even the runtime', () => {
+    expect(desiredHost({ name: 'h', gatewayLocations: [], edge: false }, artifacts).files).toEqual([]);
+  });
+});
+
+describe('planChanges', () => {
+  test('from nothing: every file is added and the unit started', () => {
+    const c = planChanges(desiredHost(gateway, artifacts), empty);
+    expect(c.files.map((f) => `${f.action} ${f.path}`)).toHaveLength(4);
+    expect(c.files.every((f) => f.action === 'add')).toBe(true);
+    expect(c.units).toEqual([{ unit: 'bulwark-gateway.service', action: 'start' }]);
+    expect(c.reload).toBe(true);
+    expect(c.files.find((f) => f.kind === 'config')?.diff).toMatch(/^\+ {2}"role": "gateway",$/m);
+    expect(c.files.find((f) => f.kind === 'runtime')?.diff).toBeNull();
+  });
+
+  test('nothing changed and the agent runs: up to date', () => {
+    expect(isUpToDate(planChanges(desiredHost(gateway, artifacts), installed(gateway)))).toBe(true);
+  });
+
+  test('a stopped agent with unchanged files is started again', () => {
+    const seen = { ...installed(gateway), activeUnits: new Set<string>() };
+    expect(planChanges(desiredHost(gateway, artifacts), seen)).toMatchObject({ files: [], units: [{ unit: 'bulwark-gateway.service', action: 'start' }], reload: false });
+  });
+
+  test('a location change: one config, a short diff, one restart, no daemon-reload', () => {
+    const changed: HostModel = { ...gateway, gatewayLocations: [{ ...office, disconnectThreshold: 600 }] };
+    const seen = installed(gateway);
+    const before = desiredHost(gateway, artifacts).files.find((f) => f.kind === 'config')!;
+    const texts = new Map([[before.path, before.source.kind === 'text' ? before.source.text : '']]);
+    expect(configsToDiff(desiredHost(changed, artifacts), seen)).toEqual(['/etc/bulwark/gateway.json']);
+    const c = planChanges(desiredHost(changed, artifacts), seen, texts);
+    expect(c.files).toHaveLength(1);
+    expect(c.files[0]).toMatchObject({ path: '/etc/bulwark/gateway.json', action: 'change', kind: 'config' });
+    expect(c.files[0]!.diff).toContain('-      "disconnectThreshold": 300\n+      "disconnectThreshold": 600');
+    expect(c.units).toEqual([{ unit: 'bulwark-gateway.service', action: 'restart' }]);
+    expect(c.reload).toBe(false);
+  });
+
+  test('a mode change alone is a change, and says so', () => {
+    const seen = installed(gateway);
+    seen.files.set('/etc/bulwark/gateway.json', { ...seen.files.get('/etc/bulwark/gateway.json')!, mode: 0o644 });
+    const cfg = desiredHost(gateway, artifacts).files.find((f) => f.kind === 'config')!;
+    const c = planChanges(desiredHost(gateway, artifacts), seen, new Map([[cfg.path, cfg.source.kind === 'text' ? cfg.source.text : '']]));
+    expect(c.files[0]!.diff).toMatch(/mode 644 -> 640$/);
+  });
+
+  test('a role taken away: its files are removed and its unit stopped; the rest stays', () => {
+    const both: HostModel = { ...gateway, edge: true };
+    const c = planChanges(desiredHost(gateway, artifacts), installed(both));
+    expect(c.files.map((f) => `${f.action} ${f.path}`).sort()).toEqual([
+      'remove /etc/bulwark/edge.json',
+      'remove /etc/systemd/system/bulwark-edge.service',
+      'remove /opt/bulwark/edge/agent.mjs',
+    ]);
+    expect(c.units).toEqual([{ unit: 'bulwark-edge.service', action: 'stop' }]);
+    expect(c.reload).toBe(true);
+  });
+
+  test('a secret file is never diffed', () => {
+    const d = desiredHost(gateway, artifacts);
+    const cfg = d.files.find((f) => f.kind === 'config')!;
+    cfg.secret = true;
+    const c = planChanges(d, empty);
+    expect(c.files.find((f) => f.path === cfg.path)).toMatchObject({ secret: true, diff: null });
+    expect(configsToDiff(d, installed({ ...gateway, gatewayLocations: [{ ...office, mfa: true }] }))).not.toContain(cfg.path);
+  });
+});
+
+test('shortDiff cuts long diffs and keeps two lines of context', () => {
+  const before = Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n');
+  const after = before.replace(/line (\d*5)\b/g, 'LINE $1');
+  const d = shortDiff('/etc/x', before, after);
+  expect(d.split('\n')).toHaveLength(41);
+  expect(d).toMatch(/^… \d+ more lines$/m);
+  expect(shortDiff('/etc/x', 'a\nb\nc\nd\ne\nf\n', 'a\nb\nc\nD\ne\nf\n')).toBe('--- /etc/x\n+++ /etc/x\n@@ -2,5 +2,5 @@\n b\n c\n-d\n+D\n e\n f');
+});

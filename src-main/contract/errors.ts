@@ -34,6 +34,8 @@ export const ErrorBody = z.object({
   field: z.string().optional(),
   /** Every field problem found, first one first; empty when not a validation error. */
   issues: z.array(FieldIssue).default([]),
+  /** Facts a client acts on without reading the message, per code: host_key_changed has pinned and presented. */
+  details: z.record(z.string(), z.string()).optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
@@ -41,13 +43,15 @@ export class BulwarkError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly issues: FieldIssue[];
+  readonly details: Record<string, string> | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { field?: string; issues?: FieldIssue[]; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { field?: string; issues?: FieldIssue[]; details?: Record<string, string>; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'BulwarkError';
     this.code = code;
     this.field = opts.field;
     this.issues = opts.issues ?? [];
+    this.details = opts.details;
   }
 
   /** A problem with one input field. The message says what is wrong and how to fix it. */
@@ -56,11 +60,11 @@ export class BulwarkError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { code: this.code, message: this.message, field: this.field, issues: this.issues };
+    return { code: this.code, message: this.message, field: this.field, issues: this.issues, ...(this.details ? { details: this.details } : {}) };
   }
 
   static fromBody(body: ErrorBody): BulwarkError {
-    return new BulwarkError(body.code, body.message, { field: body.field, issues: body.issues });
+    return new BulwarkError(body.code, body.message, { field: body.field, issues: body.issues, details: body.details });
   }
 
   get httpStatus(): number {

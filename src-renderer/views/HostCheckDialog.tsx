@@ -15,13 +15,7 @@ type Phase =
   | { kind: 'failed'; message: string };
 
 const CONSOLE_COMMAND = 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub';
-const FINGERPRINT = /SHA256:[A-Za-z0-9+/]{43}/g;
 
-/** The key the host presents now: the second fingerprint of "changed from OLD to NEW".
- * (The error has no field for it; see the report on the contract.) */
-export function presentedFingerprint(message: string): string | null {
-  return message.match(FINGERPRINT)?.[1] ?? null;
-}
 
 const PRIVILEGES: Record<CheckResult['facts']['privileges'], string> = {
   root: 'root',
@@ -75,7 +69,7 @@ export function HostCheckDialog({ name, onClose }: { name: string; onClose: () =
       .catch((err: unknown) => {
         if (!current) return;
         const message = err instanceof Error ? err.message : String(err);
-        if (err instanceof BulwarkError && err.code === 'host_key_changed') setPhase({ kind: 'changed', message, presented: presentedFingerprint(message) });
+        if (err instanceof BulwarkError && err.code === 'host_key_changed') setPhase({ kind: 'changed', message, presented: err.details?.presented ?? null });
         else setPhase({ kind: 'failed', message });
       });
     return () => {

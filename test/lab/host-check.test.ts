@@ -43,7 +43,12 @@ describe.skipIf(missing !== null)('host check and key pinning', () => {
     expect(changed.code).toBe(1);
     expect(changed.stderr).toMatch(/host gw1 \(root@\S+:22\): its SSH host key changed from SHA256:\S+ to SHA256:\S+\. Nothing was run on it\. This may be an attack/);
     expect(changed.stderr).toMatch(/bulwark host check gw1 --repin --accept SHA256:/);
-    await expect(srv.client.call('hosts.check', { name: 'gw1' })).rejects.toMatchObject({ code: 'host_key_changed' } satisfies Partial<BulwarkError>);
+    const fresh0 = lab.exec('gw1', ['ssh-keygen', '-lf', '/etc/ssh/ssh_host_ed25519_key.pub']).stdout.split(' ')[1]!;
+    // Clients get both keys as data, not only in the message (the UI's re-pin dialog uses them).
+    await expect(srv.client.call('hosts.check', { name: 'gw1' })).rejects.toMatchObject({
+      code: 'host_key_changed',
+      details: { pinned: own!, presented: fresh0 },
+    } satisfies Partial<BulwarkError>);
     expect((await srv.client.call('hosts.get', { name: 'gw1' })).hostKeyFingerprint).toBe(own);
 
     const fresh = lab.ssh('gw1', 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub').stdout.split(' ')[1]!;

@@ -18,6 +18,7 @@ export const EVENT_KINDS = [
   'device.removed',
   'provision.started',
   'provision.step',
+  'provision.host_finished',
   'provision.finished',
 ] as const;
 export const EventKind = z.enum(EVENT_KINDS);

@@ -138,6 +138,17 @@ export const ProvisionStepDetails = z.object({
 });
 export type ProvisionStepDetails = z.infer<typeof ProvisionStepDetails>;
 
+/** details of "provision.host_finished": one host's end, as soon as it is known. */
+export const ProvisionHostFinishedDetails = z.object({
+  run: z.string(),
+  host: z.string(),
+  outcome: HostOutcome,
+  rolledBack: z.boolean(),
+  durationMs: z.number().int(),
+  failure: StepFailure.nullable(),
+});
+export type ProvisionHostFinishedDetails = z.infer<typeof ProvisionHostFinishedDetails>;
+
 /** details of "provision.started". */
 export const ProvisionStartedDetails = z.object({ run: z.string(), hosts: z.array(z.string()) });
 /** details of "provision.finished": one outcome per host. */

@@ -8,6 +8,7 @@ import {
   type HostPlan,
   type ProcOutput,
   type ProcParsedInput,
+  type ProvisionHostFinishedDetails,
   type ProvisionStepDetails,
 } from '../../contract/index.js';
 import { addressAt, poolLayout } from '../../net/ip.js';
@@ -157,7 +158,16 @@ export class ProvisionService {
     try {
       this.store.write((tx) => tx.event({ kind: 'provision.started', subject: `run:${runId}`, details: { run: runId, hosts: hosts.map((h) => h.row.name) } }));
       const limit = pLimit(input.parallel);
-      const results = await Promise.all(hosts.map((h) => limit(() => this.applyOne(h, artifacts, runId, input.installPackages))));
+      const results = await Promise.all(
+        hosts.map((h) =>
+          limit(async () => {
+            const r = await this.applyOne(h, artifacts, runId, input.installPackages);
+            const details: ProvisionHostFinishedDetails = { run: runId, host: r.host, outcome: r.outcome, rolledBack: r.rolledBack, durationMs: r.durationMs, failure: r.failure };
+            this.store.write((tx) => tx.event({ kind: 'provision.host_finished', subject: `host:${r.host}`, details }));
+            return r;
+          }),
+        ),
+      );
       const ok = results.every((r) => r.outcome !== 'failed');
       this.store.write((tx) =>
         tx.event({

@@ -119,6 +119,7 @@ export class SshSession {
             new BulwarkError(
               'host_key_changed',
               `${where}: its SSH host key changed from ${pinned} to ${presented}. Nothing was run on it. This may be an attack (someone between Bulwark and the host), or the host was reinstalled. If you know it was reinstalled, check the new fingerprint on the host's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and re-pin it deliberately: bulwark host check ${target.name} --repin --accept ${presented}`,
+              { details: { pinned, presented } },
             ),
           );
         } else if (err.level === 'client-authentication') {

@@ -18,7 +18,12 @@ const BAD: Record<string, { entry: string; banned: string[]; why: string }> = {
   'config-gen': { entry: 'src-main/config-gen/wireguard/client-config.ts', banned: ['electron', 'node:fs', 'fs', 'better-sqlite3', 'ssh2', 'node:child_process'], why: 'generators are pure functions' },
   serve: { entry: 'src-main/serve.ts', banned: ['electron'], why: '`bulwark serve` runs where Electron is not installed' },
   cli: { entry: 'src-main/bulwark.ts', banned: ['electron'], why: 'the CLI runs where Electron is not installed' },
+  'agent-config': { entry: 'src-main/config-gen/agent/agent-config.ts', banned: ['electron', 'node:fs', 'fs', 'better-sqlite3', 'ssh2', 'node:child_process'], why: 'generators are pure functions' },
+  plan: { entry: 'src-main/provision/plan/host-plan.ts', banned: ['electron', 'node:fs', 'fs', 'better-sqlite3', 'ssh2', 'node:child_process'], why: 'planning is pure: no SSH, no files' },
 };
+
+/** What an agent may need on a host: Node's own modules and zod (bundled). Nothing else exists there. */
+const AGENTS = ['agents/gateway/main.ts', 'agents/edge/main.ts', 'agents/host-apply/main.ts'];
 
 describe('module boundaries', () => {
   test.each(Object.entries(BAD))('%s imports none of its banned modules', async (_name, rule) => {
@@ -26,6 +31,13 @@ describe('module boundaries', () => {
     expect(files.length).toBeGreaterThan(0);
     const found = rule.banned.filter((b) => external.has(b));
     expect(found, `${rule.entry} reaches ${found.join(', ')}, but ${rule.why}`).toEqual([]);
+  });
+
+  test.each(AGENTS)('%s needs nothing but Node and zod on the host', async (entry) => {
+    const { external, files } = await importsOf(entry);
+    const foreign = [...external].filter((m) => !m.startsWith('node:') && m !== 'zod');
+    expect(foreign, `${entry} would need ${foreign.join(', ')} on the host`).toEqual([]);
+    expect(files.filter((f) => /src-main\/(core|store|transport|platform|cli|provision)\//.test(f))).toEqual([]);
   });
 
   test('the check itself sees electron where it is imported', async () => {

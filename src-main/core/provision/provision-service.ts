@@ -52,8 +52,11 @@ export class ProvisionService {
           throw BulwarkError.field('location', `location ${JSON.stringify(loc.name)} has no gateways; add one with "bulwark gateway add --location ${loc.name} --host HOST"`, 'not_found');
         }
       } else {
+        // Hosts with a role, and every pinned host: one that lost its last role still runs
+        // agents until an apply removes them (a host never provisioned plans as up to date).
         rows = tx.all<HostRow>(
-          `SELECT * FROM hosts h WHERE EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) OR EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) ORDER BY h.name`,
+          `SELECT * FROM hosts h WHERE h.host_key_fingerprint IS NOT NULL
+             OR EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) OR EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) ORDER BY h.name`,
         );
         if (rows.length === 0) throw new BulwarkError('not_found', 'no host has a role yet; make one a gateway ("bulwark gateway add") or an edge ("bulwark edge add") first');
       }

@@ -111,8 +111,16 @@ export class SshSession {
     }
     return new Promise((resolve, reject) => {
       const client = new Client();
-      client.once('ready', () => resolve(new SshSession(client, target, presented)));
-      client.once('error', (err: Error & { level?: string; code?: string }) => {
+      let settled = false;
+      client.once('ready', () => {
+        settled = true;
+        resolve(new SshSession(client, target, presented));
+      });
+      // `on`, not `once`: ssh2 can emit a second error (e.g. "Connection lost before handshake"
+      // after a timeout), and an error event without a listener would end the whole server.
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (settled) return;
+        settled = true;
         client.end();
         if (pinned !== null && presented !== '' && presented !== pinned) {
           reject(

@@ -19,13 +19,15 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   renameSync,
   rmSync,
   rmdirSync,
-  statSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HostApplyOrder, type HostApplyLine } from '../../src-main/contract/index.js';
 
@@ -75,7 +77,7 @@ function systemctl(...args: string[]): string {
 /** Exit status and output of a systemctl query, which uses exit codes for answers. */
 function query(...args: string[]): string {
   try {
-    return execFileSync('systemctl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('systemctl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 }).trim();
   } catch (err) {
     return String((err as { stdout?: string }).stdout ?? '').trim();
   }
@@ -109,6 +111,8 @@ function placeAtomically(source: string, target: string, mode: number, uid = 0, 
 interface Saved {
   path: string;
   existed: boolean;
+  /** Set when the path was a symbolic link (e.g. a unit masked to /dev/null): restored as a link. */
+  linkTarget: string | null;
   backupFile: string;
   mode: number;
   uid: number;
@@ -117,11 +121,20 @@ interface Saved {
 
 interface UnitState {
   unit: string;
+  /** Running, or starting (a unit in auto-restart counts: rollback brings it back to that). */
   active: boolean;
   enabled: boolean;
 }
 
-function main(): number {
+/** Units this run gave a systemctl command to; rollback restores only these. */
+const actedOn = new Set<string>();
+
+function act(unit: string, ...args: string[]): void {
+  actedOn.add(unit);
+  withJournal(unit, () => systemctl(...args, '--', unit));
+}
+
+async function main(): Promise<number> {
   const orderFile = process.argv[2];
   if (!orderFile) {
     process.stderr.write('usage: host-apply ORDER.json\n');
@@ -136,35 +149,39 @@ function main(): number {
   const stateDirsBefore = new Map(order.stateDirs.map((d) => [d, existsSync(d)]));
   let current: Step = 'backup';
 
-  const step = <T>(name: Step, message: string, fn: () => T): T => {
+  const step = async <T>(name: Step, message: string, fn: () => T | Promise<T>): Promise<T> => {
     current = name;
     emit({ type: 'step', step: name, status: 'started', message });
-    const out = fn();
+    const out = await fn();
     emit({ type: 'step', step: name, status: 'ok' });
     return out;
   };
 
   try {
-    step('backup', `saving the ${order.install.length + order.remove.length + 1} files it replaces`, () => {
+    await step('backup', `saving the ${order.install.length + order.remove.length + 1} files it replaces`, () => {
       mkdirSync(order.backup, { recursive: true, mode: 0o700 });
       const paths = [...order.install.map((f) => f.path), ...order.remove, order.manifest.path];
       paths.forEach((path, i) => {
         const backupFile = join(order.backup, `b${i}`);
-        if (existsSync(path)) {
-          const st = statSync(path);
+        const st = lstatQuietly(path);
+        if (st === null) {
+          saved.push({ path, existed: false, linkTarget: null, backupFile, mode: 0, uid: 0, gid: 0 });
+        } else if (st.isSymbolicLink()) {
+          saved.push({ path, existed: true, linkTarget: readlinkSync(path), backupFile, mode: 0, uid: st.uid, gid: st.gid });
+        } else if (st.isFile()) {
           copyFileSync(path, backupFile);
-          saved.push({ path, existed: true, backupFile, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
+          saved.push({ path, existed: true, linkTarget: null, backupFile, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
         } else {
-          saved.push({ path, existed: false, backupFile, mode: 0, uid: 0, gid: 0 });
+          throw new StepError(`${path} is not a regular file or a link; move it away, then apply again`);
         }
       });
       for (const unit of allUnits) {
-        unitsBefore.push({ unit, active: query('is-active', unit) === 'active', enabled: query('is-enabled', unit) === 'enabled' });
+        unitsBefore.push({ unit, active: ['active', 'activating', 'reloading'].includes(query('is-active', '--', unit)), enabled: query('is-enabled', '--', unit) === 'enabled' });
       }
     });
 
     const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
-    step('install', `moving ${files(order.install.length)} into place${order.remove.length ? `, removing ${files(order.remove.length)}` : ''}`, () => {
+    await step('install', `moving ${files(order.install.length)} into place${order.remove.length ? `, removing ${files(order.remove.length)}` : ''}`, () => {
       for (const dir of order.dirs) {
         if (!existsSync(dir.path)) {
           mkdirSync(dir.path, { mode: dir.mode });
@@ -195,7 +212,7 @@ function main(): number {
       }
     });
 
-    if (order.units.reload) step('reload', 'systemctl daemon-reload', () => systemctl('daemon-reload'));
+    if (order.units.reload) await step('reload', 'systemctl daemon-reload', () => systemctl('daemon-reload'));
 
     const restartMessage = [
       order.units.stop.length ? `stop ${order.units.stop.join(' ')}` : '',
@@ -205,19 +222,19 @@ function main(): number {
       .filter(Boolean)
       .join('; ');
     if (restartMessage) {
-      step('restart', restartMessage, () => {
-        for (const unit of order.units.stop) systemctl('disable', '--now', unit);
-        for (const unit of order.units.start) withJournal(unit, () => systemctl('enable', '--now', unit));
+      await step('restart', restartMessage, () => {
+        for (const unit of order.units.stop) act(unit, 'disable', '--now');
+        for (const unit of order.units.start) act(unit, 'enable', '--now');
         for (const unit of order.units.restart) {
-          systemctl('enable', unit);
-          withJournal(unit, () => systemctl('restart', unit));
+          act(unit, 'enable');
+          act(unit, 'restart');
         }
       });
     }
 
     if (order.verify.length > 0) {
-      step('verify', `health of ${order.verify.map((v) => v.unit).join(', ')}`, () => {
-        for (const v of order.verify) verify(v, order.verifyTimeoutS);
+      await step('verify', `health of ${order.verify.map((v) => v.unit).join(', ')}`, async () => {
+        for (const v of order.verify) await verify(v, order.verifyTimeoutS);
       });
     }
 
@@ -230,7 +247,7 @@ function main(): number {
     const e = err instanceof StepError ? err : new StepError((err as Error).message);
     emit({ type: 'step', step: current, status: 'failed', message: e.message, command: e.command, exitCode: e.exitCode ?? null, output: e.output });
     emit({ type: 'step', step: 'rollback', status: 'started', message: `restoring ${touched.length} files` });
-    const problems = rollback(order, saved, touched, createdDirs, unitsBefore, stateDirsBefore);
+    const problems = await rollback(order, saved, touched, createdDirs, unitsBefore, stateDirsBefore);
     cleanup(order);
     if (problems.length > 0) {
       emit({ type: 'step', step: 'rollback', status: 'failed', message: problems.join('; '), output: problems });
@@ -255,58 +272,49 @@ function withJournal(unit: string, fn: () => void): void {
 
 function journal(unit: string): string[] {
   try {
-    return lastLines(execFileSync('journalctl', ['-u', unit, '-n', '20', '--no-pager', '-o', 'cat'], { encoding: 'utf8' }));
+    return lastLines(execFileSync('journalctl', ['-u', unit, '-n', '20', '--no-pager', '-o', 'cat'], { encoding: 'utf8', timeout: 30_000 }));
   } catch {
     return []; // no journal: the message still says what failed
   }
 }
 
-function verify(v: { unit: string; url: string; configSha256: string }, timeoutS: number): void {
+async function verify(v: { unit: string; url: string; configSha256: string }, timeoutS: number): Promise<void> {
   const deadline = Date.now() + timeoutS * 1000;
   let last = '';
   while (Date.now() < deadline) {
-    const active = query('is-active', v.unit);
+    const active = query('is-active', '--', v.unit);
     if (active === 'active') {
-      const r = health(v.url);
+      const r = await health(v.url);
       if (r.ok && r.configSha256 === v.configSha256) return;
       last = r.ok ? `${v.url} reports configuration ${r.configSha256.slice(0, 12)}, not the new ${v.configSha256.slice(0, 12)}` : `${v.url}: ${r.error}`;
     } else {
       last = `${v.unit} is ${active || 'unknown'}`;
     }
-    sleep(200);
+    await new Promise((r) => setTimeout(r, 100));
   }
   throw new StepError(`${v.unit} is not healthy after ${timeoutS} s: ${last}`, `systemctl is-active ${v.unit}; GET ${v.url}`, null, journal(v.unit));
 }
 
-function health(url: string): { ok: true; configSha256: string } | { ok: false; error: string } {
-  // A synchronous GET with curl-free tooling: the runtime itself, in a child process.
+async function health(url: string): Promise<{ ok: true; configSha256: string } | { ok: false; error: string }> {
   try {
-    const out = execFileSync(
-      process.execPath,
-      ['-e', `fetch(${JSON.stringify(url)},{signal:AbortSignal.timeout(2000)}).then(async r=>{process.stdout.write(r.status+' '+await r.text())}).catch(e=>{process.stdout.write('0 '+(e.cause?.code||e.message))})`],
-      { encoding: 'utf8', timeout: 5000 },
-    );
-    const space = out.indexOf(' ');
-    const status = Number(out.slice(0, space));
-    if (status !== 200) return { ok: false, error: status === 0 ? `no answer (${out.slice(space + 1)})` : `HTTP ${status}` };
-    return { ok: true, configSha256: String((JSON.parse(out.slice(space + 1)) as { configSha256?: string }).configSha256 ?? '') };
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const text = await res.text();
+    if (res.status !== 200) return { ok: false, error: `HTTP ${res.status}` };
+    return { ok: true, configSha256: String((JSON.parse(text) as { configSha256?: string }).configSha256 ?? '') };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    const e = err as Error & { cause?: { code?: string } };
+    return { ok: false, error: `no answer (${e.cause?.code ?? e.message})` };
   }
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function rollback(
+async function rollback(
   order: HostApplyOrder,
   saved: Saved[],
   touched: string[],
   createdDirs: string[],
   unitsBefore: UnitState[],
   stateDirsBefore: Map<string, boolean>,
-): string[] {
+): Promise<string[]> {
   const problems: string[] = [];
   const attempt = (what: string, fn: () => void) => {
     try {
@@ -315,31 +323,44 @@ function rollback(
       problems.push(`${what}: ${(err as Error).message}`);
     }
   };
-  // Stop what this run started before its files go away.
-  for (const u of unitsBefore) if (!u.active) attempt(`stop ${u.unit}`, () => void query('stop', u.unit));
+  const touchedUnits = unitsBefore.filter((u) => actedOn.has(u.unit));
+  // While the new unit files still exist: stop and disable what this run started or enabled,
+  // so no enablement link is left pointing at a unit file about to disappear.
+  for (const u of touchedUnits) {
+    if (!u.active) attempt(`stop ${u.unit}`, () => void query('stop', '--', u.unit));
+    if (!u.enabled && query('is-enabled', '--', u.unit) === 'enabled') attempt(`disable ${u.unit}`, () => void systemctl('disable', '--', u.unit));
+  }
   const byPath = new Map(saved.map((s) => [s.path, s]));
   for (const path of [...touched, order.manifest.path].reverse()) {
     const s = byPath.get(path);
     if (!s) continue;
     attempt(`restore ${path}`, () => {
-      if (s.existed) placeAtomically(s.backupFile, path, s.mode, s.uid, s.gid);
-      else if (existsSync(path) || isDanglingLink(path)) unlinkSync(path);
+      if (s.existed && s.linkTarget !== null) {
+        rmSync(`${path}.bulwark-new`, { force: true });
+        symlinkSync(s.linkTarget, `${path}.bulwark-new`);
+        renameSync(`${path}.bulwark-new`, path);
+      } else if (s.existed) placeAtomically(s.backupFile, path, s.mode, s.uid, s.gid);
+      else if (lstatQuietly(path) !== null) unlinkSync(path);
     });
   }
   for (const dir of [...createdDirs].reverse()) attempt(`remove ${dir}`, () => rmdirIfEmpty(dir));
   if (order.units.reload || touched.some((p) => p.endsWith('.service'))) attempt('systemctl daemon-reload', () => void systemctl('daemon-reload'));
-  for (const u of unitsBefore) {
+  for (const u of touchedUnits) {
     attempt(`restore ${u.unit}`, () => {
-      const enabled = query('is-enabled', u.unit) === 'enabled';
-      if (u.enabled && !enabled) systemctl('enable', u.unit);
-      if (!u.enabled && enabled) systemctl('disable', u.unit);
-      if (u.active) systemctl('restart', u.unit);
+      if (u.enabled && query('is-enabled', '--', u.unit) !== 'enabled') systemctl('enable', '--', u.unit);
+      if (u.active) systemctl('restart', '--', u.unit);
+      else void query('reset-failed', '--', u.unit);
     });
   }
   // What ran before must run again, with its previous configuration.
-  for (const u of unitsBefore.filter((x) => x.active)) {
+  for (const u of touchedUnits.filter((x) => x.active)) {
     const v = order.verify.find((x) => x.unit === u.unit);
-    if (v && existsSync(v.configPath)) attempt(`${u.unit} after the rollback`, () => verify({ ...v, configSha256: sha256(v.configPath) }, order.verifyTimeoutS));
+    if (!v || !existsSync(v.configPath)) continue;
+    try {
+      await verify({ ...v, configSha256: sha256(v.configPath) }, order.verifyTimeoutS);
+    } catch (err) {
+      problems.push(`${u.unit} after the rollback: ${(err as Error).message}`);
+    }
   }
   for (const [dir, existed] of stateDirsBefore) {
     if (!existed) attempt(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
@@ -347,11 +368,11 @@ function rollback(
   return problems;
 }
 
-function isDanglingLink(path: string): boolean {
+function lstatQuietly(path: string): Stats | null {
   try {
-    return lstatSync(path).isSymbolicLink();
+    return lstatSync(path);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -376,4 +397,10 @@ function rmdirIfEmptyQuietly(dir: string): void {
   }
 }
 
-process.exitCode = main();
+main().then(
+  (code) => (process.exitCode = code),
+  (err: Error) => {
+    process.stderr.write(`host-apply: ${err.stack ?? err.message}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -230,10 +230,11 @@ export function buildProgram(
   );
   host
     .command('remove <name>')
-    .description('forget a host that is no gateway or edge')
+    .description('forget a host that is no gateway or edge (run "host uninstall" first if Bulwark installed on it)')
+    .option('--force', "forget it even though Bulwark's agents are still installed (a machine that is gone)")
     .action(
-      act({ name: 'NAME' }, async (name, _o, cmd) => {
-        await client(cmd as Command).call('hosts.remove', { name: name as string });
+      act({ name: 'NAME', force: '--force' }, async (name, o, cmd) => {
+        await client(cmd as Command).call('hosts.remove', { name: name as string, force: (o as { force?: boolean }).force ?? false });
         io.out(`Removed host ${safe(name)}\n`);
       }),
     );

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Empty } from './schemas/common.js';
 import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from './schemas/location.js';
-import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef } from './schemas/host.js';
+import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
@@ -44,7 +44,7 @@ export const procedures = {
   'hosts.list': query(Empty, z.array(Host)),
   'hosts.get': query(HostRef, Host),
   'hosts.create': mutation(HostCreateInput, Host),
-  'hosts.remove': mutation(HostRef, Removed),
+  'hosts.remove': mutation(HostRemoveInput, Removed),
   'hosts.check': action(HostCheckInput, HostCheckOutput),
   'hosts.uninstall': action(HostUninstallInput, HostUninstallOutput),
 

@@ -4,7 +4,8 @@ import type { ExecResult, SshTarget, Upload } from '../provision/ssh/session.js'
 
 export interface SshConnection {
   readonly fingerprint: string;
-  exec(command: string, onLine?: (line: string) => void): Promise<ExecResult>;
+  /** Runs a command; rejects (unavailable) after timeoutMs (default 120 s) or when the connection drops. */
+  exec(command: string, onLine?: (line: string) => void, timeoutMs?: number): Promise<ExecResult>;
   upload(files: Upload[]): Promise<void>;
   close(): void;
 }

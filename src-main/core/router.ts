@@ -35,7 +35,7 @@ export function createHandlers(s: Services): Handlers {
     'hosts.list': () => s.hosts.list(),
     'hosts.get': (i) => s.hosts.get(i.name),
     'hosts.create': (i) => s.hosts.create(i),
-    'hosts.remove': (i) => s.hosts.remove(i.name),
+    'hosts.remove': (i) => s.hosts.remove(i.name, i.force),
     'hosts.check': (i) => s.hosts.check(i),
     'hosts.uninstall': (i) => s.provision.uninstall(i.name),
     'gateways.list': (i) => s.gateways.list(i.location),

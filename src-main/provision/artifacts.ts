@@ -21,7 +21,12 @@ export interface LoadedArtifacts extends Artifacts {
 const cache = new Map<string, { key: string; artifact: Artifact }>();
 
 async function digest(path: string): Promise<Artifact> {
-  const st = statSync(path);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new BulwarkError('unavailable', `the agent artifact ${path} is missing; run "npm run build" again (or reinstall Bulwark)`);
+  }
   const key = `${st.size}:${st.mtimeMs}`;
   const hit = cache.get(path);
   if (hit?.key === key) return hit.artifact;

@@ -26,6 +26,8 @@ CREATE TABLE hosts (
   identity_file TEXT,
   host_key_fingerprint TEXT,
   created_at TEXT NOT NULL,
+  -- When Bulwark last installed its agents here; null when never, or after host uninstall.
+  provisioned_at TEXT,
   CHECK ((auth_kind = 'key') = (identity_file IS NOT NULL))
 ) STRICT;
 CREATE TABLE gateways (

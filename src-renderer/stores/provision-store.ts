@@ -4,6 +4,7 @@
 import { create } from 'zustand';
 import {
   ProvisionFinishedDetails,
+  ProvisionHostFinishedDetails,
   ProvisionStartedDetails,
   ProvisionStepDetails,
   type CoreEvent,
@@ -179,6 +180,15 @@ export const useProvision = create<ProvisionState>((set, get) => ({
       const run = get().run;
       if (!d.success || run?.id !== d.data.run || event.id <= run.lastEventId) return;
       set({ run: { ...withHost(run, d.data.host, (h) => stepped(h, d.data)), lastEventId: event.id } });
+      return;
+    }
+    if (event.kind === 'provision.host_finished') {
+      // One host is done: show its outcome now, not when the slowest host ends.
+      const d = ProvisionHostFinishedDetails.safeParse(event.details);
+      const run = get().run;
+      if (!d.success || run?.id !== d.data.run || event.id <= run.lastEventId) return;
+      const r = d.data;
+      set({ run: { ...withHost(run, r.host, (h) => ({ ...h, outcome: r.outcome, failure: r.failure ?? h.failure, rolledBack: r.rolledBack, durationMs: r.durationMs })), lastEventId: event.id } });
       return;
     }
     if (event.kind === 'provision.finished') {

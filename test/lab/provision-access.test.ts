@@ -57,6 +57,22 @@ describe.skipIf(missing !== null)('provisioning access and roles', () => {
     expect(lab.exec('sdo', ['systemctl', 'is-active', 'bulwark-gateway.service', 'bulwark-edge.service']).stdout).toBe('active\nactive\n');
     expect((await cli('provision', 'apply', '--host', 'frz')).code).toBe(0);
 
+    // A role whose agent fails its very first start: the rollback leaves no trace of it, not
+    // even the enablement link systemd made (checked file by file, links included).
+    const state = () =>
+      lab.exec('frz', ['sh', '-c', 'find /opt/bulwark /etc/bulwark /var/lib/bulwark /etc/systemd/system -xdev -printf "%p %y %m %u %s %l\\n" | sort; find /opt/bulwark /etc/bulwark /var/lib/bulwark /etc/systemd/system -xdev -type f -exec sha256sum {} + | sort -k2']).stdout;
+    lab.exec('frz', ['sh', '-c', 'mkdir -p /etc/systemd/system/bulwark-edge.service.d && printf "[Service]\\nExecStartPre=/bin/false\\n" > /etc/systemd/system/bulwark-edge.service.d/fail.conf']);
+    const before = state();
+    await srv.client.call('edges.add', { host: 'frz' });
+    const first = await cli('provision', 'apply', '--host', 'frz');
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/^frz: failed at restart: systemctl enable --now -- bulwark-edge\.service failed/m);
+    expect(first.stdout).toMatch(/The host was rolled back to its previous files and units\./);
+    expect(state()).toBe(before);
+    expect(lab.exec('frz', ['systemctl', 'is-active', 'bulwark-gateway.service']).stdout).toBe('active\n');
+    lab.exec('frz', ['rm', '-r', '/etc/systemd/system/bulwark-edge.service.d']);
+    await srv.client.call('edges.remove', { host: 'frz' });
+
     // A user who is neither root nor a sudoer: the preflight says so and how to fix it.
     await srv.client.call('hosts.create', { name: 'sdo-guest', ssh: `guest@${s.address}`, identityFile: lab.keyFile });
     await pin('sdo-guest');
@@ -79,8 +95,13 @@ describe.skipIf(missing !== null)('provisioning access and roles', () => {
 
     // The last role goes too: a plain `provision apply` still reaches the host and stops its agent.
     await srv.client.call('gateways.remove', { location: 'office', host: 'sdo' });
+    // Forgetting it now would leave its agent running unmanaged: refused, with both ways out.
+    const early = await cli('host', 'remove', 'sdo');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/host "sdo" still runs Bulwark's agents \(installed \S+\); take them off with "bulwark host uninstall sdo" first, or, if the machine is gone for good, forget it with "bulwark host remove sdo --force"/);
     const last = await cli('provision', 'apply');
     expect(last.stdout).toMatch(/^sdo\s+applied: 4 files; stop bulwark-gateway\.service/m);
     expect(lab.exec('sdo', ['sh', '-c', 'find /opt/bulwark /etc/bulwark -type f; ls /etc/systemd/system | grep bulwark; true']).stdout).toBe('');
+    expect((await cli('host', 'remove', 'sdo')).code).toBe(0);
   }, 300_000);
 });

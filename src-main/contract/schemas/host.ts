@@ -66,6 +66,12 @@ export type HostCreateInput = z.input<typeof HostCreateInput>;
 
 export const HostRef = z.strictObject({ name: ResourceName });
 
+export const HostRemoveInput = z.strictObject({
+  name: ResourceName,
+  /** Forget a host that still has Bulwark's agents (say, a machine that is gone for good). */
+  force: z.boolean().default(false),
+});
+
 /** An OpenSSH SHA-256 host key fingerprint, as ssh-keygen -lf prints it. */
 export const Fingerprint = z.string().superRefine((v, ctx) => {
   if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(v)) {

@@ -14,6 +14,7 @@ export interface HostRow {
   identity_file: string | null;
   host_key_fingerprint: string | null;
   created_at: string;
+  provisioned_at: string | null;
 }
 
 export function requireHost(tx: Tx, name: string, field = 'host'): HostRow {
@@ -106,9 +107,16 @@ export class HostService {
     });
   }
 
-  remove(name: string): { removed: true } {
+  remove(name: string, force = false): { removed: true } {
     return this.store.write((tx) => {
       const row = requireHost(tx, name, 'name');
+      if (row.provisioned_at !== null && !force) {
+        throw new BulwarkError(
+          'in_use',
+          `host ${JSON.stringify(row.name)} still runs Bulwark's agents (installed ${row.provisioned_at}); take them off with "bulwark host uninstall ${row.name}" first, or, if the machine is gone for good, forget it with "bulwark host remove ${row.name} --force"`,
+          { field: 'name' },
+        );
+      }
       const used = roles(tx, row.id);
       if (used.length > 0) {
         const how = used

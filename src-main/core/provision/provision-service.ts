@@ -15,10 +15,10 @@ import { addressAt, poolLayout } from '../../net/ip.js';
 import { loadArtifacts, type LoadedArtifacts } from '../../provision/artifacts.js';
 import { unitName } from '../../config-gen/systemd/agent-unit.js';
 import { desiredHost, type HostModel } from '../../provision/plan/desired-state.js';
-import { HEALTH_PORT, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentConfigPath, agentProgramPath, agentUnitPath, HOST_RUNTIME } from '../../provision/plan/host-layout.js';
+import { HEALTH_PORT, HOST_APPLY_LOCK, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentConfigPath, agentProgramPath, agentUnitPath, HOST_RUNTIME } from '../../provision/plan/host-layout.js';
 import { isUpToDate } from '../../provision/plan/host-plan.js';
 import type { HostNeeds } from '../../provision/remote/preflight.js';
-import { applyHost, planHost, RemoteHost, readFacts, StepFailed, toFailure, type Report } from '../../provision/remote/host-run.js';
+import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from '../../provision/remote/host-run.js';
 import { HostManifest } from '../../contract/index.js';
 import type { Store, Tx } from '../../store/db.js';
 import { requireHost, sshTargetOf, type HostRow } from '../hosts/host-service.js';
@@ -52,10 +52,10 @@ export class ProvisionService {
           throw BulwarkError.field('location', `location ${JSON.stringify(loc.name)} has no gateways; add one with "bulwark gateway add --location ${loc.name} --host HOST"`, 'not_found');
         }
       } else {
-        // Hosts with a role, and every pinned host: one that lost its last role still runs
-        // agents until an apply removes them (a host never provisioned plans as up to date).
+        // Hosts with a role, and hosts Bulwark installed on: one that lost its last role still
+        // runs agents until an apply removes them.
         rows = tx.all<HostRow>(
-          `SELECT * FROM hosts h WHERE h.host_key_fingerprint IS NOT NULL
+          `SELECT * FROM hosts h WHERE h.provisioned_at IS NOT NULL
              OR EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) OR EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) ORDER BY h.name`,
         );
         if (rows.length === 0) throw new BulwarkError('not_found', 'no host has a role yet; make one a gateway ("bulwark gateway add") or an edge ("bulwark edge add") first');
@@ -143,13 +143,32 @@ export class ProvisionService {
     return { hosts: plans };
   }
 
-  private claim(names: string[]): () => void {
+  /** Takes every host of a run at once (or none); the returned function frees one host, or all. */
+  private claim(names: string[]): (name?: string) => void {
     const taken = names.filter((n) => this.busy.has(n));
     if (taken.length > 0) {
       throw new BulwarkError('in_use', `${taken.join(', ')} ${taken.length > 1 ? 'are' : 'is'} being provisioned right now; wait for that run to finish`);
     }
+    const mine = new Set(names);
     names.forEach((n) => this.busy.add(n));
-    return () => names.forEach((n) => this.busy.delete(n));
+    return (name) => {
+      for (const n of name === undefined ? [...mine] : [name]) {
+        if (mine.delete(n)) this.busy.delete(n);
+      }
+    };
+  }
+
+  /**
+   * Appends a progress event. Progress is not worth failing a host's apply for: an event that
+   * cannot be stored (disk full, database busy) is dropped, and the apply's result still says
+   * how every host ended.
+   */
+  private record(kind: 'provision.step' | 'provision.host_finished', host: string, details: Record<string, unknown>): void {
+    try {
+      this.store.write((tx) => tx.event({ kind, subject: `host:${host}`, details }));
+    } catch {
+      // dropped on purpose; see above
+    }
   }
 
   async apply(input: ProcParsedInput<'provision.apply'>): Promise<ProcOutput<'provision.apply'>> {
@@ -164,9 +183,12 @@ export class ProvisionService {
       const results = await Promise.all(
         hosts.map((h) =>
           limit(async () => {
-            const r = await this.applyOne(h, artifacts, runId, input.installPackages);
+            const r = await this.applyOne(h, artifacts, runId, input.installPackages).catch(
+              (err: unknown): HostApplyResult => ({ host: h.row.name, outcome: 'failed', changedFiles: 0, units: [], failure: toFailure('connect', err), rolledBack: false, durationMs: 0 }),
+            );
+            release(h.row.name);
             const details: ProvisionHostFinishedDetails = { run: runId, host: r.host, outcome: r.outcome, rolledBack: r.rolledBack, durationMs: r.durationMs, failure: r.failure };
-            this.store.write((tx) => tx.event({ kind: 'provision.host_finished', subject: `host:${r.host}`, details }));
+            this.record('provision.host_finished', r.host, details);
             return r;
           }),
         ),
@@ -190,7 +212,7 @@ export class ProvisionService {
     const host = h.row.name;
     const report: Report = (step, status, message, failure) => {
       const details: ProvisionStepDetails = { run: runId, host, step, status, ...(message ? { message } : {}), ...(failure ? { failure } : {}) };
-      this.store.write((tx) => tx.event({ kind: 'provision.step', subject: `host:${host}`, details }));
+      this.record('provision.step', host, details);
     };
     const desired = desiredHost(h.model, artifacts);
     let ssh: SshConnection | null = null;
@@ -205,6 +227,11 @@ export class ProvisionService {
       }
       report('connect', 'ok', `host key ${ssh.fingerprint}`);
       const r = await applyHost(ssh, { desired, needs: this.needs(h, artifacts), installPackages, hostApply: artifacts.hostApply, runId, now: this.ports.now }, report);
+      if (r.outcome === 'applied') {
+        // A host left with no files of Bulwark's is no longer "provisioned".
+        const at = desired.files.length > 0 ? this.ports.now().toISOString() : null;
+        this.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', at, h.row.id));
+      }
       return { host, ...r, durationMs: Date.now() - started };
     } finally {
       ssh?.close();
@@ -230,18 +257,21 @@ export class ProvisionService {
       const manifestText = (await remote.run('inspect', 'reading the manifest', ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', `${HOST_STATE_DIR}/manifest.json`])).stdout;
       let manifest: HostManifest | null = null;
       try {
-        manifest = manifestText.trim() ? HostManifest.parse(JSON.parse(manifestText)) : null;
+        // From the host, so not trusted: only Bulwark's own paths and units are acted on.
+        manifest = sanitizeManifest(manifestText.trim() ? HostManifest.parse(JSON.parse(manifestText)) : null);
       } catch {
-        manifest = null;
+        manifest = null; // damaged: the fixed layout below still finds everything Bulwark installs
       }
       const roles = ['gateway', 'edge'] as const;
       const units = [...new Set([...(manifest?.units ?? []), ...roles.map(unitName)])];
-      // Stop and disable every unit that exists; report the ones that did.
+      // Stop and disable every unit that exists; report the ones that did. Not while an apply
+      // still runs on the host (it holds the lock).
       const stopped = await remote.run('restart', 'stopping the agents', [
         'sh',
         '-c',
-        'for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done',
+        'if [ -e "$1" ]; then exec 9<"$1"; if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $1); wait for it" >&2; exit 75; fi; rm -f -- "$1"; fi; shift; for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done',
         'sh',
+        HOST_APPLY_LOCK,
         ...units,
       ]);
       const files = [
@@ -280,6 +310,7 @@ export class ProvisionService {
         );
       }
       const result = { host: row.name, units: stopped.stdout.split('\n').filter(Boolean), removed: removed.stdout.split('\n').filter(Boolean) };
+      this.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = NULL WHERE id = ?', row.id));
       this.store.write((tx) => tx.event({ kind: 'host.uninstalled', subject: `host:${row.name}`, details: { units: result.units, removed: result.removed.length } }));
       return result;
     } catch (err) {

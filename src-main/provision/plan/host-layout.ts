@@ -9,6 +9,24 @@ export const HOST_STATE_DIR = '/var/lib/bulwark';
 export const HOST_MANIFEST = '/var/lib/bulwark/manifest.json';
 export const HOST_STAGING_DIR = '/var/lib/bulwark/staging';
 export const HOST_BACKUP_DIR = '/var/lib/bulwark/backup';
+/** Held (flock) by host-apply for its whole run, rollback included; a second apply waits for it. */
+export const HOST_APPLY_LOCK = '/run/lock/bulwark-apply.lock';
+
+/** True for a path Bulwark may write or delete on a host; anything else in a manifest is ignored. */
+export function isBulwarkPath(path: string): boolean {
+  if (path.split('/').some((part) => part === '..' || part === '.')) return false;
+  return (
+    path === HOST_RUNTIME ||
+    /^\/opt\/bulwark\/[a-z]+\/[A-Za-z0-9._-]+$/.test(path) ||
+    /^\/etc\/bulwark\/[A-Za-z0-9._-]+$/.test(path) ||
+    /^\/etc\/systemd\/system\/bulwark-[a-z]+\.service$/.test(path)
+  );
+}
+
+/** True for a unit name Bulwark may stop or disable. */
+export function isBulwarkUnit(unit: string): boolean {
+  return /^bulwark-[a-z]+\.service$/.test(unit);
+}
 
 /** Directories Bulwark creates and owns, parent first, with their modes. */
 export const HOST_DIRS: readonly { path: string; mode: number }[] = [

@@ -13,7 +13,7 @@ import {
 } from '../../contract/index.js';
 import type { SshConnection } from '../../core/ports.js';
 import type { Artifact, DesiredHost } from '../plan/desired-state.js';
-import { HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir } from '../plan/host-layout.js';
+import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir, isBulwarkPath, isBulwarkUnit } from '../plan/host-layout.js';
 import { configsToDiff, isUpToDate, pathsToInspect, planChanges, type HostChanges, type ObservedHost } from '../plan/host-plan.js';
 import { shellCommand } from '../ssh/quote.js';
 import type { ExecResult, Upload } from '../ssh/session.js';
@@ -50,9 +50,9 @@ export class RemoteHost {
   }
 
   /** Runs argv as root; a non-zero exit is a StepFailed for `step`. */
-  async run(step: ProvisionStep, what: string, argv: string[], onLine?: (line: string) => void): Promise<ExecResult> {
+  async run(step: ProvisionStep, what: string, argv: string[], onLine?: (line: string) => void, timeoutMs?: number): Promise<ExecResult> {
     const command = this.command(argv);
-    const r = await this.ssh.exec(command, onLine);
+    const r = await this.ssh.exec(command, onLine, timeoutMs);
     if (r.code !== 0) {
       throw new StepFailed({ step, message: `${what} failed (exit code ${r.code})`, command: displayCommand(argv), exitCode: r.code, output: lastLines(`${r.stdout}\n${r.stderr}`) });
     }
@@ -89,11 +89,18 @@ export async function inspect(remote: RemoteHost, desired: DesiredHost, activeUn
     if (r.stdout.trim() === '') return null;
     try {
       return HostManifest.parse(JSON.parse(r.stdout));
-    } catch {
-      return null; // damaged: plan as if nothing were recorded; files are still compared by digest
+    } catch (err) {
+      // Without it Bulwark cannot tell which old files and units to remove: say so, do not guess.
+      throw new StepFailed({
+        step: 'inspect',
+        message: `${HOST_MANIFEST}, Bulwark's record of what it installed, is damaged (${(err as Error).message.split('\n')[0]}); move it away and apply again (files are then compared by digest, but files of roles removed since are no longer known), or run "bulwark host uninstall" and apply again`,
+        command: `cat ${HOST_MANIFEST}`,
+        exitCode: 0,
+        output: lastLines(r.stdout, 5),
+      });
     }
   };
-  const manifest = await readManifest();
+  const manifest = sanitizeManifest(await readManifest());
   const paths = pathsToInspect(desired, manifest);
   const r = await remote.run('inspect', 'reading file digests', ['sh', '-c', INSPECT_SCRIPT, 'sh', ...paths]);
   const files = new Map<string, { sha256: string; mode: number }>();
@@ -103,6 +110,15 @@ export async function inspect(remote: RemoteHost, desired: DesiredHost, activeUn
     if (m) files.set(m[3]!, { mode: parseInt(m[1]!, 8), sha256: m[2]! });
   }
   return { files, manifest, activeUnits };
+}
+
+/**
+ * The manifest comes from the host, so it is not trusted: only Bulwark's own paths and units
+ * may be removed or stopped because a manifest lists them.
+ */
+export function sanitizeManifest(m: HostManifest | null): HostManifest | null {
+  if (m === null) return null;
+  return { ...m, files: m.files.filter((f) => isBulwarkPath(f.path)), units: m.units.filter(isBulwarkUnit), dirs: m.dirs.filter((d) => HOST_DIRS.some((x) => x.path === d)) };
 }
 
 /** Current text of changed configs, for the plan's diff. */
@@ -155,7 +171,7 @@ export function toFailure(stepName: ProvisionStep, err: unknown): StepFailure {
   return { step: stepName, message, command: null, exitCode: null, output: [] };
 }
 
-async function preflight(remote: RemoteHost, job: HostJob, report: Report): Promise<HostFacts> {
+async function preflight(remote: RemoteHost, job: HostJob, report: Report, installed: string[]): Promise<HostFacts> {
   return step(report, 'preflight', 'OS, architecture, privileges, packages, ports', async () => {
     let facts = await readFacts(remote.ssh);
     remote = new RemoteHost(remote.ssh, facts.privileges);
@@ -166,7 +182,14 @@ async function preflight(remote: RemoteHost, job: HostJob, report: Report): Prom
         throw new StepFailed({ step: 'preflight', message: `${describeProblems(job.desired.host, problems)}\n--install-packages needs apt-get, which this host lacks`, command: null, exitCode: null, output: [] });
       }
       report('preflight', 'started', `installing ${packages.join(' ')} with apt-get`);
-      await remote.run('preflight', `apt-get install ${packages.join(' ')}`, ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages]);
+      await remote.run(
+        'preflight',
+        `apt-get install ${packages.join(' ')}`,
+        ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confold', '--no-install-recommends', ...packages],
+        undefined,
+        600_000,
+      );
+      installed.push(...packages);
       facts = await readFacts(remote.ssh);
       problems = preflightProblems(facts, job.needs);
     }
@@ -193,21 +216,31 @@ export async function planHost(ssh: SshConnection, desired: DesiredHost): Promis
 export async function applyHost(ssh: SshConnection, job: HostJob, report: Report): Promise<HostRunResult> {
   const none = { changedFiles: 0, units: [] as UnitChange[] };
   let changes: HostChanges | null = null;
+  const installed: string[] = [];
+  let remote: RemoteHost | null = null;
   try {
-    const facts = await preflight(new RemoteHost(ssh, 'root'), job, report);
-    const remote = new RemoteHost(ssh, facts.privileges);
-    changes = await step(report, 'inspect', 'comparing files and units with the plan', async () => planChanges(job.desired, await inspect(remote, job.desired, facts.activeUnits)), (c) =>
+    const facts = await preflight(new RemoteHost(ssh, 'root'), job, report, installed);
+    remote = new RemoteHost(ssh, facts.privileges);
+    const r = remote;
+    changes = await step(report, 'inspect', 'comparing files and units with the plan', async () => planChanges(job.desired, await inspect(r, job.desired, facts.activeUnits)), (c) =>
       isUpToDate(c) ? 'up to date' : `${c.files.length} file${c.files.length === 1 ? '' : 's'} and ${c.units.length} unit${c.units.length === 1 ? '' : 's'} to change`,
     );
     if (isUpToDate(changes)) return { outcome: 'up_to_date', ...none, failure: null, rolledBack: false };
     const c = changes;
     const staging = `${HOST_STAGING_DIR}/${job.runId}`;
-    const order = await step(report, 'upload', `${c.write.length} file${c.write.length === 1 ? '' : 's'}, ${formatBytes(c.write.reduce((n, f) => n + f.size, 0))}`, () => upload(remote, job, c, staging));
-    return await commit(remote, job, c, staging, order, report);
+    const order = await step(report, 'upload', `${c.write.length} file${c.write.length === 1 ? '' : 's'}, ${formatBytes(c.write.reduce((n, f) => n + f.size, 0))}`, () => upload(r, job, c, staging));
+    return await commit(r, job, c, staging, order, report);
   } catch (err) {
     const failure = err instanceof StepFailed ? err.failure : toFailure('connect', err);
-    const before = ['connect', 'preflight', 'inspect', 'upload'].includes(failure.step);
-    if (before) failure.message = `${failure.message}${changes ? '\nNothing on the host was changed: the failure came before the commit.' : ''}`;
+    if (failure.step === 'upload' && remote) {
+      // Best effort: a staged copy (up to 100 MB with the runtime) is not left behind.
+      await remote.run('upload', 'removing the staging directory', ['rm', '-rf', '--', `${HOST_STAGING_DIR}/${job.runId}`]).catch(() => undefined);
+    }
+    const notes = [
+      changes ? 'Nothing Bulwark installs was changed on the host: the failure came before the commit.' : '',
+      installed.length ? `apt-get did install ${installed.join(' ')}.` : '',
+    ].filter(Boolean);
+    if (notes.length) failure.message = `${failure.message}\n${notes.join(' ')}`;
     return { outcome: 'failed', changedFiles: 0, units: changes?.units ?? [], failure, rolledBack: false };
   }
 }
@@ -220,16 +253,18 @@ function formatBytes(n: number): string {
 
 async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging: string): Promise<HostApplyOrder> {
   const user = remote.privileges === 'sudo' ? await whoami(remote) : 'root';
-  // Leftovers of an interrupted run go first; then a staging directory only we can write.
+  // Leftovers of an interrupted run go first (unless that run's host-apply still holds the
+  // lock); then a staging directory only we can write.
   await remote.run('upload', 'preparing the staging directory', [
     'sh',
     '-c',
-    'rm -rf -- "$1" "$2" && mkdir -p -m 0700 -- "$3" && chown -- "$4" "$3"',
+    'mkdir -p -- "$(dirname -- "$5")" && exec 9>"$5" && if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $5); wait for it, then run plan to see where the host is" >&2; exit 75; fi; rm -rf -- "$1" "$2" && mkdir -p -m 0700 -- "$3" && chown -- "$4" "$3"',
     'sh',
     HOST_STAGING_DIR,
     HOST_BACKUP_DIR,
     staging,
     user,
+    HOST_APPLY_LOCK,
   ]);
   const files: Upload[] = [];
   const order: HostApplyOrder = {
@@ -281,8 +316,15 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
 
 async function whoami(remote: RemoteHost): Promise<string> {
   const r = await remote.ssh.exec(shellCommand('id', '-un'));
-  return r.stdout.trim();
+  const user = r.stdout.trim();
+  if (r.code !== 0 || user === '') {
+    throw new StepFailed({ step: 'upload', message: 'cannot tell which user Bulwark is logged in as (id -un failed), so the staging directory cannot be given to it', command: 'id -un', exitCode: r.code, output: lastLines(`${r.stdout}\n${r.stderr}`) });
+  }
+  return user;
 }
+
+/** host-apply waits at most 20 s per unit to verify, twice with a rollback: 10 minutes is plenty. */
+const COMMIT_TIMEOUT_MS = 600_000;
 
 async function commit(remote: RemoteHost, job: HostJob, c: HostChanges, staging: string, order: HostApplyOrder, report: Report): Promise<HostRunResult> {
   const runtime = order.install.find((f) => f.path === HOST_RUNTIME);
@@ -307,7 +349,8 @@ async function commit(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
   };
   let exec: ExecResult;
   try {
-    exec = await remote.ssh.exec(remote.command([node, `${staging}/host-apply.mjs`, `${staging}/order.json`]), onLine);
+    // flock -E 75: a run still going (from a dropped connection) makes this one stop at once.
+    exec = await remote.ssh.exec(remote.command(['flock', '-n', '-E', '75', HOST_APPLY_LOCK, node, `${staging}/host-apply.mjs`, `${staging}/order.json`]), onLine, COMMIT_TIMEOUT_MS);
   } catch (err) {
     const f = toFailure('install', err);
     f.message = `${f.message}. The host-apply program goes on without the connection: it finishes the change or rolls it back by itself. Run "bulwark provision plan --host ${job.desired.host}" to see where the host is.`;
@@ -317,7 +360,11 @@ async function commit(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
   if (end?.outcome === 'applied') return { outcome: 'applied', changedFiles: c.files.length, units: c.units, failure: null, rolledBack: false };
   const f: StepFailure = failure ?? {
     step: 'install',
-    message: end?.message ?? `the host-apply program ended with exit code ${exec.code} and no result`,
+    message:
+      end?.message ??
+      (exec.code === 75
+        ? `another Bulwark apply is still running on host ${job.desired.host} (it holds ${HOST_APPLY_LOCK}); nothing was changed by this one. Wait for it, then run "bulwark provision plan --host ${job.desired.host}"`
+        : `the host-apply program ended with exit code ${exec.code} and no result`),
     command: displayCommand([node, `${staging}/host-apply.mjs`, `${staging}/order.json`]),
     exitCode: exec.code,
     output: lastLines(`${exec.stdout}\n${exec.stderr}`),

@@ -28,6 +28,9 @@ export interface Upload {
   source: { kind: 'bytes'; bytes: Buffer } | { kind: 'file'; localPath: string };
 }
 
+/** How long one remote command may run unless its caller says otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
+
 /** OpenSSH's fingerprint form: "SHA256:" and unpadded base64 of the key blob's SHA-256. */
 export function fingerprintOf(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
@@ -141,10 +144,17 @@ export class SshSession {
   }
 
   /** Runs one command (built with shellCommand) and collects its output; `onLine` sees stdout line by line. */
-  exec(command: string, onLine?: (line: string) => void): Promise<ExecResult> {
+  exec(command: string, onLine?: (line: string) => void, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<ExecResult> {
     return this.guard('a command', (resolve, reject) => {
       this.client.exec(command, (err, stream) => {
         if (err) return reject(new BulwarkError('unavailable', `host ${this.target.name}: cannot start a command: ${err.message}`));
+        // Nothing is ever typed into a remote command: a prompt gets end-of-file, not a hang.
+        stream.end();
+        const timer = setTimeout(() => {
+          stream.close();
+          const shown = command.length > 120 ? `${command.slice(0, 120)}…` : command;
+          reject(new BulwarkError('unavailable', `host ${this.target.name}: a command did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped: ${shown}`));
+        }, timeoutMs);
         let stdout = '';
         let stderr = '';
         let pending = '';
@@ -161,6 +171,7 @@ export class SshSession {
         });
         stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
         stream.on('close', (code: number | null) => {
+          clearTimeout(timer);
           if (onLine && pending) onLine(pending);
           resolve({ code: code ?? -1, stdout, stderr });
         });

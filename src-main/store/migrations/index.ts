@@ -2,6 +2,7 @@
 // Never edit a released migration: add the next number. store/schema.sql is the target.
 // 0001 was first released with 0.1.0 (2026-11-25); test/fixtures/db/bulwark-0.1.0.sql holds it.
 import { m0001Init } from './0001-init.js';
+import { m0002HostProvisioned } from './0002-host-provisioned.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +10,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001Init];
+export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned];

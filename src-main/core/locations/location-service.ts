@@ -38,12 +38,17 @@ export function locationCidr(row: Pick<LocationRow, 'network'>): Cidr {
   return r.value;
 }
 
-function toLocation(row: RowWithCounts): Location {
+/** The gateways' own tunnel address inside the location's pool. */
+export function gatewayAddressOf(row: Pick<LocationRow, 'network'>): string {
   const cidr = locationCidr(row);
+  return addressAt(cidr, poolLayout(cidr).gatewayOffset);
+}
+
+function toLocation(row: RowWithCounts): Location {
   return {
     name: row.name,
     network: row.network,
-    gatewayAddress: addressAt(cidr, poolLayout(cidr).gatewayOffset),
+    gatewayAddress: gatewayAddressOf(row),
     endpointHost: row.endpoint_host,
     endpointPort: row.endpoint_port,
     mfa: row.mfa === 1,

@@ -11,7 +11,6 @@ import {
   type ProvisionHostFinishedDetails,
   type ProvisionStepDetails,
 } from '../../contract/index.js';
-import { addressAt, poolLayout } from '../../net/ip.js';
 import { loadArtifacts, type LoadedArtifacts } from '../../provision/artifacts.js';
 import { unitName } from '../../config-gen/systemd/agent-unit.js';
 import { desiredHost, type HostModel } from '../../provision/plan/desired-state.js';
@@ -22,7 +21,7 @@ import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFaile
 import { HostManifest } from '../../contract/index.js';
 import type { Store, Tx } from '../../store/db.js';
 import { requireHost, sshTargetOf, type HostRow } from '../hosts/host-service.js';
-import { locationCidr, requireLocation, type LocationRow } from '../locations/location-service.js';
+import { gatewayAddressOf, requireLocation, type LocationRow } from '../locations/location-service.js';
 import type { CorePorts, SshConnection } from '../ports.js';
 
 interface ScopedHost {
@@ -72,18 +71,15 @@ export class ProvisionService {
       model: {
         name: row.name,
         edge,
-        gatewayLocations: locations.map((l) => {
-          const cidr = locationCidr(l);
-          return {
-            name: l.name,
-            network: l.network,
-            gatewayAddress: addressAt(cidr, poolLayout(cidr).gatewayOffset),
-            listenPort: l.endpoint_port,
-            publicKey: l.wg_public_key,
-            mfa: l.mfa === 1,
-            disconnectThreshold: l.disconnect_threshold,
-          };
-        }),
+        gatewayLocations: locations.map((l) => ({
+          name: l.name,
+          network: l.network,
+          gatewayAddress: gatewayAddressOf(l),
+          listenPort: l.endpoint_port,
+          publicKey: l.wg_public_key,
+          mfa: l.mfa === 1,
+          disconnectThreshold: l.disconnect_threshold,
+        })),
       },
       udpPorts: locations.map((l) => ({ port: l.endpoint_port, unit: unitName('gateway'), what: `WireGuard of location ${l.name}` })),
     };

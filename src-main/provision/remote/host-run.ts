@@ -75,12 +75,8 @@ export async function readFacts(ssh: SshConnection): Promise<HostFacts> {
   return parseFacts(r.stdout);
 }
 
-const INSPECT_SCRIPT = [
-  `cat ${HOST_MANIFEST} 2>/dev/null`,
-  'echo',
-  'echo "@@files"',
-  'for p do if [ -f "$p" ]; then printf "%s " "$(stat -c %a -- "$p")"; sha256sum -- "$p"; fi; done',
-].join('\n');
+/** Mode and SHA-256 of each path given that is a regular file (links and missing paths print nothing). */
+const DIGEST_SCRIPT = 'for p do if [ -f "$p" ] && [ ! -L "$p" ]; then printf "%s " "$(stat -c %a -- "$p")"; sha256sum -- "$p"; fi; done';
 
 /** Reads Bulwark's manifest and the digest and mode of every path the plan needs. */
 export async function inspect(remote: RemoteHost, desired: DesiredHost, activeUnits: Set<string>): Promise<ObservedHost> {
@@ -102,10 +98,9 @@ export async function inspect(remote: RemoteHost, desired: DesiredHost, activeUn
   };
   const manifest = sanitizeManifest(await readManifest());
   const paths = pathsToInspect(desired, manifest);
-  const r = await remote.run('inspect', 'reading file digests', ['sh', '-c', INSPECT_SCRIPT, 'sh', ...paths]);
+  const r = await remote.run('inspect', 'reading file digests', ['sh', '-c', DIGEST_SCRIPT, 'sh', ...paths]);
   const files = new Map<string, { sha256: string; mode: number }>();
-  const section = r.stdout.slice(r.stdout.indexOf('@@files\n') + 8);
-  for (const line of section.split('\n')) {
+  for (const line of r.stdout.split('\n')) {
     const m = /^([0-7]+) ([0-9a-f]{64}) {2}(.+)$/.exec(line);
     if (m) files.set(m[3]!, { mode: parseInt(m[1]!, 8), sha256: m[2]! });
   }

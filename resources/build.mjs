@@ -23,7 +23,19 @@ writeFileSync(
 );
 // Hosts have no npm and no internet: each agent is one self-contained file.
 const agent = (name, entry) =>
-  build({ ...common, sourcemap: false, entryPoints: [entry], outfile: `dist/agents/${name}.mjs`, format: 'esm', minify: true, legalComments: 'none' });
+  build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [entry],
+    outfile: `dist/agents/${name}.mjs`,
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    // ws loads these native speed-ups only if present (inside try/catch); hosts have none.
+    external: ['bufferutil', 'utf-8-validate'],
+    // ws is CommonJS: give the ESM bundle a require() for Node's built-ins.
+    banner: { js: "import { createRequire as __bulwarkRequire } from 'node:module'; const require = __bulwarkRequire(import.meta.url);" },
+  });
 await Promise.all([
   agent('gateway', 'agents/gateway/main.ts'),
   agent('edge', 'agents/edge/main.ts'),

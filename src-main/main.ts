@@ -24,6 +24,7 @@ async function start(): Promise<void> {
     agentsDir: join(__dirname, 'agents').replace(`app.asar${sep}`, `app.asar.unpacked${sep}`),
     onInternalError: (name, err) => log.error({ err, procedure: name }, 'procedure failed'),
   });
+  await core.start();
   const indexHtml = join(__dirname, 'renderer', 'index.html');
   const uiUrl = pathToFileURL(indexHtml).href;
   const stopIpc = serveIpc(core, ipcMain, (url) => url === uiUrl || url.startsWith(`${uiUrl}#`));

@@ -1,7 +1,7 @@
 // Headless entry: the same Core as the desktop app, served over HTTP + WebSocket with the UI.
 import { readFileSync, rmSync } from 'node:fs';
 import { BulwarkError } from './contract/index.js';
-import { createCore, type Core } from './core/system.js';
+import { createCore, type Core, type CoreOptions } from './core/system.js';
 import {
   ensureDataDir,
   loadMasterKey,
@@ -22,6 +22,8 @@ export interface ServeOptions {
   uiDir?: string;
   /** The built agent artifacts (dist/agents) that provisioning installs. */
   agentsDir?: string;
+  /** Control link timing (tests shorten it). */
+  link?: CoreOptions['link'];
   log: Log;
 }
 
@@ -63,8 +65,10 @@ export async function serve(opts: ServeOptions): Promise<Running> {
       dbFile: paths.db,
       masterKey: loadMasterKey(paths),
       agentsDir: opts.agentsDir,
+      link: opts.link,
       onInternalError: (name, err) => opts.log.error({ err, procedure: name }, 'procedure failed'),
     });
+    await core.start();
     const http = await startHttpServer(core, { host: listen.host, port: listen.port, token, tls: tlsFiles, uiDir: opts.uiDir, log: opts.log });
     writeServerInfo(paths, { url: http.url, pid: process.pid });
     opts.log.info({ url: http.url, dataDir: paths.dir }, 'bulwark serve is listening');

@@ -355,6 +355,17 @@ export function buildProgram(
       }),
     );
 
+  withJson(program.command('status').description("each agent's control link: state and since when, health, version, why it is down")).action(
+    act({}, async (o, cmd) => {
+      const links = await client(cmd as Command).call('links.list', {});
+      if ((o as { json?: boolean }).json) return json(links);
+      if (links.length === 0) return io.out('No agents yet: Core links with agents once their hosts are provisioned ("bulwark provision apply").\n');
+      const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
+      io.out(table(['AGENT', 'LINK', 'SINCE', 'HEALTH', 'VERSION', 'BAD MSGS', 'WHY'], links.map((l) => [l.agent, l.state, l.since, health(l.healthy), l.agentVersion, l.badMessages, l.reason])));
+      if (links.some((l) => l.state !== 'up')) exitCode = 1;
+    }),
+  );
+
   withJson(
     program
       .command('events')

@@ -12,3 +12,4 @@ export * from './schemas/provision.js';
 export * from './schemas/agent-config.js';
 export * from './version.js';
 export * from './schemas/host-apply.js';
+export * from './schemas/link.js';

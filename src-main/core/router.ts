@@ -8,6 +8,7 @@ import type { GatewayService } from './gateways/gateway-service.js';
 import type { HostService } from './hosts/host-service.js';
 import type { LocationService } from './locations/location-service.js';
 import type { ProvisionService } from './provision/provision-service.js';
+import type { LinkService } from './link/link-service.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -22,6 +23,7 @@ export interface Services {
   devices: DeviceService;
   events: EventService;
   provision: ProvisionService;
+  links: LinkService;
 }
 
 export function createHandlers(s: Services): Handlers {
@@ -50,5 +52,6 @@ export function createHandlers(s: Services): Handlers {
     'events.list': (i) => s.events.list(i),
     'provision.plan': (i) => s.provision.plan(i),
     'provision.apply': (i) => s.provision.apply(i),
+    'links.list': () => s.links.list(),
   };
 }

@@ -23,6 +23,8 @@ import { SshSession } from '../provision/ssh/session.js';
 import { SecretBox } from './keys/secret-box.js';
 import { LocationService } from './locations/location-service.js';
 import { ProvisionService } from './provision/provision-service.js';
+import { DEFAULT_LINK_SETTINGS, LinkService, type LinkSettings } from './link/link-service.js';
+import { PkiService } from './pki/pki-service.js';
 import { callContext, currentActor, type CallContext } from './context.js';
 import type { CorePorts } from './ports.js';
 import { createHandlers, type Handlers } from './router.js';
@@ -37,6 +39,8 @@ export interface CoreOptions {
   masterKey: Buffer;
   /** The built agent artifacts (dist/agents); provisioning needs them. */
   agentsDir?: string;
+  /** Heartbeat, down-after and backoff times of the control links. */
+  link?: Partial<LinkSettings>;
   ports?: Partial<CorePorts>;
   /** Called when a handler or output check fails with a non-user error (a bug). */
   onInternalError?: (name: string, err: unknown) => void;
@@ -51,7 +55,9 @@ export interface Core {
   onDidEvent(listener: (event: CoreEvent) => void): () => void;
   lastEventId(): number;
   readonly store: Store;
-  readonly services: { locations: LocationService };
+  readonly services: { locations: LocationService; pki: PkiService };
+  /** Makes the CA on first start and starts dialling the agents. Entry points call it once. */
+  start(): Promise<void>;
   close(): void;
 }
 
@@ -77,15 +83,22 @@ export function createCore(opts: CoreOptions): Core {
   const secrets = new SecretBox(opts.masterKey);
   const locations = new LocationService(store, secrets, ports);
   const events = new EventService(store);
+  const pki = new PkiService(store, secrets, ports);
+  const links = new LinkService(store, pki, ports, { ...DEFAULT_LINK_SETTINGS, ...opts.link });
+  // Roles, provisioning and revocations change which agents Core should be linked with.
+  const unsubscribeLinks = store.onDidCommit((evs) => {
+    if (evs.some((e) => /^(gateway|edge|host)\.|^provision\.host_finished$|^certificate\.revoked$/.test(e.kind))) links.sync();
+  });
   const handlers: Handlers = createHandlers({
     info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
     locations,
     hosts: new HostService(store, ports),
-    gateways: new GatewayService(store, ports),
-    edges: new EdgeService(store, ports),
+    gateways: new GatewayService(store, ports, pki),
+    edges: new EdgeService(store, ports, pki),
     devices: new DeviceService(store, ports),
     events,
-    provision: new ProvisionService(store, ports, opts.agentsDir),
+    provision: new ProvisionService(store, ports, opts.agentsDir, pki),
+    links,
   });
 
   async function call(name: string, input: unknown, ctx: CallContext): Promise<unknown> {
@@ -130,7 +143,15 @@ export function createCore(opts: CoreOptions): Core {
     onDidEvent: (listener) => store.onDidCommit((evs) => evs.forEach(listener)),
     lastEventId: () => events.lastId(),
     store,
-    services: { locations },
-    close: () => store.close(),
+    services: { locations, pki },
+    start: async () => {
+      await pki.ca();
+      links.start();
+    },
+    close: () => {
+      unsubscribeLinks();
+      links.stop();
+      store.close();
+    },
   };
 }

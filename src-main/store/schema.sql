@@ -67,3 +67,27 @@ CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+-- Core's CA and the certificates it issued; keys sealed by Core (migration 3).
+CREATE TABLE ca (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  cert_pem TEXT NOT NULL,
+  key_enc BLOB NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE certificates (
+  id INTEGER PRIMARY KEY,
+  serial TEXT NOT NULL UNIQUE,
+  -- "core", or the agent: "gateway:<host>" / "edge:<host>"
+  subject TEXT NOT NULL,
+  host_id INTEGER REFERENCES hosts (id) ON DELETE SET NULL,
+  role TEXT CHECK (role IN ('gateway', 'edge')),
+  cert_pem TEXT NOT NULL,
+  key_enc BLOB NOT NULL,
+  not_before TEXT NOT NULL,
+  not_after TEXT NOT NULL,
+  revoked_at TEXT,
+  revoke_reason TEXT,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX certificates_subject ON certificates (subject);

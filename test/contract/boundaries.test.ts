@@ -22,7 +22,7 @@ const BAD: Record<string, { entry: string; banned: string[]; why: string }> = {
   plan: { entry: 'src-main/provision/plan/host-plan.ts', banned: ['electron', 'node:fs', 'fs', 'better-sqlite3', 'ssh2', 'node:child_process'], why: 'planning is pure: no SSH, no files' },
 };
 
-/** What an agent may need on a host: Node's own modules and zod (bundled). Nothing else exists there. */
+/** What an agent may need on a host: Node's own modules, zod and ws (bundled). Nothing else exists there. */
 const AGENTS = ['agents/gateway/main.ts', 'agents/edge/main.ts', 'agents/host-apply/main.ts'];
 
 describe('module boundaries', () => {
@@ -33,9 +33,9 @@ describe('module boundaries', () => {
     expect(found, `${rule.entry} reaches ${found.join(', ')}, but ${rule.why}`).toEqual([]);
   });
 
-  test.each(AGENTS)('%s needs nothing but Node and zod on the host', async (entry) => {
+  test.each(AGENTS)('%s needs nothing but Node, zod and ws on the host', async (entry) => {
     const { external, files } = await importsOf(entry);
-    const foreign = [...external].filter((m) => !m.startsWith('node:') && m !== 'zod');
+    const foreign = [...external].filter((m) => !m.startsWith('node:') && m !== 'zod' && m !== 'ws');
     expect(foreign, `${entry} would need ${foreign.join(', ')} on the host`).toEqual([]);
     expect(files.filter((f) => /src-main\/(core|store|transport|platform|cli|provision)\//.test(f))).toEqual([]);
   });

@@ -182,9 +182,10 @@ describe('event stream', () => {
     ]);
     sub.close();
     // A client that reconnects with after=<last id it saw> gets what it missed, then goes live.
+    const last = seen.flatMap((m) => (m.type === 'event' ? [m.event.id] : [])).at(-1)!;
     await srv.client.call('devices.add', { location: 'hq', name: 'b' });
     const again: StreamMessage[] = [];
-    const sub2 = await srv.client.subscribe((m) => again.push(m), 2);
+    const sub2 = await srv.client.subscribe((m) => again.push(m), last);
     expect(again.map((m) => (m.type === 'event' ? m.event.subject : m.type))).toEqual(['device:hq/b', 'ready']);
     sub2.close();
   });

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { ProvisionStepDetails, type ProvisionApplyOutput } from '../../src-main/contract/index.js';
 import { runCli, startInProcess, type InProcessServer } from '../helpers/server.js';
+import { until } from '../helpers/agent.js';
 import { Lab, labMissing } from './scenario.js';
 
 const missing = labMissing();
@@ -70,10 +71,12 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     const plan = await cli('provision', 'plan');
     expect(plan.code, plan.stderr).toBe(0);
     for (const h of ['gwa', 'gwb', 'gwc']) {
-      expect(plan.stdout).toMatch(new RegExp(`^${h} \\(gateway:(office|branch)\\): 4 files, 1 unit to change$`, 'm'));
+      expect(plan.stdout).toMatch(new RegExp(`^${h} \\(gateway:(office|branch)\\): 7 files, 1 unit to change$`, 'm'));
     }
     expect(plan.stdout).toMatch(/^ {2}\+ \/opt\/bulwark\/bin\/node\s+add runtime, 94\.\d MiB$/m);
     expect(plan.stdout).toMatch(/^ {2}start bulwark-gateway\.service$/m);
+    // Each agent's certificate is issued at the apply; its key is never shown.
+    expect(plan.stdout).toMatch(/^ {2}\+ \/etc\/bulwark\/tls\/gateway\.key\s+add certificate, 0 B, secret: not shown$/m);
 
     // Apply: progress lines per host and step (stdout is not a terminal here), then the table.
     const apply = await cli('provision', 'apply');
@@ -82,7 +85,7 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
       for (const step of ['connect', 'preflight', 'inspect', 'upload', 'backup', 'install', 'reload', 'restart', 'verify']) {
         expect(apply.stdout).toMatch(new RegExp(`^${h}  ${step}\\s+ok`, 'm'));
       }
-      expect(apply.stdout).toMatch(new RegExp(`^${h}\\s+applied: 4 files; start bulwark-gateway\\.service`, 'm'));
+      expect(apply.stdout).toMatch(new RegExp(`^${h}\\s+applied: 7 files; start bulwark-gateway\\.service`, 'm'));
       const state = unitState(lab, h, 'bulwark-gateway.service');
       expect(state.active).toBe('active');
       const hz = health(lab, h, 9461);
@@ -90,6 +93,17 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
       expect(hz.configSha256).toBe(fileSha(lab, h, '/etc/bulwark/gateway.json'));
     }
     expect(lab.exec('gwc', ['cat', '/etc/bulwark/gateway.json']).stdout).toContain('"listenPort": 51821');
+    expect(lab.exec('gwa', ['stat', '-c', '%a %U', '/etc/bulwark/tls/gateway.key']).stdout).toBe('600 root\n');
+
+    // Core dials each provisioned agent over mutual TLS on the lab network: three links up.
+    const links = await until('three links up', async () => {
+      const l = await srv.client.call('links.list', {});
+      return l.filter((x) => x.state === 'up' && x.healthy).length === 3 ? l : null;
+    }, 20_000);
+    expect(links.map((l) => l.agent)).toEqual(['gateway:gwa', 'gateway:gwb', 'gateway:gwc']);
+    const status = await cli('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^gateway:gwa\s+up\s+\S+\s+healthy\s+0\.1\.0\s+0\s+-$/m);
 
     // Re-apply with nothing changed: touches nothing, restarts nothing.
     const before = Object.fromEntries(['gwa', 'gwb', 'gwc'].map((h) => [h, { snap: snapshot(lab, h, { times: true }), unit: unitState(lab, h, 'bulwark-gateway.service') }]));
@@ -119,7 +133,8 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
 
     // No secret reaches the audit trail or the CLI's output: not the location's WireGuard
     // private key, not the API token.
-    const secrets = [srv.running.core.services.locations.privateKey('office'), srv.token];
+    const pki = srv.running.core.services.pki;
+    const secrets = [srv.running.core.services.locations.privateKey('office'), srv.token, ...['gwa', 'gwb', 'gwc'].map((h) => pki.agentCertIfCurrent('gateway', h)!.keyPem.split('\n')[1]!)];
     const trail = JSON.stringify(await srv.client.call('events.list', { limit: 1000 }));
     expect(trail).toContain('provision.step');
     for (const secret of secrets) {
@@ -154,7 +169,7 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     expect(byHost.gwa!.failure!.message).toMatch(/Nothing Bulwark installs was changed on the host/);
     expect(byHost.gwb).toMatchObject({ outcome: 'failed', rolledBack: true, failure: { step: 'install' } });
     expect(byHost.gwb!.failure!.message).toMatch(/cannot write \/etc\/systemd\/system\/bulwark-edge\.service: EROFS/);
-    expect(byHost.gwc).toMatchObject({ outcome: 'applied', changedFiles: 3 });
+    expect(byHost.gwc).toMatchObject({ outcome: 'applied', changedFiles: 5 });
     expect(seen).toEqual(expect.arrayContaining(['gwb install failed', 'gwb rollback started', 'gwb rollback ok']));
     // File by file, both failed hosts are where they were; their gateways never stopped.
     expect(snapshot(lab, 'gwb')).toBe(prior.gwb!.snap);
@@ -169,8 +184,8 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     lab.startSshd('gwa');
     const rerun = await cli('provision', 'apply');
     expect(rerun.code, rerun.stdout).toBe(0);
-    expect(rerun.stdout).toMatch(/^gwa\s+applied: 3 files; start bulwark-edge\.service/m);
-    expect(rerun.stdout).toMatch(/^gwb\s+applied: 3 files; start bulwark-edge\.service/m);
+    expect(rerun.stdout).toMatch(/^gwa\s+applied: 5 files; start bulwark-edge\.service/m);
+    expect(rerun.stdout).toMatch(/^gwb\s+applied: 5 files; start bulwark-edge\.service/m);
     expect(rerun.stdout).toMatch(/^gwc\s+up to date/m);
     for (const h of ['gwa', 'gwb']) expect(health(lab, h, 9462)).toMatchObject({ ok: true, role: 'edge' });
     expect(lab.exec('gwa', ['ls', '/var/lib/bulwark']).stdout.split('\n').filter(Boolean).sort()).toEqual(['edge', 'gateway', 'manifest.json']);

@@ -2,15 +2,30 @@
 // trailing newline), so a change in Core shows as a small diff in "bulwark provision plan".
 import { AGENT_CONFIG_VERSION, type EdgeAgentConfig, type GatewayAgentConfig } from '../../contract/index.js';
 
+/** Where the agent listens for Core, and its TLS files (paths on the host). */
+export interface ControlModel {
+  address: string;
+  port: number;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
 export interface GatewayConfigModel {
   host: string;
   healthPort: number;
+  control: ControlModel;
   locations: GatewayAgentConfig['locations'];
 }
 
 export interface EdgeConfigModel {
   host: string;
   healthPort: number;
+  control: ControlModel;
+}
+
+function control(m: ControlModel): ControlModel {
+  return { address: m.address, port: m.port, ca: m.ca, cert: m.cert, key: m.key };
 }
 
 export function renderGatewayConfig(m: GatewayConfigModel): string {
@@ -19,6 +34,7 @@ export function renderGatewayConfig(m: GatewayConfigModel): string {
     role: 'gateway',
     host: m.host,
     health: { address: '127.0.0.1', port: m.healthPort },
+    control: control(m.control),
     locations: [...m.locations]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((l) => ({
@@ -40,6 +56,7 @@ export function renderEdgeConfig(m: EdgeConfigModel): string {
     role: 'edge',
     host: m.host,
     health: { address: '127.0.0.1', port: m.healthPort },
+    control: control(m.control),
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

@@ -10,6 +10,16 @@ const Health = z.strictObject({
   port: z.number().int().min(1).max(65535),
 });
 
+/** The control link: Core dials this address with mutual TLS (certificates from Core's CA). */
+const Control = z.strictObject({
+  address: z.string(),
+  port: z.number().int().min(1).max(65535),
+  /** PEM files: Core's CA (the only issuer the agent trusts), the agent's certificate and key. */
+  ca: z.string(),
+  cert: z.string(),
+  key: z.string(),
+});
+
 export const GatewayLocationConfig = z.strictObject({
   name: z.string(),
   network: z.string(),
@@ -25,6 +35,7 @@ export const GatewayAgentConfig = z.strictObject({
   role: z.literal('gateway'),
   host: z.string(),
   health: Health,
+  control: Control,
   locations: z.array(GatewayLocationConfig),
 });
 export type GatewayAgentConfig = z.infer<typeof GatewayAgentConfig>;
@@ -34,6 +45,7 @@ export const EdgeAgentConfig = z.strictObject({
   role: z.literal('edge'),
   host: z.string(),
   health: Health,
+  control: Control,
 });
 export type EdgeAgentConfig = z.infer<typeof EdgeAgentConfig>;
 

@@ -20,6 +20,12 @@ export const EVENT_KINDS = [
   'provision.step',
   'provision.host_finished',
   'provision.finished',
+  'pki.ca_created',
+  'certificate.issued',
+  'certificate.revoked',
+  'link.up',
+  'link.down',
+  'link.refused',
 ] as const;
 export const EventKind = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof EventKind>;

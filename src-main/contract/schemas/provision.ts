@@ -15,7 +15,7 @@ export const ProvisionScope = z
     }
   });
 
-export const FILE_KINDS = ['runtime', 'program', 'config', 'unit'] as const;
+export const FILE_KINDS = ['runtime', 'program', 'certificate', 'config', 'unit'] as const;
 export const FileKind = z.enum(FILE_KINDS);
 export type FileKind = z.infer<typeof FileKind>;
 

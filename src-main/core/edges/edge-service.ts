@@ -2,6 +2,7 @@ import { BulwarkError, type Edge } from '../../contract/index.js';
 import type { Store } from '../../store/db.js';
 import { requireHost, sshDisplay, type HostRow } from '../hosts/host-service.js';
 import type { CorePorts } from '../ports.js';
+import type { PkiService } from '../pki/pki-service.js';
 
 type Row = HostRow & { edge_created_at: string };
 const SELECT = 'SELECT h.*, e.created_at AS edge_created_at FROM edges e JOIN hosts h ON h.id = e.host_id';
@@ -11,6 +12,7 @@ export class EdgeService {
   constructor(
     private readonly store: Store,
     private readonly ports: CorePorts,
+    private readonly pki: PkiService,
   ) {}
 
   list(): Edge[] {
@@ -38,6 +40,7 @@ export class EdgeService {
         throw BulwarkError.field('host', message, 'not_found');
       }
       tx.event({ kind: 'edge.removed', subject: `edge:${h.name}`, details: { host: h.name } });
+      this.pki.revokeAgent(tx, 'edge', h.name, 'no longer an edge');
       return { removed: true as const };
     });
   }

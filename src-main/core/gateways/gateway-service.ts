@@ -3,6 +3,7 @@ import type { Store } from '../../store/db.js';
 import { requireHost, sshDisplay, type HostRow } from '../hosts/host-service.js';
 import { requireLocation } from '../locations/location-service.js';
 import type { CorePorts } from '../ports.js';
+import type { PkiService } from '../pki/pki-service.js';
 
 type Row = { location: string; created_at: string } & HostRow;
 
@@ -15,6 +16,7 @@ export class GatewayService {
   constructor(
     private readonly store: Store,
     private readonly ports: CorePorts,
+    private readonly pki: PkiService,
   ) {}
 
   list(location?: string): Gateway[] {
@@ -49,6 +51,9 @@ export class GatewayService {
         throw BulwarkError.field('host', message, 'not_found');
       }
       tx.event({ kind: 'gateway.removed', subject: `gateway:${loc.name}/${h.name}`, details: { location: loc.name, host: h.name } });
+      // The host's gateway agent serves every location it is a gateway of: its certificate
+      // goes with its last one.
+      if (!tx.get('SELECT id FROM gateways WHERE host_id = ?', h.id)) this.pki.revokeAgent(tx, 'gateway', h.name, `no longer a gateway (removed from ${loc.name})`);
       return { removed: true as const };
     });
   }

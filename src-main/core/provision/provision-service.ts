@@ -14,7 +14,7 @@ import {
 import { loadArtifacts, type LoadedArtifacts } from '../../provision/artifacts.js';
 import { unitName } from '../../config-gen/systemd/agent-unit.js';
 import { desiredHost, type HostModel } from '../../provision/plan/desired-state.js';
-import { HEALTH_PORT, HOST_APPLY_LOCK, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentConfigPath, agentProgramPath, agentUnitPath, HOST_RUNTIME } from '../../provision/plan/host-layout.js';
+import { CONTROL_PORT, HEALTH_PORT, HOST_APPLY_LOCK, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../../provision/plan/host-layout.js';
 import { isUpToDate } from '../../provision/plan/host-plan.js';
 import type { HostNeeds } from '../../provision/remote/preflight.js';
 import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from '../../provision/remote/host-run.js';
@@ -23,10 +23,11 @@ import type { Store, Tx } from '../../store/db.js';
 import { requireHost, sshTargetOf, type HostRow } from '../hosts/host-service.js';
 import { gatewayAddressOf, requireLocation, type LocationRow } from '../locations/location-service.js';
 import type { CorePorts, SshConnection } from '../ports.js';
+import type { AgentRole, PkiService } from '../pki/pki-service.js';
 
 interface ScopedHost {
   row: HostRow;
-  model: HostModel;
+  model: Omit<HostModel, 'tls'>;
   udpPorts: HostNeeds['udpPorts'];
 }
 
@@ -38,7 +39,22 @@ export class ProvisionService {
     private readonly store: Store,
     private readonly ports: CorePorts,
     private readonly agentsDir: string | undefined,
+    private readonly pki: PkiService,
   ) {}
+
+  /**
+   * The host's model with its TLS material. A plan uses what exists (a missing or expiring
+   * certificate shows as "issued at apply"); an apply issues what is missing first.
+   */
+  private async withTls(h: ScopedHost, issue: boolean): Promise<HostModel> {
+    const roles: AgentRole[] = [...(h.model.gatewayLocations.length > 0 ? ['gateway' as const] : []), ...(h.model.edge ? ['edge' as const] : [])];
+    const agents: HostModel['tls']['agents'] = {};
+    for (const role of roles) {
+      const cert = issue ? await this.pki.agentCert(role, { id: h.row.id, name: h.row.name, address: h.row.ssh_address }) : this.pki.agentCertIfCurrent(role, h.row.name);
+      agents[role] = cert ? { certPem: cert.certPem, keyPem: cert.keyPem } : null;
+    }
+    return { ...h.model, tls: { caPem: await this.pki.caPem(), agents } };
+  }
 
   private hostsInScope(scope: { location?: string; host?: string }): ScopedHost[] {
     return this.store.read((tx) => {
@@ -71,6 +87,7 @@ export class ProvisionService {
       model: {
         name: row.name,
         edge,
+        controlAddress: row.ssh_address.includes(':') ? '::' : '0.0.0.0',
         gatewayLocations: locations.map((l) => ({
           name: l.name,
           network: l.network,
@@ -94,8 +111,18 @@ export class ProvisionService {
       gateway,
       edge: h.model.edge,
       tcpPorts: [
-        ...(gateway ? [{ port: HEALTH_PORT.gateway, unit: unitName('gateway'), what: 'gateway agent health' }] : []),
-        ...(h.model.edge ? [{ port: HEALTH_PORT.edge, unit: unitName('edge'), what: 'edge agent health' }] : []),
+        ...(gateway
+          ? [
+              { port: HEALTH_PORT.gateway, unit: unitName('gateway'), what: 'gateway agent health' },
+              { port: CONTROL_PORT.gateway, unit: unitName('gateway'), what: "gateway agent's control link" },
+            ]
+          : []),
+        ...(h.model.edge
+          ? [
+              { port: HEALTH_PORT.edge, unit: unitName('edge'), what: 'edge agent health' },
+              { port: CONTROL_PORT.edge, unit: unitName('edge'), what: "edge agent's control link" },
+            ]
+          : []),
       ],
       udpPorts: [...new Map(h.udpPorts.map((p) => [p.port, p])).values()],
     };
@@ -122,7 +149,7 @@ export class ProvisionService {
     const plans = await Promise.all(
       hosts.map((h) =>
         limit(async (): Promise<HostPlan> => {
-          const desired = desiredHost(h.model, artifacts);
+          const desired = desiredHost(await this.withTls(h, false), artifacts);
           let ssh: SshConnection | null = null;
           try {
             ssh = await this.connect(h.row);
@@ -210,7 +237,7 @@ export class ProvisionService {
       const details: ProvisionStepDetails = { run: runId, host, step, status, ...(message ? { message } : {}), ...(failure ? { failure } : {}) };
       this.record('provision.step', host, details);
     };
-    const desired = desiredHost(h.model, artifacts);
+    const desired = desiredHost(await this.withTls(h, true), artifacts);
     let ssh: SshConnection | null = null;
     try {
       report('connect', 'started', `${h.row.ssh_user}@${h.row.ssh_address}:${h.row.ssh_port}`);
@@ -274,11 +301,12 @@ export class ProvisionService {
         ...new Set([
           ...(manifest?.files.map((f) => f.path) ?? []),
           HOST_RUNTIME,
-          ...roles.flatMap((r) => [agentProgramPath(r), agentConfigPath(r), agentUnitPath(r)]),
+          TLS_CA,
+          ...roles.flatMap((r) => [agentProgramPath(r), agentConfigPath(r), agentUnitPath(r), agentCertPath(r), agentKeyPath(r)]),
         ]),
       ];
       // Files first, then Bulwark's own directories (deepest first) and its state directory.
-      const dirs = [...new Set([...(manifest?.dirs ?? []), HOST_ROOT, `${HOST_ROOT}/bin`, `${HOST_ROOT}/gateway`, `${HOST_ROOT}/edge`, HOST_CONFIG_DIR])].sort((a, b) => b.length - a.length);
+      const dirs = [...new Set([...(manifest?.dirs ?? []), HOST_ROOT, `${HOST_ROOT}/bin`, `${HOST_ROOT}/gateway`, `${HOST_ROOT}/edge`, `${HOST_CONFIG_DIR}/tls`, HOST_CONFIG_DIR])].sort((a, b) => b.length - a.length);
       const removed = await remote.run('install', 'removing files', [
         'sh',
         '-c',

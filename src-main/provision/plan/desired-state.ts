@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FileKind } from '../../contract/index.js';
 import { renderEdgeConfig, renderGatewayConfig, type GatewayConfigModel } from '../../config-gen/agent/agent-config.js';
 import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
-import { HEALTH_PORT, HOST_RUNTIME, agentConfigPath, agentProgramPath, agentUnitPath } from './host-layout.js';
+import { CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from './host-layout.js';
 
 /** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
 export interface Artifact {
@@ -19,14 +19,20 @@ export interface Artifacts {
   hostApply: Artifact;
 }
 
+/** An agent's certificate and key (PEM); null when it is to be issued at the next apply. */
+export type AgentTls = { certPem: string; keyPem: string } | null;
+
 export interface HostModel {
   name: string;
   /** The locations this host is a gateway of; empty when it is not a gateway. */
   gatewayLocations: GatewayConfigModel['locations'];
   edge: boolean;
+  /** Where the agents listen for Core: "0.0.0.0", or "::" for a host Core reaches over IPv6. */
+  controlAddress: string;
+  tls: { caPem: string; agents: Partial<Record<AgentRole, AgentTls>> };
 }
 
-export type FileSource = { kind: 'text'; text: string } | { kind: 'artifact'; artifact: Artifact };
+export type FileSource = { kind: 'text'; text: string } | { kind: 'artifact'; artifact: Artifact } | { kind: 'pending'; what: string };
 
 export interface DesiredFile {
   path: string;
@@ -68,7 +74,11 @@ function artifactFile(path: string, kind: FileKind, mode: number, artifact: Arti
   return { path, kind, mode, sha256: artifact.sha256, size: artifact.size, secret: false, source: { kind: 'artifact', artifact } };
 }
 
-const KIND_ORDER: Record<FileKind, number> = { runtime: 0, program: 1, config: 2, unit: 3 };
+function pendingFile(path: string, mode: number, what: string, secret: boolean): DesiredFile {
+  return { path, kind: 'certificate', mode, sha256: '', size: 0, secret, source: { kind: 'pending', what } };
+}
+
+const KIND_ORDER: Record<FileKind, number> = { runtime: 0, program: 1, certificate: 2, config: 3, unit: 4 };
 
 export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost {
   const files: DesiredFile[] = [];
@@ -76,12 +86,24 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
   const roles: AgentRole[] = [];
   if (model.gatewayLocations.length > 0) roles.push('gateway');
   if (model.edge) roles.push('edge');
-  if (roles.length > 0) files.push(artifactFile(HOST_RUNTIME, 'runtime', 0o755, artifacts.runtime));
+  if (roles.length > 0) {
+    files.push(artifactFile(HOST_RUNTIME, 'runtime', 0o755, artifacts.runtime));
+    files.push(textFile(TLS_CA, 'certificate', 0o644, model.tls.caPem));
+  }
   for (const role of roles) {
+    const tls = model.tls.agents[role] ?? null;
+    if (tls) {
+      files.push(textFile(agentCertPath(role), 'certificate', 0o644, tls.certPem));
+      files.push(textFile(agentKeyPath(role), 'certificate', 0o600, tls.keyPem, true));
+    } else {
+      files.push(pendingFile(agentCertPath(role), 0o644, 'issued by Core\'s CA at apply', false));
+      files.push(pendingFile(agentKeyPath(role), 0o600, 'made at apply', true));
+    }
+    const control = { address: model.controlAddress, port: CONTROL_PORT[role], ca: TLS_CA, cert: agentCertPath(role), key: agentKeyPath(role) };
     const config =
       role === 'gateway'
-        ? renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, locations: model.gatewayLocations })
-        : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge });
+        ? renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, control, locations: model.gatewayLocations })
+        : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control });
     const program = artifactFile(agentProgramPath(role), 'program', 0o644, role === 'gateway' ? artifacts.gateway : artifacts.edge);
     const configFile = textFile(agentConfigPath(role), 'config', 0o640, config);
     const unit = textFile(

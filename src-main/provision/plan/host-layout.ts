@@ -18,7 +18,7 @@ export function isBulwarkPath(path: string): boolean {
   return (
     path === HOST_RUNTIME ||
     /^\/opt\/bulwark\/[a-z]+\/[A-Za-z0-9._-]+$/.test(path) ||
-    /^\/etc\/bulwark\/[A-Za-z0-9._-]+$/.test(path) ||
+    /^\/etc\/bulwark\/(tls\/)?[A-Za-z0-9._-]+$/.test(path) ||
     /^\/etc\/systemd\/system\/bulwark-[a-z]+\.service$/.test(path)
   );
 }
@@ -35,10 +35,24 @@ export const HOST_DIRS: readonly { path: string; mode: number }[] = [
   { path: '/opt/bulwark/gateway', mode: 0o755 },
   { path: '/opt/bulwark/edge', mode: 0o755 },
   { path: HOST_CONFIG_DIR, mode: 0o750 },
+  { path: '/etc/bulwark/tls', mode: 0o750 },
 ];
 
 /** Loopback ports of the agents' health endpoints. */
 export const HEALTH_PORT: Record<AgentRole, number> = { gateway: 9461, edge: 9462 };
+
+/** Ports where the agents accept Core's control link (mutual TLS; Core dials them). */
+export const CONTROL_PORT: Record<AgentRole, number> = { gateway: 9471, edge: 9472 };
+
+export const TLS_CA = '/etc/bulwark/tls/ca.pem';
+
+export function agentCertPath(role: AgentRole): string {
+  return `/etc/bulwark/tls/${role}.pem`;
+}
+
+export function agentKeyPath(role: AgentRole): string {
+  return `/etc/bulwark/tls/${role}.key`;
+}
 
 export function agentProgramPath(role: AgentRole): string {
   return `${HOST_ROOT}/${role}/agent.mjs`;

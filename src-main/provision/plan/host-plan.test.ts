@@ -9,7 +9,8 @@ import { configsToDiff, isUpToDate, planChanges, shortDiff, type ObservedHost } 
 const art = (name: string, size = 10) => ({ localPath: `/build/${name}`, sha256: name.padEnd(64, '0').slice(0, 64).replace(/[^0-9a-f]/g, 'a'), size });
 const artifacts: Artifacts = { runtime: art('runtime', 99_000_000), gateway: art('gateway'), edge: art('edge'), hostApply: art('hostapply') };
 const office = { name: 'office', network: '10.20.0.0/24', gatewayAddress: '10.20.0.1', listenPort: 51820, publicKey: 'k', mfa: false, disconnectThreshold: 300 };
-const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false };
+const tls = { caPem: 'CA PEM\n', agents: { gateway: { certPem: 'CERT\n', keyPem: 'KEY\n' }, edge: { certPem: 'ECERT\n', keyPem: 'EKEY\n' } } };
+const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false, controlAddress: '0.0.0.0', tls };
 
 /** A host that has exactly what `model` wants, with its units running. */
 function installed(model: HostModel): ObservedHost {
@@ -21,27 +22,32 @@ function installed(model: HostModel): ObservedHost {
 const empty: ObservedHost = { files: new Map(), manifest: null, activeUnits: new Set() };
 
 describe('desiredHost', () => {
-  test('a gateway gets the runtime, its agent, config and unit, in install order', () => {
+  test('a gateway gets the runtime, its agent, TLS files, config and unit, in install order', () => {
     const d = desiredHost(gateway, artifacts);
-    expect(d.files.map((f) => [f.path, f.kind, f.mode.toString(8)])).toEqual([
-      ['/opt/bulwark/bin/node', 'runtime', '755'],
-      ['/opt/bulwark/gateway/agent.mjs', 'program', '644'],
-      ['/etc/bulwark/gateway.json', 'config', '640'],
-      ['/etc/systemd/system/bulwark-gateway.service', 'unit', '644'],
+    expect(d.files.map((f) => [f.path, f.kind, f.mode.toString(8), f.secret])).toEqual([
+      ['/opt/bulwark/bin/node', 'runtime', '755', false],
+      ['/opt/bulwark/gateway/agent.mjs', 'program', '644', false],
+      ['/etc/bulwark/tls/ca.pem', 'certificate', '644', false],
+      ['/etc/bulwark/tls/gateway.key', 'certificate', '600', true],
+      ['/etc/bulwark/tls/gateway.pem', 'certificate', '644', false],
+      ['/etc/bulwark/gateway.json', 'config', '640', false],
+      ['/etc/systemd/system/bulwark-gateway.service', 'unit', '644', false],
     ]);
+    // A renewed certificate is picked up by the agent without a restart.
+    expect(d.units[0]!.dependsOn).not.toContain('/etc/bulwark/tls/gateway.pem');
     expect(d.units.map((u) => u.unit)).toEqual(['bulwark-gateway.service']);
     expect(d.roles).toEqual(['gateway:office']);
   });
 
   test('a host with no role wants nothing, not even the runtime', () => {
-    expect(desiredHost({ name: 'h', gatewayLocations: [], edge: false }, artifacts).files).toEqual([]);
+    expect(desiredHost({ ...gateway, gatewayLocations: [], edge: false }, artifacts).files).toEqual([]);
   });
 });
 
 describe('planChanges', () => {
   test('from nothing: every file is added and the unit started', () => {
     const c = planChanges(desiredHost(gateway, artifacts), empty);
-    expect(c.files.map((f) => `${f.action} ${f.path}`)).toHaveLength(4);
+    expect(c.files.map((f) => `${f.action} ${f.path}`)).toHaveLength(7);
     expect(c.files.every((f) => f.action === 'add')).toBe(true);
     expect(c.units).toEqual([{ unit: 'bulwark-gateway.service', action: 'start' }]);
     expect(c.reload).toBe(true);
@@ -85,11 +91,23 @@ describe('planChanges', () => {
     const c = planChanges(desiredHost(gateway, artifacts), installed(both));
     expect(c.files.map((f) => `${f.action} ${f.path}`).sort()).toEqual([
       'remove /etc/bulwark/edge.json',
+      'remove /etc/bulwark/tls/edge.key',
+      'remove /etc/bulwark/tls/edge.pem',
       'remove /etc/systemd/system/bulwark-edge.service',
       'remove /opt/bulwark/edge/agent.mjs',
     ]);
     expect(c.units).toEqual([{ unit: 'bulwark-edge.service', action: 'stop' }]);
     expect(c.reload).toBe(true);
+  });
+
+  test('a certificate not issued yet shows as pending, and a key is never shown', () => {
+    const d = desiredHost({ ...gateway, tls: { caPem: 'CA\n', agents: { gateway: null } } }, artifacts);
+    const c = planChanges(d, installed(gateway));
+    expect(c.files.filter((f) => f.kind === 'certificate').map((f) => [f.path, f.action, f.secret, f.diff])).toEqual([
+      ['/etc/bulwark/tls/ca.pem', 'change', false, null],
+      ['/etc/bulwark/tls/gateway.key', 'change', true, null],
+      ['/etc/bulwark/tls/gateway.pem', 'change', false, null],
+    ]);
   });
 
   test('a secret file is never diffed', () => {

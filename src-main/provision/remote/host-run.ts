@@ -286,7 +286,7 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
     files.push({
       remotePath: `${staging}/${staged}`,
       mode: 0o600,
-      source: f.source.kind === 'text' ? { kind: 'bytes', bytes: Buffer.from(f.source.text) } : { kind: 'file', localPath: f.source.artifact.localPath },
+      source: uploadSource(f),
     });
   });
   const manifest: HostManifest = {
@@ -307,6 +307,12 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
   const runtime = order.install.find((f) => f.path === HOST_RUNTIME);
   if (runtime) await remote.run('upload', 'running the uploaded Node runtime', ['sh', '-c', 'chmod 0700 -- "$1" && "$1" --version', 'sh', `${staging}/${runtime.staged}`]);
   return order;
+}
+
+function uploadSource(f: HostChanges['write'][number]): Upload['source'] {
+  if (f.source.kind === 'text') return { kind: 'bytes', bytes: Buffer.from(f.source.text) };
+  if (f.source.kind === 'artifact') return { kind: 'file', localPath: f.source.artifact.localPath };
+  throw new Error(`invariant failed: ${f.path} (${f.source.what}) is resolved before an apply uploads it`);
 }
 
 async function whoami(remote: RemoteHost): Promise<string> {

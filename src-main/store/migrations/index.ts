@@ -3,6 +3,7 @@
 // 0001 was first released with 0.1.0 (2026-11-25); test/fixtures/db/bulwark-0.1.0.sql holds it.
 import { m0001Init } from './0001-init.js';
 import { m0002HostProvisioned } from './0002-host-provisioned.js';
+import { m0003Pki } from './0003-pki.js';
 
 export interface Migration {
   version: number;
@@ -10,4 +11,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned];
+export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki];

@@ -1,0 +1,104 @@
+// The agent's end of the control link: a WebSocket server over TLS that requires a client
+// certificate from Core's CA with the subject "core". Core dials in; the agent says hello,
+// then sends heartbeats at the rate Core asks for. A message that does not parse is counted,
+// logged and answered with "refused"; the link stays. Certificate files are re-read when they
+// change, so a renewed certificate takes effect without a restart.
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CoreMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentMessage } from '../../src-main/contract/index.js';
+import { log } from './agent.js';
+
+export interface ControlOptions {
+  address: string;
+  port: number;
+  ca: string;
+  cert: string;
+  key: string;
+  hello: () => Extract<AgentMessage, { type: 'hello' }>;
+  healthy: () => boolean;
+}
+
+function tlsFiles(o: ControlOptions) {
+  return { ca: readFileSync(o.ca), cert: readFileSync(o.cert), key: readFileSync(o.key) };
+}
+
+export async function startControl(o: ControlOptions): Promise<() => Promise<void>> {
+  let server: Server;
+  try {
+    server = createServer({ ...tlsFiles(o), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' });
+  } catch (err) {
+    throw new Error(`cannot load the control link's TLS files (${(err as Error).message}); run "bulwark provision apply" again`);
+  }
+  let bad = 0;
+  let current: WebSocket | null = null;
+  const wss = new WebSocketServer({
+    server,
+    maxPayload: 1024 * 1024,
+    handleProtocols: (protocols) => (protocols.has(LINK_SUBPROTOCOL) ? LINK_SUBPROTOCOL : false),
+    verifyClient: (info, done) => {
+      const cn = (info.req.socket as TLSSocket).getPeerCertificate().subject?.CN;
+      if (cn !== 'core') {
+        log('control link refused', { reason: `client certificate subject ${String(cn)} is not "core"` });
+        return done(false, 403, 'not Core');
+      }
+      done(true);
+    },
+  });
+  wss.on('connection', (ws) => {
+    // One Core at a time: a new link replaces an old one that may be half-open.
+    current?.terminate();
+    current = ws;
+    let timer: NodeJS.Timeout | null = null;
+    let seq = 0;
+    log('control link up');
+    ws.send(JSON.stringify(o.hello()));
+    ws.on('message', (data) => {
+      let msg: CoreMessage;
+      try {
+        msg = CoreMessage.parse(JSON.parse(String(data)));
+      } catch (err) {
+        bad += 1;
+        log('control link: refused a message', { bad, reason: (err as Error).message.slice(0, 200) });
+        ws.send(JSON.stringify({ type: 'refused', reason: `message ${bad} does not parse as a Core message of protocol ${LINK_PROTOCOL}` } satisfies AgentMessage));
+        return;
+      }
+      if (msg.type === 'welcome') {
+        if (timer) clearInterval(timer);
+        const beat = () => ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy() } satisfies AgentMessage));
+        beat();
+        timer = setInterval(beat, msg.heartbeatMs);
+      } else if (msg.type === 'ping') {
+        ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy() } satisfies AgentMessage));
+      }
+    });
+    ws.on('close', () => {
+      if (timer) clearInterval(timer);
+      if (current === ws) current = null;
+      log('control link down');
+    });
+    ws.on('error', (err) => log('control link error', { error: err.message }));
+  });
+  // Some clients fail the TLS handshake (no certificate, another CA): log, never crash.
+  server.on('tlsClientError', (err) => log('control link: TLS handshake refused', { error: err.message }));
+  const reload = () => {
+    try {
+      server.setSecureContext(tlsFiles(o));
+      log('control link: certificate files reloaded');
+    } catch (err) {
+      log('control link: cannot reload certificate files; keeping the old ones', { error: (err as Error).message });
+    }
+  };
+  for (const f of [o.ca, o.cert, o.key]) watchFile(f, { interval: 2000 }, reload);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${o.address}:${o.port} for the control link (${err.code}); another program holds the port`)));
+    server.listen(o.port, o.address, () => resolve());
+  });
+  return async () => {
+    for (const f of [o.ca, o.cert, o.key]) unwatchFile(f);
+    current?.close(1001, 'agent stopping');
+    wss.close();
+    await new Promise<void>((done) => server.close(() => done()));
+  };
+}

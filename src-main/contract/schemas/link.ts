@@ -1,0 +1,68 @@
+// The control link: Core dials each agent (WebSocket over mutual TLS) and both sides speak
+// these messages, one JSON object per WebSocket message. Either side refuses a message that
+// does not parse, counts it, and keeps the link.
+import { z } from 'zod';
+
+/** Bumped when a message changes incompatibly; both sides refuse a peer with another version. */
+export const LINK_PROTOCOL = 1;
+
+/** The WebSocket subprotocol both sides require: "bulwark-link.<version>". */
+export const LINK_SUBPROTOCOL = `bulwark-link.${LINK_PROTOCOL}`;
+
+export const AgentHello = z.strictObject({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  role: z.enum(['gateway', 'edge']),
+  host: z.string(),
+  version: z.string(),
+  /** SHA-256 of the agent's configuration file. */
+  configSha256: z.string(),
+  startedAt: z.string(),
+});
+
+export const AgentHeartbeat = z.strictObject({
+  type: z.literal('heartbeat'),
+  seq: z.number().int(),
+  /** The agent's own view of its health (data plane, for a gateway). */
+  healthy: z.boolean(),
+});
+
+/** The agent refused something Core sent; the link stays. */
+export const AgentRefused = z.strictObject({
+  type: z.literal('refused'),
+  reason: z.string(),
+});
+
+export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentRefused]);
+export type AgentMessage = z.infer<typeof AgentMessage>;
+
+export const CoreWelcome = z.strictObject({
+  type: z.literal('welcome'),
+  protocol: z.number().int(),
+  /** How often the agent sends a heartbeat, in milliseconds. */
+  heartbeatMs: z.number().int().min(100).max(60_000),
+});
+
+export const CorePing = z.strictObject({ type: z.literal('ping'), seq: z.number().int() });
+
+export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing]);
+export type CoreMessage = z.infer<typeof CoreMessage>;
+
+/** Core's view of one agent's link, for status and the UI. */
+export const LinkState = z.object({
+  /** "gateway:<host>" or "edge:<host>". */
+  agent: z.string(),
+  host: z.string(),
+  role: z.enum(['gateway', 'edge']),
+  state: z.enum(['connecting', 'up', 'down', 'refused']),
+  /** When it entered this state (ISO time). */
+  since: z.string(),
+  /** Why it is down or refused, in words an admin can act on. */
+  reason: z.string().nullable(),
+  /** The agent's last heartbeat said its data plane is healthy; null while not up. */
+  healthy: z.boolean().nullable(),
+  agentVersion: z.string().nullable(),
+  /** Messages from this agent that did not parse, since Core started. */
+  badMessages: z.number().int(),
+});
+export type LinkState = z.infer<typeof LinkState>;

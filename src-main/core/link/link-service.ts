@@ -1,0 +1,292 @@
+// Core's end of the control links: Core dials every provisioned agent (WebSocket over mutual
+// TLS, Core's client certificate, the agent's server certificate checked against Core's CA,
+// its subject, and the revocation list), keeps one link each, asks for heartbeats, marks an
+// agent down when they stop, and redials with exponential backoff and jitter. State changes
+// are events (link.up, link.down, link.refused) that say why.
+import type { PeerCertificate } from 'node:tls';
+import WebSocket from 'ws';
+import { AgentMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type CoreMessage, type LinkState } from '../../contract/index.js';
+import { CONTROL_PORT } from '../../provision/plan/host-layout.js';
+import type { Store } from '../../store/db.js';
+import type { CorePorts } from '../ports.js';
+import { agentSubject, type AgentRole, type PkiService } from '../pki/pki-service.js';
+
+export interface LinkSettings {
+  /** How often agents send a heartbeat. */
+  heartbeatMs: number;
+  /** An agent with no message for this long is marked down and redialled. */
+  downAfterMs: number;
+  /** Backoff between dials: from minBackoffMs, doubling, up to maxBackoffMs, each ±20 %. */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_LINK_SETTINGS: LinkSettings = { heartbeatMs: 1000, downAfterMs: 5000, minBackoffMs: 250, maxBackoffMs: 15_000 };
+
+interface Target {
+  agent: string;
+  host: string;
+  role: AgentRole;
+  address: string;
+  port: number;
+}
+
+/** Why a TLS or WebSocket failure happened, in words an admin can act on. */
+function reasonOf(err: Error & { code?: string }): { refused: boolean; reason: string } {
+  switch (err.code) {
+    case 'CERT_HAS_EXPIRED':
+      return { refused: true, reason: "the agent's certificate has expired; run \"bulwark provision apply\" to renew it" };
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_SIGNATURE_FAILURE':
+      return { refused: true, reason: `the agent's certificate is not from this Core's CA (${err.code}); something else answers on the control port, or the host was provisioned by another Core` };
+    case 'CERT_NOT_YET_VALID':
+      return { refused: true, reason: "the agent's certificate is not valid yet; check the clocks of Core and the host" };
+    case 'ECONNREFUSED':
+      return { refused: false, reason: 'nothing listens on the control port (the agent is stopped, or not provisioned yet)' };
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ETIMEDOUT':
+      return { refused: false, reason: `the host is unreachable (${err.code})` };
+    case 'ERR_BULWARK_IDENTITY':
+      return { refused: true, reason: err.message };
+    default:
+      if (/certificate/i.test(err.message)) return { refused: true, reason: `TLS refused: ${err.message}` };
+      return { refused: false, reason: err.message };
+  }
+}
+
+class Link {
+  state: LinkState['state'] = 'connecting';
+  since: string;
+  reason: string | null = null;
+  healthy: boolean | null = null;
+  agentVersion: string | null = null;
+  badMessages = 0;
+  private ws: WebSocket | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(
+    readonly target: Target,
+    private readonly svc: LinkService,
+  ) {
+    this.since = svc.now();
+    void this.dial();
+  }
+
+  view(): LinkState {
+    const t = this.target;
+    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, badMessages: this.badMessages };
+  }
+
+  /** Moves to a state; an event is written when the state or its reason changes. */
+  private set(state: LinkState['state'], reason: string | null): void {
+    if (state === this.state && reason === this.reason) return;
+    const was = this.state;
+    if (state !== was) this.since = this.svc.now();
+    this.state = state;
+    this.reason = reason;
+    this.svc.changed(this, was);
+  }
+
+  private async dial(): Promise<void> {
+    if (this.stopped) return;
+    const t = this.target;
+    let tls: { ca: string; cert: string; key: string };
+    try {
+      tls = await this.svc.clientTls();
+    } catch (err) {
+      this.fail(new Error(`Core has no client certificate: ${(err as Error).message}`));
+      return;
+    }
+    if (this.stopped) return;
+    const host = t.address.includes(':') ? `[${t.address}]` : t.address;
+    const ws = new WebSocket(`wss://${host}:${t.port}/`, LINK_SUBPROTOCOL, {
+      ...tls,
+      handshakeTimeout: 5000,
+      maxPayload: 4 * 1024 * 1024,
+      // The chain is checked against Core's CA by TLS; this checks who it is and revocation.
+      // (ws hands it to tls.connect; @types/ws types it as the unrelated WebSocket option.)
+      ...({ checkServerIdentity: (_name: string, cert: PeerCertificate) => this.svc.checkAgentCert(t, cert) } as object),
+    });
+    this.ws = ws;
+    ws.on('open', () => this.kick());
+    ws.on('message', (data) => this.receive(String(data)));
+    ws.on('unexpected-response', (_req, res) => this.fail(new Error(`the agent answered HTTP ${res.statusCode} instead of opening the link`)));
+    ws.on('error', (err) => this.fail(err));
+    ws.on('close', () => {
+      if (this.ws === ws) this.fail(new Error('the link closed'));
+    });
+  }
+
+  private receive(text: string): void {
+    let msg: AgentMessage;
+    try {
+      msg = AgentMessage.parse(JSON.parse(text));
+    } catch (err) {
+      // Counted (links.list shows it) and dropped; the link stays.
+      this.badMessages += 1;
+      void err;
+      return;
+    }
+    this.kick();
+    if (msg.type === 'hello') {
+      if (msg.protocol !== LINK_PROTOCOL) {
+        this.fail(Object.assign(new Error(`the agent speaks link protocol ${msg.protocol}, Core speaks ${LINK_PROTOCOL}; provision it again so both run the same version`), { code: 'ERR_BULWARK_IDENTITY' }));
+        return;
+      }
+      this.agentVersion = msg.version;
+      this.send({ type: 'welcome', protocol: LINK_PROTOCOL, heartbeatMs: this.svc.settings.heartbeatMs });
+      this.failures = 0;
+      this.set('up', null);
+    } else if (msg.type === 'heartbeat') {
+      const healthy = msg.healthy;
+      if (healthy !== this.healthy) {
+        this.healthy = healthy;
+        if (this.state === 'up') this.svc.changed(this, 'up');
+      }
+    }
+  }
+
+  private send(m: CoreMessage): void {
+    this.ws?.send(JSON.stringify(m));
+  }
+
+  /** Any message from the agent proves it alive; silence for downAfterMs ends the link. */
+  private kick(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.fail(new Error(`no heartbeat for ${this.svc.settings.downAfterMs} ms`)), this.svc.settings.downAfterMs);
+  }
+
+  private fail(err: Error & { code?: string }): void {
+    if (this.stopped) return;
+    const ws = this.ws;
+    this.ws = null;
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+    ws?.removeAllListeners();
+    ws?.on('error', () => undefined);
+    ws?.terminate();
+    if (this.retry) return; // already failed once for this dial
+    const { refused, reason } = reasonOf(err);
+    this.healthy = null;
+    this.set(refused ? 'refused' : 'down', reason);
+    this.failures += 1;
+    const s = this.svc.settings;
+    const base = Math.min(s.maxBackoffMs, s.minBackoffMs * 2 ** Math.min(this.failures - 1, 16));
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.dial();
+    }, delay);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    if (this.watchdog) clearTimeout(this.watchdog);
+    const ws = this.ws;
+    this.ws = null;
+    ws?.removeAllListeners();
+    ws?.on('error', () => undefined);
+    ws?.terminate();
+  }
+}
+
+export class LinkService {
+  private readonly links = new Map<string, Link>();
+  private tlsCache: { expires: number; value: Promise<{ ca: string; cert: string; key: string }> } | null = null;
+  private running = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly pki: PkiService,
+    private readonly ports: CorePorts,
+    readonly settings: LinkSettings,
+  ) {}
+
+  now(): string {
+    return this.ports.now().toISOString();
+  }
+
+  /** Starts dialling the agents; call sync() again whenever roles or provisioning change. */
+  start(): void {
+    this.running = true;
+    this.sync();
+  }
+
+  /** The agents Core should have a link with: every role of every provisioned host. */
+  private targets(): Target[] {
+    return this.store.read((tx) => {
+      const rows = tx.all<{ name: string; ssh_address: string; gateway: number; edge: number }>(
+        `SELECT h.name, h.ssh_address,
+           EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) AS gateway,
+           EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) AS edge
+         FROM hosts h WHERE h.provisioned_at IS NOT NULL ORDER BY h.name`,
+      );
+      return rows.flatMap((r) =>
+        (['gateway', 'edge'] as const)
+          .filter((role) => r[role] === 1)
+          .map((role) => ({ agent: agentSubject(role, r.name), host: r.name, role, address: r.ssh_address, port: CONTROL_PORT[role] })),
+      );
+    });
+  }
+
+  sync(): void {
+    if (!this.running) return;
+    const want = new Map(this.targets().map((t) => [t.agent, t]));
+    for (const [agent, link] of this.links) {
+      const t = want.get(agent);
+      if (!t || t.address !== link.target.address) {
+        link.stop();
+        this.links.delete(agent);
+      }
+    }
+    for (const [agent, t] of want) if (!this.links.has(agent)) this.links.set(agent, new Link(t, this));
+  }
+
+  list(): LinkState[] {
+    return [...this.links.values()].map((l) => l.view()).sort((a, b) => (a.agent < b.agent ? -1 : 1));
+  }
+
+  clientTls(): Promise<{ ca: string; cert: string; key: string }> {
+    if (!this.tlsCache || this.tlsCache.expires < Date.now()) {
+      const value = Promise.all([this.pki.caPem(), this.pki.coreCert()]).then(([ca, c]) => ({ ca, cert: c.certPem, key: c.keyPem }));
+      this.tlsCache = { expires: Date.now() + 3600_000, value };
+      value.catch(() => (this.tlsCache = null));
+    }
+    return this.tlsCache.value;
+  }
+
+  /** The agent's certificate must name this agent and be one Core issued and has not revoked. */
+  checkAgentCert(t: Target, cert: PeerCertificate): Error | undefined {
+    const fail = (message: string) => Object.assign(new Error(message), { code: 'ERR_BULWARK_IDENTITY' });
+    const cn = cert.subject?.CN;
+    if (cn !== t.agent) return fail(`the agent at ${t.address}:${t.port} presents a certificate for ${String(cn)}, not ${t.agent}`);
+    const known = this.pki.lookup(cert.serialNumber);
+    if (!known) return fail(`the agent's certificate (serial ${cert.serialNumber}) was not issued by this Core`);
+    if (known.revokedAt) return fail(`the agent's certificate was revoked at ${known.revokedAt} (${known.reason ?? 'no reason given'})`);
+    return undefined;
+  }
+
+  changed(link: Link, was: LinkState['state']): void {
+    const v = link.view();
+    const kind = v.state === 'up' ? 'link.up' : v.state === 'refused' ? 'link.refused' : 'link.down';
+    try {
+      this.store.write((tx) => tx.event({ kind, subject: `agent:${v.agent}`, details: { host: v.host, role: v.role, reason: v.reason, healthy: v.healthy, was } }));
+    } catch {
+      // a state change that cannot be stored is still visible in links.list
+    }
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const l of this.links.values()) l.stop();
+    this.links.clear();
+  }
+}

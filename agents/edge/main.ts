@@ -14,6 +14,7 @@ runAgent(async () => {
     version: VERSION,
     configSha256: sha256,
     startedAt,
+    problems: [],
   }));
   const stopControl = await startControl({
     ...config.control,

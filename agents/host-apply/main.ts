@@ -223,7 +223,12 @@ async function main(): Promise<number> {
       .join('; ');
     if (restartMessage) {
       await step('restart', restartMessage, () => {
-        for (const unit of order.units.stop) act(unit, 'disable', '--now');
+        for (const unit of order.units.stop) {
+          act(unit, 'disable', '--now');
+          // The gateway's tunnels outlive its agent on purpose (KillMode=process); a gateway
+          // that is no longer one must not keep accepting its peers.
+          if (unit === 'bulwark-gateway.service') removeTunnels();
+        }
         for (const unit of order.units.start) act(unit, 'enable', '--now');
         for (const unit of order.units.restart) {
           act(unit, 'enable');
@@ -258,6 +263,11 @@ async function main(): Promise<number> {
     emit({ type: 'result', outcome: 'rolled_back', message: e.message });
     return 1;
   }
+}
+
+function removeTunnels(): void {
+  const names = readdirSync('/sys/class/net').filter((n) => n.startsWith('bw-'));
+  for (const name of names) run('ip', ['link', 'del', 'dev', name]);
 }
 
 /** A unit that fails to start: its own last journal lines say why, so they join the output. */

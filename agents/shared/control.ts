@@ -18,6 +18,8 @@ export interface ControlOptions {
   key: string;
   hello: () => Extract<AgentMessage, { type: 'hello' }>;
   healthy: () => boolean;
+  /** Everything but welcome and ping; the answer (if any) goes back on the link. */
+  handle?: (msg: CoreMessage) => Promise<AgentMessage | null>;
 }
 
 function tlsFiles(o: ControlOptions) {
@@ -52,6 +54,7 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
     current = ws;
     let timer: NodeJS.Timeout | null = null;
     let seq = 0;
+    let handling: Promise<void> = Promise.resolve();
     log('control link up');
     ws.send(JSON.stringify(o.hello()));
     ws.on('message', (data) => {
@@ -71,6 +74,17 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
         timer = setInterval(beat, msg.heartbeatMs);
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy() } satisfies AgentMessage));
+      } else if (o.handle) {
+        // In order: a change must not overtake the one before it.
+        handling = handling.then(async () => {
+          try {
+            const reply = await o.handle!(msg);
+            if (reply && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+          } catch (err) {
+            log('control link: could not apply a message', { type: msg.type, error: (err as Error).message });
+            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'refused', reason: `${msg.type}: ${(err as Error).message}` } satisfies AgentMessage));
+          }
+        });
       }
     });
     ws.on('close', () => {

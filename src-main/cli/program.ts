@@ -42,6 +42,11 @@ function intArg(flag: string, min: number) {
 
 type Action = (...args: unknown[]) => Promise<void>;
 
+/** For a repeatable option: collects every value given. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function buildProgram(
   io: CliIo,
   hooks: { serve: (o: Record<string, unknown>) => Promise<void>; demo: (o: Record<string, unknown>) => Promise<void> },
@@ -92,16 +97,18 @@ export function buildProgram(
     .requiredOption('--endpoint <host[:port]>', 'where clients connect (floating IP or load balancer in HA setups); port defaults to 51820')
     .option('--mfa', 'devices need a fresh MFA session before they connect')
     .option('--disconnect-threshold <seconds>', 'MFA only: idle seconds before a gateway drops a peer (default 300, at least 60)', intArg('--disconnect-threshold', 1))
+    .option('--route <cidr>', 'a network behind the gateways that devices reach through the VPN (repeat for more)', collect)
     .addOption(new Option('--json', 'print JSON instead of text'))
     .action(
       act(
-        { name: 'NAME', network: '--network', endpoint: '--endpoint', mfa: '--mfa', disconnectThreshold: '--disconnect-threshold' },
+        { name: 'NAME', network: '--network', endpoint: '--endpoint', mfa: '--mfa', disconnectThreshold: '--disconnect-threshold', routes: '--route' },
         async (name, o, cmd) => {
-          const opts = o as { network: string; endpoint: string; mfa?: boolean; disconnectThreshold?: number; json?: boolean };
+          const opts = o as { network: string; endpoint: string; mfa?: boolean; disconnectThreshold?: number; route?: string[]; json?: boolean };
           const loc = await client(cmd as Command).call('locations.create', {
             name: name as string,
             network: opts.network,
             endpoint: opts.endpoint,
+            routes: opts.route ?? [],
             mfa: opts.mfa ?? false,
             ...(opts.disconnectThreshold === undefined ? {} : { disconnectThreshold: opts.disconnectThreshold }),
           });
@@ -130,6 +137,7 @@ export function buildProgram(
           ['Network', loc.network],
           ['Gateway address', loc.gatewayAddress],
           ['Endpoint', formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })],
+          ['Routes', loc.routes.length ? loc.routes.join(', ') : 'none'],
           ['MFA', loc.mfa ? `on (peers dropped after ${loc.disconnectThreshold} s idle)` : 'off'],
           ['Public key', loc.publicKey],
           ['Gateways', gateways.length === 0 ? 'none' : gateways.map((g) => g.host).join(', ')],
@@ -146,12 +154,15 @@ export function buildProgram(
       .option('--endpoint <host[:port]>', 'where clients connect')
       .option('--mfa', 'require MFA')
       .option('--no-mfa', 'do not require MFA')
-      .option('--disconnect-threshold <seconds>', 'MFA only: idle seconds before a gateway drops a peer', intArg('--disconnect-threshold', 1)),
+      .option('--disconnect-threshold <seconds>', 'MFA only: idle seconds before a gateway drops a peer', intArg('--disconnect-threshold', 1))
+      .option('--route <cidr>', 'replace the routes with these (repeat for more)', collect)
+      .option('--no-routes', 'remove every route'),
   ).action(
-    act({ name: 'NAME', endpoint: '--endpoint', mfa: '--mfa', disconnectThreshold: '--disconnect-threshold' }, async (name, o, cmd) => {
-      const opts = o as { endpoint?: string; mfa?: boolean; disconnectThreshold?: number; json?: boolean };
+    act({ name: 'NAME', endpoint: '--endpoint', mfa: '--mfa', disconnectThreshold: '--disconnect-threshold', routes: '--route' }, async (name, o, cmd) => {
+      const opts = o as { endpoint?: string; mfa?: boolean; disconnectThreshold?: number; route?: string[]; routes?: boolean; json?: boolean };
       const loc = await client(cmd as Command).call('locations.update', {
         name: name as string,
+        ...(opts.route !== undefined ? { routes: opts.route } : opts.routes === false ? { routes: [] } : {}),
         ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
         ...(opts.mfa === undefined ? {} : { mfa: opts.mfa }),
         ...(opts.disconnectThreshold === undefined ? {} : { disconnectThreshold: opts.disconnectThreshold }),

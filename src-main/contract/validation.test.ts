@@ -13,10 +13,11 @@ const KEY = 'qN7fYbAbVfZVOkOYdGDd/m5GgWAC8rB6n4u8dNsz3G4=';
 
 describe('locations.create input', () => {
   test('accepts a minimal location and fills the defaults', () => {
-    expect(procedures['locations.create'].input.parse(loc)).toEqual({ ...loc, mfa: false, disconnectThreshold: 300 });
+    expect(procedures['locations.create'].input.parse(loc)).toEqual({ ...loc, routes: [], mfa: false, disconnectThreshold: 300 });
   });
 
   test.each([
+    [{ ...loc, routes: ['10.0.0.300/24'] }, 'routes.0', /./],
     [{ ...loc, name: '' }, 'name', /must not be empty/],
     [{ ...loc, name: 'h q' }, 'name', /not a valid name; use letters, digits/],
     [{ ...loc, name: 'hq\n' }, 'name', /not a valid name/],

@@ -88,6 +88,7 @@ export function createCore(opts: CoreOptions): Core {
   // Roles, provisioning and revocations change which agents Core should be linked with.
   const unsubscribeLinks = store.onDidCommit((evs) => {
     if (evs.some((e) => /^(gateway|edge|host)\.|^provision\.host_finished$|^certificate\.revoked$/.test(e.kind))) links.sync();
+    links.devicesChanged(evs);
   });
   const handlers: Handlers = createHandlers({
     info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
@@ -97,7 +98,7 @@ export function createCore(opts: CoreOptions): Core {
     edges: new EdgeService(store, ports, pki),
     devices: new DeviceService(store, ports),
     events,
-    provision: new ProvisionService(store, ports, opts.agentsDir, pki),
+    provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations),
     links,
   });
 

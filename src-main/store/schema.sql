@@ -14,7 +14,9 @@ CREATE TABLE locations (
   wg_public_key TEXT NOT NULL,
   wg_private_key_enc BLOB NOT NULL,
   next_device_index INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  -- Networks behind the gateways that devices reach through the location (JSON array of CIDRs).
+  routes TEXT NOT NULL DEFAULT '[]'
 ) STRICT;
 CREATE TABLE hosts (
   id INTEGER PRIMARY KEY,

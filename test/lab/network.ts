@@ -66,7 +66,8 @@ export function labRangeConflict(range: Cidr, net: MachineNetwork): string | nul
 }
 
 /** The first free lab prefix, or an error that lists why each candidate was refused. */
-export function chooseLabPrefix(net: MachineNetwork): Cidr {
+/** The first free /27 of the documentation ranges; `taken` are ranges to avoid as well. */
+export function chooseLabPrefix(net: MachineNetwork, taken: Cidr[] = []): Cidr {
   const reasons: string[] = [];
   for (const pool of LAB_POOLS) {
     const p = parseCidr(pool);
@@ -74,7 +75,7 @@ export function chooseLabPrefix(net: MachineNetwork): Cidr {
     const step = 1n << BigInt(32 - LAB_PREFIX_LENGTH);
     for (let n = p.value.network; n < p.value.network + (1n << BigInt(32 - p.value.prefix)); n += step) {
       const candidate: Cidr = { family: 4, network: n, prefix: LAB_PREFIX_LENGTH };
-      const why = labRangeConflict(candidate, net);
+      const why = taken.some((t) => cidrsOverlap(t, candidate)) ? `${formatCidr(candidate)} is taken by this lab` : labRangeConflict(candidate, net);
       if (!why) return candidate;
       reasons.push(why);
     }

@@ -177,6 +177,26 @@ export class Lab {
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }
 
+  /**
+   * A private link between two hosts (a second interface each, "int0"), on a documentation /27
+   * that nothing on this machine uses: hostA gets .1, hostB .2. Gone with the hosts' namespaces.
+   */
+  link(hostA: string, hostB: string): { prefix: Cidr; a: string; b: string } {
+    const a = this.hosts.get(hostA);
+    const b = this.hosts.get(hostB);
+    if (!a || !b) throw new Error(`no lab host ${a ? hostB : hostA}`);
+    const prefix = chooseLabPrefix(readMachineNetwork(), [this.prefix]);
+    const [addrA, addrB] = [addressAt(prefix, 1n), addressAt(prefix, 2n)];
+    ip('link', 'add', `i${this.id}${hostA}`, 'netns', a.netns, 'type', 'veth', 'peer', 'name', `i${this.id}${hostB}`, 'netns', b.netns);
+    ip('-n', a.netns, 'link', 'set', `i${this.id}${hostA}`, 'name', 'int0');
+    ip('-n', b.netns, 'link', 'set', `i${this.id}${hostB}`, 'name', 'int0');
+    ip('-n', a.netns, 'addr', 'add', `${addrA}/${prefix.prefix}`, 'dev', 'int0');
+    ip('-n', b.netns, 'addr', 'add', `${addrB}/${prefix.prefix}`, 'dev', 'int0');
+    ip('-n', a.netns, 'link', 'set', 'int0', 'up');
+    ip('-n', b.netns, 'link', 'set', 'int0', 'up');
+    return { prefix, a: addrA, b: addrB };
+  }
+
   /** Fault: sshd is stopped, and every SSH session on the host ends at once. */
   stopSshd(name: string): void {
     this.exec(name, ['sh', '-c', 'systemctl stop ssh.service ssh.socket 2>/dev/null; pkill -KILL -x sshd; true']);

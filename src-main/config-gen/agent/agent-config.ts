@@ -39,6 +39,8 @@ export function renderGatewayConfig(m: GatewayConfigModel): string {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((l) => ({
         name: l.name,
+        interface: l.interface,
+        privateKeyFile: l.privateKeyFile,
         network: l.network,
         gatewayAddress: l.gatewayAddress,
         listenPort: l.listenPort,

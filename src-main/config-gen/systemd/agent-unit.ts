@@ -13,13 +13,22 @@ export interface AgentUnitModel {
 }
 
 /** What each role may do beyond an unprivileged process. */
-const ROLE: Record<AgentRole, { description: string; capabilities: string[]; devices: string[]; families: string[] }> = {
+const ROLE: Record<AgentRole, { description: string; capabilities: string[]; devices: string[]; families: string[]; extra: string[] }> = {
   // WireGuard: create the interface (kernel or TUN for wireguard-go), set addresses and routes.
   gateway: {
     description: 'Bulwark gateway agent (WireGuard data plane)',
     capabilities: ['CAP_NET_ADMIN', 'CAP_NET_RAW'],
     devices: ['/dev/net/tun rw'],
     families: ['AF_INET', 'AF_INET6', 'AF_UNIX', 'AF_NETLINK'],
+    extra: [
+      // wireguard-go runs beside the agent: stopping or restarting the agent must not take the
+      // tunnels down (peers keep working across agent restarts), so only the agent is killed.
+      'KillMode=process',
+      // wireguard-go's control sockets (/run/wireguard/<interface>.sock), kept across restarts.
+      'RuntimeDirectory=wireguard',
+      'RuntimeDirectoryPreserve=yes',
+      'RuntimeDirectoryMode=0700',
+    ],
   },
   // Edge: a plain HTTP service; binding a port below 1024 is its only privilege.
   edge: {
@@ -27,6 +36,7 @@ const ROLE: Record<AgentRole, { description: string; capabilities: string[]; dev
     capabilities: ['CAP_NET_BIND_SERVICE'],
     devices: [],
     families: ['AF_INET', 'AF_INET6', 'AF_UNIX'],
+    extra: [],
   },
 };
 
@@ -64,6 +74,7 @@ export function renderAgentUnit(m: AgentUnitModel): string {
     `Environment=BULWARK_AGENT_CONFIG=${systemdQuote(m.configFile)}`,
     'Restart=on-failure',
     `RestartSec=${m.restartSec}`,
+    ...role.extra,
     `StateDirectory=bulwark/${m.role}`,
     'StateDirectoryMode=0700',
     `CapabilityBoundingSet=${role.capabilities.join(' ')}`,

@@ -22,6 +22,10 @@ const Control = z.strictObject({
 
 export const GatewayLocationConfig = z.strictObject({
   name: z.string(),
+  /** The WireGuard interface on the host (at most 15 characters), e.g. "bw-office". */
+  interface: z.string().regex(/^[A-Za-z0-9_.=+-]{1,15}$/),
+  /** File holding the location's WireGuard private key (shared by all its gateways). */
+  privateKeyFile: z.string(),
   network: z.string(),
   gatewayAddress: z.string(),
   listenPort: z.number().int().min(1).max(65535),
@@ -29,6 +33,8 @@ export const GatewayLocationConfig = z.strictObject({
   mfa: z.boolean(),
   disconnectThreshold: z.number().int(),
 });
+
+export type GatewayLocationConfig = z.infer<typeof GatewayLocationConfig>;
 
 export const GatewayAgentConfig = z.strictObject({
   version: z.literal(AGENT_CONFIG_VERSION),
@@ -62,5 +68,14 @@ export const AgentHealth = z.object({
   /** SHA-256 (hex) of the configuration file the agent runs with. */
   configSha256: z.string(),
   startedAt: z.string(),
+  /** Why the agent is unhealthy (a gateway: its data plane), empty when it is healthy. */
+  problems: z.array(z.string()).default([]),
+  /** A gateway's data plane: how WireGuard runs, and each location's interface and peer count. */
+  wireguard: z
+    .object({
+      mode: z.enum(['kernel', 'wireguard-go']).nullable(),
+      locations: z.array(z.object({ name: z.string(), interface: z.string(), peers: z.number().int(), revision: z.number().int() })),
+    })
+    .optional(),
 });
 export type AgentHealth = z.infer<typeof AgentHealth>;

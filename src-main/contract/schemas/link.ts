@@ -27,13 +27,21 @@ export const AgentHeartbeat = z.strictObject({
   healthy: z.boolean(),
 });
 
+/** A gateway applied a peers message (its revision), so Core knows the peers are live there. */
+export const AgentApplied = z.strictObject({
+  type: z.literal('applied'),
+  location: z.string(),
+  revision: z.number().int(),
+  peers: z.number().int(),
+});
+
 /** The agent refused something Core sent; the link stays. */
 export const AgentRefused = z.strictObject({
   type: z.literal('refused'),
   reason: z.string(),
 });
 
-export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentRefused]);
+export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentRefused]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
 export const CoreWelcome = z.strictObject({
@@ -45,7 +53,28 @@ export const CoreWelcome = z.strictObject({
 
 export const CorePing = z.strictObject({ type: z.literal('ping'), seq: z.number().int() });
 
-export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing]);
+/** A WireGuard peer of a location: one device. */
+export const WgPeer = z.strictObject({
+  publicKey: z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/),
+  allowedIps: z.array(z.string()).min(1),
+});
+export type WgPeer = z.infer<typeof WgPeer>;
+
+/**
+ * A location's peers for a gateway. full: the complete set (after the link comes up), which
+ * replaces what the gateway has; otherwise a change: upsert these, remove those. Revisions grow.
+ */
+export const CorePeers = z.strictObject({
+  type: z.literal('peers'),
+  location: z.string(),
+  revision: z.number().int(),
+  full: z.boolean(),
+  upsert: z.array(WgPeer),
+  remove: z.array(z.string()),
+});
+export type CorePeers = z.infer<typeof CorePeers>;
+
+export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers]);
 export type CoreMessage = z.infer<typeof CoreMessage>;
 
 /** Core's view of one agent's link, for status and the UI. */
@@ -64,5 +93,7 @@ export const LinkState = z.object({
   agentVersion: z.string().nullable(),
   /** Messages from this agent that did not parse, since Core started. */
   badMessages: z.number().int(),
+  /** A gateway: per location, the newest peers revision it confirmed and how many peers that is. */
+  applied: z.array(z.object({ location: z.string(), revision: z.number().int(), peers: z.number().int() })),
 });
 export type LinkState = z.infer<typeof LinkState>;

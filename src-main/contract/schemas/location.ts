@@ -30,6 +30,8 @@ export const Location = z.object({
   /** The location's WireGuard public key (base64); the private key never leaves Core unencrypted. */
   publicKey: z.string(),
   createdAt: Timestamp,
+  /** Networks behind the gateways that devices reach through the VPN (added to their AllowedIPs). */
+  routes: z.array(z.string()),
   /** Number of gateways serving the location. */
   gatewayCount: z.number().int(),
   /** Number of devices (peers) in the location. */
@@ -46,6 +48,8 @@ export const LocationCreateInput = z
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
     endpoint: EndpointText,
+    /** Networks behind the gateways (CIDR) that devices reach through the VPN; default none. */
+    routes: z.array(CidrText).max(64).default([]),
     /** Defaults to false. */
     mfa: z.boolean().default(false),
     /** Seconds; defaults to 300; at least 60 when mfa is on. */
@@ -68,6 +72,8 @@ export const LocationRef = z.strictObject({ name: ResourceName });
 export const LocationUpdateInput = z.strictObject({
   name: ResourceName,
   endpoint: EndpointText.optional(),
+  /** Replaces the location's routes. */
+  routes: z.array(CidrText).max(64).optional(),
   mfa: z.boolean().optional(),
   /** Seconds; at least 60 when mfa is on. */
   disconnectThreshold: z.number().int().min(1).max(7 * 24 * 3600).optional(),

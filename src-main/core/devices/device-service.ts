@@ -121,7 +121,7 @@ export class DeviceService {
       privateKey: keys?.privateKey ?? null,
       address: device.address,
       serverPublicKey: location.wg_public_key,
-      allowedIps: [location.network],
+      allowedIps: [location.network, ...(JSON.parse(location.routes) as string[])],
       endpoint: formatEndpoint({ host: location.endpoint_host, port: location.endpoint_port }),
       persistentKeepalive: CLIENT_KEEPALIVE_S,
     });
@@ -137,7 +137,7 @@ export class DeviceService {
         throw BulwarkError.field('name', message, 'not_found');
       }
       tx.run('DELETE FROM devices WHERE id = ?', row.id);
-      tx.event({ kind: 'device.removed', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address } });
+      tx.event({ kind: 'device.removed', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address, publicKey: row.public_key } });
       return { removed: true as const };
     });
   }

@@ -5,7 +5,7 @@
 // are events (link.up, link.down, link.refused) that say why.
 import type { PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
-import { AgentMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type CoreMessage, type LinkState } from '../../contract/index.js';
+import { AgentMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type CoreEvent, type CoreMessage, type LinkState, type WgPeer } from '../../contract/index.js';
 import { CONTROL_PORT } from '../../provision/plan/host-layout.js';
 import type { Store } from '../../store/db.js';
 import type { CorePorts } from '../ports.js';
@@ -65,6 +65,7 @@ class Link {
   healthy: boolean | null = null;
   agentVersion: string | null = null;
   badMessages = 0;
+  readonly applied = new Map<string, { revision: number; peers: number }>();
   private ws: WebSocket | null = null;
   private retry: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -81,7 +82,7 @@ class Link {
 
   view(): LinkState {
     const t = this.target;
-    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, badMessages: this.badMessages };
+    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, badMessages: this.badMessages, applied: [...this.applied].map(([location, a]) => ({ location, ...a })) };
   }
 
   /** Moves to a state; an event is written when the state or its reason changes. */
@@ -141,9 +142,14 @@ class Link {
         return;
       }
       this.agentVersion = msg.version;
-      this.send({ type: 'welcome', protocol: LINK_PROTOCOL, heartbeatMs: this.svc.settings.heartbeatMs });
       this.failures = 0;
       this.set('up', null);
+      this.send({ type: 'welcome', protocol: LINK_PROTOCOL, heartbeatMs: this.svc.settings.heartbeatMs });
+      this.svc.linkUp(this);
+    } else if (msg.type === 'applied') {
+      this.applied.set(msg.location, { revision: msg.revision, peers: msg.peers });
+    } else if (msg.type === 'refused') {
+      this.svc.refusedByAgent(this, msg.reason);
     } else if (msg.type === 'heartbeat') {
       const healthy = msg.healthy;
       if (healthy !== this.healthy) {
@@ -153,8 +159,9 @@ class Link {
     }
   }
 
-  private send(m: CoreMessage): void {
-    this.ws?.send(JSON.stringify(m));
+  /** Sends when the link is up; a message lost to a dropped link is resent as a full sync on reconnect. */
+  send(m: CoreMessage): void {
+    if (this.state === 'up' && this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
   }
 
   /** Any message from the agent proves it alive; silence for downAfterMs ends the link. */
@@ -175,6 +182,7 @@ class Link {
     if (this.retry) return; // already failed once for this dial
     const { refused, reason } = reasonOf(err);
     this.healthy = null;
+    this.applied.clear();
     this.set(refused ? 'refused' : 'down', reason);
     this.failures += 1;
     const s = this.svc.settings;
@@ -281,6 +289,67 @@ export class LinkService {
       this.store.write((tx) => tx.event({ kind, subject: `agent:${v.agent}`, details: { host: v.host, role: v.role, reason: v.reason, healthy: v.healthy, was } }));
     } catch {
       // a state change that cannot be stored is still visible in links.list
+    }
+  }
+
+  private revision = Date.now();
+
+  private nextRevision(): number {
+    this.revision = Math.max(this.revision + 1, Date.now());
+    return this.revision;
+  }
+
+  /** Every device of a location as a WireGuard peer: its key and its one address (stored as /32 or /128). */
+  private peersOf(location: string): WgPeer[] {
+    return this.store.read((tx) =>
+      tx
+        .all<{ public_key: string; address: string }>('SELECT d.public_key, d.address FROM devices d JOIN locations l ON l.id = d.location_id WHERE l.name = ? ORDER BY d.id', location)
+        .map((d) => ({ publicKey: d.public_key, allowedIps: [d.address] })),
+    );
+  }
+
+  private locationsOf(host: string): string[] {
+    return this.store.read((tx) =>
+      tx.all<{ name: string }>('SELECT l.name FROM locations l JOIN gateways g ON g.location_id = l.id JOIN hosts h ON h.id = g.host_id WHERE h.name = ? ORDER BY l.name', host).map((r) => r.name),
+    );
+  }
+
+  /** A gateway's link is up: it gets the full peer set of each of its locations. */
+  linkUp(link: Link): void {
+    if (link.target.role !== 'gateway') return;
+    for (const location of this.locationsOf(link.target.host)) {
+      link.send({ type: 'peers', location, revision: this.nextRevision(), full: true, upsert: this.peersOf(location), remove: [] });
+    }
+  }
+
+  /** Committed device changes go to every gateway of their location that is linked now. */
+  devicesChanged(events: CoreEvent[]): void {
+    const byLocation = new Map<string, { upsert: WgPeer[]; remove: string[] }>();
+    for (const e of events) {
+      if (e.kind !== 'device.added' && e.kind !== 'device.removed') continue;
+      const d = e.details as { location?: string; address?: string; publicKey?: string };
+      if (!d.location || !d.publicKey || !d.address) continue;
+      const change = byLocation.get(d.location) ?? { upsert: [], remove: [] };
+      // A device's address is stored with its host prefix (/32 or /128): its one allowed IP.
+      if (e.kind === 'device.added') change.upsert.push({ publicKey: d.publicKey, allowedIps: [d.address] });
+      else change.remove.push(d.publicKey);
+      byLocation.set(d.location, change);
+    }
+    for (const [location, change] of byLocation) {
+      const revision = this.nextRevision();
+      for (const link of this.links.values()) {
+        if (link.target.role === 'gateway' && link.state === 'up' && this.locationsOf(link.target.host).includes(location)) {
+          link.send({ type: 'peers', location, revision, full: false, ...change });
+        }
+      }
+    }
+  }
+
+  refusedByAgent(link: Link, reason: string): void {
+    try {
+      this.store.write((tx) => tx.event({ kind: 'link.refused', subject: `agent:${link.target.agent}`, details: { host: link.target.host, role: link.target.role, reason: `the agent refused a message: ${reason}`, by: 'agent' } }));
+    } catch {
+      // visible in the agent's log too
     }
   }
 

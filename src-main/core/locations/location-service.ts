@@ -19,6 +19,7 @@ export interface LocationRow {
   endpoint_port: number;
   mfa: number;
   disconnect_threshold: number;
+  routes: string;
   wg_public_key: string;
   wg_private_key_enc: Buffer;
   next_device_index: number;
@@ -53,11 +54,17 @@ function toLocation(row: RowWithCounts): Location {
     endpointPort: row.endpoint_port,
     mfa: row.mfa === 1,
     disconnectThreshold: row.disconnect_threshold,
+    routes: JSON.parse(row.routes) as string[],
     publicKey: row.wg_public_key,
     createdAt: row.created_at,
     gatewayCount: row.gateway_count,
     deviceCount: row.device_count,
   };
+}
+
+/** Routes in canonical form (host bits cleared by the schema), without duplicates, sorted. */
+function normalRoutes(routes: string[]): string[] {
+  return [...new Set(routes.map((r) => { const c = parseCidr(r); return c.ok ? formatCidr(c.value) : r; }))].sort();
 }
 
 /** Looks a location up inside a transaction; `field` names the input that referred to it. */
@@ -113,7 +120,7 @@ export class LocationService {
       }
       tx.run(
         `INSERT INTO locations (name, network, family, endpoint_host, endpoint_port, mfa, disconnect_threshold,
-           wg_public_key, wg_private_key_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           wg_public_key, wg_private_key_enc, created_at, routes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         parsed.name,
         formatCidr(cidr),
         cidr.family,
@@ -124,6 +131,7 @@ export class LocationService {
         keys.publicKey,
         sealed,
         createdAt,
+        JSON.stringify(normalRoutes(parsed.routes)),
       );
       tx.event({
         kind: 'location.created',
@@ -152,6 +160,8 @@ export class LocationService {
       if (mfa !== (row.mfa === 1)) changes.mfa = { from: row.mfa === 1, to: mfa };
       const threshold = input.disconnectThreshold ?? row.disconnect_threshold;
       if (threshold !== row.disconnect_threshold) changes.disconnectThreshold = { from: row.disconnect_threshold, to: threshold };
+      const routes = input.routes === undefined ? (JSON.parse(row.routes) as string[]) : normalRoutes(input.routes);
+      if (JSON.stringify(routes) !== row.routes) changes.routes = { from: JSON.parse(row.routes), to: routes };
       if (mfa && threshold < MIN_MFA_DISCONNECT_THRESHOLD_S) {
         throw BulwarkError.field(
           'disconnectThreshold',
@@ -160,11 +170,12 @@ export class LocationService {
       }
       if (Object.keys(changes).length > 0) {
         tx.run(
-          'UPDATE locations SET endpoint_host = ?, endpoint_port = ?, mfa = ?, disconnect_threshold = ? WHERE id = ?',
+          'UPDATE locations SET endpoint_host = ?, endpoint_port = ?, mfa = ?, disconnect_threshold = ?, routes = ? WHERE id = ?',
           host,
           port,
           mfa ? 1 : 0,
           threshold,
+          JSON.stringify(routes),
           row.id,
         );
         tx.event({ kind: 'location.updated', subject: `location:${row.name}`, details: changes });

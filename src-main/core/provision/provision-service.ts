@@ -14,7 +14,7 @@ import {
 import { loadArtifacts, type LoadedArtifacts } from '../../provision/artifacts.js';
 import { unitName } from '../../config-gen/systemd/agent-unit.js';
 import { desiredHost, type HostModel } from '../../provision/plan/desired-state.js';
-import { CONTROL_PORT, HEALTH_PORT, HOST_APPLY_LOCK, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../../provision/plan/host-layout.js';
+import { CONTROL_PORT, HEALTH_PORT, HOST_APPLY_LOCK, interfaceName, locationKeyPath, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../../provision/plan/host-layout.js';
 import { isUpToDate } from '../../provision/plan/host-plan.js';
 import type { HostNeeds } from '../../provision/remote/preflight.js';
 import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from '../../provision/remote/host-run.js';
@@ -24,10 +24,11 @@ import { requireHost, sshTargetOf, type HostRow } from '../hosts/host-service.js
 import { gatewayAddressOf, requireLocation, type LocationRow } from '../locations/location-service.js';
 import type { CorePorts, SshConnection } from '../ports.js';
 import type { AgentRole, PkiService } from '../pki/pki-service.js';
+import type { LocationService } from '../locations/location-service.js';
 
 interface ScopedHost {
   row: HostRow;
-  model: Omit<HostModel, 'tls'>;
+  model: Omit<HostModel, 'tls' | 'locationKeys'>;
   udpPorts: HostNeeds['udpPorts'];
 }
 
@@ -40,6 +41,7 @@ export class ProvisionService {
     private readonly ports: CorePorts,
     private readonly agentsDir: string | undefined,
     private readonly pki: PkiService,
+    private readonly locations: LocationService,
   ) {}
 
   /**
@@ -53,7 +55,8 @@ export class ProvisionService {
       const cert = issue ? await this.pki.agentCert(role, { id: h.row.id, name: h.row.name, address: h.row.ssh_address }) : this.pki.agentCertIfCurrent(role, h.row.name);
       agents[role] = cert ? { certPem: cert.certPem, keyPem: cert.keyPem } : null;
     }
-    return { ...h.model, tls: { caPem: await this.pki.caPem(), agents } };
+    const locationKeys = Object.fromEntries(h.model.gatewayLocations.map((l) => [l.name, this.locations.privateKey(l.name)]));
+    return { ...h.model, tls: { caPem: await this.pki.caPem(), agents }, locationKeys };
   }
 
   private hostsInScope(scope: { location?: string; host?: string }): ScopedHost[] {
@@ -90,6 +93,8 @@ export class ProvisionService {
         controlAddress: row.ssh_address.includes(':') ? '::' : '0.0.0.0',
         gatewayLocations: locations.map((l) => ({
           name: l.name,
+          interface: interfaceName(l.name),
+          privateKeyFile: locationKeyPath(l.name),
           network: l.network,
           gatewayAddress: gatewayAddressOf(l),
           listenPort: l.endpoint_port,
@@ -292,7 +297,7 @@ export class ProvisionService {
       const stopped = await remote.run('restart', 'stopping the agents', [
         'sh',
         '-c',
-        'if [ -e "$1" ]; then exec 9<"$1"; if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $1); wait for it" >&2; exit 75; fi; rm -f -- "$1"; fi; shift; for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done',
+        'if [ -e "$1" ]; then exec 9<"$1"; if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $1); wait for it" >&2; exit 75; fi; rm -f -- "$1"; fi; shift; for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done; for i in /sys/class/net/bw-*; do [ -e "$i" ] && ip link del dev "${i##*/}"; done; true',
         'sh',
         HOST_APPLY_LOCK,
         ...units,

@@ -30,6 +30,8 @@ export interface HostModel {
   /** Where the agents listen for Core: "0.0.0.0", or "::" for a host Core reaches over IPv6. */
   controlAddress: string;
   tls: { caPem: string; agents: Partial<Record<AgentRole, AgentTls>> };
+  /** Each gateway location's WireGuard private key (base64), delivered as a secret file. */
+  locationKeys: Record<string, string>;
 }
 
 export type FileSource = { kind: 'text'; text: string } | { kind: 'artifact'; artifact: Artifact } | { kind: 'pending'; what: string };
@@ -98,6 +100,13 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
     } else {
       files.push(pendingFile(agentCertPath(role), 0o644, 'issued by Core\'s CA at apply', false));
       files.push(pendingFile(agentKeyPath(role), 0o600, 'made at apply', true));
+    }
+    if (role === 'gateway') {
+      for (const l of model.gatewayLocations) {
+        const key = model.locationKeys[l.name];
+        if (key === undefined) throw new Error(`invariant failed: the model carries the private key of location ${l.name}`);
+        files.push(textFile(l.privateKeyFile, 'config', 0o600, `${key}\n`, true));
+      }
     }
     const control = { address: model.controlAddress, port: CONTROL_PORT[role], ca: TLS_CA, cert: agentCertPath(role), key: agentKeyPath(role) };
     const config =

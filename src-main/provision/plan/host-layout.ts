@@ -1,4 +1,5 @@
 // Where Bulwark puts things on a host. One table, used by the plan, the apply and uninstall.
+import { createHash } from 'node:crypto';
 import type { AgentRole } from '../../config-gen/systemd/agent-unit.js';
 
 export const HOST_ROOT = '/opt/bulwark';
@@ -18,7 +19,7 @@ export function isBulwarkPath(path: string): boolean {
   return (
     path === HOST_RUNTIME ||
     /^\/opt\/bulwark\/[a-z]+\/[A-Za-z0-9._-]+$/.test(path) ||
-    /^\/etc\/bulwark\/(tls\/)?[A-Za-z0-9._-]+$/.test(path) ||
+    /^\/etc\/bulwark\/(tls\/|wg\/)?[A-Za-z0-9._-]+$/.test(path) ||
     /^\/etc\/systemd\/system\/bulwark-[a-z]+\.service$/.test(path)
   );
 }
@@ -36,6 +37,7 @@ export const HOST_DIRS: readonly { path: string; mode: number }[] = [
   { path: '/opt/bulwark/edge', mode: 0o755 },
   { path: HOST_CONFIG_DIR, mode: 0o750 },
   { path: '/etc/bulwark/tls', mode: 0o750 },
+  { path: '/etc/bulwark/wg', mode: 0o700 },
 ];
 
 /** Loopback ports of the agents' health endpoints. */
@@ -45,6 +47,21 @@ export const HEALTH_PORT: Record<AgentRole, number> = { gateway: 9461, edge: 946
 export const CONTROL_PORT: Record<AgentRole, number> = { gateway: 9471, edge: 9472 };
 
 export const TLS_CA = '/etc/bulwark/tls/ca.pem';
+
+/** The location's WireGuard private key on each of its gateways (0600, root). */
+export function locationKeyPath(location: string): string {
+  return `/etc/bulwark/wg/${location}.key`;
+}
+
+/**
+ * The WireGuard interface of a location on its gateways: "bw-" and the name when that fits in
+ * Linux's 15 characters, else "bw-" and 12 hex digits of the name's SHA-256. Stable, so an
+ * agent restart finds its interface again.
+ */
+export function interfaceName(location: string): string {
+  if (/^[A-Za-z0-9_.-]{1,12}$/.test(location)) return `bw-${location}`;
+  return `bw-${createHash('sha256').update(location).digest('hex').slice(0, 12)}`;
+}
 
 export function agentCertPath(role: AgentRole): string {
   return `/etc/bulwark/tls/${role}.pem`;

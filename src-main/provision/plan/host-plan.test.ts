@@ -8,9 +8,9 @@ import { configsToDiff, isUpToDate, planChanges, shortDiff, type ObservedHost } 
 
 const art = (name: string, size = 10) => ({ localPath: `/build/${name}`, sha256: name.padEnd(64, '0').slice(0, 64).replace(/[^0-9a-f]/g, 'a'), size });
 const artifacts: Artifacts = { runtime: art('runtime', 99_000_000), gateway: art('gateway'), edge: art('edge'), hostApply: art('hostapply') };
-const office = { name: 'office', network: '10.20.0.0/24', gatewayAddress: '10.20.0.1', listenPort: 51820, publicKey: 'k', mfa: false, disconnectThreshold: 300 };
+const office = { name: 'office', interface: 'bw-office', privateKeyFile: '/etc/bulwark/wg/office.key', network: '10.20.0.0/24', gatewayAddress: '10.20.0.1', listenPort: 51820, publicKey: 'k', mfa: false, disconnectThreshold: 300 };
 const tls = { caPem: 'CA PEM\n', agents: { gateway: { certPem: 'CERT\n', keyPem: 'KEY\n' }, edge: { certPem: 'ECERT\n', keyPem: 'EKEY\n' } } };
-const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false, controlAddress: '0.0.0.0', tls };
+const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false, controlAddress: '0.0.0.0', tls, locationKeys: { office: 'PRIVATE-KEY-OF-OFFICE' } };
 
 /** A host that has exactly what `model` wants, with its units running. */
 function installed(model: HostModel): ObservedHost {
@@ -31,6 +31,7 @@ describe('desiredHost', () => {
       ['/etc/bulwark/tls/gateway.key', 'certificate', '600', true],
       ['/etc/bulwark/tls/gateway.pem', 'certificate', '644', false],
       ['/etc/bulwark/gateway.json', 'config', '640', false],
+      ['/etc/bulwark/wg/office.key', 'config', '600', true],
       ['/etc/systemd/system/bulwark-gateway.service', 'unit', '644', false],
     ]);
     // A renewed certificate is picked up by the agent without a restart.
@@ -47,7 +48,7 @@ describe('desiredHost', () => {
 describe('planChanges', () => {
   test('from nothing: every file is added and the unit started', () => {
     const c = planChanges(desiredHost(gateway, artifacts), empty);
-    expect(c.files.map((f) => `${f.action} ${f.path}`)).toHaveLength(7);
+    expect(c.files.map((f) => `${f.action} ${f.path}`)).toHaveLength(8);
     expect(c.files.every((f) => f.action === 'add')).toBe(true);
     expect(c.units).toEqual([{ unit: 'bulwark-gateway.service', action: 'start' }]);
     expect(c.reload).toBe(true);

@@ -1,0 +1,131 @@
+// The gateway's data plane: one WireGuard interface per location, kernel WireGuard where
+// `ip link add … type wireguard` works, wireguard-go otherwise. Peers change with `wg set`
+// only, so adding or removing one never disturbs another or restarts the interface.
+// wireguard-go runs in its own process group: it outlives an agent restart (the unit kills only
+// the agent), and a restarted agent adopts the interface it finds.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { GatewayLocationConfig, WgPeer } from '../../src-main/contract/index.js';
+
+const run = promisify(execFile);
+
+export type WgMode = 'kernel' | 'wireguard-go';
+
+export class CommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly output: string,
+  ) {
+    super(`${command} failed: ${output.trim().split('\n').slice(-3).join(' / ')}`);
+  }
+}
+
+async function cmd(program: string, args: string[]): Promise<string> {
+  try {
+    return (await run(program, args, { maxBuffer: 64 * 1024 * 1024, timeout: 30_000 })).stdout;
+  } catch (e) {
+    const x = e as { stderr?: string; message: string };
+    throw new CommandError(`${program} ${args.join(' ')}`, x.stderr || x.message);
+  }
+}
+
+function prefixOf(network: string): string {
+  return network.slice(network.indexOf('/') + 1);
+}
+
+async function interfaceExists(name: string): Promise<boolean> {
+  try {
+    await cmd('ip', ['link', 'show', 'dev', name]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Brings the location's interface up (or adopts the one that survived a restart). */
+export async function ensureInterface(loc: GatewayLocationConfig): Promise<WgMode> {
+  let mode: WgMode;
+  if (await interfaceExists(loc.interface)) {
+    mode = existsSync(`/run/wireguard/${loc.interface}.sock`) ? 'wireguard-go' : 'kernel';
+  } else {
+    try {
+      await cmd('ip', ['link', 'add', 'dev', loc.interface, 'type', 'wireguard']);
+      mode = 'kernel';
+    } catch {
+      const child = spawn('wireguard-go', [loc.interface], {
+        detached: true,
+        stdio: 'ignore',
+        env: { ...process.env, WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'error' },
+      });
+      child.unref();
+      const deadline = Date.now() + 5000;
+      while (!existsSync(`/run/wireguard/${loc.interface}.sock`)) {
+        if (Date.now() > deadline) throw new Error(`wireguard-go did not create ${loc.interface} within 5 s; is /dev/net/tun available?`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      mode = 'wireguard-go';
+    }
+  }
+  await cmd('wg', ['set', loc.interface, 'listen-port', String(loc.listenPort), 'private-key', loc.privateKeyFile]);
+  await cmd('ip', ['address', 'replace', `${loc.gatewayAddress}/${prefixOf(loc.network)}`, 'dev', loc.interface]);
+  await cmd('ip', ['link', 'set', 'dev', loc.interface, 'up']);
+  return mode;
+}
+
+/** Removes Bulwark's interfaces (named bw-…) that no configured location uses any more. */
+export async function removeStaleInterfaces(keep: string[]): Promise<string[]> {
+  const links = JSON.parse(await cmd('ip', ['-j', 'link', 'show'])) as { ifname: string }[];
+  const stale = links.map((l) => l.ifname).filter((n) => n.startsWith('bw-') && !keep.includes(n));
+  for (const name of stale) await cmd('ip', ['link', 'del', 'dev', name]);
+  return stale;
+}
+
+/** The peers the interface has now: public key → allowed IPs. */
+export async function currentPeers(iface: string): Promise<Map<string, string[]>> {
+  const out = await cmd('wg', ['show', iface, 'allowed-ips']);
+  const peers = new Map<string, string[]>();
+  for (const line of out.split('\n')) {
+    const [key, ips = ''] = line.split('\t');
+    if (key) peers.set(key, ips === '(none)' ? [] : ips.split(' ').filter(Boolean));
+  }
+  return peers;
+}
+
+const same = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+
+/**
+ * Makes the interface's peers match `desired` with as few changes as possible, in batches of
+ * `wg set` (a peer is touched only when it is new, changed or gone). Returns how many changed.
+ */
+export async function syncPeers(iface: string, desired: WgPeer[]): Promise<number> {
+  const have = await currentPeers(iface);
+  const want = new Map(desired.map((p) => [p.publicKey, p.allowedIps]));
+  const args: string[][] = [];
+  for (const [key, ips] of want) {
+    const now = have.get(key);
+    if (!now || !same(now, ips)) args.push(['peer', key, 'allowed-ips', ips.join(',')]);
+  }
+  for (const key of have.keys()) if (!want.has(key)) args.push(['peer', key, 'remove']);
+  for (let i = 0; i < args.length; i += 500) await cmd('wg', ['set', iface, ...args.slice(i, i + 500).flat()]);
+  return args.length;
+}
+
+/** Applies a change without reading the interface first (the fast path for one device). */
+export async function patchPeers(iface: string, upsert: WgPeer[], remove: string[]): Promise<void> {
+  const args = [...upsert.map((p) => ['peer', p.publicKey, 'allowed-ips', p.allowedIps.join(',')]), ...remove.map((k) => ['peer', k, 'remove'])];
+  for (let i = 0; i < args.length; i += 500) await cmd('wg', ['set', iface, ...args.slice(i, i + 500).flat()]);
+}
+
+/** Data-plane health of one location: the interface is up and listens on its port. */
+export async function interfaceHealth(loc: GatewayLocationConfig): Promise<string | null> {
+  try {
+    const link = JSON.parse(await cmd('ip', ['-j', 'link', 'show', 'dev', loc.interface])) as { flags?: string[] }[];
+    if (!link[0]?.flags?.includes('UP')) return `${loc.interface} is down`;
+    const port = (await cmd('wg', ['show', loc.interface, 'listen-port'])).trim();
+    if (port !== String(loc.listenPort)) return `${loc.interface} listens on ${port || 'no port'}, not ${loc.listenPort}`;
+    return null;
+  } catch (err) {
+    return `${loc.interface} is missing (${(err as Error).message})`;
+  }
+}

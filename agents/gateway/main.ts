@@ -3,11 +3,11 @@
 // re-applies it at start without waiting for Core. Health is the data plane's: every interface
 // up and listening, and its peers applied. Losing Core changes nothing here.
 import { writeFileSync } from 'node:fs';
-import { GatewayAgentConfig, LINK_PROTOCOL, VERSION, type AgentMessage, type CoreMessage } from '../../src-main/contract/index.js';
+import { GatewayAgentConfig, LINK_PROTOCOL, VERSION, type AgentMessage, type CoreMessage, type PeerStats } from '../../src-main/contract/index.js';
 import { loadConfig, log, runAgent, serveHealth } from '../shared/agent.js';
 import { startControl } from '../shared/control.js';
 import { StateFile } from './state.js';
-import { ensureInterface, interfaceHealth, patchPeers, removeStaleInterfaces, syncPeers, type WgMode } from './wireguard.js';
+import { ensureInterface, interfaceHealth, patchPeers, peerStats, removeStaleInterfaces, syncPeers, type WgMode } from './wireguard.js';
 
 runAgent(async () => {
   const { config, sha256, path } = loadConfig(GatewayAgentConfig);
@@ -65,6 +65,7 @@ runAgent(async () => {
     if (msg.type !== 'peers') return null;
     const loc = byName.get(msg.location);
     if (!loc) throw new Error(`location ${msg.location} is not served by this gateway (its config lists ${[...byName.keys()].join(', ') || 'none'})`);
+    const t0 = performance.now();
     const saved = state.state.locations[loc.name] ?? { revision: 0, peers: [] };
     let peers = saved.peers;
     if (msg.full) {
@@ -77,7 +78,7 @@ runAgent(async () => {
     }
     state.state.locations[loc.name] = { revision: msg.revision, peers };
     state.save();
-    return { type: 'applied', location: loc.name, revision: msg.revision, peers: peers.length };
+    return { type: 'applied', location: loc.name, revision: msg.revision, peers: peers.length, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
   };
 
   const stopHealth = await serveHealth(config.health.address, config.health.port, () => ({
@@ -93,15 +94,59 @@ runAgent(async () => {
       locations: config.locations.map((l) => ({ name: l.name, interface: l.interface, peers: state.state.locations[l.name]?.peers.length ?? 0, revision: state.state.locations[l.name]?.revision ?? 0 })),
     },
   }));
+  // Per-peer counters to Core: what changed since the last report; all of it on a new link,
+  // with how long Core was away (counters are totals, so the first report covers the gap).
+  let reporter: { send: (m: AgentMessage) => void; timer: NodeJS.Timeout } | null = null;
+  const lastSent = new Map<string, string>();
+  let lastReportAt: string | null = null;
+  let missed = 0;
+  let statsMs = 2000;
+  const missTimer = setInterval(() => {
+    if (!reporter) missed += 1;
+  }, statsMs);
+  const report = async (full: boolean) => {
+    if (!reporter) return;
+    const summary = full && lastReportAt !== null ? { since: lastReportAt, missedReports: missed } : null;
+    for (const loc of config.locations) {
+      let peers: PeerStats[];
+      try {
+        peers = await peerStats(loc.interface);
+      } catch {
+        continue; // the health check reports a missing interface
+      }
+      const changed = peers.filter((p) => {
+        const sig = `${p.endpoint}|${p.latestHandshake}|${p.rxBytes}|${p.txBytes}`;
+        const key = `${loc.name}/${p.publicKey}`;
+        if (!full && lastSent.get(key) === sig) return false;
+        lastSent.set(key, sig);
+        return true;
+      });
+      if (full || changed.length > 0) reporter?.send({ type: 'stats', location: loc.name, at: new Date().toISOString(), full, peers: changed, summary });
+    }
+    lastReportAt = new Date().toISOString();
+    missed = 0;
+  };
+  const onLink = (link: { send: (m: AgentMessage) => void; statsMs: number } | null) => {
+    if (reporter) clearInterval(reporter.timer);
+    reporter = null;
+    if (!link) return;
+    statsMs = link.statsMs;
+    reporter = { send: link.send, timer: setInterval(() => void report(false), statsMs) };
+    void report(true);
+  };
+
   const stopControl = await startControl({
     ...config.control,
-    hello: () => ({ type: 'hello', protocol: LINK_PROTOCOL, role: 'gateway', host: config.host, version: VERSION, configSha256: sha256, startedAt }),
+    hello: () => ({ type: 'hello', protocol: LINK_PROTOCOL, role: 'gateway', host: config.host, version: VERSION, configSha256: sha256, startedAt, wireguardMode: mode }),
     healthy: () => problems.length === 0,
     handle,
+    onLink,
   });
   log('gateway agent started', { version: VERSION, config: path, mode, locations: config.locations.map((l) => `${l.name} (${l.interface})`) });
   return async () => {
     clearInterval(healthTimer);
+    clearInterval(missTimer);
+    if (reporter) clearInterval(reporter.timer);
     state.flush();
     await stopControl();
     await stopHealth();

@@ -6,7 +6,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { GatewayLocationConfig, WgPeer } from '../../src-main/contract/index.js';
+import type { GatewayLocationConfig, PeerStats, WgPeer } from '../../src-main/contract/index.js';
 
 const run = promisify(execFile);
 
@@ -115,6 +115,21 @@ export async function syncPeers(iface: string, desired: WgPeer[]): Promise<numbe
 export async function patchPeers(iface: string, upsert: WgPeer[], remove: string[]): Promise<void> {
   const args = [...upsert.map((p) => ['peer', p.publicKey, 'allowed-ips', p.allowedIps.join(',')]), ...remove.map((k) => ['peer', k, 'remove'])];
   for (let i = 0; i < args.length; i += 500) await cmd('wg', ['set', iface, ...args.slice(i, i + 500).flat()]);
+}
+
+/** Per-peer counters from `wg show <if> dump`. */
+export async function peerStats(iface: string): Promise<PeerStats[]> {
+  const lines = (await cmd('wg', ['show', iface, 'dump'])).split('\n').slice(1);
+  return lines
+    .filter(Boolean)
+    .map((l) => l.split('\t'))
+    .map(([publicKey = '', , endpoint = '', , handshake = '0', rx = '0', tx = '0']) => ({
+      publicKey,
+      endpoint: endpoint === '(none)' ? null : endpoint,
+      latestHandshake: Number(handshake),
+      rxBytes: Number(rx),
+      txBytes: Number(tx),
+    }));
 }
 
 /** Data-plane health of one location: the interface is up and listens on its port. */

@@ -18,6 +18,8 @@ export interface ControlOptions {
   key: string;
   hello: () => Extract<AgentMessage, { type: 'hello' }>;
   healthy: () => boolean;
+  /** Told when a link is welcomed (with a way to send on it) and when it ends (null). */
+  onLink?: (link: { send: (m: AgentMessage) => void; statsMs: number } | null) => void;
   /** Everything but welcome and ping; the answer (if any) goes back on the link. */
   handle?: (msg: CoreMessage) => Promise<AgentMessage | null>;
 }
@@ -72,6 +74,7 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
         const beat = () => ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy() } satisfies AgentMessage));
         beat();
         timer = setInterval(beat, msg.heartbeatMs);
+        o.onLink?.({ send: (m) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m)), statsMs: msg.statsMs });
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy() } satisfies AgentMessage));
       } else if (o.handle) {
@@ -89,7 +92,10 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
     });
     ws.on('close', () => {
       if (timer) clearInterval(timer);
-      if (current === ws) current = null;
+      if (current === ws) {
+        current = null;
+        o.onLink?.(null);
+      }
       log('control link down');
     });
     ws.on('error', (err) => log('control link error', { error: err.message }));

@@ -366,10 +366,29 @@ export function buildProgram(
       }),
     );
 
-  withJson(program.command('status').description("each agent's control link: state and since when, health, version, why it is down")).action(
-    act({}, async (o, cmd) => {
+  withJson(
+    program
+      .command('status')
+      .description("each agent's control link (state, since when, health, why it is down); with --location, its gateways and devices live")
+      .option('--location <name>', "a location's gateways (link, health, WireGuard mode, peers) and devices (handshake, endpoint, traffic)"),
+  ).action(
+    act({ name: '--location' }, async (o, cmd) => {
+      const opts = o as { json?: boolean; location?: string };
+      if (opts.location !== undefined) {
+        const st = await client(cmd as Command).call('locations.status', { name: opts.location });
+        if (opts.json) return json(st);
+        const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
+        io.out(`Location ${safe(st.location)}\n\nGateways\n`);
+        io.out(st.gateways.length === 0 ? '  none: add one with "bulwark gateway add"\n' : table(['HOST', 'LINK', 'SINCE', 'HEALTH', 'WIREGUARD', 'PEERS', 'WHY'], st.gateways.map((g) => [g.host, g.link, g.since, health(g.healthy), g.wireguardMode, g.peers, g.reason])));
+        const ago = (iso: string | null) => (iso === null ? 'never' : `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`);
+        const bytes = (n: number | null) => (n === null ? '-' : n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
+        io.out(`\nDevices\n`);
+        io.out(st.devices.length === 0 ? '  none\n' : table(['NAME', 'ADDRESS', 'HANDSHAKE', 'ENDPOINT', 'RX', 'TX', 'VIA'], st.devices.map((d) => [d.name, d.address, ago(d.latestHandshake), d.endpoint, bytes(d.rxBytes), bytes(d.txBytes), d.gateway])));
+        if (st.gateways.some((g) => g.link !== 'up' || g.healthy === false)) exitCode = 1;
+        return;
+      }
       const links = await client(cmd as Command).call('links.list', {});
-      if ((o as { json?: boolean }).json) return json(links);
+      if (opts.json) return json(links);
       if (links.length === 0) return io.out('No agents yet: Core links with agents once their hosts are provisioned ("bulwark provision apply").\n');
       const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
       io.out(table(['AGENT', 'LINK', 'SINCE', 'HEALTH', 'VERSION', 'BAD MSGS', 'WHY'], links.map((l) => [l.agent, l.state, l.since, health(l.healthy), l.agentVersion, l.badMessages, l.reason])));

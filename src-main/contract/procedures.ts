@@ -7,7 +7,7 @@ import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRe
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
-import { LinkState } from './schemas/link.js';
+import { LinkState, LocationStatus, LocationStatusInput } from './schemas/link.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanOutput, ProvisionScope } from './schemas/provision.js';
 
 /** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
@@ -67,6 +67,7 @@ export const procedures = {
   'provision.apply': action(ProvisionApplyInput, ProvisionApplyOutput),
 
   'links.list': query(Empty, z.array(LinkState)),
+  'locations.status': query(LocationStatusInput, LocationStatus),
 } as const satisfies Record<string, ProcedureDef>;
 
 export type Procedures = typeof procedures;

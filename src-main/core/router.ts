@@ -53,5 +53,6 @@ export function createHandlers(s: Services): Handlers {
     'provision.plan': (i) => s.provision.plan(i),
     'provision.apply': (i) => s.provision.apply(i),
     'links.list': () => s.links.list(),
+    'locations.status': (i) => s.links.locationStatus(i.name),
   };
 }

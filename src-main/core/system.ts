@@ -55,7 +55,7 @@ export interface Core {
   onDidEvent(listener: (event: CoreEvent) => void): () => void;
   lastEventId(): number;
   readonly store: Store;
-  readonly services: { locations: LocationService; pki: PkiService };
+  readonly services: { locations: LocationService; pki: PkiService; links: LinkService };
   /** Makes the CA on first start and starts dialling the agents. Entry points call it once. */
   start(): Promise<void>;
   close(): void;
@@ -144,7 +144,7 @@ export function createCore(opts: CoreOptions): Core {
     onDidEvent: (listener) => store.onDidCommit((evs) => evs.forEach(listener)),
     lastEventId: () => events.lastId(),
     store,
-    services: { locations, pki },
+    services: { locations, pki, links },
     start: async () => {
       await pki.ca();
       links.start();

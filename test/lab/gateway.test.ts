@@ -4,6 +4,7 @@
 // (same key) restores it. Then Core stops while the device keeps sending: nothing is lost, and
 // restarting the agent with Core still down keeps the peers and the traffic.
 import { describe, expect, test } from 'vitest';
+import { generateWireGuardKeyPair } from '../../src-main/core/keys/wireguard.js';
 import { formatCidr } from '../../src-main/net/ip.js';
 import { until } from '../helpers/agent.js';
 import { runCli, startInProcess } from '../helpers/server.js';
@@ -12,7 +13,7 @@ import { Lab, labMissing } from './scenario.js';
 const missing = labMissing();
 if (missing && process.env.CI === 'true') throw new Error(`lab tests cannot run: ${missing}`);
 
-const POOL = '10.77.0.0/24';
+const POOL = '10.77.0.0/22';
 
 describe.skipIf(missing !== null)('gateway data plane', () => {
   test('a device reaches the internal network; remove, re-add; Core down; agent restart', async () => {
@@ -47,6 +48,18 @@ describe.skipIf(missing !== null)('gateway data plane', () => {
     const page = () => lab.exec('client', ['bash', '-c', `exec 3<>/dev/tcp/${internal.b}/80 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && timeout 2 cat <&3`]);
     await until('the internal page through the tunnel', () => page().stdout.includes('hello from the inside'), 10_000);
 
+    // Status: the gateway's link and data plane, and the device's tunnel as the gateway reports it.
+    const live = await until('the device in the status', async () => {
+      const st = await srv.client.call('locations.status', { name: 'office' });
+      return st.devices[0]?.latestHandshake && (st.devices[0].rxBytes ?? 0) > 0 ? st : null;
+    });
+    expect(live.gateways).toEqual([expect.objectContaining({ host: 'gw', link: 'up', healthy: true, wireguardMode: 'wireguard-go', peers: 1 })]);
+    expect(live.devices[0]).toMatchObject({ name: 'laptop', endpoint: expect.stringMatching(/^198\.51\.100\.\d+:\d+$/), gateway: 'gw' });
+    const status = await cli('status', '--location', 'office');
+    expect(status.code, status.stdout).toBe(0);
+    expect(status.stdout).toMatch(/^gw\s+up\s+\S+\s+healthy\s+wireguard-go\s+1\s+-$/m);
+    expect(status.stdout).toMatch(/^laptop\s+10\.77\.0\.2\/32\s+\d+ s ago\s+198\.51\.100\.\d+:\d+\s+[\d.]+ (B|KiB)\s+[\d.]+ (B|KiB)\s+gw$/m);
+
     // Remove the device: its traffic stops within a second of the call returning.
     const removedAt = Date.now();
     expect((await cli('device', 'remove', '--location', 'office', 'laptop')).code).toBe(0);
@@ -64,6 +77,21 @@ describe.skipIf(missing !== null)('gateway data plane', () => {
     const restart = lab.exec('client', ['sh', '-c', 'wg-quick down wg0 && sed -i "s|^Address = .*|Address = $1|" /etc/wireguard/wg0.conf && wg-quick up wg0', 'sh', address]);
     expect(restart.code, restart.stderr).toBe(0);
     await until('traffic to come back', () => ping(), 30_000);
+
+    // Churn: 500 devices are added and then removed while the laptop streams: it loses nothing,
+    // and the gateway ends with exactly the laptop's peer.
+    const churnPing = lab.exec('client', ['sh', '-c', `ping -q -i 0.05 -c 300 -w 40 ${internal.b} > /tmp/churn.out 2>&1 & echo $!`]).stdout.trim();
+    expect(churnPing).toMatch(/^\d+$/);
+    const churnStart = Date.now();
+    for (let i = 0; i < 500; i++) await srv.client.call('devices.add', { location: 'office', name: `churn-${i}`, publicKey: generateWireGuardKeyPair().publicKey });
+    await until('500 more peers on the gateway', () => lab.exec('gw', ['wg', 'show', 'bw-office', 'peers']).stdout.trim().split('\n').length === 501 || null, 20_000);
+    for (let i = 0; i < 500; i++) await srv.client.call('devices.remove', { location: 'office', name: `churn-${i}` });
+    await until('the churn peers gone', () => lab.exec('gw', ['wg', 'show', 'bw-office', 'peers']).stdout.trim() === pub || null, 20_000);
+    console.log(`churn: 500 adds and 500 removes in ${Date.now() - churnStart} ms`);
+    await until('the churn ping summary', () => lab.exec('client', ['cat', '/tmp/churn.out']).stdout.includes('packet loss') || null, 45_000);
+    const churn = lab.exec('client', ['cat', '/tmp/churn.out']).stdout;
+    console.log(churn.trim().split('\n').slice(-2).join(' | '));
+    expect(churn).toMatch(/300 packets transmitted, 300 received, 0% packet loss/);
 
     // Core goes away with the device sending 5 packets a second for 60 s: none may be lost.
     const flood = lab.exec('client', ['sh', '-c', `ping -q -i 0.2 -w 62 -c 300 ${internal.b} > /tmp/ping.out 2>&1 & echo $!`]).stdout.trim();

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { addressAt, formatCidr, type Cidr } from '../../src-main/net/ip.js';
+import { addressAt, formatCidr, parseCidr, type Cidr } from '../../src-main/net/ip.js';
 import { hasCommand } from '../helpers/tools.js';
 import { ensureLabImage } from './image.js';
 import { chooseLabPrefix, readMachineNetwork } from './network.js';
@@ -92,13 +92,29 @@ export class Lab {
     const missing = labMissing();
     if (missing) throw new Error(missing);
     const image = ensureLabImage(log);
-    const lab = new Lab(randomBytes(2).toString('hex'), chooseLabPrefix(readMachineNetwork()), image.dir);
+    // Labs made at the same moment (parallel test files) must not pick the same range: choose
+    // under a lock, avoiding the ranges other labs recorded, and record ours before letting go.
+    const lab = await withLabLock(() => {
+      const taken = readdirSync(STATE_ROOT)
+        .filter((d) => d.startsWith(STATE_PREFIX))
+        .flatMap((d) => {
+          try {
+            const c = parseCidr(readFileSync(join(STATE_ROOT, d, 'prefix'), 'utf8').trim());
+            return c.ok ? [c.value] : [];
+          } catch {
+            return [];
+          }
+        });
+      const chosen = new Lab(randomBytes(2).toString('hex'), chooseLabPrefix(readMachineNetwork(), taken), image.dir);
+      mkdirSync(chosen.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(chosen.dir, 'prefix'), formatCidr(chosen.prefix));
+      return chosen;
+    });
     try {
       mkdirSync(join(lab.dir, 'keys'), { recursive: true, mode: 0o700 });
       mkdirSync('/run/systemd/nspawn', { recursive: true });
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', lab.keyFile]);
       writeFileSync(join(lab.dir, 'keys', 'authorized_keys'), readFileSync(`${lab.keyFile}.pub`), { mode: 0o600 });
-      writeFileSync(join(lab.dir, 'prefix'), formatCidr(lab.prefix));
       ip('netns', 'add', lab.switchNs);
       ip('-n', lab.switchNs, 'link', 'add', 'br0', 'type', 'bridge');
       ip('-n', lab.switchNs, 'link', 'set', 'br0', 'up');
@@ -258,6 +274,26 @@ export class Lab {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.down();
+  }
+}
+
+/** Runs `fn` while holding a machine-wide lock (an exclusive mkdir), waiting up to 30 s for it. */
+async function withLabLock<T>(fn: () => T): Promise<T> {
+  const lock = join(STATE_ROOT, 'bulwark-lab.lock');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${lock} is held for more than 30 s; remove it if no lab test runs`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 

@@ -18,6 +18,8 @@ export const AgentHello = z.strictObject({
   /** SHA-256 of the agent's configuration file. */
   configSha256: z.string(),
   startedAt: z.string(),
+  /** A gateway: how WireGuard runs on it. */
+  wireguardMode: z.enum(['kernel', 'wireguard-go']).nullable().optional(),
 });
 
 export const AgentHeartbeat = z.strictObject({
@@ -33,6 +35,35 @@ export const AgentApplied = z.strictObject({
   location: z.string(),
   revision: z.number().int(),
   peers: z.number().int(),
+  /** How long applying it to WireGuard took on the gateway. */
+  tookMs: z.number(),
+});
+
+/** One peer as a gateway sees it. */
+export const PeerStats = z.strictObject({
+  publicKey: z.string(),
+  /** Where the device's packets come from ("198.51.100.7:51820"), null before its first handshake. */
+  endpoint: z.string().nullable(),
+  /** Unix seconds of the newest handshake, 0 for never. */
+  latestHandshake: z.number().int(),
+  rxBytes: z.number(),
+  txBytes: z.number(),
+});
+export type PeerStats = z.infer<typeof PeerStats>;
+
+/**
+ * Per-peer counters of one location, every statsMs: only peers that changed since the last
+ * report (all of them after the link comes up). After a time without Core, the first report
+ * says how long and how many reports it replaces (the counters are totals, so nothing is lost).
+ */
+export const AgentStats = z.strictObject({
+  type: z.literal('stats'),
+  location: z.string(),
+  at: z.string(),
+  full: z.boolean(),
+  peers: z.array(PeerStats),
+  /** Set on the first report after Core was away: what it summarises. */
+  summary: z.strictObject({ since: z.string().nullable(), missedReports: z.number().int() }).nullable(),
 });
 
 /** The agent refused something Core sent; the link stays. */
@@ -41,7 +72,7 @@ export const AgentRefused = z.strictObject({
   reason: z.string(),
 });
 
-export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentRefused]);
+export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
 export const CoreWelcome = z.strictObject({
@@ -49,6 +80,8 @@ export const CoreWelcome = z.strictObject({
   protocol: z.number().int(),
   /** How often the agent sends a heartbeat, in milliseconds. */
   heartbeatMs: z.number().int().min(100).max(60_000),
+  /** How often a gateway reports per-peer counters, in milliseconds. */
+  statsMs: z.number().int().min(200).max(300_000).default(2000),
 });
 
 export const CorePing = z.strictObject({ type: z.literal('ping'), seq: z.number().int() });
@@ -91,9 +124,45 @@ export const LinkState = z.object({
   /** The agent's last heartbeat said its data plane is healthy; null while not up. */
   healthy: z.boolean().nullable(),
   agentVersion: z.string().nullable(),
+  /** A gateway: kernel WireGuard or wireguard-go, as it said at the link's start. */
+  wireguardMode: z.enum(['kernel', 'wireguard-go']).nullable(),
   /** Messages from this agent that did not parse, since Core started. */
   badMessages: z.number().int(),
   /** A gateway: per location, the newest peers revision it confirmed and how many peers that is. */
   applied: z.array(z.object({ location: z.string(), revision: z.number().int(), peers: z.number().int() })),
 });
 export type LinkState = z.infer<typeof LinkState>;
+
+export const LocationStatusInput = z.strictObject({ name: z.string() });
+
+/** A location seen live: its gateways' links and data planes, and its devices' tunnels. */
+export const LocationStatus = z.object({
+  location: z.string(),
+  gateways: z.array(
+    z.object({
+      host: z.string(),
+      link: LinkState.shape.state,
+      since: z.string().nullable(),
+      reason: z.string().nullable(),
+      healthy: z.boolean().nullable(),
+      wireguardMode: z.enum(['kernel', 'wireguard-go']).nullable(),
+      /** Peers the gateway confirmed for this location; null when unknown (no link). */
+      peers: z.number().int().nullable(),
+    }),
+  ),
+  devices: z.array(
+    z.object({
+      name: z.string(),
+      address: z.string(),
+      publicKey: z.string(),
+      endpoint: z.string().nullable(),
+      /** ISO time of the newest handshake; null for never (or no report yet). */
+      latestHandshake: z.string().nullable(),
+      rxBytes: z.number().nullable(),
+      txBytes: z.number().nullable(),
+      /** The gateway that reported it last. */
+      gateway: z.string().nullable(),
+    }),
+  ),
+});
+export type LocationStatus = z.infer<typeof LocationStatus>;

@@ -5,7 +5,7 @@
 // are events (link.up, link.down, link.refused) that say why.
 import type { PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
-import { AgentMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type CoreEvent, type CoreMessage, type LinkState, type WgPeer } from '../../contract/index.js';
+import { AgentMessage, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type CoreEvent, type CoreMessage, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../../contract/index.js';
 import { CONTROL_PORT } from '../../provision/plan/host-layout.js';
 import type { Store } from '../../store/db.js';
 import type { CorePorts } from '../ports.js';
@@ -14,6 +14,8 @@ import { agentSubject, type AgentRole, type PkiService } from '../pki/pki-servic
 export interface LinkSettings {
   /** How often agents send a heartbeat. */
   heartbeatMs: number;
+  /** How often gateways report per-peer counters. */
+  statsMs: number;
   /** An agent with no message for this long is marked down and redialled. */
   downAfterMs: number;
   /** Backoff between dials: from minBackoffMs, doubling, up to maxBackoffMs, each ±20 %. */
@@ -21,7 +23,7 @@ export interface LinkSettings {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_LINK_SETTINGS: LinkSettings = { heartbeatMs: 1000, downAfterMs: 5000, minBackoffMs: 250, maxBackoffMs: 15_000 };
+export const DEFAULT_LINK_SETTINGS: LinkSettings = { heartbeatMs: 1000, statsMs: 2000, downAfterMs: 5000, minBackoffMs: 250, maxBackoffMs: 15_000 };
 
 interface Target {
   agent: string;
@@ -64,6 +66,7 @@ class Link {
   reason: string | null = null;
   healthy: boolean | null = null;
   agentVersion: string | null = null;
+  wireguardMode: 'kernel' | 'wireguard-go' | null = null;
   badMessages = 0;
   readonly applied = new Map<string, { revision: number; peers: number }>();
   private ws: WebSocket | null = null;
@@ -82,7 +85,7 @@ class Link {
 
   view(): LinkState {
     const t = this.target;
-    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, badMessages: this.badMessages, applied: [...this.applied].map(([location, a]) => ({ location, ...a })) };
+    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, wireguardMode: this.wireguardMode, badMessages: this.badMessages, applied: [...this.applied].map(([location, a]) => ({ location, ...a })) };
   }
 
   /** Moves to a state; an event is written when the state or its reason changes. */
@@ -142,12 +145,16 @@ class Link {
         return;
       }
       this.agentVersion = msg.version;
+      this.wireguardMode = msg.wireguardMode ?? null;
       this.failures = 0;
       this.set('up', null);
-      this.send({ type: 'welcome', protocol: LINK_PROTOCOL, heartbeatMs: this.svc.settings.heartbeatMs });
+      this.send({ type: 'welcome', protocol: LINK_PROTOCOL, heartbeatMs: this.svc.settings.heartbeatMs, statsMs: this.svc.settings.statsMs });
       this.svc.linkUp(this);
     } else if (msg.type === 'applied') {
       this.applied.set(msg.location, { revision: msg.revision, peers: msg.peers });
+      for (const f of this.svc.appliedListeners) f({ host: this.target.host, location: msg.location, revision: msg.revision, peers: msg.peers, tookMs: msg.tookMs });
+    } else if (msg.type === 'stats') {
+      this.svc.peerStats(this, msg.location, msg.peers);
     } else if (msg.type === 'refused') {
       this.svc.refusedByAgent(this, msg.reason);
     } else if (msg.type === 'heartbeat') {
@@ -292,6 +299,14 @@ export class LinkService {
     }
   }
 
+  /** Told of every revision a gateway confirms (bench/sync measures with it). */
+  readonly appliedListeners = new Set<(a: { host: string; location: string; revision: number; peers: number; tookMs: number }) => void>();
+
+  /** The newest revision sent for a location (what a gateway must confirm to be current). */
+  lastRevision(): number {
+    return this.revision;
+  }
+
   private revision = Date.now();
 
   private nextRevision(): number {
@@ -343,6 +358,59 @@ export class LinkService {
         }
       }
     }
+  }
+
+  /** location → device public key → the freshest view any gateway reported. */
+  private readonly stats = new Map<string, Map<string, PeerStats & { gateway: string }>>();
+
+  peerStats(link: Link, location: string, peers: PeerStats[]): void {
+    const byKey = this.stats.get(location) ?? new Map<string, PeerStats & { gateway: string }>();
+    for (const p of peers) {
+      const had = byKey.get(p.publicKey);
+      // With several gateways (failover), the one with the newest handshake carries the device.
+      if (!had || had.gateway === link.target.host || p.latestHandshake >= had.latestHandshake) byKey.set(p.publicKey, { ...p, gateway: link.target.host });
+    }
+    this.stats.set(location, byKey);
+  }
+
+  /** The location live: each gateway's link and data plane, each device's tunnel. */
+  locationStatus(name: string): LocationStatus {
+    return this.store.read((tx) => {
+      const loc = tx.get<{ id: number; name: string }>('SELECT id, name FROM locations WHERE name = ?', name);
+      if (!loc) throw BulwarkError.field('name', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
+      const hosts = tx.all<{ name: string }>('SELECT h.name FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name', loc.id);
+      const stats = this.stats.get(loc.name) ?? new Map<string, PeerStats & { gateway: string }>();
+      return {
+        location: loc.name,
+        gateways: hosts.map((h) => {
+          const l = this.links.get(agentSubject('gateway', h.name))?.view();
+          return {
+            host: h.name,
+            link: l?.state ?? 'down',
+            since: l?.since ?? null,
+            reason: l ? l.reason : 'not provisioned yet: run "bulwark provision apply"',
+            healthy: l?.healthy ?? null,
+            wireguardMode: l?.wireguardMode ?? null,
+            peers: l?.applied.find((a) => a.location === loc.name)?.peers ?? null,
+          };
+        }),
+        devices: tx
+          .all<{ name: string; address: string; public_key: string }>('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)
+          .map((d) => {
+            const s = stats.get(d.public_key);
+            return {
+              name: d.name,
+              address: d.address,
+              publicKey: d.public_key,
+              endpoint: s?.endpoint ?? null,
+              latestHandshake: s && s.latestHandshake > 0 ? new Date(s.latestHandshake * 1000).toISOString() : null,
+              rxBytes: s?.rxBytes ?? null,
+              txBytes: s?.txBytes ?? null,
+              gateway: s?.gateway ?? null,
+            };
+          }),
+      };
+    });
   }
 
   refusedByAgent(link: Link, reason: string): void {

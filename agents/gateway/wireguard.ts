@@ -5,6 +5,7 @@
 // the agent), and a restarted agent adopts the interface it finds.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import type { GatewayLocationConfig, PeerStats, WgPeer } from '../../src-main/contract/index.js';
 
@@ -111,10 +112,42 @@ export async function syncPeers(iface: string, desired: WgPeer[]): Promise<numbe
   return args.length;
 }
 
-/** Applies a change without reading the interface first (the fast path for one device). */
+/**
+ * Applies a change without reading the interface first (the fast path for a few devices).
+ * With wireguard-go it speaks the userspace API on the interface's socket directly, which
+ * spares starting a `wg` process per change; kernel WireGuard goes through `wg set`.
+ */
 export async function patchPeers(iface: string, upsert: WgPeer[], remove: string[]): Promise<void> {
+  const socket = `/run/wireguard/${iface}.sock`;
+  if (existsSync(socket)) return uapiSet(socket, upsert, remove);
   const args = [...upsert.map((p) => ['peer', p.publicKey, 'allowed-ips', p.allowedIps.join(',')]), ...remove.map((k) => ['peer', k, 'remove'])];
   for (let i = 0; i < args.length; i += 500) await cmd('wg', ['set', iface, ...args.slice(i, i + 500).flat()]);
+}
+
+const hexKey = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
+
+/** One "set" operation of WireGuard's cross-platform userspace API (wireguard.com/xplatform). */
+function uapiSet(socket: string, upsert: WgPeer[], remove: string[]): Promise<void> {
+  const lines = ['set=1'];
+  for (const p of upsert) lines.push(`public_key=${hexKey(p.publicKey)}`, 'replace_allowed_ips=true', ...p.allowedIps.map((ip) => `allowed_ip=${ip}`));
+  for (const k of remove) lines.push(`public_key=${hexKey(k)}`, 'remove=true');
+  const request = `${lines.join('\n')}\n\n`;
+  return new Promise((resolve, reject) => {
+    const s = createConnection(socket);
+    let answer = '';
+    s.setTimeout(10_000, () => s.destroy(new Error('no answer within 10 s')));
+    s.on('connect', () => s.write(request));
+    s.on('data', (d) => {
+      answer += d;
+      if (answer.endsWith('\n\n')) s.end();
+    });
+    s.on('error', (err) => reject(new CommandError(`wireguard-go API set on ${socket}`, err.message)));
+    s.on('close', () => {
+      const errno = /errno=(-?\d+)/.exec(answer)?.[1];
+      if (errno === '0') resolve();
+      else reject(new CommandError(`wireguard-go API set on ${socket}`, `answered ${JSON.stringify(answer.trim()) || 'nothing'}`));
+    });
+  });
 }
 
 /** Per-peer counters from `wg show <if> dump`. */

@@ -56,6 +56,7 @@ try {
     const cpuTicks = Number(fields[11]) + Number(fields[12]);
     return { rss, cpuS: cpuTicks / 100 };
   };
+  console.log('links up; measuring the idle agent for 10 s');
   const idle0 = usage('sga');
   await new Promise((r) => setTimeout(r, 10_000));
   const idle1 = usage('sga');
@@ -73,6 +74,7 @@ try {
       }
     }
   });
+  console.log(`${ADDS} device adds`);
   const latencies: number[] = [];
   const churn0 = usage('sga');
   const t0 = Date.now();
@@ -80,7 +82,12 @@ try {
     const start = performance.now();
     await core.invoke('devices.add', { location: 'big', name: `d${i}`, publicKey: generateWireGuardKeyPair().publicKey });
     const rev = links.lastRevision();
-    latencies.push(await new Promise<number>((resolve) => waiting.set(rev, { start, left: new Set(gws), resolve })));
+    latencies.push(
+      await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`add ${i} (revision ${rev}) was not confirmed within 10 s: ${JSON.stringify(links.list())}`)), 10_000);
+        waiting.set(rev, { start, left: new Set(gws), resolve: (t) => (clearTimeout(timer), resolve(t)) });
+      }),
+    );
   }
   const churnS = (Date.now() - t0) / 1000;
   const churn1 = usage('sga');
@@ -101,19 +108,19 @@ try {
       // Bulk-fill through the store, then one full sync to the gateways (a link restart).
       const loc = core.store.read((tx) => tx.get<{ id: number }>("SELECT id FROM locations WHERE name = 'big'"))!;
       core.store.write((tx) => {
+        // Host indexes from 20,000 up: far from where devices.add is allocating.
         for (let i = count; i < target; i++) {
-          const idx = i + 2;
+          const index = 20_000 + i;
           tx.run(
             'INSERT INTO devices (location_id, name, public_key, host_index, address, created_at) VALUES (?, ?, ?, ?, ?, ?)',
             loc.id,
             `bulk${i}`,
             generateWireGuardKeyPair().publicKey,
-            1000 + idx,
-            `10.128.${Math.floor((1000 + idx) / 256)}.${(1000 + idx) % 256}/32`,
+            index,
+            `10.128.${Math.floor(index / 256)}.${index % 256}/32`,
             new Date().toISOString(),
           );
         }
-        tx.run('UPDATE locations SET next_device_index = ? WHERE id = ?', 1000 + target + 10, loc.id);
       });
       count = target;
       links.stop();
@@ -124,6 +131,7 @@ try {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+    console.log(`one more peer at ${target} peers`);
     for (const k of Object.keys(tookAt)) delete tookAt[Number(k)];
     for (let i = 0; i < 20; i++) {
       await apply1(target);

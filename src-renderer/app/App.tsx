@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { httpApi } from '../api/client.js';
 import { useApp, type View } from '../stores/app-store.js';
+import { useLocationStatus } from '../stores/location-status-store.js';
 import { useProvision } from '../stores/provision-store.js';
 import { HostsView } from '../views/HostsView.js';
 import { LocationPage } from '../views/LocationPage.js';
@@ -80,6 +81,7 @@ export function App() {
           if (m.type !== 'event') return;
           useApp.getState().receive(m.event);
           useProvision.getState().receive(m.event);
+          useLocationStatus.getState().receive(m.event);
           // Provisioning progress changes no model the lists show; an apply sends dozens of them.
           if (m.event.kind.startsWith('provision.')) return;
           // Several events often arrive together (one per committed row): refresh once.

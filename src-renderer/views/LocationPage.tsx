@@ -1,6 +1,27 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { LocationStatus } from '../../src-main/contract/index.js';
 import { useApp } from '../stores/app-store.js';
+import { useLocationStatus } from '../stores/location-status-store.js';
+import { age, ago, bytes } from './format.js';
 import { Field, FormError, useForm } from './form.js';
+
+type GatewayStatus = LocationStatus['gateways'][number];
+
+function LinkCell({ g }: { g: GatewayStatus | undefined }) {
+  if (!g) return <td className="muted" data-testid="gateway-link">…</td>;
+  return (
+    <td data-testid="gateway-link">
+      <span className={`link-state link-${g.link}`}>{g.link}</span>
+      {g.since ? <span className="muted" title={g.since}> for {age(g.since)}</span> : null}
+    </td>
+  );
+}
+
+function HealthCell({ healthy }: { healthy: boolean | null | undefined }) {
+  if (healthy === true) return <td className="ok-text" data-testid="gateway-health">healthy</td>;
+  if (healthy === false) return <td className="danger-text" data-testid="gateway-health">UNHEALTHY</td>;
+  return <td className="muted" data-testid="gateway-health">-</td>;
+}
 
 function DeviceForm({ location }: { location: string }) {
   const api = useApp((s) => s.api)!;
@@ -85,7 +106,11 @@ export function LocationPage({ name }: { name: string }) {
   const api = useApp((s) => s.api)!;
   const refresh = useApp((s) => s.refresh);
   const go = useApp((s) => s.go);
+  const live = useLocationStatus((s) => (s.name === name && s.status?.location === name ? s.status : null));
+  const liveError = useLocationStatus((s) => (s.name === name ? s.error : null));
   const [error, setError] = useState<string | null>(null);
+  // Poll while the page is open: the gateways' counters change without an event.
+  useEffect(() => useLocationStatus.getState().watch(name), [name]);
   if (!location) return <section className="page"><p className="empty">Location {name} does not exist (any more).</p></section>;
   const run = (p: Promise<unknown>) => p.then(() => refresh()).catch((e: Error) => setError(e.message));
   return (
@@ -109,18 +134,33 @@ export function LocationPage({ name }: { name: string }) {
       <FormError message={error} />
 
       <h3>Gateways</h3>
+      {liveError ? <p className="form-error" data-testid="status-error">Live status unavailable: {liveError}</p> : null}
       {detail?.gateways.length ? (
         <table className="table" data-testid="gateways-table">
-          <thead><tr><th>Host</th><th>SSH</th><th /></tr></thead>
-          <tbody>
-            {detail.gateways.map((g) => (
-              <tr key={g.host}>
-                <td>{g.host}</td>
-                <td className="mono">{g.address}</td>
-                <td><button type="button" className="danger" onClick={() => run(api.call('gateways.remove', { location: name, host: g.host }))}>Remove</button></td>
-              </tr>
-            ))}
-          </tbody>
+          <thead><tr><th>Host</th><th>SSH</th><th>Link</th><th>Health</th><th>WireGuard</th><th className="num">Peers</th><th /></tr></thead>
+          {detail.gateways.map((g) => {
+            const st = live?.gateways.find((x) => x.host === g.host);
+            return (
+              <tbody key={g.host} data-testid="gateway-row" data-host={g.host}>
+                <tr>
+                  <td>{g.host}</td>
+                  <td className="mono">{g.address}</td>
+                  <LinkCell g={st} />
+                  <HealthCell healthy={st?.healthy} />
+                  <td data-testid="gateway-mode">{st?.wireguardMode ?? '-'}</td>
+                  <td className="num" data-testid="gateway-peers">{st?.peers ?? '-'}</td>
+                  <td><button type="button" className="danger" onClick={() => run(api.call('gateways.remove', { location: name, host: g.host }))}>Remove</button></td>
+                </tr>
+                {st && st.link !== 'up' && st.reason ? (
+                  <tr className="row-note">
+                    <td colSpan={7}>
+                      <div className={`reason reason-${st.link}`} role="status" data-testid="gateway-reason">{st.reason}</div>
+                    </td>
+                  </tr>
+                ) : null}
+              </tbody>
+            );
+          })}
         </table>
       ) : (
         <p className="empty">No gateways yet.</p>
@@ -136,17 +176,24 @@ export function LocationPage({ name }: { name: string }) {
 
       <h3>Devices</h3>
       {detail?.devices.length ? (
-        <table className="table" data-testid="devices-table">
-          <thead><tr><th>Name</th><th>Address</th><th>Public key</th><th /></tr></thead>
+        <table className="table live-table" data-testid="devices-table">
+          <thead><tr><th>Name</th><th>Address</th><th>Public key</th><th>Last handshake</th><th>Endpoint</th><th className="num">Rx / Tx</th><th>Via</th><th /></tr></thead>
           <tbody>
-            {detail.devices.map((d) => (
-              <tr key={d.name} data-testid="device-row">
-                <td>{d.name}</td>
-                <td className="mono">{d.address}</td>
-                <td className="mono small">{d.publicKey}</td>
-                <td><button type="button" className="danger" onClick={() => run(api.call('devices.remove', { location: name, name: d.name }))}>Remove</button></td>
-              </tr>
-            ))}
+            {detail.devices.map((d) => {
+              const st = live?.devices.find((x) => x.name === d.name);
+              return (
+                <tr key={d.name} data-testid="device-row" data-device={d.name}>
+                  <td>{d.name}</td>
+                  <td className="mono">{d.address}</td>
+                  <td className="mono small key">{d.publicKey}</td>
+                  <td data-testid="device-handshake" title={st?.latestHandshake ?? undefined}>{st ? ago(st.latestHandshake) : '…'}</td>
+                  <td className="mono" data-testid="device-endpoint">{st?.endpoint ?? '-'}</td>
+                  <td className="num" data-testid="device-traffic">{st ? `${bytes(st.rxBytes)} / ${bytes(st.txBytes)}` : '-'}</td>
+                  <td data-testid="device-via">{st?.gateway ?? '-'}</td>
+                  <td><button type="button" className="danger" onClick={() => run(api.call('devices.remove', { location: name, name: d.name }))}>Remove</button></td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       ) : (

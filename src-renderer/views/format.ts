@@ -1,0 +1,29 @@
+// Numbers and times as an admin reads them in a table.
+
+/** "12 s", "3 min", "5 h", "2 d" between an ISO time and now; clock skew counts as 0. */
+export function age(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} d`;
+}
+
+/** "12 s ago", or `never` for null. */
+export function ago(iso: string | null, never = 'never', now = Date.now()): string {
+  return iso === null ? never : `${age(iso, now)} ago`;
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** "0 B", "1.5 KiB", "230 MiB"; "-" for unknown. */
+export function bytes(n: number | null): string {
+  if (n === null) return '-';
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${UNITS[i]}`;
+}

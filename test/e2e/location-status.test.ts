@@ -1,0 +1,71 @@
+// The location page live in Chromium (no lab): a gateway that was never provisioned shows its
+// link down with Core's reason, a device shows "never" for its handshake, a device added
+// through the API appears without a reload, and the page polls locations.status only while open.
+import { describe, expect, test } from 'vitest';
+import { browserMissing, launchBrowser } from '../helpers/browser.js';
+import { startInProcess, UI_DIR } from '../helpers/server.js';
+
+const missing = browserMissing();
+if (missing && process.env.CI === 'true') throw new Error(`browser tests cannot run: ${missing}`);
+if (missing) console.warn(`SKIPPING browser tests: ${missing}`);
+
+describe.skipIf(missing !== null)('location page status in Chromium', () => {
+  test('shows gateway link and reason, device handshakes, and follows changes live', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    await srv.client.call('locations.create', { name: 'hq', network: '10.60.0.0/24', endpoint: 'vpn.example.com' });
+    await srv.client.call('hosts.create', { name: 'gw1', ssh: 'root@127.0.0.1' });
+    await srv.client.call('gateways.add', { location: 'hq', host: 'gw1' });
+    await srv.client.call('devices.add', { location: 'hq', name: 'laptop' });
+
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    page.setDefaultTimeout(5000);
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    let statusCalls = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/locations.status')) statusCalls++;
+    });
+
+    await page.goto(`${srv.url}/#token=${srv.token}`);
+    await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+    await page.getByTestId('location-row-hq').click();
+    await page.getByTestId('location-title').filter({ hasText: 'hq' }).waitFor();
+
+    // The gateway was never provisioned: its link is not up, and Core's reason says what to do.
+    const gw = page.locator('[data-testid="gateway-row"][data-host="gw1"]');
+    await gw.getByTestId('gateway-reason').filter({ hasText: 'not provisioned yet' }).waitFor();
+    expect(await gw.getByTestId('gateway-reason').textContent()).toBe('not provisioned yet: run "bulwark provision apply"');
+    expect(await gw.getByTestId('gateway-link').textContent()).toMatch(/^(down|connecting)/);
+    expect(await gw.getByTestId('gateway-health').textContent()).toBe('-');
+    expect(await gw.getByTestId('gateway-peers').textContent()).toBe('-');
+
+    // No gateway reported the device: its handshake is "never", no endpoint, no counters.
+    const laptop = page.locator('[data-testid="device-row"][data-device="laptop"]');
+    await laptop.getByTestId('device-handshake').filter({ hasText: 'never' }).waitFor();
+    expect(await laptop.getByTestId('device-endpoint').textContent()).toBe('-');
+    expect(await laptop.getByTestId('device-traffic').textContent()).toBe('- / -');
+    expect(await laptop.getByTestId('device-via').textContent()).toBe('-');
+
+    // A device added through the API appears with its live columns, without a reload.
+    let reloaded = false;
+    page.on('load', () => (reloaded = true));
+    await srv.client.call('devices.add', { location: 'hq', name: 'phone' });
+    await page.locator('[data-testid="device-row"][data-device="phone"]').getByTestId('device-handshake').filter({ hasText: 'never' }).waitFor();
+    expect(reloaded).toBe(false);
+    await page.getByTestId('devices-table').screenshot({ path: 'test-results/location-status-devices.png' });
+
+    // It polls while open (every 2 s) ...
+    const opened = statusCalls;
+    await expect.poll(() => statusCalls, { timeout: 5000, interval: 100 }).toBeGreaterThan(opened);
+    // ... and stops when the page is left.
+    await page.getByTestId('nav-hosts').click();
+    await page.waitForTimeout(100);
+    const left = statusCalls;
+    await page.waitForTimeout(2500);
+    expect(statusCalls).toBe(left);
+
+    expect(consoleErrors).toEqual([]);
+  });
+});

@@ -36,23 +36,18 @@ export const GatewayLocationConfig = z.strictObject({
 
 export type GatewayLocationConfig = z.infer<typeof GatewayLocationConfig>;
 
-export const GatewayAgentConfig = z.strictObject({
+/** What every agent's configuration has. */
+const AgentBase = {
   version: z.literal(AGENT_CONFIG_VERSION),
-  role: z.literal('gateway'),
   host: z.string(),
   health: Health,
   control: Control,
-  locations: z.array(GatewayLocationConfig),
-});
+};
+
+export const GatewayAgentConfig = z.strictObject({ ...AgentBase, role: z.literal('gateway'), locations: z.array(GatewayLocationConfig) });
 export type GatewayAgentConfig = z.infer<typeof GatewayAgentConfig>;
 
-export const EdgeAgentConfig = z.strictObject({
-  version: z.literal(AGENT_CONFIG_VERSION),
-  role: z.literal('edge'),
-  host: z.string(),
-  health: Health,
-  control: Control,
-});
+export const EdgeAgentConfig = z.strictObject({ ...AgentBase, role: z.literal('edge') });
 export type EdgeAgentConfig = z.infer<typeof EdgeAgentConfig>;
 
 export const AgentConfig = z.discriminatedUnion('role', [GatewayAgentConfig, EdgeAgentConfig]);

@@ -347,7 +347,10 @@ export class LinkService {
       const change = byLocation.get(d.location) ?? { upsert: [], remove: [] };
       // A device's address is stored with its host prefix (/32 or /128): its one allowed IP.
       if (e.kind === 'device.added') change.upsert.push({ publicKey: d.publicKey, allowedIps: [d.address] });
-      else change.remove.push(d.publicKey);
+      else {
+        change.remove.push(d.publicKey);
+        this.stats.get(d.location)?.delete(d.publicKey); // a removed device's counters go with it
+      }
       byLocation.set(d.location, change);
     }
     for (const [location, change] of byLocation) {

@@ -1,22 +1,27 @@
 // The gateway agent: brings up each location's WireGuard interface with the location's shared
 // identity, applies the peers Core sends (incrementally), keeps what it applied on disk and
 // re-applies it at start without waiting for Core. Health is the data plane's: every interface
-// up and listening, and its peers applied. Losing Core changes nothing here.
+// up and listening, and its peers applied. Losing Core changes nothing here. In MFA locations
+// it removes peers that stay idle past the threshold by itself, Core or no Core, and tells Core.
 import { writeFileSync } from 'node:fs';
-import { GatewayAgentConfig, LINK_PROTOCOL, VERSION, type AgentMessage, type CoreMessage, type PeerStats } from '../../src-main/contract/index.js';
+import { GatewayAgentConfig, LINK_PROTOCOL, VERSION, type AgentExpired, type AgentMessage, type CoreMessage, type CorePeers, type GatewayLocationConfig, type PeerStats, type WgPeer } from '../../src-main/contract/index.js';
 import { loadConfig, log, runAgent, serveHealth } from '../shared/agent.js';
 import { startControl } from '../shared/control.js';
-import { StateFile } from './state.js';
+import { IdleTracker } from './idle.js';
+import { GatewayState, type PeerEntry, type Policy, type StateOp } from './state.js';
 import { ensureInterface, interfaceHealth, patchPeers, peerStats, removeStaleInterfaces, syncPeers, type WgMode } from './wireguard.js';
+
+const nowS = () => Math.floor(Date.now() / 1000);
+const sameIps = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
 runAgent(async () => {
   const { config, sha256, path } = loadConfig(GatewayAgentConfig);
   const startedAt = new Date().toISOString();
   const stateDir = process.env.STATE_DIRECTORY ?? '/var/lib/bulwark/gateway';
-  const state = StateFile.load(stateDir, (err) => log('state file problem', { error: err.message }));
+  const state = GatewayState.load(stateDir, (err) => log('state file problem', { error: err.message }), nowS());
   const byName = new Map(config.locations.map((l) => [l.name, l]));
   // Locations Core no longer assigns to this gateway are forgotten.
-  for (const name of Object.keys(state.state.locations)) if (!byName.has(name)) delete state.state.locations[name];
+  state.record([...state.locations.keys()].filter((name) => !byName.has(name)).map((loc) => ({ op: 'drop' as const, loc })));
 
   try {
     const removed = await removeStaleInterfaces(config.locations.map((l) => l.interface));
@@ -37,10 +42,10 @@ runAgent(async () => {
   for (const loc of config.locations) {
     try {
       mode = await ensureInterface(loc);
-      const saved = state.state.locations[loc.name];
+      const saved = state.locations.get(loc.name);
       if (saved) {
-        const changed = await syncPeers(loc.interface, saved.peers);
-        log('re-applied saved peers', { location: loc.name, peers: saved.peers.length, changed, revision: saved.revision });
+        const changed = await syncPeers(loc.interface, [...saved.peers.values()]);
+        log('re-applied saved peers', { location: loc.name, peers: saved.peers.size, changed, revision: saved.revision });
       }
     } catch (err) {
       failures.set(loc.name, (err as Error).message);
@@ -61,24 +66,67 @@ runAgent(async () => {
   await checkHealth();
   const healthTimer = setInterval(() => void checkHealth(), 2000);
 
+  /** Core's last word on the location's MFA setting; the config file's until Core has sent a full set. */
+  const policyOf = (loc: GatewayLocationConfig): Policy => state.locations.get(loc.name)?.policy ?? { mfa: loc.mfa, disconnectThreshold: loc.disconnectThreshold };
+  const trackers = new Map(config.locations.map((l) => [l.name, new IdleTracker()]));
+  /** Where the location's other gateways last saw each peer (from Core), for taking over its handshakes. */
+  const endpointHints = new Map<string, Map<string, string>>();
+
+  // Every change to WireGuard and the state file goes through this queue, so Core's changes and
+  // the idle sweep never interleave.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const applyPeers = (loc: GatewayLocationConfig, msg: CorePeers) =>
+    serial(async () => {
+      const t0 = performance.now();
+      const ls = state.location(loc.name);
+      // A session this gateway ended stays ended until Core has acknowledged it (a full set
+      // sent before Core heard of it may still list it); only a new session brings the peer back.
+      const allowed = (p: WgPeer) => p.session === undefined || !ls.expired.has(p.session);
+      const now = nowS();
+      const entry = (p: WgPeer): PeerEntry => {
+        const had = ls.peers.get(p.publicKey);
+        const same = had !== undefined && had.session === p.session && sameIps(had.allowedIps, p.allowedIps);
+        return { ...p, appliedAt: same ? had.appliedAt : now };
+      };
+      const upsert = msg.upsert.filter(allowed);
+      if (msg.full) {
+        await syncPeers(loc.interface, upsert);
+        state.replace(loc.name, { revision: msg.revision, policy: msg.policy ?? ls.policy, peers: new Map(upsert.map((p) => [p.publicKey, entry(p)])), expired: ls.expired });
+      } else {
+        await patchPeers(loc.interface, upsert, msg.remove);
+        state.record([
+          ...msg.remove.map((key) => ({ op: 'del' as const, loc: loc.name, key })),
+          ...upsert.map((p) => ({ op: 'set' as const, loc: loc.name, peer: entry(p) })),
+          { op: 'meta', loc: loc.name, revision: msg.revision, policy: ls.policy },
+        ]);
+      }
+      for (const key of msg.remove) trackers.get(loc.name)?.forget(key);
+      return { type: 'applied', location: loc.name, revision: msg.revision, peers: state.location(loc.name).peers.size, tookMs: Math.round((performance.now() - t0) * 100) / 100 } satisfies AgentMessage;
+    });
+
   const handle = async (msg: CoreMessage): Promise<AgentMessage | null> => {
-    if (msg.type !== 'peers') return null;
+    if (msg.type !== 'peers' && msg.type !== 'expiredAck' && msg.type !== 'activity') return null;
     const loc = byName.get(msg.location);
     if (!loc) throw new Error(`location ${msg.location} is not served by this gateway (its config lists ${[...byName.keys()].join(', ') || 'none'})`);
-    const t0 = performance.now();
-    const saved = state.state.locations[loc.name] ?? { revision: 0, peers: [] };
-    let peers = saved.peers;
-    if (msg.full) {
-      await syncPeers(loc.interface, msg.upsert);
-      peers = msg.upsert;
-    } else {
-      await patchPeers(loc.interface, msg.upsert, msg.remove);
-      const gone = new Set([...msg.remove, ...msg.upsert.map((p) => p.publicKey)]);
-      peers = [...peers.filter((p) => !gone.has(p.publicKey)), ...msg.upsert];
+    if (msg.type === 'peers') return applyPeers(loc, msg);
+    if (msg.type === 'expiredAck') {
+      await serial(async () => state.record([{ op: 'ack', loc: loc.name, sessions: msg.sessions }]));
+      return null;
     }
-    state.state.locations[loc.name] = { revision: msg.revision, peers };
-    state.save();
-    return { type: 'applied', location: loc.name, revision: msg.revision, peers: peers.length, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
+    const tracker = trackers.get(loc.name)!;
+    const hints = endpointHints.get(loc.name) ?? new Map<string, string>();
+    endpointHints.set(loc.name, hints);
+    for (const p of msg.peers) {
+      tracker.hint(p.publicKey, p.lastActivity);
+      if (p.endpoint) hints.set(p.publicKey, p.endpoint);
+    }
+    return null;
   };
 
   const stopHealth = await serveHealth(config.health.address, config.health.port, () => ({
@@ -91,48 +139,96 @@ runAgent(async () => {
     problems,
     wireguard: {
       mode,
-      locations: config.locations.map((l) => ({ name: l.name, interface: l.interface, peers: state.state.locations[l.name]?.peers.length ?? 0, revision: state.state.locations[l.name]?.revision ?? 0 })),
+      locations: config.locations.map((l) => ({
+        name: l.name,
+        interface: l.interface,
+        peers: state.locations.get(l.name)?.peers.size ?? 0,
+        revision: state.locations.get(l.name)?.revision ?? 0,
+        mfa: policyOf(l).mfa,
+        expiredUnacknowledged: state.locations.get(l.name)?.expired.size ?? 0,
+      })),
     },
   }));
-  // Per-peer counters to Core: what changed since the last report; all of it on a new link,
-  // with how long Core was away (counters are totals, so the first report covers the gap).
-  let reporter: { send: (m: AgentMessage) => void; timer: NodeJS.Timeout } | null = null;
+
+  let reporter: { send: (m: AgentMessage) => void } | null = null;
+  const sendExpired = (location: string, sessions: AgentExpired['sessions']) => {
+    if (sessions.length > 0) reporter?.send({ type: 'expired', location, sessions });
+  };
+
+  /** MFA: removes the peers idle past the threshold, remembers their sessions, and tells Core. */
+  const expireIdle = (loc: GatewayLocationConfig, tracker: IdleTracker, thresholdS: number) =>
+    serial(async () => {
+      const now = nowS();
+      const idle = tracker.idle([...state.location(loc.name).peers.values()].filter((p) => p.session !== undefined), thresholdS, now);
+      if (idle.length === 0) return;
+      await patchPeers(loc.interface, [], idle.map((p) => p.publicKey));
+      const at = new Date().toISOString();
+      const entries = idle.map((p) => ({ session: p.session!, publicKey: p.publicKey, lastActivity: tracker.lastActivity(p.publicKey, 0), at }));
+      state.record([...idle.map((p) => ({ op: 'del' as const, loc: loc.name, key: p.publicKey })), ...entries.map((entry): StateOp => ({ op: 'expire', loc: loc.name, entry }))]);
+      for (const p of idle) tracker.forget(p.publicKey);
+      log('removed idle MFA peers', { location: loc.name, thresholdS, peers: entries.map((e) => ({ publicKey: e.publicKey, session: e.session, idleS: now - e.lastActivity })), coreLinked: reporter !== null });
+      sendExpired(loc.name, entries);
+    });
+
+  // One reading of the counters every statsMs: it feeds the MFA idle sweep (Core or no Core)
+  // and, while Core is linked, the per-peer report: what changed since the last one; all of it
+  // on a new link, with how long Core was away (counters are totals, so the first report
+  // covers the gap).
   const lastSent = new Map<string, string>();
   let lastReportAt: string | null = null;
   let missed = 0;
   let statsMs = 2000;
-  const missTimer = setInterval(() => {
-    if (!reporter) missed += 1;
-  }, statsMs);
-  const report = async (full: boolean) => {
-    if (!reporter) return;
-    const summary = full && lastReportAt !== null ? { since: lastReportAt, missedReports: missed } : null;
-    for (const loc of config.locations) {
-      let peers: PeerStats[];
-      try {
-        peers = await peerStats(loc.interface);
-      } catch {
-        continue; // the health check reports a missing interface
+  let observing = false;
+  const observe = async (full: boolean) => {
+    if (observing && !full) return;
+    observing = true;
+    try {
+      const link = reporter;
+      const summary = link && full && lastReportAt !== null ? { since: lastReportAt, missedReports: missed } : null;
+      for (const loc of config.locations) {
+        const policy = policyOf(loc);
+        if (!link && !policy.mfa) continue;
+        let peers: PeerStats[];
+        try {
+          peers = await peerStats(loc.interface);
+        } catch {
+          continue; // the health check reports a missing interface
+        }
+        if (policy.mfa) {
+          const tracker = trackers.get(loc.name)!;
+          tracker.observe(peers, nowS());
+          await expireIdle(loc, tracker, policy.disconnectThreshold);
+        }
+        if (!link) continue;
+        const changed = peers.filter((p) => {
+          const sig = `${p.endpoint}|${p.latestHandshake}|${p.rxBytes}|${p.txBytes}`;
+          const key = `${loc.name}/${p.publicKey}`;
+          if (!full && lastSent.get(key) === sig) return false;
+          lastSent.set(key, sig);
+          return true;
+        });
+        if (full || changed.length > 0) link.send({ type: 'stats', location: loc.name, at: new Date().toISOString(), full, peers: changed, summary });
       }
-      const changed = peers.filter((p) => {
-        const sig = `${p.endpoint}|${p.latestHandshake}|${p.rxBytes}|${p.txBytes}`;
-        const key = `${loc.name}/${p.publicKey}`;
-        if (!full && lastSent.get(key) === sig) return false;
-        lastSent.set(key, sig);
-        return true;
-      });
-      if (full || changed.length > 0) reporter?.send({ type: 'stats', location: loc.name, at: new Date().toISOString(), full, peers: changed, summary });
+      if (link) {
+        lastReportAt = new Date().toISOString();
+        missed = 0;
+      } else missed += 1;
+    } finally {
+      observing = false;
     }
-    lastReportAt = new Date().toISOString();
-    missed = 0;
   };
+  let observeTimer = setInterval(() => void observe(false), statsMs);
   const onLink = (link: { send: (m: AgentMessage) => void; statsMs: number } | null) => {
-    if (reporter) clearInterval(reporter.timer);
-    reporter = null;
+    reporter = link;
     if (!link) return;
-    statsMs = link.statsMs;
-    reporter = { send: link.send, timer: setInterval(() => void report(false), statsMs) };
-    void report(true);
+    if (link.statsMs !== statsMs) {
+      statsMs = link.statsMs;
+      clearInterval(observeTimer);
+      observeTimer = setInterval(() => void observe(false), statsMs);
+    }
+    // What expired while Core was away (or was not acknowledged) goes first.
+    for (const [name, ls] of state.locations) sendExpired(name, [...ls.expired.values()]);
+    void observe(true);
   };
 
   const stopControl = await startControl({
@@ -142,12 +238,12 @@ runAgent(async () => {
     handle,
     onLink,
   });
-  log('gateway agent started', { version: VERSION, config: path, mode, locations: config.locations.map((l) => `${l.name} (${l.interface})`) });
+  log('gateway agent started', { version: VERSION, config: path, mode, locations: config.locations.map((l) => `${l.name} (${l.interface}${policyOf(l).mfa ? ', MFA' : ''})`) });
   return async () => {
     clearInterval(healthTimer);
-    clearInterval(missTimer);
-    if (reporter) clearInterval(reporter.timer);
-    state.flush();
+    clearInterval(observeTimer);
+    await queue;
+    state.compact();
     await stopControl();
     await stopHealth();
   };

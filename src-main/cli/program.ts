@@ -1,6 +1,6 @@
 // The `bulwark` command line: a client of the contract. Exit codes: 0 ok, 2 bad input, 1 other failure.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BulwarkError, type Device, type ErrorCode, type Host, type Location } from '../contract/index.js';
+import { BulwarkError, type Device, type ErrorCode, type Host, type Location, type Session } from '../contract/index.js';
 import { DEFAULT_LISTEN } from '../platform/listen.js';
 import { formatEndpoint } from '../net/endpoint.js';
 import { connect, type ConnectOptions } from './connect.js';
@@ -366,6 +366,40 @@ export function buildProgram(
       }),
     );
 
+  const session = program.command('session').description('MFA sessions: in an MFA location a device is connected only while it has one');
+  const sessFlags = { location: '--location', device: 'DEVICE' };
+  const sessionRow = (x: Session) => [x.id, x.device, x.startedAt, x.startedBy, x.endedAt ?? 'active', x.endReason, x.endedBy];
+  withJson(
+    session
+      .command('start <device>')
+      .description('authorise a device as if its user had passed MFA (the edge does this after MFA); replaces an active session')
+      .requiredOption('--location <name>'),
+  ).action(
+    act(sessFlags, async (name, o, cmd) => {
+      const opts = o as { location: string; json?: boolean };
+      const x = await client(cmd as Command).call('sessions.start', { location: opts.location, device: name as string });
+      if (opts.json) return json(x);
+      io.out(`Started session ${x.id} for ${safe(x.device)} in ${safe(x.location)}: its peer is on the gateways until it stays idle past the location's threshold or the session is ended.\n`);
+    }),
+  );
+  withJson(session.command('end <device>').description("end a device's session: its peer leaves the gateways at once").requiredOption('--location <name>')).action(
+    act(sessFlags, async (name, o, cmd) => {
+      const opts = o as { location: string; json?: boolean };
+      const x = await client(cmd as Command).call('sessions.end', { location: opts.location, device: name as string });
+      if (opts.json) return json(x);
+      io.out(`Ended session ${x.id} of ${safe(x.device)} in ${safe(x.location)}\n`);
+    }),
+  );
+  withJson(session.command('list').description('active sessions of a location').requiredOption('--location <name>').option('--all', 'also ended ones (the newest 200)')).action(
+    act(sessFlags, async (o, cmd) => {
+      const opts = o as { location: string; all?: boolean; json?: boolean };
+      const list = await client(cmd as Command).call('sessions.list', { location: opts.location, all: opts.all ?? false });
+      if (opts.json) return json(list);
+      if (list.length === 0) return io.out(`No ${opts.all ? '' : 'active '}sessions in ${safe(opts.location)}.\n`);
+      io.out(table(['ID', 'DEVICE', 'STARTED', 'BY', 'ENDED', 'WHY', 'ENDED BY'], list.map(sessionRow)));
+    }),
+  );
+
   withJson(
     program
       .command('status')
@@ -378,12 +412,14 @@ export function buildProgram(
         const st = await client(cmd as Command).call('locations.status', { name: opts.location });
         if (opts.json) return json(st);
         const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
-        io.out(`Location ${safe(st.location)}\n\nGateways\n`);
+        io.out(`Location ${safe(st.location)}${st.mfa ? ` (MFA: a device is connected only with a session; idle peers are dropped after ${st.disconnectThreshold} s)` : ''}\n\nGateways\n`);
         io.out(st.gateways.length === 0 ? '  none: add one with "bulwark gateway add"\n' : table(['HOST', 'LINK', 'SINCE', 'HEALTH', 'WIREGUARD', 'PEERS', 'WHY'], st.gateways.map((g) => [g.host, g.link, g.since, health(g.healthy), g.wireguardMode, g.peers, g.reason])));
         const ago = (iso: string | null) => (iso === null ? 'never' : `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`);
         const bytes = (n: number | null) => (n === null ? '-' : n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
         io.out(`\nDevices\n`);
-        io.out(st.devices.length === 0 ? '  none\n' : table(['NAME', 'ADDRESS', 'HANDSHAKE', 'ENDPOINT', 'RX', 'TX', 'VIA'], st.devices.map((d) => [d.name, d.address, ago(d.latestHandshake), d.endpoint, bytes(d.rxBytes), bytes(d.txBytes), d.gateway])));
+        const head = ['NAME', 'ADDRESS', 'HANDSHAKE', 'ENDPOINT', 'RX', 'TX', 'VIA', ...(st.mfa ? ['SESSION'] : [])];
+        const row = (d: (typeof st.devices)[number]) => [d.name, d.address, ago(d.latestHandshake), d.endpoint, bytes(d.rxBytes), bytes(d.txBytes), d.gateway, ...(st.mfa ? [d.session ? `${d.session.id} since ${d.session.startedAt}` : 'none (waiting for MFA)'] : [])];
+        io.out(st.devices.length === 0 ? '  none\n' : table(head, st.devices.map(row)));
         if (st.gateways.some((g) => g.link !== 'up' || g.healthy === false)) exitCode = 1;
         return;
       }

@@ -13,3 +13,4 @@ export * from './schemas/agent-config.js';
 export * from './version.js';
 export * from './schemas/host-apply.js';
 export * from './schemas/link.js';
+export * from './schemas/session.js';

@@ -7,6 +7,7 @@ import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRe
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
+import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus, LocationStatusInput } from './schemas/link.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanOutput, ProvisionScope } from './schemas/provision.js';
 
@@ -60,6 +61,10 @@ export const procedures = {
   'devices.list': query(DeviceListInput, z.array(Device)),
   'devices.add': mutation(DeviceAddInput, DeviceAddOutput),
   'devices.remove': mutation(DeviceRef, Removed),
+
+  'sessions.list': query(SessionListInput, z.array(Session)),
+  'sessions.start': mutation(SessionRef, Session),
+  'sessions.end': mutation(SessionRef, Session),
 
   'events.list': query(EventListInput, z.array(CoreEvent)),
 

@@ -9,6 +9,7 @@ import type { HostService } from './hosts/host-service.js';
 import type { LocationService } from './locations/location-service.js';
 import type { ProvisionService } from './provision/provision-service.js';
 import type { LinkService } from './link/link-service.js';
+import type { SessionService } from './sessions/session-service.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -24,6 +25,7 @@ export interface Services {
   events: EventService;
   provision: ProvisionService;
   links: LinkService;
+  sessions: SessionService;
 }
 
 export function createHandlers(s: Services): Handlers {
@@ -32,7 +34,12 @@ export function createHandlers(s: Services): Handlers {
     'locations.list': () => s.locations.list(),
     'locations.get': (i) => s.locations.get(i.name),
     'locations.create': (i) => s.locations.create(i),
-    'locations.update': (i) => s.locations.update(i),
+    'locations.update': (i) => {
+      // Mutations run in one transaction: the location and its ended sessions commit together.
+      const loc = s.locations.update(i);
+      if (!loc.mfa) s.sessions.endLocation(loc.name, 'mfa_disabled');
+      return loc;
+    },
     'locations.remove': (i) => s.locations.remove(i.name),
     'hosts.list': () => s.hosts.list(),
     'hosts.get': (i) => s.hosts.get(i.name),
@@ -49,6 +56,9 @@ export function createHandlers(s: Services): Handlers {
     'devices.list': (i) => s.devices.list(i.location),
     'devices.add': (i) => s.devices.add(i),
     'devices.remove': (i) => s.devices.remove(i.location, i.name),
+    'sessions.list': (i) => s.sessions.list(i.location, i.all),
+    'sessions.start': (i) => s.sessions.start(i.location, i.device),
+    'sessions.end': (i) => s.sessions.end(i.location, i.device),
     'events.list': (i) => s.events.list(i),
     'provision.plan': (i) => s.provision.plan(i),
     'provision.apply': (i) => s.provision.apply(i),

@@ -25,6 +25,7 @@ import { LocationService } from './locations/location-service.js';
 import { ProvisionService } from './provision/provision-service.js';
 import { DEFAULT_LINK_SETTINGS, LinkService, type LinkSettings } from './link/link-service.js';
 import { PkiService } from './pki/pki-service.js';
+import { SessionService } from './sessions/session-service.js';
 import { callContext, currentActor, type CallContext } from './context.js';
 import type { CorePorts } from './ports.js';
 import { createHandlers, type Handlers } from './router.js';
@@ -55,7 +56,7 @@ export interface Core {
   onDidEvent(listener: (event: CoreEvent) => void): () => void;
   lastEventId(): number;
   readonly store: Store;
-  readonly services: { locations: LocationService; pki: PkiService; links: LinkService };
+  readonly services: { locations: LocationService; pki: PkiService; links: LinkService; sessions: SessionService };
   /** Makes the CA on first start and starts dialling the agents. Entry points call it once. */
   start(): Promise<void>;
   close(): void;
@@ -84,7 +85,8 @@ export function createCore(opts: CoreOptions): Core {
   const locations = new LocationService(store, secrets, ports);
   const events = new EventService(store);
   const pki = new PkiService(store, secrets, ports);
-  const links = new LinkService(store, pki, ports, { ...DEFAULT_LINK_SETTINGS, ...opts.link });
+  const sessions = new SessionService(store, ports);
+  const links = new LinkService(store, pki, ports, sessions, { ...DEFAULT_LINK_SETTINGS, ...opts.link });
   // Roles, provisioning and revocations change which agents Core should be linked with.
   const unsubscribeLinks = store.onDidCommit((evs) => {
     if (evs.some((e) => /^(gateway|edge|host)\.|^provision\.host_finished$|^certificate\.revoked$/.test(e.kind))) links.sync();
@@ -96,7 +98,8 @@ export function createCore(opts: CoreOptions): Core {
     hosts: new HostService(store, ports),
     gateways: new GatewayService(store, ports, pki),
     edges: new EdgeService(store, ports, pki),
-    devices: new DeviceService(store, ports),
+    devices: new DeviceService(store, ports, sessions),
+    sessions,
     events,
     provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations),
     links,
@@ -144,7 +147,7 @@ export function createCore(opts: CoreOptions): Core {
     onDidEvent: (listener) => store.onDidCommit((evs) => evs.forEach(listener)),
     lastEventId: () => events.lastId(),
     store,
-    services: { locations, pki, links },
+    services: { locations, pki, links, sessions },
     start: async () => {
       await pki.ca();
       links.start();

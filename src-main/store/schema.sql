@@ -93,3 +93,17 @@ CREATE TABLE certificates (
   created_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX certificates_subject ON certificates (subject);
+
+-- MFA sessions (migration 5): a device of an MFA location is a peer only while one is active.
+-- AUTOINCREMENT: a session id is never reused, so a gateway can refuse an id it ended.
+CREATE TABLE sessions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+  started_at TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  ended_at TEXT,
+  end_reason TEXT CHECK (end_reason IN ('idle', 'ended', 'replaced', 'device_removed', 'mfa_disabled')),
+  ended_by TEXT,
+  CHECK ((ended_at IS NULL) = (end_reason IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX sessions_active ON sessions (device_id) WHERE ended_at IS NULL;

@@ -24,7 +24,7 @@ let shown = 0;
 let eventTimer: ReturnType<typeof setTimeout> | undefined;
 
 function relevant(kind: CoreEvent['kind']): boolean {
-  return kind.startsWith('link.') || kind.startsWith('device.') || kind.startsWith('gateway.');
+  return kind.startsWith('link.') || kind.startsWith('device.') || kind.startsWith('gateway.') || kind.startsWith('session.') || kind === 'location.updated';
 }
 
 export const useLocationStatus = create<LocationStatusState>((set, get) => ({

@@ -6,6 +6,7 @@ import { age, ago, bytes } from './format.js';
 import { Field, FormError, useForm } from './form.js';
 
 type GatewayStatus = LocationStatus['gateways'][number];
+type DeviceStatus = LocationStatus['devices'][number];
 
 function LinkCell({ g }: { g: GatewayStatus | undefined }) {
   if (!g) return <td className="muted" data-testid="gateway-link">…</td>;
@@ -21,6 +22,27 @@ function HealthCell({ healthy }: { healthy: boolean | null | undefined }) {
   if (healthy === true) return <td className="ok-text" data-testid="gateway-health">healthy</td>;
   if (healthy === false) return <td className="danger-text" data-testid="gateway-health">UNHEALTHY</td>;
   return <td className="muted" data-testid="gateway-health">-</td>;
+}
+
+/** MFA: the device's session (its peer is on the gateways only with one), with the admin's start/end. */
+function SessionCell({ location, device, session, run }: { location: string; device: string; session: DeviceStatus['session'] | undefined; run: (p: Promise<unknown>) => Promise<unknown> }) {
+  const api = useApp((s) => s.api)!;
+  if (session === undefined) return <td className="muted" data-testid="device-session">…</td>;
+  return (
+    <td data-testid="device-session">
+      {session ? (
+        <>
+          <span className="ok-text" title={`session ${session.id}, started by ${session.startedBy}`}>active for {age(session.startedAt)}</span>{' '}
+          <button type="button" className="link" data-testid="session-end" onClick={() => run(api.call('sessions.end', { location, device }))}>End</button>
+        </>
+      ) : (
+        <>
+          <span className="muted">none: waiting for MFA</span>{' '}
+          <button type="button" className="link" data-testid="session-start" title="Authorise the device as if its user had passed MFA" onClick={() => run(api.call('sessions.start', { location, device }))}>Start</button>
+        </>
+      )}
+    </td>
+  );
 }
 
 function DeviceForm({ location }: { location: string }) {
@@ -177,7 +199,7 @@ export function LocationPage({ name }: { name: string }) {
       <h3>Devices</h3>
       {detail?.devices.length ? (
         <table className="table live-table" data-testid="devices-table">
-          <thead><tr><th>Name</th><th>Address</th><th>Public key</th><th>Last handshake</th><th>Endpoint</th><th className="num">Rx / Tx</th><th>Via</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Address</th><th>Public key</th><th>Last handshake</th><th>Endpoint</th><th className="num">Rx / Tx</th><th>Via</th>{location.mfa ? <th>MFA session</th> : null}<th /></tr></thead>
           <tbody>
             {detail.devices.map((d) => {
               const st = live?.devices.find((x) => x.name === d.name);
@@ -190,6 +212,7 @@ export function LocationPage({ name }: { name: string }) {
                   <td className="mono" data-testid="device-endpoint">{st?.endpoint ?? '-'}</td>
                   <td className="num" data-testid="device-traffic">{st ? `${bytes(st.rxBytes)} / ${bytes(st.txBytes)}` : '-'}</td>
                   <td data-testid="device-via">{st?.gateway ?? '-'}</td>
+                  {location.mfa ? <SessionCell location={name} device={d.name} session={st ? st.session : undefined} run={run} /> : null}
                   <td><button type="button" className="danger" onClick={() => run(api.call('devices.remove', { location: name, name: d.name }))}>Remove</button></td>
                 </tr>
               );

@@ -68,4 +68,32 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
 
     expect(consoleErrors).toEqual([]);
   });
+
+  test('an MFA location shows each device\'s session; the admin starts and ends one', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    await srv.client.call('locations.create', { name: 'secure', network: '10.61.0.0/24', endpoint: 'vpn.example.com', mfa: true, disconnectThreshold: 300 });
+    await srv.client.call('devices.add', { location: 'secure', name: 'laptop' });
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    page.setDefaultTimeout(5000);
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(`${srv.url}/#token=${srv.token}`);
+    await page.getByTestId('location-row-secure').click();
+    const cell = page.locator('[data-testid="device-row"][data-device="laptop"]').getByTestId('device-session');
+    await cell.filter({ hasText: 'none: waiting for MFA' }).waitFor();
+    await cell.getByTestId('session-start').click();
+    await cell.filter({ hasText: /^active for/ }).waitFor();
+    const [active] = await srv.client.call('sessions.list', { location: 'secure' });
+    expect(active).toMatchObject({ device: 'laptop', startedBy: 'ui' });
+    // Ended elsewhere (the CLI, or a gateway): the page follows without a reload.
+    await srv.client.call('sessions.end', { location: 'secure', device: 'laptop' });
+    await cell.filter({ hasText: 'none: waiting for MFA' }).waitFor();
+    await cell.getByTestId('session-start').click();
+    await cell.filter({ hasText: /^active for/ }).waitFor();
+    await cell.getByTestId('session-end').click();
+    await cell.filter({ hasText: 'none: waiting for MFA' }).waitFor();
+    expect((await srv.client.call('sessions.list', { location: 'secure', all: true })).map((x) => x.endReason)).toEqual(['ended', 'ended']);
+    expect(consoleErrors).toEqual([]);
+  });
 });

@@ -26,6 +26,8 @@ export interface InProcessServer {
   token: string;
   dataDir: string;
   client: HttpClient;
+  /** Stops Core (if running) and starts it again on the same data dir; url and client change. */
+  restart(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -33,19 +35,27 @@ export interface InProcessServer {
 export async function startInProcess(opts: { uiDir?: string; link?: CoreOptions['link'] } = {}): Promise<InProcessServer> {
   const base = mkdtempSync(join(tmpdir(), 'bulwark-srv-'));
   const dataDir = join(base, 'data');
-  const running = await serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, agentsDir: AGENTS_DIR, link: opts.link, log: pino({ level: 'silent' }) });
+  const start = () => serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, agentsDir: AGENTS_DIR, link: opts.link, log: pino({ level: 'silent' }) });
+  const running = await start();
   const token = readFileSync(running.paths.token, 'utf8').trim();
-  return {
+  const srv: InProcessServer = {
     running,
     url: running.url,
     token,
     dataDir,
     client: new HttpClient({ url: running.url, token, actor: 'test' }),
+    restart: async () => {
+      await srv.running.stop();
+      srv.running = await start();
+      srv.url = srv.running.url;
+      srv.client = new HttpClient({ url: srv.url, token, actor: 'test' });
+    },
     [Symbol.asyncDispose]: async () => {
-      await running.stop();
+      await srv.running.stop();
       rmSync(base, { recursive: true, force: true });
     },
   };
+  return srv;
 }
 
 export interface ChildServer {

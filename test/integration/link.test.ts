@@ -67,7 +67,7 @@ describe('control link', () => {
       const handshake = (opts: { cert?: string; key?: string }) =>
         new Promise<string>((resolve) => {
           const s = connect({ host: '127.0.0.1', port: PORT, ca: caPem, checkServerIdentity: () => undefined, ...opts });
-          s.on('secureConnect', () => s.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: bulwark-link.1\r\n\r\n'));
+          s.on('secureConnect', () => s.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${LINK_SUBPROTOCOL}\r\n\r\n`));
           let got = '';
           s.on('data', (d) => (got += d));
           s.on('error', (e) => resolve(`error: ${e.message}`));

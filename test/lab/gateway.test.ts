@@ -8,6 +8,7 @@ import { generateWireGuardKeyPair } from '../../src-main/core/keys/wireguard.js'
 import { formatCidr } from '../../src-main/net/ip.js';
 import { until } from '../helpers/agent.js';
 import { runCli, startInProcess } from '../helpers/server.js';
+import { provisionGateway, gatewayHealth } from './gateway-setup.js';
 import { Lab, labMissing } from './scenario.js';
 
 const missing = labMissing();
@@ -27,15 +28,8 @@ describe.skipIf(missing !== null)('gateway data plane', () => {
     lab.exec('inner', ['sh', '-c', 'echo "hello from the inside" > /var/www/html/index.html && systemctl start nginx']);
 
     expect((await cli('location', 'add', 'office', '--network', POOL, '--endpoint', `${gw.address}:51820`, '--route', formatCidr(internal.prefix))).code).toBe(0);
-    await srv.client.call('hosts.create', { name: 'gw', ssh: `root@${gw.address}`, identityFile: lab.keyFile });
-    const own = lab.exec('gw', ['ssh-keygen', '-lf', '/etc/ssh/ssh_host_ed25519_key.pub']).stdout.split(' ')[1]!;
-    await srv.client.call('hosts.check', { name: 'gw', accept: own });
-    await srv.client.call('gateways.add', { location: 'office', host: 'gw' });
-    const apply = await cli('provision', 'apply');
-    expect(apply.code, apply.stdout).toBe(0);
-    await until('the gateway link', async () => (await srv.client.call('links.list', {})).find((l) => l.agent === 'gateway:gw' && l.state === 'up' && l.healthy));
-    const raw = lab.exec('gw', ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/9461 && printf "GET /healthz HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3']).stdout;
-    const health = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { ok: boolean; wireguard: { mode: string; locations: { interface: string }[] } };
+    await provisionGateway(lab, srv, gw, 'office');
+    const health = gatewayHealth(lab, 'gw');
     expect(health).toMatchObject({ ok: true, wireguard: { mode: 'wireguard-go', locations: [{ name: 'office', interface: 'bw-office', peers: 0 }] } });
 
     // A device, its config exactly as printed, on the client.

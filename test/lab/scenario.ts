@@ -137,6 +137,13 @@ export class Lab {
     const netns = `bwl${this.id}-${name}`;
     const peer = `v${this.id}${name}`;
     ip('netns', 'add', netns);
+    // The kernel tears down a deleted namespace (and the veth end in it) asynchronously, so a
+    // host re-created at once can find its old switch port still there: remove it first.
+    try {
+      ip('-n', this.switchNs, 'link', 'del', peer);
+    } catch {
+      // not there: the usual case
+    }
     ip('link', 'add', 'eth0', 'netns', netns, 'type', 'veth', 'peer', 'name', peer, 'netns', this.switchNs);
     ip('-n', this.switchNs, 'link', 'set', peer, 'master', 'br0', 'up');
     ip('-n', netns, 'addr', 'add', `${address}/${this.prefix.prefix}`, 'dev', 'eth0');

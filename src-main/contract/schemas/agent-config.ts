@@ -69,7 +69,18 @@ export const AgentHealth = z.object({
   wireguard: z
     .object({
       mode: z.enum(['kernel', 'wireguard-go']).nullable(),
-      locations: z.array(z.object({ name: z.string(), interface: z.string(), peers: z.number().int(), revision: z.number().int() })),
+      locations: z.array(
+        z.object({
+          name: z.string(),
+          interface: z.string(),
+          peers: z.number().int(),
+          revision: z.number().int(),
+          /** Whether peers need an MFA session here (Core's last word, else the config file's). */
+          mfa: z.boolean().optional(),
+          /** MFA sessions this gateway ended for idleness that Core has not acknowledged yet (it was away). */
+          expiredUnacknowledged: z.number().int().optional(),
+        }),
+      ),
     })
     .optional(),
 });

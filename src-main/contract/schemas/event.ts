@@ -16,6 +16,8 @@ export const EVENT_KINDS = [
   'edge.removed',
   'device.added',
   'device.removed',
+  'session.started',
+  'session.ended',
   'provision.started',
   'provision.step',
   'provision.host_finished',

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 
 /** Bumped when a message changes incompatibly; both sides refuse a peer with another version. */
-export const LINK_PROTOCOL = 1;
+export const LINK_PROTOCOL = 2;
 
 /** The WebSocket subprotocol both sides require: "bulwark-link.<version>". */
 export const LINK_SUBPROTOCOL = `bulwark-link.${LINK_PROTOCOL}`;
@@ -72,7 +72,28 @@ export const AgentRefused = z.strictObject({
   reason: z.string(),
 });
 
-export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused]);
+/**
+ * MFA locations: the gateway removed these peers because they were idle (no handshake and no
+ * traffic) for longer than the threshold. Sent when it happens and again on every new link
+ * until Core acknowledges, so an expiry during a Core outage reaches Core when it is back.
+ */
+export const AgentExpired = z.strictObject({
+  type: z.literal('expired'),
+  location: z.string(),
+  sessions: z.array(
+    z.strictObject({
+      session: z.number().int(),
+      publicKey: z.string(),
+      /** Unix seconds of the peer's last handshake or traffic as this gateway saw it; 0 for never. */
+      lastActivity: z.number().int(),
+      /** When the gateway removed the peer (ISO time). */
+      at: z.string(),
+    }),
+  ),
+});
+export type AgentExpired = z.infer<typeof AgentExpired>;
+
+export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused, AgentExpired]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
 export const CoreWelcome = z.strictObject({
@@ -90,6 +111,8 @@ export const CorePing = z.strictObject({ type: z.literal('ping'), seq: z.number(
 export const WgPeer = z.strictObject({
   publicKey: z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/),
   allowedIps: z.array(z.string()).min(1),
+  /** MFA locations: the session that authorises the peer; absent elsewhere. */
+  session: z.number().int().optional(),
 });
 export type WgPeer = z.infer<typeof WgPeer>;
 
@@ -104,10 +127,31 @@ export const CorePeers = z.strictObject({
   full: z.boolean(),
   upsert: z.array(WgPeer),
   remove: z.array(z.string()),
+  /** With every full set: whether the location uses MFA and its idle threshold in seconds. */
+  policy: z.strictObject({ mfa: z.boolean(), disconnectThreshold: z.number().int().min(1) }).optional(),
 });
 export type CorePeers = z.infer<typeof CorePeers>;
 
-export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers]);
+/** Core took note of these expired sessions; the gateway may forget them (a newer session can bring the peer back). */
+export const CoreExpiredAck = z.strictObject({
+  type: z.literal('expiredAck'),
+  location: z.string(),
+  sessions: z.array(z.number().int()),
+});
+
+/**
+ * What the location's other gateways see of its peers: where each peer last came from and when
+ * it was last active (unix seconds). A standby gateway counts that activity as its own, so it
+ * does not expire a busy MFA peer it never sees, and knows where to reach it.
+ */
+export const CoreActivity = z.strictObject({
+  type: z.literal('activity'),
+  location: z.string(),
+  peers: z.array(z.strictObject({ publicKey: z.string(), endpoint: z.string().nullable(), lastActivity: z.number().int() })),
+});
+export type CoreActivity = z.infer<typeof CoreActivity>;
+
+export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity]);
 export type CoreMessage = z.infer<typeof CoreMessage>;
 
 /** Core's view of one agent's link, for status and the UI. */
@@ -138,6 +182,9 @@ export const LocationStatusInput = z.strictObject({ name: z.string() });
 /** A location seen live: its gateways' links and data planes, and its devices' tunnels. */
 export const LocationStatus = z.object({
   location: z.string(),
+  mfa: z.boolean(),
+  /** Seconds of idleness after which a gateway drops an MFA peer. */
+  disconnectThreshold: z.number().int(),
   gateways: z.array(
     z.object({
       host: z.string(),
@@ -162,6 +209,8 @@ export const LocationStatus = z.object({
       txBytes: z.number().nullable(),
       /** The gateway that reported it last. */
       gateway: z.string().nullable(),
+      /** MFA locations: the active session (the peer is on the gateways only while there is one); null for none. */
+      session: z.object({ id: z.number().int(), startedAt: z.string(), startedBy: z.string() }).nullable(),
     }),
   ),
 });

@@ -5,6 +5,7 @@ import { formatEndpoint } from '../../net/endpoint.js';
 import type { Store, Tx } from '../../store/db.js';
 import { locationCidr, requireLocation, type LocationRow } from '../locations/location-service.js';
 import type { CorePorts } from '../ports.js';
+import type { SessionService } from '../sessions/session-service.js';
 
 interface DeviceRow {
   id: number;
@@ -73,6 +74,7 @@ export class DeviceService {
   constructor(
     private readonly store: Store,
     private readonly ports: CorePorts,
+    private readonly sessions: SessionService,
   ) {}
 
   list(location: string): Device[] {
@@ -136,6 +138,7 @@ export class DeviceService {
         const message = `location ${loc.name} has no device named ${JSON.stringify(name)}; see "bulwark device list --location ${loc.name}"`;
         throw BulwarkError.field('name', message, 'not_found');
       }
+      this.sessions.endAll(tx, loc.name, 'device_removed', row.id);
       tx.run('DELETE FROM devices WHERE id = ?', row.id);
       tx.event({ kind: 'device.removed', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address, publicKey: row.public_key } });
       return { removed: true as const };

@@ -5,11 +5,12 @@
 // are events (link.up, link.down, link.refused) that say why.
 import type { PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
-import { AgentMessage, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type CoreEvent, type CoreMessage, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../../contract/index.js';
+import { AgentMessage, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type CoreEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../../contract/index.js';
 import { CONTROL_PORT } from '../../provision/plan/host-layout.js';
 import type { Store } from '../../store/db.js';
 import type { CorePorts } from '../ports.js';
 import { agentSubject, type AgentRole, type PkiService } from '../pki/pki-service.js';
+import type { SessionService } from '../sessions/session-service.js';
 
 export interface LinkSettings {
   /** How often agents send a heartbeat. */
@@ -155,6 +156,8 @@ class Link {
       for (const f of this.svc.appliedListeners) f({ host: this.target.host, location: msg.location, revision: msg.revision, peers: msg.peers, tookMs: msg.tookMs });
     } else if (msg.type === 'stats') {
       this.svc.peerStats(this, msg.location, msg.peers);
+    } else if (msg.type === 'expired') {
+      this.svc.expired(this, msg);
     } else if (msg.type === 'refused') {
       this.svc.refusedByAgent(this, msg.reason);
     } else if (msg.type === 'heartbeat') {
@@ -222,6 +225,7 @@ export class LinkService {
     private readonly store: Store,
     private readonly pki: PkiService,
     private readonly ports: CorePorts,
+    private readonly sessions: SessionService,
     readonly settings: LinkSettings,
   ) {}
 
@@ -314,13 +318,28 @@ export class LinkService {
     return this.revision;
   }
 
-  /** Every device of a location as a WireGuard peer: its key and its one address (stored as /32 or /128). */
-  private peersOf(location: string): WgPeer[] {
+  private locationPolicy(location: string): { mfa: boolean; disconnectThreshold: number } | null {
+    const row = this.store.read((tx) => tx.get<{ mfa: number; disconnect_threshold: number }>('SELECT mfa, disconnect_threshold FROM locations WHERE name = ?', location));
+    return row ? { mfa: row.mfa === 1, disconnectThreshold: row.disconnect_threshold } : null;
+  }
+
+  /**
+   * The location's WireGuard peers: every device (its one address, stored as /32 or /128); in
+   * an MFA location only devices with an active session, each with its session's id.
+   */
+  private peersOf(location: string, mfa: boolean): WgPeer[] {
+    if (mfa) return [...this.sessions.active(location).values()].map((s) => ({ publicKey: s.publicKey, allowedIps: [s.address], session: s.id }));
     return this.store.read((tx) =>
       tx
         .all<{ public_key: string; address: string }>('SELECT d.public_key, d.address FROM devices d JOIN locations l ON l.id = d.location_id WHERE l.name = ? ORDER BY d.id', location)
         .map((d) => ({ publicKey: d.public_key, allowedIps: [d.address] })),
     );
+  }
+
+  private fullSet(location: string): CorePeers | null {
+    const policy = this.locationPolicy(location);
+    if (!policy) return null;
+    return { type: 'peers', location, revision: this.nextRevision(), full: true, upsert: this.peersOf(location, policy.mfa), remove: [], policy };
   }
 
   private locationsOf(host: string): string[] {
@@ -329,37 +348,119 @@ export class LinkService {
     );
   }
 
-  /** A gateway's link is up: it gets the full peer set of each of its locations. */
+  /** The gateways of a location whose link is up now. */
+  private linkedGateways(location: string): Link[] {
+    return [...this.links.values()].filter((l) => l.target.role === 'gateway' && l.state === 'up' && this.locationsOf(l.target.host).includes(location));
+  }
+
+  /** A gateway's link is up: it gets the full peer set and policy of each of its locations. */
   linkUp(link: Link): void {
     if (link.target.role !== 'gateway') return;
     for (const location of this.locationsOf(link.target.host)) {
-      link.send({ type: 'peers', location, revision: this.nextRevision(), full: true, upsert: this.peersOf(location), remove: [] });
+      const full = this.fullSet(location);
+      if (full) link.send(full);
     }
   }
 
-  /** Committed device changes go to every gateway of their location that is linked now. */
+  /**
+   * Committed changes become peer changes on every linked gateway of their location, in the
+   * order they were made: devices added or removed, MFA sessions started or ended. A location
+   * whose MFA setting or threshold changed gets its full set again instead.
+   */
   devicesChanged(events: CoreEvent[]): void {
-    const byLocation = new Map<string, { upsert: WgPeer[]; remove: string[] }>();
+    const resync = new Set<string>();
+    const byLocation = new Map<string, Map<string, WgPeer | null>>();
+    const mfaOf = new Map<string, boolean>();
+    const isMfa = (location: string) => {
+      if (!mfaOf.has(location)) mfaOf.set(location, this.locationPolicy(location)?.mfa ?? false);
+      return mfaOf.get(location)!;
+    };
     for (const e of events) {
-      if (e.kind !== 'device.added' && e.kind !== 'device.removed') continue;
-      const d = e.details as { location?: string; address?: string; publicKey?: string };
-      if (!d.location || !d.publicKey || !d.address) continue;
-      const change = byLocation.get(d.location) ?? { upsert: [], remove: [] };
-      // A device's address is stored with its host prefix (/32 or /128): its one allowed IP.
-      if (e.kind === 'device.added') change.upsert.push({ publicKey: d.publicKey, allowedIps: [d.address] });
-      else {
-        change.remove.push(d.publicKey);
-        this.stats.get(d.location)?.delete(d.publicKey); // a removed device's counters go with it
+      const d = e.details as { location?: string; address?: string; publicKey?: string; session?: number; mfa?: unknown; disconnectThreshold?: unknown };
+      if (e.kind === 'location.updated' && (d.mfa !== undefined || d.disconnectThreshold !== undefined)) {
+        resync.add(e.subject.replace(/^location:/, ''));
+        continue;
       }
+      if (!['device.added', 'device.removed', 'session.started', 'session.ended'].includes(e.kind)) continue;
+      if (!d.location || !d.publicKey || !d.address) continue;
+      const change = byLocation.get(d.location) ?? new Map<string, WgPeer | null>();
       byLocation.set(d.location, change);
+      // A device's address is stored with its host prefix (/32 or /128): its one allowed IP.
+      if (e.kind === 'device.added' && !isMfa(d.location)) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address] });
+      else if (e.kind === 'session.started' && d.session !== undefined) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address], session: d.session });
+      else if (e.kind === 'device.removed' || e.kind === 'session.ended') change.set(d.publicKey, null);
+      if (e.kind === 'device.removed') {
+        this.stats.get(d.location)?.delete(d.publicKey); // a removed device's counters go with it
+        this.activity.get(d.location)?.delete(d.publicKey);
+      }
+    }
+    for (const location of resync) {
+      byLocation.delete(location);
+      for (const link of this.linkedGateways(location)) {
+        const full = this.fullSet(location);
+        if (full) link.send(full);
+      }
     }
     for (const [location, change] of byLocation) {
+      if (change.size === 0) continue;
+      const upsert = [...change.values()].filter((p): p is WgPeer => p !== null);
+      const remove = [...change].filter(([, p]) => p === null).map(([k]) => k);
       const revision = this.nextRevision();
-      for (const link of this.links.values()) {
-        if (link.target.role === 'gateway' && link.state === 'up' && this.locationsOf(link.target.host).includes(location)) {
-          link.send({ type: 'peers', location, revision, full: false, ...change });
-        }
+      for (const link of this.linkedGateways(location)) link.send({ type: 'peers', location, revision, full: false, upsert, remove });
+    }
+  }
+
+  /**
+   * location → device public key → gateway → when it last saw the peer active (unix seconds:
+   * its newest handshake, or Core's clock when its received bytes grew) and from where.
+   */
+  private readonly activity = new Map<string, Map<string, Map<string, { lastActivity: number; endpoint: string | null; rxBytes: number }>>>();
+
+  /** Folds a gateway's report into the activity table; returns the peers whose activity moved. */
+  private noteActivity(gateway: string, location: string, peers: PeerStats[]): CoreActivity['peers'] {
+    const byKey = this.activity.get(location) ?? new Map<string, Map<string, { lastActivity: number; endpoint: string | null; rxBytes: number }>>();
+    this.activity.set(location, byKey);
+    const nowS = Math.floor(this.ports.now().getTime() / 1000);
+    const moved: CoreActivity['peers'] = [];
+    for (const p of peers) {
+      const perGateway = byKey.get(p.publicKey) ?? new Map<string, { lastActivity: number; endpoint: string | null; rxBytes: number }>();
+      byKey.set(p.publicKey, perGateway);
+      const had = perGateway.get(gateway);
+      const grew = had !== undefined && p.rxBytes > had.rxBytes;
+      const lastActivity = Math.max(p.latestHandshake, had?.lastActivity ?? 0, grew ? nowS : 0);
+      perGateway.set(gateway, { lastActivity, endpoint: p.endpoint, rxBytes: p.rxBytes });
+      if (lastActivity > (had?.lastActivity ?? 0) || p.endpoint !== (had?.endpoint ?? null)) {
+        if (lastActivity > 0 || p.endpoint !== null) moved.push({ publicKey: p.publicKey, endpoint: p.endpoint, lastActivity });
       }
+    }
+    return moved;
+  }
+
+  /** True when a gateway other than `except` saw the peer active within the last `withinS` seconds. */
+  private activeElsewhere(location: string, publicKey: string, except: string, withinS: number): boolean {
+    const nowS = Math.floor(this.ports.now().getTime() / 1000);
+    for (const [gateway, a] of this.activity.get(location)?.get(publicKey) ?? []) {
+      if (gateway !== except && nowS - a.lastActivity <= withinS) return true;
+    }
+    return false;
+  }
+
+  /** A gateway expired idle MFA sessions: end them (unless another gateway carries the peer) and acknowledge. */
+  expired(link: Link, msg: AgentExpired): void {
+    const policy = this.locationPolicy(msg.location);
+    let kept: number[] = [];
+    try {
+      kept = this.sessions.expire(link.target.host, msg.location, msg.sessions, (key) => this.activeElsewhere(msg.location, key, link.target.host, policy?.disconnectThreshold ?? 0)).kept;
+    } catch (err) {
+      this.refusedByAgent(link, `expired: ${(err as Error).message}`);
+      return;
+    }
+    link.send({ type: 'expiredAck', location: msg.location, sessions: msg.sessions.map((s) => s.session) });
+    if (kept.length > 0) {
+      // Another gateway carries these peers: this one gets them back (after the ack, so it accepts them).
+      const active = this.sessions.active(msg.location);
+      const upsert = [...active.values()].filter((s) => kept.includes(s.id)).map((s) => ({ publicKey: s.publicKey, allowedIps: [s.address], session: s.id }));
+      if (upsert.length) link.send({ type: 'peers', location: msg.location, revision: this.nextRevision(), full: false, upsert, remove: [] });
     }
   }
 
@@ -367,6 +468,11 @@ export class LinkService {
   private readonly stats = new Map<string, Map<string, PeerStats & { gateway: string }>>();
 
   peerStats(link: Link, location: string, peers: PeerStats[]): void {
+    const moved = this.noteActivity(link.target.host, location, peers);
+    if (moved.length > 0) {
+      const relay: CoreMessage = { type: 'activity', location, peers: moved };
+      for (const other of this.linkedGateways(location)) if (other !== link) other.send(relay);
+    }
     const byKey = this.stats.get(location) ?? new Map<string, PeerStats & { gateway: string }>();
     for (const p of peers) {
       const had = byKey.get(p.publicKey);
@@ -379,12 +485,15 @@ export class LinkService {
   /** The location live: each gateway's link and data plane, each device's tunnel. */
   locationStatus(name: string): LocationStatus {
     return this.store.read((tx) => {
-      const loc = tx.get<{ id: number; name: string }>('SELECT id, name FROM locations WHERE name = ?', name);
+      const loc = tx.get<{ id: number; name: string; mfa: number; disconnect_threshold: number }>('SELECT id, name, mfa, disconnect_threshold FROM locations WHERE name = ?', name);
       if (!loc) throw BulwarkError.field('name', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
       const hosts = tx.all<{ name: string }>('SELECT h.name FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name', loc.id);
       const stats = this.stats.get(loc.name) ?? new Map<string, PeerStats & { gateway: string }>();
+      const sessions = loc.mfa === 1 ? this.sessions.active(loc.name) : new Map();
       return {
         location: loc.name,
+        mfa: loc.mfa === 1,
+        disconnectThreshold: loc.disconnect_threshold,
         gateways: hosts.map((h) => {
           const l = this.links.get(agentSubject('gateway', h.name))?.view();
           return {
@@ -410,6 +519,7 @@ export class LinkService {
               rxBytes: s?.rxBytes ?? null,
               txBytes: s?.txBytes ?? null,
               gateway: s?.gateway ?? null,
+              session: sessions.has(d.public_key) ? { id: sessions.get(d.public_key)!.id, startedAt: sessions.get(d.public_key)!.startedAt, startedBy: sessions.get(d.public_key)!.startedBy } : null,
             };
           }),
       };

@@ -5,6 +5,7 @@ import { m0001Init } from './0001-init.js';
 import { m0002HostProvisioned } from './0002-host-provisioned.js';
 import { m0003Pki } from './0003-pki.js';
 import { m0004LocationRoutes } from './0004-location-routes.js';
+import { m0005Sessions } from './0005-sessions.js';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes];
+export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions];

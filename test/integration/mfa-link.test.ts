@@ -1,0 +1,119 @@
+// MFA over the control link, between a real Core and two scripted gateways (real mutual TLS
+// and WebSocket, certificates from Core's CA; the scripted side stands in for the agent's
+// WireGuard, which the lab test test/lab/mfa.test.ts runs for real). What Core must do: send
+// only peers with a session, with the session's id and the location's policy; relay one
+// gateway's view of a peer to the other; and when a gateway reports an idle peer, end the
+// session only if no other gateway saw it active, acknowledging either way.
+import { createServer, type Server } from 'node:https';
+import { describe, expect, test } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CoreMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentMessage } from '../../src-main/contract/index.js';
+import { CONTROL_PORT } from '../../src-main/provision/plan/host-layout.js';
+import { until } from '../helpers/agent.js';
+import { startInProcess, type InProcessServer } from '../helpers/server.js';
+
+interface Scripted {
+  got: CoreMessage[];
+  send(m: AgentMessage): void;
+  close(): Promise<void>;
+}
+
+/** A gateway's end of the link that records what Core sends and sends what the test says. */
+async function scriptedGateway(srv: InProcessServer, name: string, address: string): Promise<Scripted> {
+  const core = srv.running.core;
+  await srv.client.call('hosts.create', { name, ssh: `root@${address}` });
+  const id = core.store.read((tx) => tx.get<{ id: number }>('SELECT id FROM hosts WHERE name = ?', name))!.id;
+  core.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', new Date().toISOString(), id));
+  const cert = await core.services.pki.agentCert('gateway', { id, name, address });
+  const server: Server = createServer({ ca: await core.services.pki.caPem(), cert: cert.certPem, key: cert.keyPem, requestCert: true, rejectUnauthorized: true });
+  const wss = new WebSocketServer({ server, handleProtocols: () => LINK_SUBPROTOCOL });
+  const got: CoreMessage[] = [];
+  let current: WebSocket | null = null;
+  wss.on('connection', (ws) => {
+    current = ws;
+    ws.send(JSON.stringify({ type: 'hello', protocol: LINK_PROTOCOL, role: 'gateway', host: name, version: 'scripted', configSha256: 'x', startedAt: new Date().toISOString() } satisfies AgentMessage));
+    const beat = setInterval(() => ws.send(JSON.stringify({ type: 'heartbeat', seq: 1, healthy: true } satisfies AgentMessage)), 100);
+    ws.on('close', () => clearInterval(beat));
+    ws.on('message', (d) => got.push(CoreMessage.parse(JSON.parse(String(d)))));
+  });
+  await new Promise<void>((r) => server.listen(CONTROL_PORT.gateway, address, () => r()));
+  return {
+    got,
+    send: (m) => current?.send(JSON.stringify(m)),
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+const peersMessages = (s: Scripted) => s.got.filter((m): m is Extract<CoreMessage, { type: 'peers' }> => m.type === 'peers');
+
+describe('MFA over the control link', () => {
+  test('sessions become peers; activity is relayed; an idle report ends a session only when no gateway saw it', async () => {
+    await using srv = await startInProcess({ link: { heartbeatMs: 100, downAfterMs: 2000, minBackoffMs: 50, maxBackoffMs: 200, statsMs: 500 } });
+    await srv.client.call('locations.create', { name: 'secure', network: '10.91.0.0/24', endpoint: 'vpn.example.com', mfa: true, disconnectThreshold: 120 });
+    await srv.client.call('devices.add', { location: 'secure', name: 'anna' });
+    await srv.client.call('devices.add', { location: 'secure', name: 'ben' });
+    const key = async (device: string) => (await srv.client.call('devices.list', { location: 'secure' })).find((d) => d.name === device)!.publicKey;
+    const ben = await srv.client.call('sessions.start', { location: 'secure', device: 'ben' });
+    // Two gateways on loopback addresses of their own (the other link test uses 127.0.0.1).
+    const a = await scriptedGateway(srv, 'gwa', '127.0.0.3');
+    const b = await scriptedGateway(srv, 'gwb', '127.0.0.4');
+    try {
+      await srv.client.call('gateways.add', { location: 'secure', host: 'gwa' });
+      await srv.client.call('gateways.add', { location: 'secure', host: 'gwb' });
+      await until('both links up', async () => (await srv.client.call('links.list', {})).filter((l) => l.state === 'up').length === 2);
+
+      // The full set: only ben, who has a session, with its id; and the location's policy.
+      for (const g of [a, b]) {
+        const full = await until('a full set', () => peersMessages(g).find((m) => m.full));
+        expect(full.policy).toEqual({ mfa: true, disconnectThreshold: 120 });
+        expect(full.upsert).toEqual([{ publicKey: await key('ben'), allowedIps: ['10.91.0.3/32'], session: ben.id }]);
+      }
+      // A session for anna reaches both gateways as an upsert with its id.
+      const anna = await srv.client.call('sessions.start', { location: 'secure', device: 'anna' });
+      const annaKey = await key('anna');
+      for (const g of [a, b]) await until('anna as a peer', () => peersMessages(g).find((m) => !m.full && m.upsert.some((p) => p.publicKey === annaKey && p.session === anna.id)));
+
+      // gwa carries anna: it reports her handshake; Core tells gwb where and when it saw her.
+      const now = Math.floor(Date.now() / 1000);
+      a.send({ type: 'stats', location: 'secure', at: new Date().toISOString(), full: true, summary: null, peers: [{ publicKey: annaKey, endpoint: '198.51.100.77:40000', latestHandshake: now, rxBytes: 100, txBytes: 50 }] });
+      const relay = await until('the activity relayed to gwb', () => b.got.find((m) => m.type === 'activity'));
+      expect(relay).toEqual({ type: 'activity', location: 'secure', peers: [{ publicKey: annaKey, endpoint: '198.51.100.77:40000', lastActivity: now }] });
+      expect(a.got.some((m) => m.type === 'activity')).toBe(false);
+
+      // gwb (which never saw her) expires anna: Core acknowledges, keeps the session (gwa saw
+      // her moments ago) and gives gwb the peer back.
+      const before = peersMessages(b).length;
+      b.send({ type: 'expired', location: 'secure', sessions: [{ session: anna.id, publicKey: annaKey, lastActivity: 0, at: new Date().toISOString() }] });
+      expect(await until('the ack to gwb', () => b.got.find((m) => m.type === 'expiredAck'))).toEqual({ type: 'expiredAck', location: 'secure', sessions: [anna.id] });
+      const back = await until('anna given back to gwb', () => peersMessages(b).slice(before).find((m) => m.upsert.some((p) => p.publicKey === annaKey)));
+      expect(back.upsert).toEqual([{ publicKey: annaKey, allowedIps: ['10.91.0.2/32'], session: anna.id }]);
+      expect((await srv.client.call('sessions.list', { location: 'secure' })).map((s) => s.device).sort()).toEqual(['anna', 'ben']);
+
+      // gwa expires ben, whom nobody saw: the session ends, both gateways drop the peer.
+      a.send({ type: 'expired', location: 'secure', sessions: [{ session: ben.id, publicKey: await key('ben'), lastActivity: 0, at: new Date().toISOString() }] });
+      await until('the ack to gwa', () => a.got.find((m) => m.type === 'expiredAck'));
+      const benKey = await key('ben');
+      for (const g of [a, b]) await until('ben removed', () => peersMessages(g).find((m) => m.remove.includes(benKey)));
+      const ended = (await srv.client.call('sessions.list', { location: 'secure', all: true })).find((s) => s.id === ben.id);
+      expect(ended).toMatchObject({ endReason: 'idle', endedBy: 'gateway:gwa' });
+      const status = await srv.client.call('locations.status', { name: 'secure' });
+      expect(status).toMatchObject({ mfa: true, disconnectThreshold: 120 });
+      expect(status.devices.map((d) => [d.name, d.session?.id ?? null])).toEqual([['anna', anna.id], ['ben', null]]);
+
+      // MFA turned off: every device becomes a peer without a session, in a full set.
+      const fulls = peersMessages(a).filter((m) => m.full).length;
+      await srv.client.call('locations.update', { name: 'secure', mfa: false });
+      const open = await until('a new full set', () => peersMessages(a).filter((m) => m.full)[fulls]);
+      expect(open.policy).toEqual({ mfa: false, disconnectThreshold: 120 });
+      expect(open.upsert.map((p) => p.session)).toEqual([undefined, undefined]);
+      expect(await srv.client.call('sessions.list', { location: 'secure' })).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
+});

@@ -1,7 +1,7 @@
 // The edge agent: a stateless public HTTP service. In this release it reads its configuration
 // and answers health checks; enrollment comes with the edge issue.
 import { EdgeAgentConfig, LINK_PROTOCOL, VERSION } from '../../src-main/contract/index.js';
-import { loadConfig, log, runAgent, serveHealth } from '../shared/agent.js';
+import { loadConfig, log, renewedTls, runAgent, serveHealth } from '../shared/agent.js';
 import { startControl } from '../shared/control.js';
 
 runAgent(async () => {
@@ -18,6 +18,8 @@ runAgent(async () => {
   }));
   const stopControl = await startControl({
     ...config.control,
+    renewed: renewedTls('edge'),
+    subject: `edge:${config.host}`,
     hello: () => ({ type: 'hello', protocol: LINK_PROTOCOL, role: 'edge', host: config.host, version: VERSION, configSha256: sha256, startedAt }),
     healthy: () => true,
   });

@@ -5,7 +5,7 @@
 // it removes peers that stay idle past the threshold by itself, Core or no Core, and tells Core.
 import { writeFileSync } from 'node:fs';
 import { GatewayAgentConfig, LINK_PROTOCOL, VERSION, type AgentExpired, type AgentMessage, type CoreMessage, type CorePeers, type GatewayLocationConfig, type PeerStats, type WgPeer } from '../../src-main/contract/index.js';
-import { loadConfig, log, runAgent, serveHealth } from '../shared/agent.js';
+import { loadConfig, log, renewedTls, runAgent, serveHealth, stateDirectory } from '../shared/agent.js';
 import { startControl } from '../shared/control.js';
 import { IdleTracker } from './idle.js';
 import { GatewayState, type PeerEntry, type Policy, type StateOp } from './state.js';
@@ -17,7 +17,7 @@ const sameIps = (a: string[], b: string[]) => a.length === b.length && [...a].so
 runAgent(async () => {
   const { config, sha256, path } = loadConfig(GatewayAgentConfig);
   const startedAt = new Date().toISOString();
-  const stateDir = process.env.STATE_DIRECTORY ?? '/var/lib/bulwark/gateway';
+  const stateDir = stateDirectory('gateway');
   const state = GatewayState.load(stateDir, (err) => log('state file problem', { error: err.message }), nowS());
   const byName = new Map(config.locations.map((l) => [l.name, l]));
   // Locations Core no longer assigns to this gateway are forgotten.
@@ -233,6 +233,8 @@ runAgent(async () => {
 
   const stopControl = await startControl({
     ...config.control,
+    renewed: renewedTls('gateway'),
+    subject: `gateway:${config.host}`,
     hello: () => ({ type: 'hello', protocol: LINK_PROTOCOL, role: 'gateway', host: config.host, version: VERSION, configSha256: sha256, startedAt, wireguardMode: mode }),
     healthy: () => problems.length === 0,
     handle,

@@ -35,6 +35,17 @@ export function loadConfig<S extends z.ZodType>(schema: S): LoadedConfig<z.infer
   return { config: parsed.data, sha256: createHash('sha256').update(text).digest('hex'), path };
 }
 
+/** The agent's state directory: systemd's StateDirectory (/var/lib/bulwark/<role>), the one place it may write. */
+export function stateDirectory(role: 'gateway' | 'edge'): string {
+  return process.env.STATE_DIRECTORY ?? `/var/lib/bulwark/${role}`;
+}
+
+/** Where a certificate that Core renewed over the link is kept. */
+export function renewedTls(role: 'gateway' | 'edge'): { cert: string; key: string } {
+  const dir = `${stateDirectory(role)}/tls`;
+  return { cert: `${dir}/${role}.pem`, key: `${dir}/${role}.key` };
+}
+
 export function log(message: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg: message, ...fields })}\n`);
 }

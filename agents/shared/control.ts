@@ -2,8 +2,12 @@
 // certificate from Core's CA with the subject "core". Core dials in; the agent says hello,
 // then sends heartbeats at the rate Core asks for. A message that does not parse is counted,
 // logged and answered with "refused"; the link stays. Certificate files are re-read when they
-// change, so a renewed certificate takes effect without a restart.
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+// change, so a renewed certificate takes effect without a restart. Core also renews the
+// certificate over the link: the agent keeps that one in its state directory (its config
+// directory is read-only to it) and serves whichever of the two is valid the longest.
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -16,6 +20,10 @@ export interface ControlOptions {
   ca: string;
   cert: string;
   key: string;
+  /** Where a certificate that Core renewed over the link is kept (in the agent's state directory). */
+  renewed: { cert: string; key: string };
+  /** The subject this agent's certificate must carry ("gateway:<host>"). */
+  subject: string;
   hello: () => Extract<AgentMessage, { type: 'hello' }>;
   healthy: () => boolean;
   /** Told when a link is welcomed (with a way to send on it) and when it ends (null). */
@@ -24,8 +32,39 @@ export interface ControlOptions {
   handle?: (msg: CoreMessage) => Promise<AgentMessage | null>;
 }
 
+const notAfter = (pem: Buffer | string) => Date.parse(new X509Certificate(pem).validTo);
+
+/** The CA, and the provisioned certificate or the renewed one, whichever is valid the longest. */
 function tlsFiles(o: ControlOptions) {
-  return { ca: readFileSync(o.ca), cert: readFileSync(o.cert), key: readFileSync(o.key) };
+  const files = { ca: readFileSync(o.ca), cert: readFileSync(o.cert), key: readFileSync(o.key) };
+  try {
+    const cert = readFileSync(o.renewed.cert);
+    const key = readFileSync(o.renewed.key);
+    // A pair torn by a crash between its two writes does not match: then the provisioned one serves.
+    if (notAfter(cert) > notAfter(files.cert) && new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) return { ...files, cert, key };
+  } catch {
+    // none renewed yet, or unreadable: the provisioned one serves
+  }
+  return files;
+}
+
+/** Checks a certificate Core sent: from the trusted CA, for this agent, with its key, newer than the one in use. */
+function checkRenewal(o: ControlOptions, certPem: string, keyPem: string, inUse: Buffer): X509Certificate {
+  const cert = new X509Certificate(certPem);
+  const ca = new X509Certificate(readFileSync(o.ca));
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error('the certificate is not signed by the CA this agent trusts');
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
+  if (cn !== o.subject) throw new Error(`the certificate is for ${String(cn)}, not ${o.subject}`);
+  if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new Error('the key does not belong to the certificate');
+  if (Date.parse(cert.validTo) <= Date.now()) throw new Error('the certificate has expired');
+  if (Date.parse(cert.validTo) <= notAfter(inUse)) throw new Error('the certificate is not newer than the one in use');
+  return cert;
+}
+
+function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(`${path}.new`, text, { mode: 0o600 });
+  renameSync(`${path}.new`, path);
 }
 
 export async function startControl(o: ControlOptions): Promise<() => Promise<void>> {
@@ -77,6 +116,20 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
         o.onLink?.({ send: (m) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m)), statsMs: msg.statsMs });
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy() } satisfies AgentMessage));
+      } else if (msg.type === 'certificate') {
+        try {
+          const cert = checkRenewal(o, msg.certPem, msg.keyPem, tlsFiles(o).cert);
+          // Key first: the certificate is what makes the pair count (see tlsFiles).
+          writeAtomic(o.renewed.key, msg.keyPem);
+          writeAtomic(o.renewed.cert, msg.certPem);
+          server.setSecureContext(tlsFiles(o));
+          const serial = cert.serialNumber.toLowerCase().replace(/^0+/, '');
+          log('control link: installed a renewed certificate', { serial, notAfter: cert.validTo });
+          ws.send(JSON.stringify({ type: 'certificateInstalled', serial, notAfter: new Date(cert.validTo).toISOString() } satisfies AgentMessage));
+        } catch (err) {
+          log('control link: refused a renewed certificate', { error: (err as Error).message });
+          ws.send(JSON.stringify({ type: 'refused', reason: `certificate: ${(err as Error).message}` } satisfies AgentMessage));
+        }
       } else if (o.handle) {
         // In order: a change must not overtake the one before it.
         handling = handling.then(async () => {

@@ -14,6 +14,7 @@ import { serve } from '../../src-main/serve.js';
 import { Lab, labMissing } from '../../test/lab/scenario.js';
 
 const ADDS = Number(process.env.ADDS ?? 500);
+const PROBES = Number(process.env.PROBES ?? 100);
 const root = `${process.cwd()}/`;
 const missing = labMissing();
 if (missing) {
@@ -133,9 +134,10 @@ try {
     }
     console.log(`one more peer at ${target} peers`);
     for (const k of Object.keys(tookAt)) delete tookAt[Number(k)];
-    for (let i = 0; i < 20; i++) {
+    // 100 applies spread over ~5 s, so some meet the 2-second counter reading and the state log.
+    for (let i = 0; i < PROBES; i++) {
       await apply1(target);
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 50));
     }
     await new Promise((r) => setTimeout(r, 500));
     const all = Object.values(tookAt).flat();

@@ -427,7 +427,7 @@ export function buildProgram(
       if (opts.json) return json(links);
       if (links.length === 0) return io.out('No agents yet: Core links with agents once their hosts are provisioned ("bulwark provision apply").\n');
       const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
-      io.out(table(['AGENT', 'LINK', 'SINCE', 'HEALTH', 'VERSION', 'BAD MSGS', 'WHY'], links.map((l) => [l.agent, l.state, l.since, health(l.healthy), l.agentVersion, l.badMessages, l.reason])));
+      io.out(table(['AGENT', 'LINK', 'SINCE', 'HEALTH', 'VERSION', 'CERT UNTIL', 'BAD MSGS', 'WHY'], links.map((l) => [l.agent, l.state, l.since, health(l.healthy), l.agentVersion, l.certificate?.notAfter.slice(0, 10), l.badMessages, l.reason])));
       if (links.some((l) => l.state !== 'up')) exitCode = 1;
     }),
   );

@@ -46,7 +46,7 @@ export function writeAgentFiles(dir: string, f: AgentFiles): string {
 }
 
 export function startAgent(dir: string, configText: string): RunningAgent {
-  const proc = spawn(RUNTIME, [join(dir, 'agent.mjs')], { cwd: dir, env: { BULWARK_AGENT_CONFIG: join(dir, 'agent.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(RUNTIME, [join(dir, 'agent.mjs')], { cwd: dir, env: { BULWARK_AGENT_CONFIG: join(dir, 'agent.json'), STATE_DIRECTORY: join(dir, 'state') }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d) => (out += d));
   proc.stderr?.on('data', (d) => (out += d));

@@ -5,12 +5,15 @@
 // side are counted and refused while the link stays.
 // (The host is marked provisioned directly in the store: SSH provisioning is covered by the lab
 // tests; here the subject is the link.)
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:https';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { describe, expect, test } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { LINK_PROTOCOL, LINK_SUBPROTOCOL, type LinkState } from '../../src-main/contract/index.js';
 import { createCa, issueCert } from '../../src-main/core/pki/ca.js';
+import { SecretBox } from '../../src-main/core/keys/secret-box.js';
 import { CONTROL_PORT } from '../../src-main/provision/plan/host-layout.js';
 import { freePort, startAgent, until, writeAgentFiles } from '../helpers/agent.js';
 import { startInProcess, tempDir } from '../helpers/server.js';
@@ -138,6 +141,86 @@ describe('control link', () => {
         wss.close();
         await new Promise((r) => server.close(r));
       }
+    } finally {
+      await agent.stop();
+    }
+  }, 60_000);
+
+  test('a certificate due for renewal is renewed over the link: the link stays up, new handshakes use it, a restart keeps it', async () => {
+    await using srv = await startInProcess({ link: { heartbeatMs: 100, downAfterMs: 1500, minBackoffMs: 50, maxBackoffMs: 300 } });
+    using tmp = tempDir();
+    const core = srv.running.core;
+    const pki = core.services.pki;
+    await srv.client.call('locations.create', { name: 'office', network: '10.90.0.0/24', endpoint: 'vpn.example.com' });
+    await srv.client.call('hosts.create', { name: 'h1', ssh: 'root@127.0.0.1' });
+    const hostId = core.store.read((tx) => tx.get<{ id: number }>("SELECT id FROM hosts WHERE name = 'h1'"))!.id;
+    core.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', new Date().toISOString(), hostId));
+    await srv.client.call('gateways.add', { location: 'office', host: 'h1' });
+    // The agent's certificate has 10 days left (as if provisioned 80 days ago): Core issued it,
+    // so it is stored as Core stores certificates, its key sealed with the data dir's key.
+    const now = Date.now();
+    const due = await issueCert(await pki.ca(), { commonName: 'gateway:h1', usage: 'server', dnsNames: ['h1'], ipAddresses: ['127.0.0.1'], notBefore: new Date(now - 80 * 86400e3), notAfter: new Date(now + 10 * 86400e3) });
+    const box = new SecretBox(readFileSync(join(srv.dataDir, 'secret.key')));
+    core.store.write((tx) =>
+      tx.run(
+        'INSERT INTO certificates (serial, subject, host_id, role, cert_pem, key_enc, not_before, not_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        due.serial, 'gateway:h1', hostId, 'gateway', due.certPem, box.seal(due.keyPem, 'certificate-private-key'), due.notBefore.toISOString(), due.notAfter.toISOString(), new Date(now - 80 * 86400e3).toISOString(),
+      ),
+    );
+    const caPem = await pki.caPem();
+    const config = writeAgentFiles(tmp.dir, { role: 'gateway', host: 'h1', healthPort: await freePort(), controlPort: PORT, tls: { ca: caPem, cert: due.certPem, key: due.keyPem } });
+    const link = async () => (await srv.client.call('links.list', {})).find((l) => l.agent === 'gateway:h1');
+    let agent = startAgent(tmp.dir, config);
+    try {
+      const up = await until('the link up with the old certificate', async () => ((await link())?.state === 'up' ? link() : null));
+      expect(up!.certificate).toEqual({ serial: due.serial, notAfter: due.notAfter.toISOString().replace(/\.\d{3}Z$/, '.000Z') });
+      const renewed = await until('the renewal', async () => (await srv.client.call('events.list', { limit: 1000 })).find((e) => e.kind === 'certificate.renewed'));
+      const serial = String(renewed.details.serial);
+      expect(serial).not.toBe(due.serial);
+      expect(Date.parse(String(renewed.details.notAfter)) - now).toBeGreaterThan(85 * 86400e3);
+      expect(statSync(join(tmp.dir, 'state', 'tls', 'gateway.key')).mode & 0o777).toBe(0o600);
+      // Without a dropped link: the same connection, still on the old certificate.
+      expect(await link()).toMatchObject({ state: 'up', certificate: { serial: due.serial } });
+      const linkKinds = (await srv.client.call('events.list', { limit: 1000 })).filter((e) => e.subject === 'agent:gateway:h1').map((e) => e.kind);
+      expect(linkKinds.slice(linkKinds.indexOf('link.up')).filter((k) => k === 'link.down')).toEqual([]);
+      // The next handshake presents the renewed certificate, and nothing is renewed again.
+      core.services.links.stop();
+      core.services.links.start();
+      await until('a new link on the renewed certificate', async () => (await link())?.certificate?.serial === serial);
+      // A restarted agent serves the renewed one too (its config still names the old files).
+      await agent.stop();
+      agent = startAgent(tmp.dir, config);
+      await until('the restarted agent on the renewed certificate', async () => {
+        const l = await link();
+        return l?.state === 'up' && l.certificate?.serial === serial;
+      });
+      expect((await srv.client.call('events.list', { limit: 1000 })).filter((e) => e.kind === 'certificate.renewed')).toHaveLength(1);
+
+      // The agent takes a certificate only from its CA, for itself, with its key, and newer.
+      core.services.links.stop(); // (one Core at a time: Core's redial would replace this test's link)
+      const coreCert = await pki.coreCert();
+      const raw = new WebSocket(`wss://127.0.0.1:${PORT}/`, LINK_SUBPROTOCOL, { ca: caPem, cert: coreCert.certPem, key: coreCert.keyPem, ...({ checkServerIdentity: () => undefined } as object) });
+      const replies: string[] = [];
+      raw.on('message', (d) => replies.push(String(d)));
+      await new Promise((r, j) => raw.once('open', r).once('error', j));
+      const foreign = await createCa(new Date(), 'someone else');
+      const later = { notBefore: new Date(now - 60e3), notAfter: new Date(now + 200 * 86400e3) };
+      const offers = [
+        await issueCert(foreign, { commonName: 'gateway:h1', usage: 'server', dnsNames: ['h1'], ipAddresses: [], ...later }),
+        await issueCert(await pki.ca(), { commonName: 'gateway:other', usage: 'server', dnsNames: ['other'], ipAddresses: [], ...later }),
+        { ...(await issueCert(await pki.ca(), { commonName: 'gateway:h1', usage: 'server', dnsNames: ['h1'], ipAddresses: [], ...later })), keyPem: coreCert.keyPem },
+        due,
+      ];
+      for (const o of offers) raw.send(JSON.stringify({ type: 'certificate', certPem: o.certPem, keyPem: o.keyPem }));
+      await until('four refusals', () => replies.filter((r) => r.includes('"refused"')).length === 4);
+      expect(replies.filter((r) => r.includes('"refused"')).map((r) => (JSON.parse(r) as { reason: string }).reason)).toEqual([
+        'certificate: the certificate is not signed by the CA this agent trusts',
+        'certificate: the certificate is for gateway:other, not gateway:h1',
+        'certificate: the key does not belong to the certificate',
+        'certificate: the certificate is not newer than the one in use',
+      ]);
+      raw.close();
+      expect(readFileSync(join(tmp.dir, 'state', 'tls', 'gateway.pem'), 'utf8')).toBe((await pki.agentCert('gateway', { id: hostId, name: 'h1', address: '127.0.0.1' })).certPem);
     } finally {
       await agent.stop();
     }

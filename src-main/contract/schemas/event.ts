@@ -25,6 +25,7 @@ export const EVENT_KINDS = [
   'pki.ca_created',
   'certificate.issued',
   'certificate.revoked',
+  'certificate.renewed',
   'link.up',
   'link.down',
   'link.refused',

@@ -93,7 +93,15 @@ export const AgentExpired = z.strictObject({
 });
 export type AgentExpired = z.infer<typeof AgentExpired>;
 
-export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused, AgentExpired]);
+/** The agent installed the certificate Core sent; new links use it (the current one stays up). */
+export const AgentCertificateInstalled = z.strictObject({
+  type: z.literal('certificateInstalled'),
+  /** Serial number, lower-case hex. */
+  serial: z.string(),
+  notAfter: z.string(),
+});
+
+export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused, AgentExpired, AgentCertificateInstalled]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
 export const CoreWelcome = z.strictObject({
@@ -151,7 +159,18 @@ export const CoreActivity = z.strictObject({
 });
 export type CoreActivity = z.infer<typeof CoreActivity>;
 
-export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity]);
+/**
+ * A renewed certificate for the agent (sent well before the old one expires, over the
+ * authenticated link): the agent checks it against Core's CA and its own name, keeps it in its
+ * state directory, and serves it to the next TLS handshake, without a restart or a dropped link.
+ */
+export const CoreCertificate = z.strictObject({
+  type: z.literal('certificate'),
+  certPem: z.string().max(16_384),
+  keyPem: z.string().max(16_384),
+});
+
+export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate]);
 export type CoreMessage = z.infer<typeof CoreMessage>;
 
 /** Core's view of one agent's link, for status and the UI. */
@@ -172,6 +191,8 @@ export const LinkState = z.object({
   wireguardMode: z.enum(['kernel', 'wireguard-go']).nullable(),
   /** Messages from this agent that did not parse, since Core started. */
   badMessages: z.number().int(),
+  /** The certificate the agent presented on this link; null before the first TLS handshake. */
+  certificate: z.object({ serial: z.string(), notAfter: z.string() }).nullable(),
   /** A gateway: per location, the newest peers revision it confirmed and how many peers that is. */
   applied: z.array(z.object({ location: z.string(), revision: z.number().int(), peers: z.number().int() })),
 });

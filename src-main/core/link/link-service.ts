@@ -9,7 +9,7 @@ import { AgentMessage, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type Agent
 import { CONTROL_PORT } from '../../provision/plan/host-layout.js';
 import type { Store } from '../../store/db.js';
 import type { CorePorts } from '../ports.js';
-import { agentSubject, type AgentRole, type PkiService } from '../pki/pki-service.js';
+import { AGENT_RENEW_DAYS, agentSubject, normalSerial, type AgentRole, type PkiService } from '../pki/pki-service.js';
 import type { SessionService } from '../sessions/session-service.js';
 
 export interface LinkSettings {
@@ -69,6 +69,10 @@ class Link {
   agentVersion: string | null = null;
   wireguardMode: 'kernel' | 'wireguard-go' | null = null;
   badMessages = 0;
+  /** The certificate the agent presented in this link's TLS handshake. */
+  certificate: { serial: string; notAfter: string } | null = null;
+  /** A renewed certificate was sent and the agent has not answered yet. */
+  renewing = false;
   readonly applied = new Map<string, { revision: number; peers: number }>();
   private ws: WebSocket | null = null;
   private retry: NodeJS.Timeout | null = null;
@@ -86,7 +90,7 @@ class Link {
 
   view(): LinkState {
     const t = this.target;
-    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, wireguardMode: this.wireguardMode, badMessages: this.badMessages, applied: [...this.applied].map(([location, a]) => ({ location, ...a })) };
+    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, wireguardMode: this.wireguardMode, badMessages: this.badMessages, certificate: this.certificate, applied: [...this.applied].map(([location, a]) => ({ location, ...a })) };
   }
 
   /** Moves to a state; an event is written when the state or its reason changes. */
@@ -117,7 +121,13 @@ class Link {
       maxPayload: 4 * 1024 * 1024,
       // The chain is checked against Core's CA by TLS; this checks who it is and revocation.
       // (ws hands it to tls.connect; @types/ws types it as the unrelated WebSocket option.)
-      ...({ checkServerIdentity: (_name: string, cert: PeerCertificate) => this.svc.checkAgentCert(t, cert) } as object),
+      ...({
+        checkServerIdentity: (_name: string, cert: PeerCertificate) => {
+          const refused = this.svc.checkAgentCert(t, cert);
+          if (!refused) this.certificate = { serial: normalSerial(cert.serialNumber), notAfter: new Date(cert.valid_to).toISOString() };
+          return refused;
+        },
+      } as object),
     });
     this.ws = ws;
     ws.on('open', () => this.kick());
@@ -151,6 +161,9 @@ class Link {
       this.set('up', null);
       this.send({ type: 'welcome', protocol: LINK_PROTOCOL, heartbeatMs: this.svc.settings.heartbeatMs, statsMs: this.svc.settings.statsMs });
       this.svc.linkUp(this);
+      void this.svc.renewIfDue(this);
+    } else if (msg.type === 'certificateInstalled') {
+      this.svc.certificateInstalled(this, msg.serial, msg.notAfter);
     } else if (msg.type === 'applied') {
       this.applied.set(msg.location, { revision: msg.revision, peers: msg.peers });
       for (const f of this.svc.appliedListeners) f({ host: this.target.host, location: msg.location, revision: msg.revision, peers: msg.peers, tookMs: msg.tookMs });
@@ -159,6 +172,7 @@ class Link {
     } else if (msg.type === 'expired') {
       this.svc.expired(this, msg);
     } else if (msg.type === 'refused') {
+      if (msg.reason.startsWith('certificate:')) this.renewing = false;
       this.svc.refusedByAgent(this, msg.reason);
     } else if (msg.type === 'heartbeat') {
       const healthy = msg.healthy;
@@ -192,6 +206,7 @@ class Link {
     if (this.retry) return; // already failed once for this dial
     const { refused, reason } = reasonOf(err);
     this.healthy = null;
+    this.renewing = false;
     this.applied.clear();
     this.set(refused ? 'refused' : 'down', reason);
     this.failures += 1;
@@ -233,10 +248,48 @@ export class LinkService {
     return this.ports.now().toISOString();
   }
 
+  private renewTimer: NodeJS.Timeout | null = null;
+
   /** Starts dialling the agents; call sync() again whenever roles or provisioning change. */
   start(): void {
     this.running = true;
     this.sync();
+    // Links can stay up for months: look at their certificates a few times a day.
+    this.renewTimer = setInterval(() => {
+      for (const l of this.links.values()) void this.renewIfDue(l);
+    }, 6 * 3600_000);
+    this.renewTimer.unref();
+  }
+
+  /**
+   * When the certificate an agent presented has fewer than AGENT_RENEW_DAYS left, Core sends
+   * it a renewed one over the link (issued now, or one issued earlier that it has not
+   * installed). The link stays up; the agent serves the new one from its next handshake on.
+   */
+  async renewIfDue(link: Link): Promise<void> {
+    const presented = link.certificate;
+    if (link.renewing || !presented || link.state !== 'up') return;
+    if (Date.parse(presented.notAfter) - this.ports.now().getTime() >= AGENT_RENEW_DAYS * 24 * 3600_000) return;
+    link.renewing = true;
+    try {
+      const host = this.store.read((tx) => tx.get<{ id: number; name: string; ssh_address: string }>('SELECT id, name, ssh_address FROM hosts WHERE name = ?', link.target.host));
+      if (!host) throw new Error(`host ${link.target.host} is gone`);
+      const cert = await this.pki.agentCert(link.target.role, { id: host.id, name: host.name, address: host.ssh_address });
+      if (normalSerial(cert.serial) === presented.serial) throw new Error('Core has no newer certificate for it');
+      link.send({ type: 'certificate', certPem: cert.certPem, keyPem: cert.keyPem });
+    } catch (err) {
+      link.renewing = false;
+      this.linkProblem(link, `Core could not renew the agent's certificate: ${(err as Error).message}`, 'core');
+    }
+  }
+
+  certificateInstalled(link: Link, serial: string, notAfter: string): void {
+    link.renewing = false;
+    try {
+      this.store.write((tx) => tx.event({ kind: 'certificate.renewed', subject: `certificate:${link.target.agent}`, details: { host: link.target.host, role: link.target.role, serial, notAfter, via: 'link' } }));
+    } catch {
+      // the agent's log has it too
+    }
   }
 
   /** The agents Core should have a link with: every role of every provisioned host. */
@@ -452,7 +505,7 @@ export class LinkService {
     try {
       kept = this.sessions.expire(link.target.host, msg.location, msg.sessions, (key) => this.activeElsewhere(msg.location, key, link.target.host, policy?.disconnectThreshold ?? 0)).kept;
     } catch (err) {
-      this.refusedByAgent(link, `expired: ${(err as Error).message}`);
+      this.linkProblem(link, `Core could not take note of expired sessions: ${(err as Error).message}`, 'core');
       return;
     }
     link.send({ type: 'expiredAck', location: msg.location, sessions: msg.sessions.map((s) => s.session) });
@@ -527,8 +580,13 @@ export class LinkService {
   }
 
   refusedByAgent(link: Link, reason: string): void {
+    this.linkProblem(link, `the agent refused a message: ${reason}`, 'agent');
+  }
+
+  /** Something on an up link failed (the link stays): an event that says what and who. */
+  private linkProblem(link: Link, reason: string, by: 'agent' | 'core'): void {
     try {
-      this.store.write((tx) => tx.event({ kind: 'link.refused', subject: `agent:${link.target.agent}`, details: { host: link.target.host, role: link.target.role, reason: `the agent refused a message: ${reason}`, by: 'agent' } }));
+      this.store.write((tx) => tx.event({ kind: 'link.refused', subject: `agent:${link.target.agent}`, details: { host: link.target.host, role: link.target.role, reason, by } }));
     } catch {
       // visible in the agent's log too
     }
@@ -536,6 +594,7 @@ export class LinkService {
 
   stop(): void {
     this.running = false;
+    if (this.renewTimer) clearInterval(this.renewTimer);
     for (const l of this.links.values()) l.stop();
     this.links.clear();
   }

@@ -171,55 +171,65 @@ export async function peerStats(iface: string): Promise<PeerStats[]> {
   return out;
 }
 
-/** A "get" of WireGuard's userspace API: the peers' keys, endpoints, handshakes and counters. */
-function uapiGet(socket: string): Promise<PeerStats[]> {
-  return new Promise((resolve, reject) => {
-    const peers: PeerStats[] = [];
-    let peer: PeerStats | null = null;
-    let rest = '';
-    let errno: string | null = null;
+/**
+ * A "get" of WireGuard's userspace API: the peers' keys, endpoints, handshakes and counters.
+ * wireguard-go holds its configuration lock until the whole answer is written, and every peer
+ * change waits for that lock: so the answer is read as fast as it comes and parsed only after,
+ * in batches that let waiting work run in between.
+ */
+async function uapiGet(socket: string): Promise<PeerStats[]> {
+  const raw = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
     const s = createConnection(socket);
     s.setTimeout(10_000, () => s.destroy(new Error('no answer within 10 s')));
     s.on('connect', () => s.write('get=1\n\n'));
-    s.on('data', (chunk) => {
-      const lines = (rest + chunk.toString('latin1')).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        const eq = line.indexOf('=');
-        if (eq < 0) continue;
-        const key = line.slice(0, eq);
-        const value = line.slice(eq + 1);
-        if (key === 'public_key') {
-          peer = { publicKey: Buffer.from(value, 'hex').toString('base64'), endpoint: null, latestHandshake: 0, rxBytes: 0, txBytes: 0 };
-          peers.push(peer);
-        } else if (key === 'errno') {
-          errno = value;
-          s.end();
-        } else if (peer) {
-          if (key === 'endpoint') peer.endpoint = value;
-          else if (key === 'last_handshake_time_sec') peer.latestHandshake = Number(value);
-          else if (key === 'rx_bytes') peer.rxBytes = Number(value);
-          else if (key === 'tx_bytes') peer.txBytes = Number(value);
-        }
-      }
-    });
+    s.on('data', (chunk) => chunks.push(chunk));
     s.on('error', (err) => reject(new CommandError(`wireguard-go API get on ${socket}`, err.message)));
-    s.on('close', () => {
-      if (errno === '0') resolve(peers);
-      else reject(new CommandError(`wireguard-go API get on ${socket}`, `answered errno=${errno ?? 'nothing'}`));
-    });
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
   });
+  const lines = raw.split('\n');
+  const peers: PeerStats[] = [];
+  let peer: PeerStats | null = null;
+  let errno: string | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0 && i % 10_000 === 0) await breathe();
+    const line = lines[i]!;
+    const eq = line.indexOf('=');
+    if (eq < 0) continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    if (key === 'public_key') {
+      peer = { publicKey: Buffer.from(value, 'hex').toString('base64'), endpoint: null, latestHandshake: 0, rxBytes: 0, txBytes: 0 };
+      peers.push(peer);
+    } else if (key === 'errno') errno = value;
+    else if (peer) {
+      if (key === 'endpoint') peer.endpoint = value;
+      else if (key === 'last_handshake_time_sec') peer.latestHandshake = Number(value);
+      else if (key === 'rx_bytes') peer.rxBytes = Number(value);
+      else if (key === 'tx_bytes') peer.txBytes = Number(value);
+    }
+  }
+  if (errno !== '0') throw new CommandError(`wireguard-go API get on ${socket}`, `answered errno=${errno ?? 'nothing'}`);
+  return peers;
 }
 
-/** Data-plane health of one location: the interface is up and listens on its port. */
+/**
+ * Data-plane health of one location: the interface is up and its port is open. The port is
+ * read from the kernel's socket table (`ss`), not from WireGuard: asking WireGuard means a full
+ * dump of every peer, which at 10,000 peers holds up peer changes.
+ */
 export async function interfaceHealth(loc: GatewayLocationConfig): Promise<string | null> {
   try {
     const link = JSON.parse(await cmd('ip', ['-j', 'link', 'show', 'dev', loc.interface])) as { flags?: string[] }[];
     if (!link[0]?.flags?.includes('UP')) return `${loc.interface} is down`;
-    const port = (await cmd('wg', ['show', loc.interface, 'listen-port'])).trim();
-    if (port !== String(loc.listenPort)) return `${loc.interface} listens on ${port || 'no port'}, not ${loc.listenPort}`;
-    return null;
   } catch (err) {
     return `${loc.interface} is missing (${(err as Error).message})`;
   }
+  try {
+    const open = (await cmd('ss', ['-H', '-u', '-l', '-n', `sport = :${loc.listenPort}`])).trim();
+    if (!open) return `nothing listens on UDP port ${loc.listenPort} for ${loc.interface}`;
+  } catch (err) {
+    return `cannot read the socket table (${(err as Error).message})`;
+  }
+  return null;
 }

@@ -5,6 +5,7 @@ import { DEFAULT_LISTEN } from '../platform/listen.js';
 import { formatEndpoint } from '../net/endpoint.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { addProvisionCommands } from './provision-commands.js';
+import { shellQuote } from '../provision/ssh/quote.js';
 
 const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
 import { keyValues, safe, table } from './format.js';
@@ -336,8 +337,10 @@ export function buildProgram(
         ...(opts.pubkey === undefined ? {} : { publicKey: opts.pubkey }),
       });
       if (opts.json) return json(r);
+      const loc = await client(cmd as Command).call('locations.get', { name: r.device.location });
       io.err(
         `Added device ${safe(r.device.name)} to location ${safe(r.device.location)} with address ${r.device.address}.\n` +
+          (loc.mfa ? `The location ${safe(loc.name)} uses MFA: the device connects once its user has passed MFA (or after "bulwark session start --location ${safe(loc.name)} ${safe(shellQuote(r.device.name))}").\n` : '') +
           (r.containsPrivateKey
             ? 'Its client config follows. Save it now: the private key is shown once and not stored anywhere.\n'
             : 'Its client config follows; put the private key that belongs to --pubkey in it.\n'),

@@ -117,6 +117,28 @@ describe('bulwark CLI', () => {
     expect((await cli('device', 'remove', '--location', 'hq', 'phone')).code).toBe(2);
   });
 
+  test('MFA sessions: start, list, end; a device of an MFA location is told it needs one', async () => {
+    const add = await cli('device', 'add', '--location', 'secure', 'tablet');
+    expect(add.code).toBe(0);
+    expect(add.stderr).toMatch(/location secure uses MFA: the device connects once its user has passed MFA \(or after "bulwark session start --location secure tablet"\)/);
+    const start = await cli('session', 'start', '--location', 'secure', 'tablet');
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stdout).toMatch(/^Started session \d+ for tablet in secure/);
+    const list = await cli('session', 'list', '--location', 'secure');
+    expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+DEVICE\s+STARTED\s+BY\s+ENDED\s+WHY\s+ENDED BY$/);
+    expect(list.stdout).toMatch(/^\d+\s+tablet\s+\S+\s+cli:\S+\s+active\s+-\s+-$/m);
+    expect((await cli('session', 'end', '--location', 'secure', 'tablet')).stdout).toMatch(/^Ended session \d+ of tablet in secure$/m);
+    expect((await cli('session', 'list', '--location', 'secure')).stdout).toBe('No active sessions in secure.\n');
+    const all = JSON.parse((await cli('session', 'list', '--location', 'secure', '--all', '--json')).stdout) as { endReason: string }[];
+    expect(all.map((x) => x.endReason)).toEqual(['ended']);
+    const again = await cli('session', 'end', '--location', 'secure', 'tablet');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^bulwark: DEVICE: device "tablet" has no active session; see "bulwark session list --location secure"/);
+    const open = await cli('session', 'start', '--location', 'hq', 'whatever');
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/^bulwark: --location: location hq does not use MFA/);
+  });
+
   test('events shows the audit trail with the CLI user as actor', async () => {
     const r = await cli('events', '--limit', '3');
     expect(r.code).toBe(0);

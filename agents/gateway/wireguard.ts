@@ -183,7 +183,12 @@ async function uapiGet(socket: string): Promise<PeerStats[]> {
     const s = createConnection(socket);
     s.setTimeout(10_000, () => s.destroy(new Error('no answer within 10 s')));
     s.on('connect', () => s.write('get=1\n\n'));
-    s.on('data', (chunk) => chunks.push(chunk));
+    s.on('data', (chunk) => {
+      chunks.push(chunk);
+      // The answer ends with "errno=N" and a blank line; the socket stays open for more requests.
+      const tail = (chunk.length >= 32 ? chunk.subarray(-32) : Buffer.concat(chunks.slice(-2)).subarray(-32)).toString('latin1');
+      if (/(^|\n)errno=-?\d+\n\n$/.test(tail)) s.end();
+    });
     s.on('error', (err) => reject(new CommandError(`wireguard-go API get on ${socket}`, err.message)));
     s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
   });

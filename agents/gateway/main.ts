@@ -146,6 +146,7 @@ runAgent(async () => {
         revision: state.locations.get(l.name)?.revision ?? 0,
         mfa: policyOf(l).mfa,
         expiredUnacknowledged: state.locations.get(l.name)?.expired.size ?? 0,
+        statsReadMs: statsReadMs.get(l.name),
       })),
     },
   }));
@@ -179,6 +180,8 @@ runAgent(async () => {
   let missed = 0;
   let statsMs = 2000;
   let observing = false;
+  /** How long the last reading of each location's counters took (WireGuard holds peer changes meanwhile). */
+  const statsReadMs = new Map<string, number>();
   const observe = async (full: boolean) => {
     if (observing && !full) return;
     observing = true;
@@ -190,7 +193,9 @@ runAgent(async () => {
         if (!link && !policy.mfa) continue;
         let peers: PeerStats[];
         try {
+          const t0 = performance.now();
           peers = await peerStats(loc.interface);
+          statsReadMs.set(loc.name, Math.round((performance.now() - t0) * 10) / 10);
         } catch {
           continue; // the health check reports a missing interface
         }

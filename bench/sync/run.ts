@@ -146,6 +146,8 @@ try {
     flat.push(`  at ${String(target).padStart(6)} peers: p50 ${ms(pct(all, 50))}, p99 ${ms(pct(all, 99))} (${all.length} applies)`);
   }
   const big = usage('sga');
+  const healthRaw = lab.exec('sga', ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/9461 && printf "GET /healthz HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3']).stdout;
+  const readMs = (JSON.parse(healthRaw.slice(healthRaw.indexOf('\r\n\r\n') + 4)) as { wireguard?: { locations: { statsReadMs?: number }[] } }).wireguard?.locations[0]?.statsReadMs;
 
   console.log(`device add → peer confirmed on both gateways, ${latencies.length} adds one after another:`);
   console.log(`  p50 ${ms(pct(latencies, 50))}, p99 ${ms(pct(latencies, 99))}, max ${ms(Math.max(...latencies))}   goal p99 < 100 ms   ${pct(latencies, 99) < 100 ? 'met' : 'MISSED'}`);
@@ -154,7 +156,11 @@ try {
   console.log('gateway agent (sga):');
   console.log(`  idle: RSS ${idle1.rss.toFixed(1)} MiB, CPU ${(((idle1.cpuS - idle0.cpuS) / 10) * 100).toFixed(2)} % over 10 s`);
   console.log(`  churn (${ADDS} adds in ${churnS.toFixed(1)} s): RSS ${churn1.rss.toFixed(1)} MiB, CPU ${(((churn1.cpuS - churn0.cpuS) / churnS) * 100).toFixed(1)} %`);
-  console.log(`  with 10,000 peers: RSS ${big.rss.toFixed(1)} MiB`);
+  console.log(`  with 10,000 peers: RSS ${big.rss.toFixed(1)} MiB; one reading of the counters takes ${readMs ?? '?'} ms (peer changes wait for it)`);
+} catch (err) {
+  // Said at once: a failure must not wait for the clean-up below.
+  console.error('bench/sync failed:', err);
+  process.exitCode = 1;
 } finally {
   await running.stop();
   await lab.down();

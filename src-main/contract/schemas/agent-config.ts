@@ -79,6 +79,8 @@ export const AgentHealth = z.object({
           mfa: z.boolean().optional(),
           /** MFA sessions this gateway ended for idleness that Core has not acknowledged yet (it was away). */
           expiredUnacknowledged: z.number().int().optional(),
+          /** How long the last reading of the per-peer counters took, in ms. */
+          statsReadMs: z.number().optional(),
         }),
       ),
     })

@@ -117,6 +117,15 @@ describe('bulwark CLI', () => {
     expect((await cli('device', 'remove', '--location', 'hq', 'phone')).code).toBe(2);
   });
 
+  test('events shows the audit trail with the CLI user as actor', async () => {
+    const r = await cli('events', '--limit', '3');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(3);
+    expect(r.stdout).toMatch(/device\.removed\s+device:hq\/phone\s+by cli:/);
+    const json = JSON.parse((await cli('events', '--json', '--limit', '1')).stdout) as { kind: string }[];
+    expect(json.map((e) => e.kind)).toEqual(['device.removed']);
+  });
+
   test('MFA sessions: start, list, end; a device of an MFA location is told it needs one', async () => {
     const add = await cli('device', 'add', '--location', 'secure', 'tablet');
     expect(add.code).toBe(0);
@@ -137,15 +146,6 @@ describe('bulwark CLI', () => {
     const open = await cli('session', 'start', '--location', 'hq', 'whatever');
     expect(open.code).toBe(2);
     expect(open.stderr).toMatch(/^bulwark: --location: location hq does not use MFA/);
-  });
-
-  test('events shows the audit trail with the CLI user as actor', async () => {
-    const r = await cli('events', '--limit', '3');
-    expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toHaveLength(3);
-    expect(r.stdout).toMatch(/device\.removed\s+device:hq\/phone\s+by cli:/);
-    const json = JSON.parse((await cli('events', '--json', '--limit', '1')).stdout) as { kind: string }[];
-    expect(json.map((e) => e.kind)).toEqual(['device.removed']);
   });
 
   test('--server with --token-file reaches the same server; a wrong token exits 1', async () => {

@@ -9,9 +9,12 @@ import { loadConfig, log, renewedTls, runAgent, serveHealth, stateDirectory } fr
 import { startControl } from '../shared/control.js';
 import { IdleTracker } from './idle.js';
 import { GatewayState, type PeerEntry, type Policy, type StateOp } from './state.js';
-import { ensureInterface, interfaceHealth, patchPeers, peerStats, removeStaleInterfaces, syncPeers, type WgMode } from './wireguard.js';
+import { holdsVip, keepalivedAlive, parseNotifyLine, readNotifyFifo, removeVip, sourceFromVip, trackValue, type VrrpRole } from './vrrp.js';
+import { ensureInterface, interfaceHealth, kickHandshakes, patchPeers, peerStats, refreshPeers, removeStaleInterfaces, syncPeers, type WgMode } from './wireguard.js';
 
 const nowS = () => Math.floor(Date.now() / 1000);
+/** An endpoint as WireGuard prints it ("198.51.100.7:51820", "[2001:db8::7]:51820"); anything else is not used. */
+const ENDPOINT = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 const sameIps = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
 runAgent(async () => {
@@ -54,11 +57,38 @@ runAgent(async () => {
   }
 
   let problems: string[] = [...failures].map(([name, why]) => `${name}: ${why}`);
+  /** vrrp locations: the role keepalived last told, and whether the floating IP is on this host. */
+  const vrrpState = new Map<string, { role: VrrpRole | null; holdsVip: boolean; track: string | null }>(config.locations.filter((l) => l.vrrp).map((l) => [l.name, { role: null, holdsVip: false, track: null }]));
   const checkHealth = async () => {
     const found: string[] = [];
     for (const loc of config.locations) {
       const p = failures.get(loc.name) ?? (await interfaceHealth(loc));
       if (p) found.push(`${loc.name}: ${p}`);
+      const v = loc.vrrp ? vrrpState.get(loc.name) : undefined;
+      if (!loc.vrrp || !v) continue;
+      // keepalived tracks this file: a gateway whose WireGuard is down gives up (or never takes) the floating IP.
+      const track = trackValue(!p);
+      if (track !== v.track) {
+        try {
+          writeFileSync(loc.vrrp.trackFile, track);
+          v.track = track;
+        } catch (err) {
+          log('cannot write the health file keepalived tracks', { location: loc.name, file: loc.vrrp.trackFile, error: (err as Error).message });
+        }
+      }
+      v.holdsVip = await holdsVip(loc.vrrp.interface, loc.vrrp.vip);
+      // A keepalived killed outright leaves the floating IP on this host while another gateway
+      // takes it: two holders. Without a live keepalived here, the address must go.
+      if (v.holdsVip && !keepalivedAlive()) {
+        try {
+          await removeVip(loc.vrrp.interface, loc.vrrp.vip);
+          v.holdsVip = false;
+          v.role = null;
+          log('removed the floating IP that a dead keepalived left on this host', { location: loc.name, vip: loc.vrrp.vip });
+        } catch (err) {
+          log('cannot remove a floating IP left by a dead keepalived', { location: loc.name, error: (err as Error).message });
+        }
+      }
     }
     if (found.join('\n') !== problems.join('\n')) log(found.length ? 'data plane unhealthy' : 'data plane healthy', { problems: found });
     problems = found;
@@ -69,8 +99,15 @@ runAgent(async () => {
   /** Core's last word on the location's MFA setting; the config file's until Core has sent a full set. */
   const policyOf = (loc: GatewayLocationConfig): Policy => state.locations.get(loc.name)?.policy ?? { mfa: loc.mfa, disconnectThreshold: loc.disconnectThreshold };
   const trackers = new Map(config.locations.map((l) => [l.name, new IdleTracker()]));
-  /** Where the location's other gateways last saw each peer (from Core), for taking over its handshakes. */
-  const endpointHints = new Map<string, Map<string, string>>();
+  /** Where each peer was last seen (by this gateway or, through Core, another), and when (unix s): a new master starts the handshakes there. */
+  const endpoints = new Map<string, Map<string, { endpoint: string; at: number }>>();
+  const noteEndpoint = (location: string, publicKey: string, endpoint: string | null, at: number) => {
+    if (!endpoint || !ENDPOINT.test(endpoint)) return;
+    const m = endpoints.get(location) ?? new Map<string, { endpoint: string; at: number }>();
+    endpoints.set(location, m);
+    const had = m.get(publicKey);
+    if (!had || at >= had.at) m.set(publicKey, { endpoint, at });
+  };
 
   // Every change to WireGuard and the state file goes through this queue, so Core's changes and
   // the idle sweep never interleave.
@@ -120,11 +157,9 @@ runAgent(async () => {
       return null;
     }
     const tracker = trackers.get(loc.name)!;
-    const hints = endpointHints.get(loc.name) ?? new Map<string, string>();
-    endpointHints.set(loc.name, hints);
     for (const p of msg.peers) {
       tracker.hint(p.publicKey, p.lastActivity);
-      if (p.endpoint) hints.set(p.publicKey, p.endpoint);
+      noteEndpoint(loc.name, p.publicKey, p.endpoint, p.lastActivity);
     }
     return null;
   };
@@ -190,7 +225,7 @@ runAgent(async () => {
       const summary = link && full && lastReportAt !== null ? { since: lastReportAt, missedReports: missed } : null;
       for (const loc of config.locations) {
         const policy = policyOf(loc);
-        if (!link && !policy.mfa) continue;
+        if (!link && !policy.mfa && !loc.vrrp) continue;
         let peers: PeerStats[];
         try {
           const t0 = performance.now();
@@ -199,6 +234,7 @@ runAgent(async () => {
         } catch {
           continue; // the health check reports a missing interface
         }
+        for (const p of peers) noteEndpoint(loc.name, p.publicKey, p.endpoint, p.latestHandshake);
         if (policy.mfa) {
           const tracker = trackers.get(loc.name)!;
           tracker.observe(peers, nowS());
@@ -236,12 +272,61 @@ runAgent(async () => {
     void observe(true);
   };
 
+  /**
+   * This gateway just became VRRP master of a location: its clients' sessions live on the old
+   * master, so it starts fresh handshakes to every peer with a known endpoint itself, from the
+   * floating IP, instead of waiting ~15 s for the clients to give up and re-handshake.
+   */
+  const takeover = (loc: GatewayLocationConfig) =>
+    serial(async () => {
+      const vrrp = loc.vrrp!;
+      const t0 = performance.now();
+      // keepalived adds the address around the time it tells us; give it a moment if needed.
+      for (let i = 0; i < 50 && !(await holdsVip(vrrp.interface, vrrp.vip)); i++) await new Promise((r) => setTimeout(r, 10));
+      try {
+        await sourceFromVip(loc.listenPort, vrrp.interface, vrrp.vip);
+      } catch (err) {
+        log('cannot route WireGuard from the floating IP; handshakes leave from the host address', { location: loc.name, error: (err as Error).message });
+      }
+      const seen = endpoints.get(loc.name) ?? new Map<string, { endpoint: string; at: number }>();
+      const known = [...state.location(loc.name).peers.values()].flatMap((p) => {
+        const e = seen.get(p.publicKey);
+        return e ? [{ publicKey: p.publicKey, allowedIps: p.allowedIps, endpoint: e.endpoint }] : [];
+      });
+      try {
+        await refreshPeers(loc.interface, known);
+        await kickHandshakes(known.map((p) => p.allowedIps[0]!.slice(0, p.allowedIps[0]!.indexOf('/'))));
+        log('became master of the floating IP: started handshakes', { location: loc.name, vip: vrrp.vip, peers: known.length, of: state.location(loc.name).peers.size, ms: Math.round(performance.now() - t0) });
+      } catch (err) {
+        log('could not start the handshakes after taking the floating IP', { location: loc.name, error: (err as Error).message });
+      }
+    });
+  const byInstance = new Map(config.locations.filter((l) => l.vrrp).map((l) => [l.vrrp!.instance, l]));
+  let stopFifo = () => undefined as void;
+  if (config.keepalivedFifo && byInstance.size > 0) {
+    try {
+      stopFifo = await readNotifyFifo(config.keepalivedFifo, (line) => {
+        const n = parseNotifyLine(line);
+        const loc = n ? byInstance.get(n.instance) : undefined;
+        if (!n || !loc) return;
+        const v = vrrpState.get(loc.name)!;
+        const was = v.role;
+        v.role = n.role;
+        log('VRRP role', { location: loc.name, role: n.role, was });
+        if (n.role === 'MASTER' && was !== 'MASTER') void takeover(loc);
+      });
+    } catch (err) {
+      log("cannot read keepalived's notify FIFO; the floating IP moves, but this gateway will not start handshakes when it takes it", { fifo: config.keepalivedFifo, error: (err as Error).message });
+    }
+  }
+
   const stopControl = await startControl({
     ...config.control,
     renewed: renewedTls('gateway'),
     subject: `gateway:${config.host}`,
     hello: () => ({ type: 'hello', protocol: LINK_PROTOCOL, role: 'gateway', host: config.host, version: VERSION, configSha256: sha256, startedAt, wireguardMode: mode }),
     healthy: () => problems.length === 0,
+    vrrp: () => [...vrrpState].map(([location, v]) => ({ location, role: v.role, holdsVip: v.holdsVip })),
     handle,
     onLink,
   });
@@ -249,6 +334,7 @@ runAgent(async () => {
   return async () => {
     clearInterval(healthTimer);
     clearInterval(observeTimer);
+    stopFifo();
     await queue;
     state.compact();
     await stopControl();

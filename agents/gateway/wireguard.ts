@@ -5,6 +5,7 @@
 // the agent), and a restarted agent adopts the interface it finds.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import type { GatewayLocationConfig, PeerStats, WgPeer } from '../../src-main/contract/index.js';
@@ -126,12 +127,53 @@ export async function patchPeers(iface: string, upsert: WgPeer[], remove: string
 
 const hexKey = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
 
+/**
+ * Drops each peer's current session (by removing it) and adds it back with the endpoint it was
+ * last seen at, so the next packet to it starts a fresh handshake. A gateway coming back holds
+ * old session keys that its clients no longer share; sending with them would be silent loss
+ * until the client's own timers run out (seconds).
+ */
+export async function refreshPeers(iface: string, peers: (WgPeer & { endpoint: string })[]): Promise<void> {
+  if (peers.length === 0) return;
+  const socket = `/run/wireguard/${iface}.sock`;
+  if (existsSync(socket)) {
+    await uapiSet(socket, [], peers.map((p) => p.publicKey));
+    await uapiRaw(socket, peers.flatMap((p) => [`public_key=${hexKey(p.publicKey)}`, `endpoint=${p.endpoint}`, 'replace_allowed_ips=true', ...p.allowedIps.map((ip) => `allowed_ip=${ip}`)]));
+    return;
+  }
+  const removes = peers.map((p) => ['peer', p.publicKey, 'remove']);
+  const adds = peers.map((p) => ['peer', p.publicKey, 'endpoint', p.endpoint, 'allowed-ips', p.allowedIps.join(',')]);
+  for (const batch of [removes, adds]) for (let i = 0; i < batch.length; i += 500) await cmd('wg', ['set', iface, ...batch.slice(i, i + 500).flat()]);
+}
+
+/**
+ * Starts a handshake with each peer: one datagram to its tunnel address goes into the tunnel,
+ * and WireGuard, having no session, initiates one towards the peer's endpoint first.
+ */
+export async function kickHandshakes(addresses: string[]): Promise<void> {
+  const v4 = addresses.filter((a) => !a.includes(':'));
+  const v6 = addresses.filter((a) => a.includes(':'));
+  for (const [family, list] of [['udp4', v4], ['udp6', v6]] as const) {
+    if (list.length === 0) continue;
+    const sock = createSocket(family);
+    try {
+      await Promise.all(list.map((a) => new Promise<void>((resolve) => sock.send(Buffer.from([0]), 9, a, () => resolve()))));
+    } finally {
+      sock.close();
+    }
+  }
+}
+
 /** One "set" operation of WireGuard's cross-platform userspace API (wireguard.com/xplatform). */
 function uapiSet(socket: string, upsert: WgPeer[], remove: string[]): Promise<void> {
-  const lines = ['set=1'];
+  const lines: string[] = [];
   for (const p of upsert) lines.push(`public_key=${hexKey(p.publicKey)}`, 'replace_allowed_ips=true', ...p.allowedIps.map((ip) => `allowed_ip=${ip}`));
   for (const k of remove) lines.push(`public_key=${hexKey(k)}`, 'remove=true');
-  const request = `${lines.join('\n')}\n\n`;
+  return uapiRaw(socket, lines);
+}
+
+function uapiRaw(socket: string, body: string[]): Promise<void> {
+  const request = `${['set=1', ...body].join('\n')}\n\n`;
   return new Promise((resolve, reject) => {
     const s = createConnection(socket);
     let answer = '';

@@ -288,21 +288,29 @@ function journal(unit: string): string[] {
   }
 }
 
-async function verify(v: { unit: string; url: string; configSha256: string }, timeoutS: number): Promise<void> {
+async function verify(v: { unit: string; url: string | null; configSha256: string }, timeoutS: number): Promise<void> {
   const deadline = Date.now() + timeoutS * 1000;
   let last = '';
+  let activeSince: number | null = null;
   while (Date.now() < deadline) {
     const active = query('is-active', '--', v.unit);
-    if (active === 'active') {
+    if (active === 'active' && v.url === null) {
+      // No health endpoint (keepalived): active, and still active a second later (a bad
+      // configuration makes it exit at once).
+      activeSince ??= Date.now();
+      if (Date.now() - activeSince >= 1000) return;
+      last = `${v.unit} just started`;
+    } else if (active === 'active' && v.url !== null) {
       const r = await health(v.url);
       if (r.ok && r.configSha256 === v.configSha256) return;
       last = r.ok ? `${v.url} reports configuration ${r.configSha256.slice(0, 12)}, not the new ${v.configSha256.slice(0, 12)}` : `${v.url}: ${r.error}`;
     } else {
+      activeSince = null;
       last = `${v.unit} is ${active || 'unknown'}`;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new StepError(`${v.unit} is not healthy after ${timeoutS} s: ${last}`, `systemctl is-active ${v.unit}; GET ${v.url}`, null, journal(v.unit));
+  throw new StepError(`${v.unit} is not healthy after ${timeoutS} s: ${last}`, `systemctl is-active ${v.unit}${v.url ? `; GET ${v.url}` : ''}`, null, journal(v.unit));
 }
 
 async function health(url: string): Promise<{ ok: true; configSha256: string } | { ok: false; error: string }> {

@@ -43,6 +43,12 @@ function intArg(flag: string, min: number) {
 
 type Action = (...args: unknown[]) => Promise<void>;
 
+function describeFailover(f: Location['failover']): string {
+  if (f.mode === 'vrrp') return `vrrp, floating IP ${f.vip} (router id ${f.routerId}, adverts every ${f.advertInterval} s${f.unicast ? ', unicast' : ''}${f.interface ? `, on ${f.interface}` : ''})`;
+  if (f.mode === 'lb') return `lb, UDP load balancer on ${f.lbHost}`;
+  return 'none';
+}
+
 /** For a repeatable option: collects every value given. */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -140,6 +146,7 @@ export function buildProgram(
           ['Endpoint', formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })],
           ['Routes', loc.routes.length ? loc.routes.join(', ') : 'none'],
           ['MFA', loc.mfa ? `on (peers dropped after ${loc.disconnectThreshold} s idle)` : 'off'],
+          ['Failover', describeFailover(loc.failover)],
           ['Public key', loc.publicKey],
           ['Gateways', gateways.length === 0 ? 'none' : gateways.map((g) => g.host).join(', ')],
           ['Devices', loc.deviceCount],
@@ -170,6 +177,35 @@ export function buildProgram(
       });
       if (opts.json) return json(loc);
       io.out(`Updated location ${safe(loc.name)}: endpoint ${formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })}, MFA ${loc.mfa ? `on (${loc.disconnectThreshold} s)` : 'off'}. Run "bulwark provision plan --location ${safe(loc.name)}" to see what changes on its gateways.\n`);
+    }),
+  );
+  withJson(
+    location
+      .command('failover <name>')
+      .description('how the gateways share the clients: a floating IP (vrrp), a UDP load balancer (lb), or none; takes effect at the next "bulwark provision apply"')
+      .requiredOption('--mode <mode>', 'vrrp, lb or none')
+      .option('--vip <address/prefix>', "vrrp: the floating IP with the LAN's prefix, e.g. 198.51.100.100/24")
+      .option('--interface <name>', "vrrp: the LAN interface (default: each gateway's own, as host check saw it)")
+      .option('--advert-interval <seconds>', 'vrrp: seconds between VRRP adverts, 0.01-255 (default 0.1)', (v) => (/^[0-9]+(\.[0-9]+)?$/.test(v) ? Number(v) : NaN))
+      .option('--unicast', 'vrrp: send adverts to the other gateways instead of multicast')
+      .option('--router-id <n>', 'vrrp: VRRP router id 1-255 (default: the lowest free one on that LAN)', intArg('--router-id', 1))
+      .option('--lb-host <host>', 'lb: the host that runs the load balancer'),
+  ).action(
+    act({ name: 'NAME', mode: '--mode', vip: '--vip', interface: '--interface', advertInterval: '--advert-interval', unicast: '--unicast', routerId: '--router-id', lbHost: '--lb-host' }, async (name, o, cmd) => {
+      const opts = o as { mode: string; vip?: string; interface?: string; advertInterval?: number; unicast?: boolean; routerId?: number; lbHost?: string; json?: boolean };
+      if (opts.advertInterval !== undefined && Number.isNaN(opts.advertInterval)) throw BulwarkError.field('advertInterval', 'is not a number of seconds, such as 0.1');
+      const loc = await client(cmd as Command).call('locations.setFailover', {
+        name: name as string,
+        mode: opts.mode as 'none',
+        ...(opts.vip === undefined ? {} : { vip: opts.vip }),
+        ...(opts.interface === undefined ? {} : { interface: opts.interface }),
+        ...(opts.advertInterval === undefined ? {} : { advertInterval: opts.advertInterval }),
+        ...(opts.unicast === undefined ? {} : { unicast: true }),
+        ...(opts.routerId === undefined ? {} : { routerId: opts.routerId }),
+        ...(opts.lbHost === undefined ? {} : { lbHost: opts.lbHost }),
+      });
+      if (opts.json) return json(loc);
+      io.out(`Location ${safe(loc.name)}: failover ${describeFailover(loc.failover)}. Run "bulwark provision plan --location ${safe(loc.name)}" to see what changes on its hosts.\n`);
     }),
   );
   location
@@ -416,14 +452,19 @@ export function buildProgram(
         if (opts.json) return json(st);
         const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
         io.out(`Location ${safe(st.location)}${st.mfa ? ` (MFA: a device is connected only with a session; idle peers are dropped after ${st.disconnectThreshold} s)` : ''}\n\nGateways\n`);
-        io.out(st.gateways.length === 0 ? '  none: add one with "bulwark gateway add"\n' : table(['HOST', 'LINK', 'SINCE', 'HEALTH', 'WIREGUARD', 'PEERS', 'WHY'], st.gateways.map((g) => [g.host, g.link, g.since, health(g.healthy), g.wireguardMode, g.peers, g.reason])));
+        const vrrp = st.failover.mode === 'vrrp';
+        const gwHead = ['HOST', 'LINK', 'SINCE', 'HEALTH', 'WIREGUARD', 'PEERS', ...(vrrp ? ['VRRP'] : []), 'WHY'];
+        const gwRow = (g: (typeof st.gateways)[number]) => [g.host, g.link, g.since, health(g.healthy), g.wireguardMode, g.peers, ...(vrrp ? [g.vrrp ? `${g.vrrp.role ?? 'starting'}${g.vrrp.holdsVip ? ', holds the floating IP' : ''}` : '-'] : []), g.reason];
+        io.out(st.gateways.length === 0 ? '  none: add one with "bulwark gateway add"\n' : table(gwHead, st.gateways.map(gwRow)));
+        if (vrrp) io.out(`\nFloating IP ${st.failover.vip}: ${st.failover.holders.length ? `held by ${st.failover.holders.join(', ')}` : 'held by no gateway'}\n`);
+        for (const p of st.failover.problems) io.out(`PROBLEM: ${safe(p)}\n`);
         const ago = (iso: string | null) => (iso === null ? 'never' : `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`);
         const bytes = (n: number | null) => (n === null ? '-' : n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
         io.out(`\nDevices\n`);
         const head = ['NAME', 'ADDRESS', 'HANDSHAKE', 'ENDPOINT', 'RX', 'TX', 'VIA', ...(st.mfa ? ['SESSION'] : [])];
         const row = (d: (typeof st.devices)[number]) => [d.name, d.address, ago(d.latestHandshake), d.endpoint, bytes(d.rxBytes), bytes(d.txBytes), d.gateway, ...(st.mfa ? [d.session ? `${d.session.id} since ${d.session.startedAt}` : 'none (waiting for MFA)'] : [])];
         io.out(st.devices.length === 0 ? '  none\n' : table(head, st.devices.map(row)));
-        if (st.gateways.some((g) => g.link !== 'up' || g.healthy === false)) exitCode = 1;
+        if (st.gateways.some((g) => g.link !== 'up' || g.healthy === false) || st.failover.problems.length > 0) exitCode = 1;
         return;
       }
       const links = await client(cmd as Command).call('links.list', {});

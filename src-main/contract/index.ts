@@ -14,3 +14,4 @@ export * from './version.js';
 export * from './schemas/host-apply.js';
 export * from './schemas/link.js';
 export * from './schemas/session.js';
+export * from './schemas/failover.js';

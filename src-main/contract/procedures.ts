@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { Empty } from './schemas/common.js';
 import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from './schemas/location.js';
+import { LocationFailoverInput } from './schemas/failover.js';
 import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
@@ -42,6 +43,7 @@ export const procedures = {
   'locations.create': mutation(LocationCreateInput, Location),
   'locations.update': mutation(LocationUpdateInput, Location),
   'locations.remove': mutation(LocationRef, Removed),
+  'locations.setFailover': mutation(LocationFailoverInput, Location),
 
   'hosts.list': query(Empty, z.array(Host)),
   'hosts.get': query(HostRef, Host),

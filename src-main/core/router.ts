@@ -10,6 +10,7 @@ import type { LocationService } from './locations/location-service.js';
 import type { ProvisionService } from './provision/provision-service.js';
 import type { LinkService } from './link/link-service.js';
 import type { SessionService } from './sessions/session-service.js';
+import type { FailoverService } from './failover/failover-service.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -26,6 +27,7 @@ export interface Services {
   provision: ProvisionService;
   links: LinkService;
   sessions: SessionService;
+  failover: FailoverService;
 }
 
 export function createHandlers(s: Services): Handlers {
@@ -41,6 +43,7 @@ export function createHandlers(s: Services): Handlers {
       return loc;
     },
     'locations.remove': (i) => s.locations.remove(i.name),
+    'locations.setFailover': (i) => s.failover.set(i),
     'hosts.list': () => s.hosts.list(),
     'hosts.get': (i) => s.hosts.get(i.name),
     'hosts.create': (i) => s.hosts.create(i),

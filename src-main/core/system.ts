@@ -26,6 +26,7 @@ import { ProvisionService } from './provision/provision-service.js';
 import { DEFAULT_LINK_SETTINGS, LinkService, type LinkSettings } from './link/link-service.js';
 import { PkiService } from './pki/pki-service.js';
 import { SessionService } from './sessions/session-service.js';
+import { FailoverService } from './failover/failover-service.js';
 import { callContext, currentActor, type CallContext } from './context.js';
 import type { CorePorts } from './ports.js';
 import { createHandlers, type Handlers } from './router.js';
@@ -100,6 +101,7 @@ export function createCore(opts: CoreOptions): Core {
     edges: new EdgeService(store, ports, pki),
     devices: new DeviceService(store, ports, sessions),
     sessions,
+    failover: new FailoverService(store, (name) => locations.get(name)),
     events,
     provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations),
     links,

@@ -111,6 +111,29 @@ export function parseCidr(text: string): ParseResult<Cidr> {
   return { ok: true, value: { family: addr.family, network, prefix } };
 }
 
+/** An address on an interface with its network's prefix ("198.51.100.100/24"): host bits are the point. */
+export interface InterfaceAddress {
+  family: Family;
+  address: bigint;
+  /** The network it sits in. */
+  lan: Cidr;
+}
+
+export function parseInterfaceAddress(text: string): ParseResult<InterfaceAddress> {
+  const example = 'use address/prefix with the LAN\'s prefix, such as 198.51.100.100/24';
+  const slash = text.indexOf('/');
+  if (slash < 0) return { ok: false, reason: `"${text}" has no prefix length; ${example}` };
+  const addr = parseIp(text.slice(0, slash));
+  if (!addr) return { ok: false, reason: `"${text}" is not an IP address with a prefix; ${example}` };
+  const prefixText = text.slice(slash + 1);
+  const max = BITS[addr.family];
+  if (!/^[0-9]{1,3}$/.test(prefixText) || Number(prefixText) > max) {
+    return { ok: false, reason: `"${text}" has an invalid prefix length; IPv${addr.family} prefixes run from 0 to ${max}` };
+  }
+  const prefix = Number(prefixText);
+  return { ok: true, value: { family: addr.family, address: addr.value, lan: { family: addr.family, network: addr.value & mask(addr.family, prefix), prefix } } };
+}
+
 export function formatCidr(c: Cidr): string {
   return `${formatIp(c.family, c.network)}/${c.prefix}`;
 }

@@ -16,7 +16,15 @@ CREATE TABLE locations (
   next_device_index INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   -- Networks behind the gateways that devices reach through the location (JSON array of CIDRs).
-  routes TEXT NOT NULL DEFAULT '[]'
+  routes TEXT NOT NULL DEFAULT '[]',
+  -- Failover (migration 6): vrrp (floating IP, advert in centiseconds), lb (a UDP load balancer host), or none.
+  failover_mode TEXT NOT NULL DEFAULT 'none' CHECK (failover_mode IN ('none', 'vrrp', 'lb')),
+  failover_vip TEXT,
+  failover_interface TEXT,
+  failover_advert_cs INTEGER CHECK (failover_advert_cs BETWEEN 1 AND 25500),
+  failover_unicast INTEGER NOT NULL DEFAULT 0 CHECK (failover_unicast IN (0, 1)),
+  failover_router_id INTEGER CHECK (failover_router_id BETWEEN 1 AND 255),
+  failover_lb_host_id INTEGER REFERENCES hosts (id) ON DELETE RESTRICT
 ) STRICT;
 CREATE TABLE hosts (
   id INTEGER PRIMARY KEY,
@@ -30,6 +38,9 @@ CREATE TABLE hosts (
   created_at TEXT NOT NULL,
   -- When Bulwark last installed its agents here; null when never, or after host uninstall.
   provisioned_at TEXT,
+  -- The LAN as the last host check saw it (migration 6): the interface and address/prefix that carry ssh_address.
+  lan_interface TEXT,
+  lan_address TEXT,
   CHECK ((auth_kind = 'key') = (identity_file IS NOT NULL))
 ) STRICT;
 CREATE TABLE gateways (

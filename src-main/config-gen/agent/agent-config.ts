@@ -1,6 +1,7 @@
 // The agents' configuration files. Pure: model in, file text out (stable key order, 2-space JSON,
 // trailing newline), so a change in Core shows as a small diff in "bulwark provision plan".
-import { AGENT_CONFIG_VERSION, type EdgeAgentConfig, type GatewayAgentConfig } from '../../contract/index.js';
+import type { z } from 'zod';
+import { AGENT_CONFIG_VERSION, type EdgeAgentConfig, type GatewayAgentConfig, type GatewayLocationConfig } from '../../contract/index.js';
 
 /** Where the agent listens for Core, and its TLS files (paths on the host). */
 export interface ControlModel {
@@ -15,7 +16,8 @@ export interface GatewayConfigModel {
   host: string;
   healthPort: number;
   control: ControlModel;
-  locations: GatewayAgentConfig['locations'];
+  locations: z.input<typeof GatewayLocationConfig>[];
+  keepalivedFifo?: string | null;
 }
 
 export interface EdgeConfigModel {
@@ -47,7 +49,9 @@ export function renderGatewayConfig(m: GatewayConfigModel): string {
         publicKey: l.publicKey,
         mfa: l.mfa,
         disconnectThreshold: l.disconnectThreshold,
+        vrrp: l.vrrp ? { vip: l.vrrp.vip, interface: l.vrrp.interface, instance: l.vrrp.instance, trackFile: l.vrrp.trackFile } : null,
       })),
+    keepalivedFifo: m.keepalivedFifo ?? null,
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

@@ -24,8 +24,9 @@ const ROLE: Record<AgentRole, { description: string; capabilities: string[]; dev
       // wireguard-go runs beside the agent: stopping or restarting the agent must not take the
       // tunnels down (peers keep working across agent restarts), so only the agent is killed.
       'KillMode=process',
-      // wireguard-go's control sockets (/run/wireguard/<interface>.sock), kept across restarts.
-      'RuntimeDirectory=wireguard',
+      // wireguard-go's control sockets (/run/wireguard/<interface>.sock), and /run/bulwark:
+      // the health files keepalived tracks and keepalived's notify FIFO; kept across restarts.
+      'RuntimeDirectory=wireguard bulwark',
       'RuntimeDirectoryPreserve=yes',
       'RuntimeDirectoryMode=0700',
     ],

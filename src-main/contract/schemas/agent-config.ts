@@ -32,6 +32,20 @@ export const GatewayLocationConfig = z.strictObject({
   publicKey: z.string(),
   mfa: z.boolean(),
   disconnectThreshold: z.number().int(),
+  /** vrrp: the floating IP keepalived moves between the location's gateways; null otherwise. */
+  vrrp: z
+    .strictObject({
+      /** The floating IP with the LAN prefix ("198.51.100.100/24"). */
+      vip: z.string(),
+      /** The LAN interface that carries it. */
+      interface: z.string(),
+      /** keepalived's instance name (its notify FIFO names the instance). */
+      instance: z.string(),
+      /** The agent writes its data-plane health here (0 healthy, 1 not); keepalived tracks it. */
+      trackFile: z.string(),
+    })
+    .nullable()
+    .default(null),
 });
 
 export type GatewayLocationConfig = z.infer<typeof GatewayLocationConfig>;
@@ -44,7 +58,13 @@ const AgentBase = {
   control: Control,
 };
 
-export const GatewayAgentConfig = z.strictObject({ ...AgentBase, role: z.literal('gateway'), locations: z.array(GatewayLocationConfig) });
+export const GatewayAgentConfig = z.strictObject({
+  ...AgentBase,
+  role: z.literal('gateway'),
+  locations: z.array(GatewayLocationConfig),
+  /** keepalived's notify FIFO, which the agent reads for its VRRP role; null without vrrp locations. */
+  keepalivedFifo: z.string().nullable().default(null),
+});
 export type GatewayAgentConfig = z.infer<typeof GatewayAgentConfig>;
 
 export const EdgeAgentConfig = z.strictObject({ ...AgentBase, role: z.literal('edge') });

@@ -30,7 +30,8 @@ export const HostApplyOrder = z.strictObject({
     stop: z.array(z.string()),
   }),
   /** After the restarts: each unit must be active and its health endpoint must report this config. */
-  verify: z.array(z.strictObject({ unit: z.string(), url: z.string(), configPath: z.string(), configSha256: z.string() })),
+  /** url null: the unit being active (and staying so for a moment) is the check. */
+  verify: z.array(z.strictObject({ unit: z.string(), url: z.string().nullable(), configPath: z.string(), configSha256: z.string() })),
   /** Seconds to wait for each verification. */
   verifyTimeoutS: z.number().int(),
   /** Bulwark's record of what it installed; written last. */

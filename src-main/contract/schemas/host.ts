@@ -47,6 +47,8 @@ export const Host = z.object({
   createdAt: Timestamp,
   /** Roles the host plays: "gateway:<location>" or "edge"; empty when unused. */
   roles: z.array(z.string()),
+  /** The LAN as the last host check saw it: the interface and address/prefix that carry the SSH address; null before a check. */
+  lan: z.object({ interface: z.string(), address: z.string() }).nullable(),
 });
 export type Host = z.infer<typeof Host>;
 
@@ -94,6 +96,8 @@ export const HostFacts = z.object({
   arch: z.string(),
   /** "root", "sudo" (passwordless) or "none". */
   privileges: z.enum(['root', 'sudo', 'none']),
+  /** The interface and IPv4 address/prefix that carry the host's SSH address (else its default route); null when none was found. */
+  lan: z.object({ interface: z.string(), address: z.string() }).nullable(),
 });
 
 export const HostCheckOutput = z.object({

@@ -27,6 +27,8 @@ export const AgentHeartbeat = z.strictObject({
   seq: z.number().int(),
   /** The agent's own view of its health (data plane, for a gateway). */
   healthy: z.boolean(),
+  /** A gateway's vrrp locations: keepalived's last word on its role (null before any), and whether the floating IP is on this host. */
+  vrrp: z.array(z.strictObject({ location: z.string(), role: z.enum(['MASTER', 'BACKUP', 'FAULT', 'STOP']).nullable(), holdsVip: z.boolean() })).optional(),
 });
 
 /** A gateway applied a peers message (its revision), so Core knows the peers are live there. */
@@ -216,8 +218,19 @@ export const LocationStatus = z.object({
       wireguardMode: z.enum(['kernel', 'wireguard-go']).nullable(),
       /** Peers the gateway confirmed for this location; null when unknown (no link). */
       peers: z.number().int().nullable(),
+      /** vrrp: the gateway's VRRP role and whether the floating IP is on it; null without vrrp or without a link. */
+      vrrp: z.object({ role: z.enum(['MASTER', 'BACKUP', 'FAULT', 'STOP']).nullable(), holdsVip: z.boolean() }).nullable(),
     }),
   ),
+  /** How the gateways share the clients, who holds the floating IP now, and what is wrong with it. */
+  failover: z.object({
+    mode: z.enum(['none', 'vrrp', 'lb']),
+    vip: z.string().nullable(),
+    /** Gateways that report the floating IP on their interface (linked ones only). */
+    holders: z.array(z.string()),
+    /** Empty when all is well: no holder, or more than one (split brain), in words an admin can act on. */
+    problems: z.array(z.string()),
+  }),
   devices: z.array(
     z.object({
       name: z.string(),

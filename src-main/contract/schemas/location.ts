@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseEndpoint } from '../../net/endpoint.js';
 import { parseCidr, poolProblem } from '../../net/ip.js';
 import { CidrText, ResourceName, Timestamp } from './common.js';
+import { Failover } from './failover.js';
 
 export const DEFAULT_WIREGUARD_PORT = 51820;
 export const DEFAULT_DISCONNECT_THRESHOLD_S = 300;
@@ -32,6 +33,8 @@ export const Location = z.object({
   createdAt: Timestamp,
   /** Networks behind the gateways that devices reach through the VPN (added to their AllowedIPs). */
   routes: z.array(z.string()),
+  /** How the gateways share the clients: floating IP (vrrp), load balancer (lb) or none. */
+  failover: Failover,
   /** Number of gateways serving the location. */
   gatewayCount: z.number().int(),
   /** Number of devices (peers) in the location. */

@@ -15,6 +15,8 @@ export interface HostRow {
   host_key_fingerprint: string | null;
   created_at: string;
   provisioned_at: string | null;
+  lan_interface: string | null;
+  lan_address: string | null;
 }
 
 export function requireHost(tx: Tx, name: string, field = 'host'): HostRow {
@@ -60,7 +62,20 @@ function toHost(tx: Tx, row: HostRow): Host {
     hostKeyFingerprint: row.host_key_fingerprint,
     createdAt: row.created_at,
     roles: roles(tx, row.id),
+    lan: row.lan_interface && row.lan_address ? { interface: row.lan_interface, address: row.lan_address } : null,
   };
+}
+
+/**
+ * The host's LAN from `ip -o -4 addr` lines ("addr=IF A.B.C.D/NN") and its default route's
+ * interface ("default=IF"): the address equal to the SSH address, else the default route's.
+ */
+export function lanOf(lines: string[], sshAddress: string): { interface: string; address: string } | null {
+  const addrs = lines.filter((l) => l.startsWith('addr=')).map((l) => l.slice(5).trim().split(/\s+/)).filter((p): p is [string, string] => p.length === 2 && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(p[1]!));
+  const exact = addrs.find(([, a]) => a.slice(0, a.indexOf('/')) === sshAddress);
+  const dflt = lines.find((l) => l.startsWith('default='))?.slice(8).trim();
+  const pick = exact ?? addrs.find(([i]) => i === dflt);
+  return pick ? { interface: pick[0], address: pick[1] } : null;
 }
 
 export class HostService {
@@ -148,8 +163,12 @@ export class HostService {
       if (input.accept !== undefined && input.accept !== fingerprint) {
         throw BulwarkError.field('accept', `host ${row.name} presents ${fingerprint}, not the ${input.accept} you gave; check the fingerprint on the host's console before accepting it`);
       }
-      const facts = await this.facts(session);
+      const facts = await this.facts(session, row.ssh_address);
       const pin = input.accept !== undefined && input.accept !== row.host_key_fingerprint;
+      // What the host's LAN is now (the floating IP must sit in it), once its key is trusted.
+      if (pin || row.host_key_fingerprint === fingerprint) {
+        this.store.write((tx) => tx.run('UPDATE hosts SET lan_interface = ?, lan_address = ? WHERE id = ?', facts.lan?.interface ?? null, facts.lan?.address ?? null, row.id));
+      }
       if (pin) {
         this.store.write((tx) => {
           tx.run('UPDATE hosts SET host_key_fingerprint = ? WHERE id = ?', fingerprint, row.id);
@@ -167,12 +186,17 @@ export class HostService {
     }
   }
 
-  private async facts(session: { exec(c: string): Promise<{ code: number; stdout: string }> }) {
+  private async facts(session: { exec(c: string): Promise<{ code: number; stdout: string }> }, sshAddress: string) {
     // A fixed script: nothing from input goes into it.
-    const script = 'uname -m; . /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-unknown}"; id -u; if sudo -n true 2>/dev/null; then echo sudo; else echo nosudo; fi';
+    const script = [
+      'uname -m; . /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-unknown}"; id -u; if sudo -n true 2>/dev/null; then echo sudo; else echo nosudo; fi',
+      'ip -o -4 addr show 2>/dev/null | while read -r _ ifc _ addr _; do echo "addr=$ifc $addr"; done',
+      'ip -o -4 route show default 2>/dev/null | sed -n "1s/.* dev \\([^ ]*\\).*/default=\\1/p"',
+    ].join('\n');
     const r = await session.exec(shellCommand('sh', '-c', script));
-    const [arch = 'unknown', os = 'unknown', uid = '', sudo = ''] = r.stdout.trim().split('\n');
+    const lines = r.stdout.trim().split('\n');
+    const [arch = 'unknown', os = 'unknown', uid = '', sudo = ''] = lines;
     const privileges: 'root' | 'sudo' | 'none' = uid.trim() === '0' ? 'root' : sudo.trim() === 'sudo' ? 'sudo' : 'none';
-    return { os: os.trim(), arch: arch.trim(), privileges };
+    return { os: os.trim(), arch: arch.trim(), privileges, lan: lanOf(lines, sshAddress) };
   }
 }

@@ -71,6 +71,8 @@ class Link {
   badMessages = 0;
   /** The certificate the agent presented in this link's TLS handshake. */
   certificate: { serial: string; notAfter: string } | null = null;
+  /** A gateway's floating IPs as its last heartbeat said. */
+  vrrp: { location: string; role: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | null; holdsVip: boolean }[] = [];
   /** A renewed certificate was sent and the agent has not answered yet. */
   renewing = false;
   readonly applied = new Map<string, { revision: number; peers: number }>();
@@ -175,6 +177,7 @@ class Link {
       if (msg.reason.startsWith('certificate:')) this.renewing = false;
       this.svc.refusedByAgent(this, msg.reason);
     } else if (msg.type === 'heartbeat') {
+      if (msg.vrrp) this.vrrp = msg.vrrp;
       const healthy = msg.healthy;
       if (healthy !== this.healthy) {
         this.healthy = healthy;
@@ -207,6 +210,7 @@ class Link {
     const { refused, reason } = reasonOf(err);
     this.healthy = null;
     this.renewing = false;
+    this.vrrp = [];
     this.applied.clear();
     this.set(refused ? 'refused' : 'down', reason);
     this.failures += 1;
@@ -538,11 +542,25 @@ export class LinkService {
   /** The location live: each gateway's link and data plane, each device's tunnel. */
   locationStatus(name: string): LocationStatus {
     return this.store.read((tx) => {
-      const loc = tx.get<{ id: number; name: string; mfa: number; disconnect_threshold: number }>('SELECT id, name, mfa, disconnect_threshold FROM locations WHERE name = ?', name);
+      const loc = tx.get<{ id: number; name: string; mfa: number; disconnect_threshold: number; failover_mode: 'none' | 'vrrp' | 'lb'; failover_vip: string | null }>(
+        'SELECT id, name, mfa, disconnect_threshold, failover_mode, failover_vip FROM locations WHERE name = ?',
+        name,
+      );
       if (!loc) throw BulwarkError.field('name', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
       const hosts = tx.all<{ name: string }>('SELECT h.name FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name', loc.id);
       const stats = this.stats.get(loc.name) ?? new Map<string, PeerStats & { gateway: string }>();
       const sessions = loc.mfa === 1 ? this.sessions.active(loc.name) : new Map();
+      const gatewayLinks = hosts.map((h) => ({ host: h.name, link: this.links.get(agentSubject('gateway', h.name)) }));
+      const vrrpOf = (l: Link | undefined) => (l && l.state === 'up' && loc.failover_mode === 'vrrp' ? (l.vrrp.find((v) => v.location === loc.name) ?? null) : null);
+      const holders = gatewayLinks.filter((g) => vrrpOf(g.link)?.holdsVip).map((g) => g.host);
+      const problems: string[] = [];
+      if (loc.failover_mode === 'vrrp') {
+        const vip = loc.failover_vip ?? '';
+        const blind = gatewayLinks.filter((g) => g.link?.state !== 'up').map((g) => g.host);
+        if (holders.length > 1) problems.push(`split brain: the floating IP ${vip} is on ${holders.join(' and ')} at once; clients reach whichever answers ARP last. Check the link between them (VRRP adverts) and keepalived on each`);
+        else if (holders.length === 0 && blind.length === 0 && hosts.length > 0) problems.push(`no gateway holds the floating IP ${vip}: clients cannot connect. Check keepalived on the gateways (bulwark-keepalived.service) and their health`);
+        else if (holders.length === 0 && blind.length > 0) problems.push(`no linked gateway holds the floating IP ${vip}; Core cannot see ${blind.join(', ')}`);
+      }
       return {
         location: loc.name,
         mfa: loc.mfa === 1,
@@ -557,8 +575,13 @@ export class LinkService {
             healthy: l?.healthy ?? null,
             wireguardMode: l?.wireguardMode ?? null,
             peers: l?.applied.find((a) => a.location === loc.name)?.peers ?? null,
+            vrrp: (() => {
+              const v = vrrpOf(this.links.get(agentSubject('gateway', h.name)));
+              return v ? { role: v.role, holdsVip: v.holdsVip } : null;
+            })(),
           };
         }),
+        failover: { mode: loc.failover_mode, vip: loc.failover_vip, holders, problems },
         devices: tx
           .all<{ name: string; address: string; public_key: string }>('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)
           .map((d) => {

@@ -1,6 +1,7 @@
 import {
   BulwarkError,
   MIN_MFA_DISCONNECT_THRESHOLD_S,
+  type Failover,
   type Location,
   type ProcParsedInput,
 } from '../../contract/index.js';
@@ -24,14 +25,35 @@ export interface LocationRow {
   wg_private_key_enc: Buffer;
   next_device_index: number;
   created_at: string;
+  failover_mode: 'none' | 'vrrp' | 'lb';
+  failover_vip: string | null;
+  failover_interface: string | null;
+  failover_advert_cs: number | null;
+  failover_unicast: number;
+  failover_router_id: number | null;
+  failover_lb_host_id: number | null;
 }
 
 const SELECT = `SELECT l.*,
   (SELECT count(*) FROM gateways g WHERE g.location_id = l.id) AS gateway_count,
-  (SELECT count(*) FROM devices d WHERE d.location_id = l.id) AS device_count
+  (SELECT count(*) FROM devices d WHERE d.location_id = l.id) AS device_count,
+  (SELECT h.name FROM hosts h WHERE h.id = l.failover_lb_host_id) AS lb_host
   FROM locations l`;
 
-type RowWithCounts = LocationRow & { gateway_count: number; device_count: number };
+type RowWithCounts = LocationRow & { gateway_count: number; device_count: number; lb_host: string | null };
+
+/** The location's failover settings as the contract shows them. */
+export function failoverOf(row: LocationRow & { lb_host: string | null }): Failover {
+  return {
+    mode: row.failover_mode,
+    vip: row.failover_vip,
+    interface: row.failover_interface,
+    advertInterval: row.failover_advert_cs === null ? null : row.failover_advert_cs / 100,
+    unicast: row.failover_unicast === 1,
+    routerId: row.failover_router_id,
+    lbHost: row.lb_host,
+  };
+}
 
 export function locationCidr(row: Pick<LocationRow, 'network'>): Cidr {
   const r = parseCidr(row.network);
@@ -57,6 +79,7 @@ function toLocation(row: RowWithCounts): Location {
     routes: JSON.parse(row.routes) as string[],
     publicKey: row.wg_public_key,
     createdAt: row.created_at,
+    failover: failoverOf(row),
     gatewayCount: row.gateway_count,
     deviceCount: row.device_count,
   };

@@ -14,7 +14,8 @@ import {
 import { loadArtifacts, type LoadedArtifacts } from '../../provision/artifacts.js';
 import { unitName } from '../../config-gen/systemd/agent-unit.js';
 import { desiredHost, type HostModel } from '../../provision/plan/desired-state.js';
-import { CONTROL_PORT, HEALTH_PORT, HOST_APPLY_LOCK, interfaceName, locationKeyPath, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../../provision/plan/host-layout.js';
+import { instanceName, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
+import { CONTROL_PORT, HEALTH_PORT, HOST_APPLY_LOCK, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../../provision/plan/host-layout.js';
 import { isUpToDate } from '../../provision/plan/host-plan.js';
 import type { HostNeeds } from '../../provision/remote/preflight.js';
 import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from '../../provision/remote/host-run.js';
@@ -82,9 +83,40 @@ export class ProvisionService {
     });
   }
 
+  /** A gateway's part in its vrrp locations: where the floating IP goes on it, and its keepalived. */
+  private vrrpOf(tx: Tx, row: HostRow, locations: LocationRow[]) {
+    const vrrp = new Map<string, { vip: string; interface: string; instance: string; trackFile: string }>();
+    const instances: KeepalivedModel['instances'] = [];
+    for (const l of locations) {
+      if (l.failover_mode !== 'vrrp' || !l.failover_vip || l.failover_router_id === null || l.failover_advert_cs === null) continue;
+      const iface = l.failover_interface ?? row.lan_interface;
+      if (!iface) {
+        throw BulwarkError.field('host', `Bulwark has not seen host ${row.name}'s network yet, and location ${l.name}'s floating IP goes on its LAN interface; run "bulwark host check ${row.name}" first`);
+      }
+      const own = (h: { lan_address: string | null; ssh_address: string }) => (h.lan_address ? h.lan_address.slice(0, h.lan_address.indexOf('/')) : h.ssh_address);
+      const others = tx.all<{ lan_address: string | null; ssh_address: string }>(
+        'SELECT h.lan_address, h.ssh_address FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? AND h.id != ? ORDER BY h.name',
+        l.id,
+        row.id,
+      );
+      vrrp.set(l.name, { vip: l.failover_vip, interface: iface, instance: instanceName(l.name), trackFile: trackFilePath(l.name) });
+      instances.push({
+        location: l.name,
+        interface: iface,
+        routerId: l.failover_router_id,
+        advertInterval: l.failover_advert_cs / 100,
+        vip: l.failover_vip,
+        unicast: l.failover_unicast === 1 ? { source: own(row), peers: others.map(own) } : null,
+        trackFile: trackFilePath(l.name),
+      });
+    }
+    return { vrrp, keepalived: instances.length > 0 ? { host: row.name, notifyFifo: KEEPALIVED_FIFO, instances } : null };
+  }
+
   private modelOf(tx: Tx, row: HostRow): ScopedHost {
     const locations = tx.all<LocationRow>('SELECT l.* FROM locations l JOIN gateways g ON g.location_id = l.id WHERE g.host_id = ? ORDER BY l.name', row.id);
     const edge = tx.get<{ id: number }>('SELECT id FROM edges WHERE host_id = ?', row.id) !== undefined;
+    const { vrrp, keepalived } = this.vrrpOf(tx, row, locations);
     return {
       row,
       model: {
@@ -101,7 +133,9 @@ export class ProvisionService {
           publicKey: l.wg_public_key,
           mfa: l.mfa === 1,
           disconnectThreshold: l.disconnect_threshold,
+          vrrp: vrrp.get(l.name) ?? null,
         })),
+        keepalived,
       },
       udpPorts: locations.map((l) => ({ port: l.endpoint_port, unit: unitName('gateway'), what: `WireGuard of location ${l.name}` })),
     };
@@ -114,6 +148,7 @@ export class ProvisionService {
       sshUser: h.row.ssh_user,
       runtimeArch: artifacts.info.arch,
       gateway,
+      keepalived: h.model.keepalived !== null,
       edge: h.model.edge,
       tcpPorts: [
         ...(gateway

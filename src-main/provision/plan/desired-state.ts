@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import type { FileKind } from '../../contract/index.js';
 import { renderEdgeConfig, renderGatewayConfig, type GatewayConfigModel } from '../../config-gen/agent/agent-config.js';
 import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
-import { CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from './host-layout.js';
+import { renderKeepalivedConf, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
+import { KEEPALIVED_UNIT, renderKeepalivedUnit } from '../../config-gen/systemd/keepalived-unit.js';
+import { CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from './host-layout.js';
 
 /** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
 export interface Artifact {
@@ -32,6 +34,8 @@ export interface HostModel {
   tls: { caPem: string; agents: Partial<Record<AgentRole, AgentTls>> };
   /** Each gateway location's WireGuard private key (base64), delivered as a secret file. */
   locationKeys: Record<string, string>;
+  /** keepalived for the host's vrrp locations; null when it has none. */
+  keepalived: KeepalivedModel | null;
 }
 
 export type FileSource = { kind: 'text'; text: string } | { kind: 'artifact'; artifact: Artifact } | { kind: 'pending'; what: string };
@@ -48,10 +52,12 @@ export interface DesiredFile {
 
 export interface DesiredUnit {
   unit: string;
-  role: AgentRole;
+  /** The agent it runs; null for keepalived. */
+  role: AgentRole | null;
   /** Paths whose change means a restart. */
   dependsOn: string[];
-  healthUrl: string;
+  /** The agent's health endpoint, which must report configSha256; null: being active is enough. */
+  healthUrl: string | null;
   configPath: string;
   /** SHA-256 of the config the agent must report once restarted. */
   configSha256: string;
@@ -111,7 +117,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
     const control = { address: model.controlAddress, port: CONTROL_PORT[role], ca: TLS_CA, cert: agentCertPath(role), key: agentKeyPath(role) };
     const config =
       role === 'gateway'
-        ? renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, control, locations: model.gatewayLocations })
+        ? renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, control, locations: model.gatewayLocations, keepalivedFifo: model.keepalived ? KEEPALIVED_FIFO : null })
         : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control });
     const program = artifactFile(agentProgramPath(role), 'program', 0o644, role === 'gateway' ? artifacts.gateway : artifacts.edge);
     const configFile = textFile(agentConfigPath(role), 'config', 0o640, config);
@@ -130,6 +136,12 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
       configPath: configFile.path,
       configSha256: configFile.sha256,
     });
+  }
+  if (model.keepalived) {
+    const conf = textFile(KEEPALIVED_CONF, 'config', 0o644, renderKeepalivedConf(model.keepalived));
+    const unit = textFile(KEEPALIVED_UNIT_PATH, 'unit', 0o644, renderKeepalivedUnit({ program: KEEPALIVED_PROGRAM, configFile: KEEPALIVED_CONF }));
+    files.push(conf, unit);
+    units.push({ unit: KEEPALIVED_UNIT, role: null, dependsOn: [conf.path, unit.path], healthUrl: null, configPath: conf.path, configSha256: conf.sha256 });
   }
   files.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.path < b.path ? -1 : 1));
   return {

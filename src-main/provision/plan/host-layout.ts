@@ -87,3 +87,16 @@ export function agentUnitPath(role: AgentRole): string {
 export function agentStateDir(role: AgentRole): string {
   return `${HOST_STATE_DIR}/${role}`;
 }
+
+/** keepalived on a gateway host with vrrp locations: Bulwark's own config and unit. */
+export const KEEPALIVED_CONF = '/etc/bulwark/keepalived.conf';
+export const KEEPALIVED_UNIT_PATH = '/etc/systemd/system/bulwark-keepalived.service';
+export const KEEPALIVED_PROGRAM = '/usr/sbin/keepalived';
+/** The gateway agent's runtime directory (RuntimeDirectory=bulwark): health files and keepalived's FIFO. */
+export const GATEWAY_RUN_DIR = '/run/bulwark';
+export const KEEPALIVED_FIFO = '/run/bulwark/keepalived.fifo';
+
+/** The file whose content (0 healthy, 1 not) keepalived tracks for a location's floating IP. */
+export function trackFilePath(location: string): string {
+  return `${GATEWAY_RUN_DIR}/health-${location}`;
+}

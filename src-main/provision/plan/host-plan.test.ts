@@ -10,7 +10,8 @@ const art = (name: string, size = 10) => ({ localPath: `/build/${name}`, sha256:
 const artifacts: Artifacts = { runtime: art('runtime', 99_000_000), gateway: art('gateway'), edge: art('edge'), hostApply: art('hostapply') };
 const office = { name: 'office', interface: 'bw-office', privateKeyFile: '/etc/bulwark/wg/office.key', network: '10.20.0.0/24', gatewayAddress: '10.20.0.1', listenPort: 51820, publicKey: 'k', mfa: false, disconnectThreshold: 300 };
 const tls = { caPem: 'CA PEM\n', agents: { gateway: { certPem: 'CERT\n', keyPem: 'KEY\n' }, edge: { certPem: 'ECERT\n', keyPem: 'EKEY\n' } } };
-const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false, controlAddress: '0.0.0.0', tls, locationKeys: { office: 'PRIVATE-KEY-OF-OFFICE' } };
+const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false,
+  keepalived: null, controlAddress: '0.0.0.0', tls, locationKeys: { office: 'PRIVATE-KEY-OF-OFFICE' } };
 
 /** A host that has exactly what `model` wants, with its units running. */
 function installed(model: HostModel): ObservedHost {
@@ -74,7 +75,7 @@ describe('planChanges', () => {
     const c = planChanges(desiredHost(changed, artifacts), seen, texts);
     expect(c.files).toHaveLength(1);
     expect(c.files[0]).toMatchObject({ path: '/etc/bulwark/gateway.json', action: 'change', kind: 'config' });
-    expect(c.files[0]!.diff).toContain('-      "disconnectThreshold": 300\n+      "disconnectThreshold": 600');
+    expect(c.files[0]!.diff).toContain('-      "disconnectThreshold": 300,\n+      "disconnectThreshold": 600,');
     expect(c.units).toEqual([{ unit: 'bulwark-gateway.service', action: 'restart' }]);
     expect(c.reload).toBe(false);
   });

@@ -269,7 +269,7 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
     install: [],
     remove: c.remove,
     dirs: [...HOST_DIRS],
-    stateDirs: job.desired.units.map((u) => agentStateDir(u.role)),
+    stateDirs: job.desired.units.flatMap((u) => (u.role ? [agentStateDir(u.role)] : [])),
     units: {
       reload: c.reload,
       start: c.units.filter((u) => u.action === 'start').map((u) => u.unit),

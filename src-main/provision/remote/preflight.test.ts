@@ -28,6 +28,7 @@ const needs: HostNeeds = {
   sshUser: 'root',
   runtimeArch: 'x86_64',
   gateway: true,
+  keepalived: false,
   edge: false,
   tcpPorts: [{ port: 9461, unit: 'bulwark-gateway.service', what: 'gateway agent health' }],
   udpPorts: [{ port: 51820, unit: 'bulwark-gateway.service', what: 'WireGuard of location office' }],

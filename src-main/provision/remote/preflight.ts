@@ -13,7 +13,7 @@ export const FACTS_SCRIPT = [
   'if [ -c /dev/net/tun ]; then echo tun=yes; else echo tun=no; fi',
   'for f in /proc/net/tcp /proc/net/tcp6; do [ -r "$f" ] && awk \'NR>1 && $4=="0A" {print "tcp=" $2}\' "$f"; done',
   'for f in /proc/net/udp /proc/net/udp6; do [ -r "$f" ] && awk \'NR>1 && $4=="07" {print "udp=" $2}\' "$f"; done',
-  'for u in bulwark-gateway.service bulwark-edge.service; do echo "unit_$u=$(systemctl is-active "$u" 2>/dev/null)"; done',
+  'for u in bulwark-gateway.service bulwark-edge.service bulwark-keepalived.service; do echo "unit_$u=$(systemctl is-active "$u" 2>/dev/null)"; done',
   'true',
 ].join('\n');
 
@@ -79,6 +79,8 @@ export interface HostNeeds {
   /** uname -m the runtime is built for, e.g. "x86_64". */
   runtimeArch: string;
   gateway: boolean;
+  /** A gateway of a location whose floating IP keepalived holds. */
+  keepalived: boolean;
   edge: boolean;
   /** TCP ports our agents listen on, with the unit that owns each. */
   tcpPorts: { port: number; unit: string; what: string }[];
@@ -109,6 +111,7 @@ export function preflightProblems(f: HostFacts, n: HostNeeds): Problem[] {
       fix('wireguard-go needs /dev/net/tun, which this host lacks; load the tun module (modprobe tun)');
     }
   }
+  if (n.keepalived && !f.commands.has('keepalived')) fix('missing package keepalived (it holds the floating IP of a vrrp location)', ['keepalived']);
   for (const p of n.tcpPorts) {
     if (f.tcpListening.has(p.port) && !f.activeUnits.has(p.unit)) {
       fix(`TCP port ${p.port} (${p.what}) is in use by another program; free it (ss -ltnp 'sport = :${p.port}' shows which)`);

@@ -1,0 +1,72 @@
+// How a location's gateways share its clients: a floating IP moved by VRRP (keepalived), a
+// UDP load balancer in front of them, or neither.
+import { z } from 'zod';
+import { parseInterfaceAddress } from '../../net/ip.js';
+import { ResourceName } from './common.js';
+
+export const FAILOVER_MODES = ['none', 'vrrp', 'lb'] as const;
+export const FailoverMode = z.enum(FAILOVER_MODES);
+
+/**
+ * Seconds between VRRP adverts by default. 0.1 s: a dead master is noticed after about 3.6
+ * adverts (0.36 s measured here), so with the new master's handshakes traffic is back in about
+ * 0.45 s, while ten small packets a second cost nothing. 0.01 s (VRRPv3's floor) is faster
+ * (0.06 s measured) but a 30 ms stall of a busy host would then move the floating IP.
+ */
+export const DEFAULT_ADVERT_INTERVAL_S = 0.1;
+
+export const Failover = z.object({
+  mode: FailoverMode,
+  /** vrrp: the floating IP with the LAN's prefix ("198.51.100.100/24"); null otherwise. */
+  vip: z.string().nullable(),
+  /** vrrp: the LAN interface on every gateway; null means each gateway's own LAN interface (seen at host check). */
+  interface: z.string().nullable(),
+  /** vrrp: seconds between adverts (0.01–255); null otherwise. */
+  advertInterval: z.number().nullable(),
+  /** vrrp: adverts go to the other gateways' addresses instead of multicast. */
+  unicast: z.boolean(),
+  /** vrrp: the VRRP router id (1–255), unique among the floating IPs on that LAN; null otherwise. */
+  routerId: z.number().int().nullable(),
+  /** lb: the host that runs the UDP load balancer; null otherwise. */
+  lbHost: z.string().nullable(),
+});
+export type Failover = z.infer<typeof Failover>;
+
+const InterfaceName = z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'is not an interface name; use the name `ip link` shows, such as eth0 (at most 15 letters, digits, ".", "_", "-")');
+
+export const LocationFailoverInput = z
+  .strictObject({
+    name: ResourceName,
+    mode: FailoverMode,
+    vip: z
+      .string()
+      .superRefine((v, ctx) => {
+        const r = parseInterfaceAddress(v);
+        if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+        else if (r.value.family !== 4) ctx.addIssue({ code: 'custom', message: `${v} is IPv6; keepalived's floating IP here is IPv4: use a.b.c.d/nn inside the gateways' LAN` });
+      })
+      .optional(),
+    interface: InterfaceName.optional(),
+    /** Seconds, 0.01–255, in steps of 0.01 (VRRPv3 counts centiseconds); default 0.1. */
+    advertInterval: z
+      .number()
+      .superRefine((v, ctx) => {
+        if (v < 0.01) ctx.addIssue({ code: 'custom', message: `${v} s is too short; use at least 0.01 s (the shortest VRRPv3 advert)` });
+        else if (v > 255) ctx.addIssue({ code: 'custom', message: `${v} s is too long; use at most 255 s` });
+        else if (Math.abs(Math.round(v * 100) - v * 100) > 1e-6) ctx.addIssue({ code: 'custom', message: `${v} s is not a multiple of 0.01 s: VRRPv3 counts in centiseconds (sub-second adverts need VRRPv3, which Bulwark always uses)` });
+      })
+      .optional(),
+    unicast: z.boolean().optional(),
+    routerId: z.number().int().min(1).max(255).optional(),
+    lbHost: ResourceName.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const only = (field: 'vip' | 'interface' | 'advertInterval' | 'unicast' | 'routerId' | 'lbHost', mode: string) => {
+      if (v[field] !== undefined && v.mode !== mode) ctx.addIssue({ code: 'custom', path: [field], message: `applies to --mode ${mode} only; drop it for --mode ${v.mode}` });
+    };
+    for (const f of ['vip', 'interface', 'advertInterval', 'unicast', 'routerId'] as const) only(f, 'vrrp');
+    only('lbHost', 'lb');
+    if (v.mode === 'vrrp' && v.vip === undefined) ctx.addIssue({ code: 'custom', path: ['vip'], message: 'is required for --mode vrrp: give the floating IP with the LAN prefix, such as 198.51.100.100/24' });
+    if (v.mode === 'lb' && v.lbHost === undefined) ctx.addIssue({ code: 'custom', path: ['lbHost'], message: 'is required for --mode lb: name the host that runs the load balancer' });
+  });
+export type LocationFailoverInput = z.input<typeof LocationFailoverInput>;

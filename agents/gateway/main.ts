@@ -58,7 +58,9 @@ runAgent(async () => {
 
   let problems: string[] = [...failures].map(([name, why]) => `${name}: ${why}`);
   /** vrrp locations: the role keepalived last told, and whether the floating IP is on this host. */
-  const vrrpState = new Map<string, { role: VrrpRole | null; holdsVip: boolean; track: string | null }>(config.locations.filter((l) => l.vrrp).map((l) => [l.name, { role: null, holdsVip: false, track: null }]));
+  const vrrpState = new Map<string, { role: VrrpRole | null; holdsVip: boolean; track: string | null; strayChecks: number }>(
+    config.locations.filter((l) => l.vrrp).map((l) => [l.name, { role: null, holdsVip: false, track: null, strayChecks: 0 }]),
+  );
   const checkHealth = async () => {
     const found: string[] = [];
     for (const loc of config.locations) {
@@ -78,8 +80,12 @@ runAgent(async () => {
       }
       v.holdsVip = await holdsVip(loc.vrrp.interface, loc.vrrp.vip);
       // A keepalived killed outright leaves the floating IP on this host while another gateway
-      // takes it: two holders. Without a live keepalived here, the address must go.
-      if (v.holdsVip && !keepalivedAlive()) {
+      // takes it: two holders. Without a live keepalived here, or with one that said it is not
+      // master (twice in a row: keepalived adds the address a moment before it tells us), the
+      // address must go. A role never told (this agent restarted) is no reason.
+      const notMaster = v.role === 'BACKUP' || v.role === 'FAULT' || v.role === 'STOP';
+      v.strayChecks = v.holdsVip && notMaster ? v.strayChecks + 1 : 0;
+      if (v.holdsVip && (!keepalivedAlive() || v.strayChecks >= 2)) {
         try {
           await removeVip(loc.vrrp.interface, loc.vrrp.vip);
           v.holdsVip = false;
@@ -94,7 +100,23 @@ runAgent(async () => {
     problems = found;
   };
   await checkHealth();
-  const healthTimer = setInterval(() => void checkHealth(), 2000);
+  // A host that was frozen (SIGSTOP, a VM paused) and still holds a floating IP kept its old
+  // sessions while the clients moved to another gateway: the timer noticing the pause makes it
+  // start fresh handshakes again, so a thawed master does not strand its clients.
+  let lastTick = Date.now();
+  const healthTimer = setInterval(() => {
+    const paused = Date.now() - lastTick;
+    lastTick = Date.now();
+    void checkHealth().then(() => {
+      if (paused < 4500) return;
+      for (const loc of config.locations) {
+        if (loc.vrrp && vrrpState.get(loc.name)?.holdsVip) {
+          log('this host was paused and holds the floating IP: starting fresh handshakes', { location: loc.name, pausedMs: paused });
+          void takeover(loc);
+        }
+      }
+    });
+  }, 2000);
 
   /** Core's last word on the location's MFA setting; the config file's until Core has sent a full set. */
   const policyOf = (loc: GatewayLocationConfig): Policy => state.locations.get(loc.name)?.policy ?? { mfa: loc.mfa, disconnectThreshold: loc.disconnectThreshold };

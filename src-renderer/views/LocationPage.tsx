@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { LocationStatus } from '../../src-main/contract/index.js';
+import type { Location, LocationStatus } from '../../src-main/contract/index.js';
 import { useApp } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
 import { age, ago, bytes } from './format.js';
@@ -93,6 +93,79 @@ function DeviceForm({ location }: { location: string }) {
   );
 }
 
+/** How the gateways share the clients; stored now, applied by the next provisioning. */
+function FailoverForm({ location }: { location: Location }) {
+  const api = useApp((s) => s.api)!;
+  const hosts = useApp((s) => s.hosts);
+  const refresh = useApp((s) => s.refresh);
+  const f = useForm();
+  const cur = location.failover;
+  const [mode, setMode] = useState<'none' | 'vrrp' | 'lb'>(cur.mode);
+  const [vip, setVip] = useState(cur.vip ?? '');
+  const [advert, setAdvert] = useState(cur.advertInterval === null ? '' : String(cur.advertInterval));
+  const [unicast, setUnicast] = useState(cur.unicast);
+  const [lbHost, setLbHost] = useState(cur.lbHost ?? '');
+  const [saved, setSaved] = useState(false);
+  return (
+    <form
+      className="card form"
+      data-testid="failover-form"
+      onSubmit={(e) =>
+        f.submit(e, async () => {
+          setSaved(false);
+          await api.call('locations.setFailover', {
+            name: location.name,
+            mode,
+            ...(mode === 'vrrp' ? { vip, unicast, ...(advert.trim() ? { advertInterval: Number(advert) } : {}) } : {}),
+            ...(mode === 'lb' ? { lbHost } : {}),
+          });
+          setSaved(true);
+          await refresh();
+        })
+      }
+    >
+      <h3>Failover</h3>
+      <Field label="Mode" name="mode" error={f.errors.mode}>
+        <select data-testid="failover-mode" value={mode} onChange={(e) => setMode(e.target.value as 'none' | 'vrrp' | 'lb')}>
+          <option value="none">none</option>
+          <option value="vrrp">vrrp: a floating IP (keepalived)</option>
+          <option value="lb">lb: a UDP load balancer</option>
+        </select>
+      </Field>
+      {mode === 'vrrp' ? (
+        <>
+          <Field label="Floating IP" name="vip" error={f.errors.vip} hint="With the LAN's prefix, e.g. 198.51.100.100/24">
+            <input data-testid="failover-vip" className="mono" value={vip} onChange={(e) => setVip(e.target.value)} />
+          </Field>
+          <Field label="Advert interval (s)" name="advertInterval" error={f.errors.advertInterval} hint="0.01 to 255; 0.1 by default">
+            <input data-testid="failover-advert" value={advert} onChange={(e) => setAdvert(e.target.value)} placeholder="0.1" />
+          </Field>
+          <label className="check">
+            <input type="checkbox" checked={unicast} onChange={(e) => setUnicast(e.target.checked)} /> Unicast adverts (networks without multicast)
+          </label>
+        </>
+      ) : null}
+      {mode === 'lb' ? (
+        <Field label="Load balancer host" name="lbHost" error={f.errors.lbHost}>
+          <select data-testid="failover-lb-host" value={lbHost} onChange={(e) => setLbHost(e.target.value)}>
+            <option value="">choose a host…</option>
+            {hosts.map((h) => (
+              <option key={h.name} value={h.name}>
+                {h.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      ) : null}
+      <FormError message={f.general ?? f.errors.routerId ?? f.errors.name ?? null} />
+      <button type="submit" disabled={f.busy} data-testid="failover-submit">
+        {f.busy ? 'Saving…' : 'Save failover'}
+      </button>
+      {saved ? <p className="muted" data-testid="failover-saved">Saved. Run Provisioning → Plan, Apply to put it on the hosts.</p> : null}
+    </form>
+  );
+}
+
 function GatewayForm({ location }: { location: string }) {
   const api = useApp((s) => s.api)!;
   const hosts = useApp((s) => s.hosts);
@@ -159,7 +232,7 @@ export function LocationPage({ name }: { name: string }) {
       {liveError ? <p className="form-error" data-testid="status-error">Live status unavailable: {liveError}</p> : null}
       {detail?.gateways.length ? (
         <table className="table" data-testid="gateways-table">
-          <thead><tr><th>Host</th><th>SSH</th><th>Link</th><th>Health</th><th>WireGuard</th><th className="num">Peers</th><th /></tr></thead>
+          <thead><tr><th>Host</th><th>SSH</th><th>Link</th><th>Health</th><th>WireGuard</th><th className="num">Peers</th>{location.failover.mode === 'vrrp' ? <th>VRRP</th> : null}<th /></tr></thead>
           {detail.gateways.map((g) => {
             const st = live?.gateways.find((x) => x.host === g.host);
             return (
@@ -171,11 +244,14 @@ export function LocationPage({ name }: { name: string }) {
                   <HealthCell healthy={st?.healthy} />
                   <td data-testid="gateway-mode">{st?.wireguardMode ?? '-'}</td>
                   <td className="num" data-testid="gateway-peers">{st?.peers ?? '-'}</td>
+                  {location.failover.mode === 'vrrp' ? (
+                    <td data-testid="gateway-vrrp">{st?.vrrp ? `${st.vrrp.role ?? 'starting'}${st.vrrp.holdsVip ? ', holds the floating IP' : ''}` : '-'}</td>
+                  ) : null}
                   <td><button type="button" className="danger" onClick={() => run(api.call('gateways.remove', { location: name, host: g.host }))}>Remove</button></td>
                 </tr>
                 {st && st.link !== 'up' && st.reason ? (
                   <tr className="row-note">
-                    <td colSpan={7}>
+                    <td colSpan={location.failover.mode === 'vrrp' ? 8 : 7}>
                       <div className={`reason reason-${st.link}`} role="status" data-testid="gateway-reason">{st.reason}</div>
                     </td>
                   </tr>
@@ -188,6 +264,17 @@ export function LocationPage({ name }: { name: string }) {
         <p className="empty">No gateways yet.</p>
       )}
       <GatewayForm location={name} />
+      {live && live.failover.mode === 'vrrp' ? (
+        <p data-testid="failover-holders">
+          Floating IP <span className="mono">{live.failover.vip}</span>: {live.failover.holders.length ? `held by ${live.failover.holders.join(', ')}` : 'held by no gateway'}
+        </p>
+      ) : null}
+      {live?.failover.problems.map((p) => (
+        <div key={p} className="reason reason-refused" role="alert" data-testid="failover-problem">
+          {p}
+        </div>
+      ))}
+      <FailoverForm key={`${location.name}-${location.failover.mode}`} location={location} />
 
       <h3>Edges</h3>
       {edges.length ? (

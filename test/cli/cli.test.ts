@@ -57,6 +57,10 @@ describe('bulwark CLI', () => {
       [['host', 'add', 'h', '--ssh', 'root@h', '--identity', '/nonexistent/key'], /^bulwark: --identity: \/nonexistent\/key does not exist/],
       [['device', 'add', 'x', '--location', 'nowhere'], /^bulwark: --location: no location named "nowhere"/],
       [['device', 'add', 'x', '--location', 'hq', '--pubkey', 'abc'], /^bulwark: --pubkey: is not a WireGuard public key/],
+      [['location', 'failover', 'hq', '--mode', 'vrrp', '--vip', '198.51.100.100/24'], /^bulwark: --mode: vrrp needs at least two gateways, and location hq has 0/],
+      [['location', 'failover', 'hq', '--mode', 'vrrp'], /^bulwark: --vip: is required for --mode vrrp/],
+      [['location', 'failover', 'hq', '--mode', 'vrrp', '--vip', '198.51.100.100/24', '--advert-interval', '0.015'], /^bulwark: --advert-interval: 0\.015 s is not a multiple of 0\.01 s/],
+      [['location', 'failover', 'hq', '--mode', 'none', '--lb-host', 'x'], /^bulwark: --lb-host: applies to --mode lb only/],
       [['location', 'frobnicate'], /unknown command 'frobnicate'/],
     ];
     const before = (await cli('location', 'list', '--json')).stdout;

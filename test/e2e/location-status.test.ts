@@ -96,4 +96,40 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     expect((await srv.client.call('sessions.list', { location: 'secure', all: true })).map((x) => x.endReason)).toEqual(['ended', 'ended']);
     expect(consoleErrors).toEqual([]);
   });
+
+  test('the failover form: an error beside the field, then a floating IP; the page says who holds it', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    await srv.client.call('locations.create', { name: 'ha', network: '10.62.0.0/24', endpoint: '198.51.100.100' });
+    for (const [name, address] of [['gw1', '198.51.100.11'], ['gw2', '198.51.100.12']] as const) {
+      await srv.client.call('hosts.create', { name, ssh: `root@${address}` });
+      // What "host check" records of a host's LAN (no SSH here).
+      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'eth0', lan_address = ? WHERE name = ?", `${address}/24`, name));
+      await srv.client.call('gateways.add', { location: 'ha', host: name });
+    }
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    page.setDefaultTimeout(5000);
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(`${srv.url}/#token=${srv.token}`);
+    await page.getByTestId('location-row-ha').click();
+    const form = page.getByTestId('failover-form');
+    await form.getByTestId('failover-mode').selectOption('vrrp');
+    await form.getByTestId('failover-vip').fill('203.0.113.9/24');
+    await form.getByTestId('failover-submit').click();
+    await form.getByTestId('error-vip').filter({ hasText: "is not on gateway gw1's LAN" }).waitFor();
+    await form.getByTestId('failover-advert').fill('0.015');
+    await form.getByTestId('failover-vip').fill('198.51.100.100/24');
+    await form.getByTestId('failover-submit').click();
+    await form.getByTestId('error-advertInterval').filter({ hasText: 'not a multiple of 0.01 s' }).waitFor();
+    await form.getByTestId('failover-advert').fill('0.05');
+    await form.getByTestId('failover-submit').click();
+    await form.getByTestId('failover-saved').waitFor();
+    expect((await srv.client.call('locations.get', { name: 'ha' })).failover).toMatchObject({ mode: 'vrrp', vip: '198.51.100.100/24', advertInterval: 0.05, routerId: 1 });
+    // No gateway is linked (nothing provisioned): the page says nobody holds it, and why.
+    await page.getByTestId('failover-holders').filter({ hasText: 'held by no gateway' }).waitFor();
+    await page.getByTestId('failover-problem').filter({ hasText: 'Core cannot see gw1, gw2' }).waitFor();
+    expect(await page.locator('[data-testid="gateway-row"][data-host="gw1"]').getByTestId('gateway-vrrp').textContent()).toBe('-');
+    expect(consoleErrors).toEqual([]);
+  });
 });

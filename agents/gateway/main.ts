@@ -323,6 +323,21 @@ runAgent(async () => {
         log('could not start the handshakes after taking the floating IP', { location: loc.name, error: (err as Error).message });
       }
     });
+  /**
+   * This gateway is not (or no longer) master: it drops its clients' sessions and endpoints. A
+   * backup that kept them would, once its link is back, retry handshakes from its own address,
+   * and a client that answers roams to it, bypassing the floating IP (seen in bench/failover).
+   */
+  const standDown = (loc: GatewayLocationConfig, why: string) =>
+    serial(async () => {
+      const peers = [...state.location(loc.name).peers.values()].map((p) => ({ publicKey: p.publicKey, allowedIps: p.allowedIps, endpoint: null }));
+      try {
+        await refreshPeers(loc.interface, peers);
+        log('not master of the floating IP: dropped the clients\' sessions here', { location: loc.name, why, peers: peers.length });
+      } catch (err) {
+        log('could not drop the sessions of a backup gateway', { location: loc.name, error: (err as Error).message });
+      }
+    });
   const byInstance = new Map(config.locations.filter((l) => l.vrrp).map((l) => [l.vrrp!.instance, l]));
   let stopFifo = () => undefined as void;
   if (config.keepalivedFifo && byInstance.size > 0) {
@@ -336,6 +351,7 @@ runAgent(async () => {
         v.role = n.role;
         log('VRRP role', { location: loc.name, role: n.role, was });
         if (n.role === 'MASTER' && was !== 'MASTER') void takeover(loc);
+        else if (n.role !== 'MASTER' && was !== n.role) void standDown(loc, n.role);
       });
     } catch (err) {
       log("cannot read keepalived's notify FIFO; the floating IP moves, but this gateway will not start handshakes when it takes it", { fifo: config.keepalivedFifo, error: (err as Error).message });

@@ -129,20 +129,20 @@ const hexKey = (base64: string) => Buffer.from(base64, 'base64').toString('hex')
 
 /**
  * Drops each peer's current session (by removing it) and adds it back with the endpoint it was
- * last seen at, so the next packet to it starts a fresh handshake. A gateway coming back holds
+ * last seen at (or none), so the next packet to it starts a fresh handshake (or none can). A gateway coming back holds
  * old session keys that its clients no longer share; sending with them would be silent loss
  * until the client's own timers run out (seconds).
  */
-export async function refreshPeers(iface: string, peers: (WgPeer & { endpoint: string })[]): Promise<void> {
+export async function refreshPeers(iface: string, peers: (WgPeer & { endpoint: string | null })[]): Promise<void> {
   if (peers.length === 0) return;
   const socket = `/run/wireguard/${iface}.sock`;
   if (existsSync(socket)) {
     await uapiSet(socket, [], peers.map((p) => p.publicKey));
-    await uapiRaw(socket, peers.flatMap((p) => [`public_key=${hexKey(p.publicKey)}`, `endpoint=${p.endpoint}`, 'replace_allowed_ips=true', ...p.allowedIps.map((ip) => `allowed_ip=${ip}`)]));
+    await uapiRaw(socket, peers.flatMap((p) => [`public_key=${hexKey(p.publicKey)}`, ...(p.endpoint ? [`endpoint=${p.endpoint}`] : []), 'replace_allowed_ips=true', ...p.allowedIps.map((ip) => `allowed_ip=${ip}`)]));
     return;
   }
   const removes = peers.map((p) => ['peer', p.publicKey, 'remove']);
-  const adds = peers.map((p) => ['peer', p.publicKey, 'endpoint', p.endpoint, 'allowed-ips', p.allowedIps.join(',')]);
+  const adds = peers.map((p) => ['peer', p.publicKey, ...(p.endpoint ? ['endpoint', p.endpoint] : []), 'allowed-ips', p.allowedIps.join(',')]);
   for (const batch of [removes, adds]) for (let i = 0; i < batch.length; i += 500) await cmd('wg', ['set', iface, ...batch.slice(i, i + 500).flat()]);
 }
 

@@ -1,34 +1,15 @@
 // Core's services on a real SQLite file (no HTTP): the model's rules and address allocation.
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BulwarkError } from '../contract/index.js';
-import { tempDir } from '../../test/helpers/server.js';
-import { createCore, type Core } from './system.js';
+import { coreOnDisk, failure } from '../../test/helpers/core.js';
+import type { Core } from './system.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-function newCore(): { core: Core; dir: string } {
-  const t = tempDir();
-  const core = createCore({ dbFile: join(t.dir, 'bulwark.db'), masterKey: randomBytes(32) });
-  cleanups.push(() => {
-    core.close();
-    t[Symbol.dispose]();
-  });
-  return { core, dir: t.dir };
-}
+const newCore = () => coreOnDisk(cleanups);
 
-async function failure(p: Promise<unknown>): Promise<BulwarkError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(BulwarkError);
-    return err as BulwarkError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const addLocation = (core: Core, name: string, network: string) => core.invoke('locations.create', { name, network, endpoint: 'vpn.example.com' });
 const addDevice = (core: Core, location: string, name: string) => core.invoke('devices.add', { location, name });

@@ -16,9 +16,20 @@ import { createCa, issueCert } from '../../src-main/core/pki/ca.js';
 import { SecretBox } from '../../src-main/core/keys/secret-box.js';
 import { CONTROL_PORT } from '../../src-main/provision/plan/host-layout.js';
 import { freePort, startAgent, until, writeAgentFiles } from '../helpers/agent.js';
-import { startInProcess, tempDir } from '../helpers/server.js';
+import { startInProcess, tempDir, type InProcessServer } from '../helpers/server.js';
 
 const PORT = CONTROL_PORT.gateway;
+
+/** Location office with gateway h1 at 127.0.0.1, marked provisioned (so Core dials it); returns its host id. */
+async function gatewayH1(srv: InProcessServer): Promise<number> {
+  const core = srv.running.core;
+  await srv.client.call('locations.create', { name: 'office', network: '10.90.0.0/24', endpoint: 'vpn.example.com' });
+  await srv.client.call('hosts.create', { name: 'h1', ssh: 'root@127.0.0.1' });
+  const hostId = core.store.read((tx) => tx.get<{ id: number }>("SELECT id FROM hosts WHERE name = 'h1'"))!.id;
+  core.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', new Date().toISOString(), hostId));
+  await srv.client.call('gateways.add', { location: 'office', host: 'h1' });
+  return hostId;
+}
 
 describe('control link', () => {
   test('mutual TLS, heartbeats, down and up again, refusals with reasons, bad messages', async () => {
@@ -26,11 +37,7 @@ describe('control link', () => {
     using tmp = tempDir();
     const core = srv.running.core;
     const pki = core.services.pki;
-    await srv.client.call('locations.create', { name: 'office', network: '10.90.0.0/24', endpoint: 'vpn.example.com' });
-    await srv.client.call('hosts.create', { name: 'h1', ssh: 'root@127.0.0.1' });
-    const hostId = core.store.read((tx) => tx.get<{ id: number }>("SELECT id FROM hosts WHERE name = 'h1'"))!.id;
-    core.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', new Date().toISOString(), hostId));
-    await srv.client.call('gateways.add', { location: 'office', host: 'h1' });
+    const hostId = await gatewayH1(srv);
     const link = async () => (await srv.client.call('links.list', {})).find((l) => l.agent === 'gateway:h1');
     const waitFor = (what: string, ok: (l: LinkState) => boolean, ms = 10_000) => until(what, async () => {
       const l = await link();
@@ -151,11 +158,7 @@ describe('control link', () => {
     using tmp = tempDir();
     const core = srv.running.core;
     const pki = core.services.pki;
-    await srv.client.call('locations.create', { name: 'office', network: '10.90.0.0/24', endpoint: 'vpn.example.com' });
-    await srv.client.call('hosts.create', { name: 'h1', ssh: 'root@127.0.0.1' });
-    const hostId = core.store.read((tx) => tx.get<{ id: number }>("SELECT id FROM hosts WHERE name = 'h1'"))!.id;
-    core.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', new Date().toISOString(), hostId));
-    await srv.client.call('gateways.add', { location: 'office', host: 'h1' });
+    const hostId = await gatewayH1(srv);
     // The agent's certificate has 10 days left (as if provisioned 80 days ago): Core issued it,
     // so it is stored as Core stores certificates, its key sealed with the data dir's key.
     const now = Date.now();

@@ -123,7 +123,7 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     const plan2 = await cli('provision', 'plan');
     expect(plan2.stdout).toMatch(/^gwa \(gateway:office\): 1 file, 1 unit to change$/m);
     expect(plan2.stdout).toMatch(/^ {6}-\s+"mfa": false,$/m);
-    expect(plan2.stdout).toMatch(/^ {6}\+\s+"disconnectThreshold": 600$/m);
+    expect(plan2.stdout).toMatch(/^ {6}\+\s+"disconnectThreshold": 600,$/m);
     expect(plan2.stdout).toMatch(/^ {2}restart bulwark-gateway\.service$/m);
     expect(plan2.stdout).toMatch(/^gwc \(gateway:branch\): up to date$/m);
     const apply2 = await cli('provision', 'apply');

@@ -1,23 +1,15 @@
 // Failover settings on a real SQLite file: what vrrp and lb mode need, and the messages that
 // name the field and the fix. The hosts' LAN is set as a host check records it.
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BulwarkError } from '../../contract/index.js';
-import { tempDir } from '../../../test/helpers/server.js';
+import { coreOnDisk, failure } from '../../../test/helpers/core.js';
 import { lanOf } from '../hosts/host-service.js';
-import { createCore, type Core } from '../system.js';
+import type { Core } from '../system.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 async function coreWithGateways(lan: Record<string, string | null> = { gw1: '198.51.100.11/24', gw2: '198.51.100.12/24' }): Promise<Core> {
-  const t = tempDir();
-  const core = createCore({ dbFile: join(t.dir, 'bulwark.db'), masterKey: randomBytes(32) });
-  cleanups.push(() => {
-    core.close();
-    t[Symbol.dispose]();
-  });
+  const { core } = coreOnDisk(cleanups);
   await core.invoke('locations.create', { name: 'hq', network: '10.50.0.0/24', endpoint: '198.51.100.100:51820' });
   for (const [name, address] of Object.entries(lan)) {
     await core.invoke('hosts.create', { name, ssh: `root@${address ? address.slice(0, address.indexOf('/')) : '198.51.100.99'}` });
@@ -27,15 +19,6 @@ async function coreWithGateways(lan: Record<string, string | null> = { gw1: '198
   return core;
 }
 
-async function failure(p: Promise<unknown>): Promise<BulwarkError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(BulwarkError);
-    return err as BulwarkError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const vrrp = (core: Core, extra: Record<string, unknown> = {}) => core.invoke('locations.setFailover', { name: 'hq', mode: 'vrrp', vip: '198.51.100.100/24', ...extra });
 

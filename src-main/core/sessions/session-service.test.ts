@@ -1,22 +1,14 @@
 // MFA sessions on a real SQLite file: who may start one, what replaces and ends one, and what
 // a gateway's idle report does.
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BulwarkError } from '../../contract/index.js';
-import { tempDir } from '../../../test/helpers/server.js';
-import { createCore, type Core } from '../system.js';
+import { coreOnDisk, failure } from '../../../test/helpers/core.js';
+import type { Core } from '../system.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 async function mfaCore(): Promise<Core> {
-  const t = tempDir();
-  const core = createCore({ dbFile: join(t.dir, 'bulwark.db'), masterKey: randomBytes(32) });
-  cleanups.push(() => {
-    core.close();
-    t[Symbol.dispose]();
-  });
+  const { core } = coreOnDisk(cleanups);
   await core.invoke('locations.create', { name: 'secure', network: '10.5.0.0/24', endpoint: 'vpn.example.com', mfa: true, disconnectThreshold: 120 });
   await core.invoke('locations.create', { name: 'open', network: '10.6.0.0/24', endpoint: 'vpn.example.com' });
   await core.invoke('devices.add', { location: 'secure', name: 'anna' });
@@ -24,15 +16,6 @@ async function mfaCore(): Promise<Core> {
   return core;
 }
 
-async function failure(p: Promise<unknown>): Promise<BulwarkError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(BulwarkError);
-    return err as BulwarkError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const kinds = async (core: Core) => (await core.invoke('events.list', { limit: 1000 })).filter((e) => e.kind.startsWith('session.')).map((e) => `${e.kind}:${String(e.details.reason ?? e.details.session)}`);
 

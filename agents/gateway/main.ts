@@ -9,7 +9,7 @@ import { loadConfig, log, renewedTls, runAgent, serveHealth, stateDirectory } fr
 import { startControl } from '../shared/control.js';
 import { IdleTracker } from './idle.js';
 import { GatewayState, type PeerEntry, type Policy, type StateOp } from './state.js';
-import { holdsVip, keepalivedAlive, parseNotifyLine, readNotifyFifo, removeVip, sourceFromVip, trackValue, type VrrpRole } from './vrrp.js';
+import { clearSourceRule, holdsVip, keepalivedAlive, parseNotifyLine, readNotifyFifo, removeVip, sourceFromVip, trackValue, type VrrpRole } from './vrrp.js';
 import { ensureInterface, interfaceHealth, kickHandshakes, patchPeers, peerStats, refreshPeers, removeStaleInterfaces, syncPeers, type WgMode } from './wireguard.js';
 
 const nowS = () => Math.floor(Date.now() / 1000);
@@ -40,6 +40,8 @@ runAgent(async () => {
       log(`cannot turn on ${what} forwarding; devices reach only the gateway itself`, { error: (err as Error).message });
     }
   }
+  // A location that lost its floating IP keeps no policy rule from the days it had one.
+  for (const loc of config.locations) if (!loc.vrrp) await clearSourceRule(loc.listenPort);
   let mode: WgMode | null = null;
   const failures = new Map<string, string>();
   for (const loc of config.locations) {

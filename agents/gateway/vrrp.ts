@@ -86,6 +86,12 @@ export async function sourceFromVip(listenPort: number, iface: string, vip: stri
   }
 }
 
+/** Removes the rule of a location that no longer has a floating IP here (the table is then unused). */
+export async function clearSourceRule(listenPort: number): Promise<void> {
+  const table = String(sourceTable(listenPort));
+  await run('ip', ['rule', 'del', 'priority', '1000', 'ipproto', '17', 'sport', String(listenPort), 'lookup', table]).catch(() => undefined);
+}
+
 /** What the track file holds for keepalived: 0 while the data plane is healthy, 1 when not. */
 export function trackValue(healthy: boolean): string {
   return healthy ? '0\n' : '1\n';

@@ -504,6 +504,10 @@ export class LinkService {
 
   /** A gateway expired idle MFA sessions: end them (unless another gateway carries the peer) and acknowledge. */
   expired(link: Link, msg: AgentExpired): void {
+    if (!this.locationsOf(link.target.host).includes(msg.location)) {
+      this.linkProblem(link, `the agent reported expired sessions of location ${msg.location}, which it does not serve; ignored`, 'core');
+      return;
+    }
     const policy = this.locationPolicy(msg.location);
     let kept: number[] = [];
     try {

@@ -2,7 +2,8 @@
 // Bulwark's unit, with its generated config), a lab client sends pings through the tunnel
 // every 0.1 s, and the master is powered off. The new master starts the handshakes itself, so
 // traffic comes back without waiting for the client's 15 s re-handshake. keepalived also
-// checks every golden keepalived.conf here (`keepalived -t`), since the lab image has it.
+// checks every golden keepalived.conf here (`keepalived -t`), and nginx every golden load
+// balancer config (`nginx -t`), since the lab image has both.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -26,7 +27,7 @@ function largestGap(out: string): { gapMs: number; replies: number; lastAt: numb
 }
 
 describe.skipIf(missing !== null)('failover with a floating IP', () => {
-  test('keepalived accepts every golden config', async () => {
+  test('keepalived and nginx accept every golden config', async () => {
     await using lab = await Lab.create();
     await lab.boot('kt');
     // The golden files name these interfaces; keepalived -t wants them to exist.
@@ -35,6 +36,15 @@ describe.skipIf(missing !== null)('failover with a floating IP', () => {
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.conf'))) {
       const r = lab.exec('kt', ['sh', '-c', 'printf "%s" "$1" > /tmp/k.conf && keepalived -t -f /tmp/k.conf 2>&1; echo "exit=$?"', 'sh', readFileSync(join(dir, f), 'utf8')]);
       expect(r.stdout, f).toMatch(/exit=0\s*$/);
+    }
+    // nginx binds what it listens on even for -t: the golden files' load balancer address,
+    // on this host's loopback (inside its own network namespace).
+    expect(lab.exec('kt', ['ip', 'addr', 'add', '198.51.100.20/32', 'dev', 'lo']).code).toBe(0);
+    lab.exec('kt', ['mkdir', '-p', '/run/bulwark-lb']); // the unit's RuntimeDirectory
+    const nginxDir = join(ROOT, 'src-main/config-gen/nginx/testdata');
+    for (const f of readdirSync(nginxDir).filter((n) => n.endsWith('.conf'))) {
+      const r = lab.exec('kt', ['sh', '-c', 'printf "%s" "$1" > /tmp/n.conf && nginx -t -c /tmp/n.conf 2>&1; echo "exit=$?"', 'sh', readFileSync(join(nginxDir, f), 'utf8')]);
+      expect(r.stdout, f).toMatch(/test is successful[\s\S]*exit=0\s*$/);
     }
   });
 

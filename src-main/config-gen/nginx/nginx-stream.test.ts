@@ -1,0 +1,32 @@
+// Test data source: testdata/*.json are hand-written models; the .conf files are the
+// generator's reviewed output. Regenerate with `npx vitest run --config test/vitest.config.ts -u`.
+// nginx itself checks each golden file (`nginx -t`) in test/lab/failover.test.ts, on a lab host.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { renderNginxStream, type NginxStreamModel } from './nginx-stream.js';
+
+const dir = join(import.meta.dirname, 'testdata');
+const cases = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as NginxStreamModel;
+
+describe('renderNginxStream', () => {
+  test.each(cases)('%s matches its golden file', async (name) => {
+    await expect(renderNginxStream(load(name))).toMatchFileSnapshot(join(dir, `${name}.conf`));
+  });
+
+  test('sticky by client address, sessions outlive two keepalives, failed gateways marked down', () => {
+    const conf = renderNginxStream(load('two-locations'));
+    expect(conf.match(/^ {4}hash \$remote_addr consistent;$/gm)).toHaveLength(2);
+    expect(conf.match(/^ {4}proxy_timeout 60s;$/gm)).toHaveLength(2);
+    expect(conf).not.toMatch(/proxy_responses/);
+    expect(conf).toMatch(/^ {4}server 198\.51\.100\.13:51821 max_fails=1 fail_timeout=10s down;/m);
+    expect(conf).toMatch(/^ {4}listen 198\.51\.100\.20:51820 udp;$/m);
+  });
+
+  test('what nginx would misread is refused, not written', () => {
+    const m = load('two-locations');
+    expect(() => renderNginxStream({ ...m, listenAddress: '0.0.0.0; evil' })).toThrow(/listen address/);
+    expect(() => renderNginxStream({ ...m, locations: [{ ...m.locations[0]!, gateways: [] }] })).toThrow(/has gateways/);
+  });
+});

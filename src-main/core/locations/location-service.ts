@@ -43,7 +43,7 @@ const SELECT = `SELECT l.*,
 type RowWithCounts = LocationRow & { gateway_count: number; device_count: number; lb_host: string | null };
 
 /** The location's failover settings as the contract shows them. */
-export function failoverOf(row: LocationRow & { lb_host: string | null }): Failover {
+function failoverOf(row: LocationRow & { lb_host: string | null }): Failover {
   return {
     mode: row.failover_mode,
     vip: row.failover_vip,

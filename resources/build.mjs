@@ -39,6 +39,7 @@ const agent = (name, entry) =>
 await Promise.all([
   agent('gateway', 'agents/gateway/main.ts'),
   agent('edge', 'agents/edge/main.ts'),
+  agent('balancer', 'agents/balancer/main.ts'),
   agent('host-apply', 'agents/host-apply/main.ts'),
   build({
     ...common,

@@ -5,7 +5,7 @@
 // it removes peers that stay idle past the threshold by itself, Core or no Core, and tells Core.
 import { writeFileSync } from 'node:fs';
 import { GatewayAgentConfig, LINK_PROTOCOL, VERSION, type AgentExpired, type AgentMessage, type CoreMessage, type CorePeers, type GatewayLocationConfig, type PeerStats, type WgPeer } from '../../src-main/contract/index.js';
-import { loadConfig, log, renewedTls, runAgent, serveHealth, stateDirectory } from '../shared/agent.js';
+import { loadConfig, log, renewedTls, runAgent, serveDataPlaneHealth, serveHealth, stateDirectory } from '../shared/agent.js';
 import { startControl } from '../shared/control.js';
 import { IdleTracker } from './idle.js';
 import { GatewayState, type PeerEntry, type Policy, type StateOp } from './state.js';
@@ -59,6 +59,8 @@ runAgent(async () => {
   }
 
   let problems: string[] = [...failures].map(([name, why]) => `${name}: ${why}`);
+  /** Each location's data-plane problem (null: healthy), for the load balancer's checks. */
+  const locationProblem = new Map<string, string | null>(config.locations.map((l) => [l.name, failures.get(l.name) ?? 'not checked yet']));
   /** vrrp locations: the role keepalived last told, and whether the floating IP is on this host. */
   const vrrpState = new Map<string, { role: VrrpRole | null; holdsVip: boolean; track: string | null; strayChecks: number }>(
     config.locations.filter((l) => l.vrrp).map((l) => [l.name, { role: null, holdsVip: false, track: null, strayChecks: 0 }]),
@@ -68,6 +70,7 @@ runAgent(async () => {
     for (const loc of config.locations) {
       const p = failures.get(loc.name) ?? (await interfaceHealth(loc));
       if (p) found.push(`${loc.name}: ${p}`);
+      locationProblem.set(loc.name, p ?? null);
       const v = loc.vrrp ? vrrpState.get(loc.name) : undefined;
       if (!loc.vrrp || !v) continue;
       // keepalived tracks this file: a gateway whose WireGuard is down gives up (or never takes) the floating IP.
@@ -209,6 +212,19 @@ runAgent(async () => {
       })),
     },
   }));
+
+  // lb-mode locations: the load balancer checks each location's data plane here, on the LAN.
+  let stopLanHealth = async () => undefined as void;
+  if (config.lanHealth) {
+    try {
+      stopLanHealth = await serveDataPlaneHealth(config.lanHealth.address, config.lanHealth.port, config.host, config.lanHealth.locations, (name) => locationProblem.get(name) ?? 'not served here');
+    } catch (err) {
+      // The tunnels still work; without this the load balancer takes the gateway out, which is
+      // the safe side. The health endpoint and Core say so.
+      problems = [...problems, `load balancer health checks: ${(err as Error).message}`];
+      log('cannot serve the data-plane health for the load balancer', { error: (err as Error).message });
+    }
+  }
 
   let reporter: { send: (m: AgentMessage) => void } | null = null;
   const sendExpired = (location: string, sessions: AgentExpired['sessions']) => {
@@ -378,6 +394,7 @@ runAgent(async () => {
     await queue;
     state.compact();
     await stopControl();
+    await stopLanHealth();
     await stopHealth();
   };
 });

@@ -228,6 +228,8 @@ async function main(): Promise<number> {
           // The gateway's tunnels outlive its agent on purpose (KillMode=process); a gateway
           // that is no longer one must not keep accepting its peers.
           if (unit === 'bulwark-gateway.service') removeTunnels();
+          // Likewise the balancer's nginx: a host that is no longer a load balancer stops balancing.
+          if (unit === 'bulwark-balancer.service') stopBalancerNginx();
         }
         for (const unit of order.units.start) act(unit, 'enable', '--now');
         for (const unit of order.units.restart) {
@@ -262,6 +264,17 @@ async function main(): Promise<number> {
     emit({ type: 'step', step: 'rollback', status: 'ok', message: 'previous files and units restored' });
     emit({ type: 'result', outcome: 'rolled_back', message: e.message });
     return 1;
+  }
+}
+
+function stopBalancerNginx(): void {
+  const pidFile = '/run/bulwark-balancer/nginx.pid';
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nginx') process.kill(pid, 'SIGQUIT');
+    rmSync(pidFile, { force: true });
+  } catch {
+    // no nginx of ours runs
   }
 }
 
@@ -317,7 +330,15 @@ async function health(url: string): Promise<{ ok: true; configSha256: string } |
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
     const text = await res.text();
-    if (res.status !== 200) return { ok: false, error: `HTTP ${res.status}` };
+    if (res.status !== 200) {
+      let problems: string[] = [];
+      try {
+        problems = (JSON.parse(text) as { problems?: string[] }).problems ?? [];
+      } catch {
+        // not JSON: the status says enough
+      }
+      return { ok: false, error: `HTTP ${res.status}${problems.length ? `: ${problems.join('; ')}` : ''}` };
+    }
     return { ok: true, configSha256: String((JSON.parse(text) as { configSha256?: string }).configSha256 ?? '') };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { z } from 'zod';
-import { VERSION, type AgentHealth } from '../../src-main/contract/index.js';
+import { DATAPLANE_HEALTH_PATH, VERSION, type AgentHealth, type AgentRole } from '../../src-main/contract/index.js';
 
 export interface LoadedConfig<T> {
   config: T;
@@ -36,12 +36,12 @@ export function loadConfig<S extends z.ZodType>(schema: S): LoadedConfig<z.infer
 }
 
 /** The agent's state directory: systemd's StateDirectory (/var/lib/bulwark/<role>), the one place it may write. */
-export function stateDirectory(role: 'gateway' | 'edge'): string {
+export function stateDirectory(role: AgentRole): string {
   return process.env.STATE_DIRECTORY ?? `/var/lib/bulwark/${role}`;
 }
 
 /** Where a certificate that Core renewed over the link is kept. */
-export function renewedTls(role: 'gateway' | 'edge'): { cert: string; key: string } {
+export function renewedTls(role: AgentRole): { cert: string; key: string } {
   const dir = `${stateDirectory(role)}/tls`;
   return { cert: `${dir}/${role}.pem`, key: `${dir}/${role}.key` };
 }
@@ -72,6 +72,37 @@ export function serveHealth(address: string, port: number, health: () => AgentHe
       reject(new Error(`cannot listen on ${address}:${port} for the health endpoint (${err.code}); another program holds the port`));
     });
     server.listen(port, address, () => resolve(() => new Promise((done) => server.close(() => done()))));
+  });
+}
+
+/**
+ * A gateway's data-plane health for load balancers: GET /healthz/location/<name> answers 200
+ * while `problem(name)` is null, 503 with the problem otherwise, 404 for a location not served
+ * here in lb mode. It listens on the LAN (load balancers must reach it), so it says nothing
+ * beyond the verdict: no peers, keys or versions.
+ */
+export function serveDataPlaneHealth(address: string, port: number, host: string, locations: string[], problem: (location: string) => string | null): Promise<() => Promise<void>> {
+  const served = new Set(locations);
+  const server = createServer((req, res) => {
+    const name = req.url?.startsWith(DATAPLANE_HEALTH_PATH) ? decodeURIComponent(req.url.slice(DATAPLANE_HEALTH_PATH.length)) : null;
+    if (req.method !== 'GET' || name === null || !served.has(name)) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: `not found; this gateway serves GET ${DATAPLANE_HEALTH_PATH}<location> for ${[...served].join(', ')}` }));
+      return;
+    }
+    const p = problem(name);
+    res.writeHead(p === null ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ ok: p === null, location: name, host, problem: p }));
+  });
+  server.keepAliveTimeout = 30_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new Error(`cannot listen on ${address}:${port} for the load balancer's health checks (${err.code}); ${err.code === 'EADDRNOTAVAIL' ? 'the host no longer has that LAN address: run "bulwark host check" and apply again' : 'another program holds the port'}`));
+    });
+    server.listen(port, address, () => resolve(() => new Promise((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    })));
   });
 }
 

@@ -28,6 +28,8 @@ export interface ControlOptions {
   healthy: () => boolean;
   /** A gateway's floating IPs: its VRRP role and whether it holds the address, per location. */
   vrrp?: () => NonNullable<Extract<AgentMessage, { type: 'heartbeat' }>['vrrp']>;
+  /** A balancer: nginx and its rotation, for every heartbeat. */
+  balancer?: () => NonNullable<Extract<AgentMessage, { type: 'heartbeat' }>['balancer']>;
   /** Told when a link is welcomed (with a way to send on it) and when it ends (null). */
   onLink?: (link: { send: (m: AgentMessage) => void; statsMs: number } | null) => void;
   /** Everything but welcome and ping; the answer (if any) goes back on the link. */
@@ -112,7 +114,7 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
       }
       if (msg.type === 'welcome') {
         if (timer) clearInterval(timer);
-        const beat = () => ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy(), ...(o.vrrp ? { vrrp: o.vrrp() } : {}) } satisfies AgentMessage));
+        const beat = () => ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy(), ...(o.vrrp ? { vrrp: o.vrrp() } : {}), ...(o.balancer ? { balancer: o.balancer() } : {}) } satisfies AgentMessage));
         beat();
         timer = setInterval(beat, msg.heartbeatMs);
         o.onLink?.({ send: (m) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m)), statsMs: msg.statsMs });

@@ -1,7 +1,7 @@
 // The agents' configuration files. Pure: model in, file text out (stable key order, 2-space JSON,
 // trailing newline), so a change in Core shows as a small diff in "bulwark provision plan".
 import type { z } from 'zod';
-import { AGENT_CONFIG_VERSION, type EdgeAgentConfig, type GatewayAgentConfig, type GatewayLocationConfig } from '../../contract/index.js';
+import { AGENT_CONFIG_VERSION, type BalancedLocation, type BalancerAgentConfig, type EdgeAgentConfig, type GatewayAgentConfig, type GatewayLocationConfig, type HealthCheckPolicy } from '../../contract/index.js';
 
 /** Where the agent listens for Core, and its TLS files (paths on the host). */
 export interface ControlModel {
@@ -18,6 +18,17 @@ export interface GatewayConfigModel {
   control: ControlModel;
   locations: z.input<typeof GatewayLocationConfig>[];
   keepalivedFifo?: string | null;
+  /** lb-mode locations: the data-plane health for load balancers, on the gateway's LAN address. */
+  lanHealth?: { address: string; port: number; locations: string[] } | null;
+}
+
+export interface BalancerConfigModel {
+  host: string;
+  healthPort: number;
+  control: ControlModel;
+  nginx: { program: string; runDir: string; listenAddress: string };
+  check: HealthCheckPolicy;
+  locations: BalancedLocation[];
 }
 
 export interface EdgeConfigModel {
@@ -52,6 +63,7 @@ export function renderGatewayConfig(m: GatewayConfigModel): string {
         vrrp: l.vrrp ? { vip: l.vrrp.vip, interface: l.vrrp.interface, instance: l.vrrp.instance, trackFile: l.vrrp.trackFile } : null,
       })),
     keepalivedFifo: m.keepalivedFifo ?? null,
+    lanHealth: m.lanHealth ? { address: m.lanHealth.address, port: m.lanHealth.port, locations: [...m.lanHealth.locations].sort() } : null,
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }
@@ -63,6 +75,26 @@ export function renderEdgeConfig(m: EdgeConfigModel): string {
     host: m.host,
     health: { address: '127.0.0.1', port: m.healthPort },
     control: control(m.control),
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+export function renderBalancerConfig(m: BalancerConfigModel): string {
+  const config: BalancerAgentConfig = {
+    version: AGENT_CONFIG_VERSION,
+    role: 'balancer',
+    host: m.host,
+    health: { address: '127.0.0.1', port: m.healthPort },
+    control: control(m.control),
+    nginx: { program: m.nginx.program, runDir: m.nginx.runDir, listenAddress: m.nginx.listenAddress },
+    check: { intervalMs: m.check.intervalMs, timeoutMs: m.check.timeoutMs, fall: m.check.fall, rise: m.check.rise },
+    locations: [...m.locations].sort(byName).map((l) => ({
+      name: l.name,
+      listenPort: l.listenPort,
+      gateways: [...l.gateways].sort((a, b) => (a.host < b.host ? -1 : 1)).map((g) => ({ host: g.host, address: g.address, port: g.port, healthUrl: g.healthUrl })),
+    })),
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

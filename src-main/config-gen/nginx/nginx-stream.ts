@@ -1,5 +1,6 @@
 // nginx as the UDP load balancer of lb-mode locations: Bulwark's own configuration file, run by
 // its own unit (`nginx -c`), so an nginx the admin runs for web sites is left alone. Pure.
+// The balancer agent renders it with the gateways' health folded in (`down`).
 // Choices, and why (measured in shared/lab, "nginx stream UDP LB"):
 // - `hash $remote_addr consistent`: a client stays on one gateway (WireGuard sessions live on
 //   one gateway only), and a gateway leaving moves only its own clients.
@@ -22,6 +23,8 @@ export interface NginxStreamModel {
   /** Where the load balancer listens: its address, or "0.0.0.0". */
   listenAddress: string;
   pidFile: string;
+  /** The user (and group) nginx's workers run as; the master stays root to bind and reload. */
+  user: string;
   locations: StreamLocation[];
 }
 
@@ -32,6 +35,7 @@ export function renderNginxStream(m: NginxStreamModel): string {
     '# Written by Bulwark; changes are overwritten by the next provisioning.',
     `# The UDP load balancer on ${m.host} for its lb-mode locations.`,
     'load_module /usr/lib/nginx/modules/ngx_stream_module.so;',
+    `user ${m.user};`,
     'worker_processes auto;',
     `pid ${m.pidFile};`,
     'error_log stderr notice;',
@@ -40,6 +44,8 @@ export function renderNginxStream(m: NginxStreamModel): string {
     '}',
     'stream {',
   ];
+  if (!/^[a-z_][a-z0-9_-]*( [a-z_][a-z0-9_-]*)?$/.test(m.user)) throw new Error(`invariant failed: nginx user ${m.user} is a user name and an optional group`);
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(m.pidFile)) throw new Error(`invariant failed: pid file ${m.pidFile} is an absolute path`);
   if (!ADDRESS.test(m.listenAddress)) throw new Error(`invariant failed: listen address ${m.listenAddress} is an IP address`);
   const locations = [...m.locations].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const l of locations) {

@@ -1,6 +1,8 @@
 // systemd units for the Bulwark agents. Pure: model in, unit text out.
 
-export type AgentRole = 'gateway' | 'edge';
+import type { AgentRole } from '../../contract/index.js';
+
+export type { AgentRole };
 
 export interface AgentUnitModel {
   role: AgentRole;
@@ -38,6 +40,26 @@ const ROLE: Record<AgentRole, { description: string; capabilities: string[]; dev
     devices: [],
     families: ['AF_INET', 'AF_INET6', 'AF_UNIX'],
     extra: [],
+  },
+  // Balancer: runs nginx (its UDP load balancer) beside it, as root master with unprivileged
+  // workers, and rewrites nginx's configuration when a gateway fails or comes back.
+  balancer: {
+    description: 'Bulwark balancer agent (UDP load balancer for lb-mode locations)',
+    // nginx binds the locations' ports and switches its workers to an unprivileged user.
+    capabilities: ['CAP_NET_BIND_SERVICE', 'CAP_SETUID', 'CAP_SETGID'],
+    devices: [],
+    families: ['AF_INET', 'AF_INET6', 'AF_UNIX'],
+    extra: [
+      // nginx outlives the agent on purpose, like the gateway's tunnels: an agent restart
+      // must not drop the clients' UDP sessions. A restarted agent adopts it from its pid file.
+      'KillMode=process',
+      // nginx's configuration and pid file, written by the agent; kept across agent restarts.
+      'RuntimeDirectory=bulwark-balancer',
+      'RuntimeDirectoryPreserve=yes',
+      'RuntimeDirectoryMode=0700',
+      // nginx opens a socket per UDP session and per upstream.
+      'LimitNOFILE=65536',
+    ],
   },
 };
 

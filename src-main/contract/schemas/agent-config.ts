@@ -4,6 +4,19 @@ import { z } from 'zod';
 
 export const AGENT_CONFIG_VERSION = 1;
 
+/** The agents Bulwark runs on a host: a location's gateway, an edge, and an lb-mode location's load balancer. */
+export const AGENT_ROLES = ['gateway', 'edge', 'balancer'] as const;
+export const AgentRoleSchema = z.enum(AGENT_ROLES);
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+/**
+ * A gateway's data-plane health for load balancers, per lb-mode location: GET
+ * DATAPLANE_HEALTH_PATH + <location> answers 200 while that location's WireGuard interface is up
+ * and listening, 503 otherwise. Served on the gateway's LAN address (not loopback), without
+ * anything secret in it, so Bulwark's balancer agent and an Envoy health check can reach it.
+ */
+export const DATAPLANE_HEALTH_PATH = '/healthz/location/';
+
 const Health = z.strictObject({
   /** The agent's health endpoint listens here: loopback only, checked by provisioning over SSH. */
   address: z.string(),
@@ -64,19 +77,84 @@ export const GatewayAgentConfig = z.strictObject({
   locations: z.array(GatewayLocationConfig),
   /** keepalived's notify FIFO, which the agent reads for its VRRP role; null without vrrp locations. */
   keepalivedFifo: z.string().nullable().default(null),
+  /** lb-mode locations: where the data-plane health for load balancers listens (the LAN address); null without any. */
+  lanHealth: z.strictObject({ address: z.string(), port: z.number().int().min(1).max(65535), locations: z.array(z.string()) }).nullable().default(null),
 });
 export type GatewayAgentConfig = z.infer<typeof GatewayAgentConfig>;
 
 export const EdgeAgentConfig = z.strictObject({ ...AgentBase, role: z.literal('edge') });
 export type EdgeAgentConfig = z.infer<typeof EdgeAgentConfig>;
 
-export const AgentConfig = z.discriminatedUnion('role', [GatewayAgentConfig, EdgeAgentConfig]);
+/** One gateway behind the load balancer: where WireGuard listens and where its data-plane health is. */
+export const BalancedGateway = z.strictObject({
+  host: z.string(),
+  address: z.string(),
+  port: z.number().int().min(1).max(65535),
+  /** The gateway's data-plane health URL for this location (http://<LAN address>:<port>/healthz/location/<name>). */
+  healthUrl: z.string(),
+});
+export type BalancedGateway = z.infer<typeof BalancedGateway>;
+
+export const BalancedLocation = z.strictObject({
+  name: z.string(),
+  /** The UDP port clients dial on the load balancer (the location's endpoint port). */
+  listenPort: z.number().int().min(1).max(65535),
+  gateways: z.array(BalancedGateway).min(1),
+});
+export type BalancedLocation = z.infer<typeof BalancedLocation>;
+
+/** How the balancer agent checks the gateways: every intervalMs; out after `fall` failures in a row, back after `rise` successes. */
+export const HealthCheckPolicy = z.strictObject({
+  intervalMs: z.number().int().min(100).max(60_000),
+  timeoutMs: z.number().int().min(50).max(60_000),
+  fall: z.number().int().min(1).max(100),
+  rise: z.number().int().min(1).max(100),
+});
+export type HealthCheckPolicy = z.infer<typeof HealthCheckPolicy>;
+
+export const BalancerAgentConfig = z.strictObject({
+  ...AgentBase,
+  role: z.literal('balancer'),
+  /** nginx, run by the agent with a configuration it writes (the gateways in rotation). */
+  nginx: z.strictObject({
+    program: z.string(),
+    /** Where the agent writes nginx's configuration and pid file (the unit's RuntimeDirectory). */
+    runDir: z.string(),
+    /** The address nginx listens on for clients. */
+    listenAddress: z.string(),
+  }),
+  check: HealthCheckPolicy,
+  locations: z.array(BalancedLocation),
+});
+export type BalancerAgentConfig = z.infer<typeof BalancerAgentConfig>;
+
+export const AgentConfig = z.discriminatedUnion('role', [GatewayAgentConfig, EdgeAgentConfig, BalancerAgentConfig]);
 export type AgentConfig = z.infer<typeof AgentConfig>;
+
+/** One gateway as the balancer sees it: in rotation or not, and what its last check said. */
+export const RotationEntry = z.strictObject({
+  host: z.string(),
+  /** nginx sends clients to it (not marked down). */
+  inRotation: z.boolean(),
+  /** The last check's verdict; null before the first. */
+  healthy: z.boolean().nullable(),
+  /** Since when it is in (or out of) rotation (ISO time). */
+  since: z.string(),
+  /** Why the last check failed, or why it stays in rotation although it fails; null when all is well. */
+  reason: z.string().nullable(),
+});
+export type RotationEntry = z.infer<typeof RotationEntry>;
+
+export const BalancerView = z.strictObject({
+  nginx: z.strictObject({ running: z.boolean(), pid: z.number().int().nullable(), reloads: z.number().int(), error: z.string().nullable() }),
+  locations: z.array(z.strictObject({ location: z.string(), gateways: z.array(RotationEntry) })),
+});
+export type BalancerView = z.infer<typeof BalancerView>;
 
 /** What an agent's health endpoint answers (GET /healthz). */
 export const AgentHealth = z.object({
   ok: z.boolean(),
-  role: z.enum(['gateway', 'edge']),
+  role: AgentRoleSchema,
   host: z.string(),
   /** Version of the agent program. */
   version: z.string(),
@@ -105,5 +183,8 @@ export const AgentHealth = z.object({
       ),
     })
     .optional(),
+  /** A balancer: nginx and each location's gateways as its checks see them. */
+  balancer: BalancerView.optional(),
 });
 export type AgentHealth = z.infer<typeof AgentHealth>;
+

@@ -29,6 +29,9 @@ export const EVENT_KINDS = [
   'link.up',
   'link.down',
   'link.refused',
+  'balancer.gateway_out',
+  'balancer.gateway_in',
+  'balancer.nginx_failed',
 ] as const;
 export const EventKind = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof EventKind>;

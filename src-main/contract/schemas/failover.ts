@@ -15,6 +15,16 @@ export const FailoverMode = z.enum(FAILOVER_MODES);
  */
 export const DEFAULT_ADVERT_INTERVAL_S = 0.1;
 
+/**
+ * How the balancer agent checks an lb-mode location's gateways. Every second, 0.8 s to answer;
+ * out of rotation after 5 failures in a row, back after 3 successes. Why 5: an agent that
+ * crashes is back within ~2.5 s (RestartSec 2) while its WireGuard keeps running, and moving
+ * its clients would cost them a ~15 s re-handshake; and a dead gateway's clients re-handshake
+ * only after 15 s anyway, so noticing at 5 s loses nothing. Why 3 to come back: a flapping
+ * gateway would move its clients twice.
+ */
+export const DEFAULT_LB_CHECK = { intervalMs: 1000, timeoutMs: 800, fall: 5, rise: 3 } as const;
+
 export const Failover = z.object({
   mode: FailoverMode,
   /** vrrp: the floating IP with the LAN's prefix ("198.51.100.100/24"); null otherwise. */

@@ -2,9 +2,10 @@
 // these messages, one JSON object per WebSocket message. Either side refuses a message that
 // does not parse, counts it, and keeps the link.
 import { z } from 'zod';
+import { AgentRoleSchema, BalancerView } from './agent-config.js';
 
 /** Bumped when a message changes incompatibly; both sides refuse a peer with another version. */
-export const LINK_PROTOCOL = 2;
+export const LINK_PROTOCOL = 3;
 
 /** The WebSocket subprotocol both sides require: "bulwark-link.<version>". */
 export const LINK_SUBPROTOCOL = `bulwark-link.${LINK_PROTOCOL}`;
@@ -12,7 +13,7 @@ export const LINK_SUBPROTOCOL = `bulwark-link.${LINK_PROTOCOL}`;
 export const AgentHello = z.strictObject({
   type: z.literal('hello'),
   protocol: z.number().int(),
-  role: z.enum(['gateway', 'edge']),
+  role: AgentRoleSchema,
   host: z.string(),
   version: z.string(),
   /** SHA-256 of the agent's configuration file. */
@@ -29,6 +30,8 @@ export const AgentHeartbeat = z.strictObject({
   healthy: z.boolean(),
   /** A gateway's vrrp locations: keepalived's last word on its role (null before any), and whether the floating IP is on this host. */
   vrrp: z.array(z.strictObject({ location: z.string(), role: z.enum(['MASTER', 'BACKUP', 'FAULT', 'STOP']).nullable(), holdsVip: z.boolean() })).optional(),
+  /** A balancer: nginx and which gateways of each location are in rotation. */
+  balancer: BalancerView.optional(),
 });
 
 /** A gateway applied a peers message (its revision), so Core knows the peers are live there. */
@@ -180,7 +183,7 @@ export const LinkState = z.object({
   /** "gateway:<host>" or "edge:<host>". */
   agent: z.string(),
   host: z.string(),
-  role: z.enum(['gateway', 'edge']),
+  role: AgentRoleSchema,
   state: z.enum(['connecting', 'up', 'down', 'refused']),
   /** When it entered this state (ISO time). */
   since: z.string(),
@@ -220,6 +223,8 @@ export const LocationStatus = z.object({
       peers: z.number().int().nullable(),
       /** vrrp: the gateway's VRRP role and whether the floating IP is on it; null without vrrp or without a link. */
       vrrp: z.object({ role: z.enum(['MASTER', 'BACKUP', 'FAULT', 'STOP']).nullable(), holdsVip: z.boolean() }).nullable(),
+      /** lb: whether the load balancer sends clients to this gateway, as its agent last said; null without lb or without its link. */
+      lb: z.object({ inRotation: z.boolean(), healthy: z.boolean().nullable(), since: z.string(), reason: z.string().nullable() }).nullable(),
     }),
   ),
   /** How the gateways share the clients, who holds the floating IP now, and what is wrong with it. */
@@ -228,6 +233,8 @@ export const LocationStatus = z.object({
     vip: z.string().nullable(),
     /** Gateways that report the floating IP on their interface (linked ones only). */
     holders: z.array(z.string()),
+    /** lb: the load balancer host, its link, and whether nginx runs there; null in other modes. */
+    balancer: z.object({ host: z.string(), link: LinkState.shape.state, nginxRunning: z.boolean().nullable() }).nullable(),
     /** Empty when all is well: no holder, or more than one (split brain), in words an admin can act on. */
     problems: z.array(z.string()),
   }),

@@ -5,7 +5,7 @@
 // are events (link.up, link.down, link.refused) that say why.
 import type { PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
-import { AgentMessage, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type CoreEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../../contract/index.js';
+import { AgentMessage, type BalancerView, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type CoreEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../../contract/index.js';
 import { CONTROL_PORT } from '../../provision/plan/host-layout.js';
 import type { Store } from '../../store/db.js';
 import type { CorePorts } from '../ports.js';
@@ -73,6 +73,8 @@ class Link {
   certificate: { serial: string; notAfter: string } | null = null;
   /** A gateway's floating IPs as its last heartbeat said. */
   vrrp: { location: string; role: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | null; holdsVip: boolean }[] = [];
+  /** A balancer's nginx and rotation as its last heartbeat said; null before one (or not a balancer). */
+  balancer: BalancerView | null = null;
   /** A renewed certificate was sent and the agent has not answered yet. */
   renewing = false;
   readonly applied = new Map<string, { revision: number; peers: number }>();
@@ -178,6 +180,10 @@ class Link {
       this.svc.refusedByAgent(this, msg.reason);
     } else if (msg.type === 'heartbeat') {
       if (msg.vrrp) this.vrrp = msg.vrrp;
+      if (msg.balancer) {
+        this.svc.rotationChanged(this, this.balancer, msg.balancer);
+        this.balancer = msg.balancer;
+      }
       const healthy = msg.healthy;
       if (healthy !== this.healthy) {
         this.healthy = healthy;
@@ -211,6 +217,7 @@ class Link {
     this.healthy = null;
     this.renewing = false;
     this.vrrp = [];
+    this.balancer = null;
     this.applied.clear();
     this.set(refused ? 'refused' : 'down', reason);
     this.failures += 1;
@@ -299,14 +306,15 @@ export class LinkService {
   /** The agents Core should have a link with: every role of every provisioned host. */
   private targets(): Target[] {
     return this.store.read((tx) => {
-      const rows = tx.all<{ name: string; ssh_address: string; gateway: number; edge: number }>(
+      const rows = tx.all<{ name: string; ssh_address: string; gateway: number; edge: number; balancer: number }>(
         `SELECT h.name, h.ssh_address,
            EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) AS gateway,
-           EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) AS edge
+           EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) AS edge,
+           EXISTS (SELECT 1 FROM locations l WHERE l.failover_mode = 'lb' AND l.failover_lb_host_id = h.id) AS balancer
          FROM hosts h WHERE h.provisioned_at IS NOT NULL ORDER BY h.name`,
       );
       return rows.flatMap((r) =>
-        (['gateway', 'edge'] as const)
+        (['gateway', 'edge', 'balancer'] as const)
           .filter((role) => r[role] === 1)
           .map((role) => ({ agent: agentSubject(role, r.name), host: r.name, role, address: r.ssh_address, port: CONTROL_PORT[role] })),
       );
@@ -546,8 +554,8 @@ export class LinkService {
   /** The location live: each gateway's link and data plane, each device's tunnel. */
   locationStatus(name: string): LocationStatus {
     return this.store.read((tx) => {
-      const loc = tx.get<{ id: number; name: string; mfa: number; disconnect_threshold: number; failover_mode: 'none' | 'vrrp' | 'lb'; failover_vip: string | null }>(
-        'SELECT id, name, mfa, disconnect_threshold, failover_mode, failover_vip FROM locations WHERE name = ?',
+      const loc = tx.get<{ id: number; name: string; mfa: number; disconnect_threshold: number; failover_mode: 'none' | 'vrrp' | 'lb'; failover_vip: string | null; lb_host: string | null }>(
+        'SELECT id, name, mfa, disconnect_threshold, failover_mode, failover_vip, (SELECT h.name FROM hosts h WHERE h.id = failover_lb_host_id) AS lb_host FROM locations WHERE name = ?',
         name,
       );
       if (!loc) throw BulwarkError.field('name', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
@@ -564,6 +572,19 @@ export class LinkService {
         if (holders.length > 1) problems.push(`split brain: the floating IP ${vip} is on ${holders.join(' and ')} at once; clients reach whichever answers ARP last. Check the link between them (VRRP adverts) and keepalived on each`);
         else if (holders.length === 0 && blind.length === 0 && hosts.length > 0) problems.push(`no gateway holds the floating IP ${vip}: clients cannot connect. Check keepalived on the gateways (bulwark-keepalived.service) and their health`);
         else if (holders.length === 0 && blind.length > 0) problems.push(`no linked gateway holds the floating IP ${vip}; Core cannot see ${blind.join(', ')}`);
+      }
+      const lbLink = loc.failover_mode === 'lb' && loc.lb_host ? this.links.get(agentSubject('balancer', loc.lb_host)) : undefined;
+      const rotation = lbLink?.state === 'up' ? (lbLink.balancer?.locations.find((l) => l.location === loc.name)?.gateways ?? null) : null;
+      if (loc.failover_mode === 'lb' && loc.lb_host) {
+        if (!lbLink || lbLink.state !== 'up') {
+          problems.push(`Core has no link with the load balancer ${loc.lb_host} (${lbLink?.reason ?? 'not provisioned yet: run "bulwark provision apply"'}); it keeps balancing, but Core cannot see which gateways it uses`);
+        } else if (lbLink.balancer && !lbLink.balancer.nginx.running) {
+          problems.push(`nginx is not running on the load balancer ${loc.lb_host}${lbLink.balancer.nginx.error ? `: ${lbLink.balancer.nginx.error}` : ''}; clients cannot connect. See "journalctl -u bulwark-balancer" there`);
+        }
+        for (const g of rotation ?? []) {
+          if (!g.inRotation) problems.push(`gateway ${g.host} is out of the load balancer's rotation since ${g.since}: ${g.reason ?? 'its health check fails'}; its clients moved to the other gateways (each re-handshakes, ~15 s)`);
+          else if (g.healthy === false) problems.push(`gateway ${g.host} fails its health check (${g.reason ?? 'no reason given'}) but stays in rotation: ${rotation!.some((o) => o.host !== g.host && o.healthy) ? 'it has not failed often enough yet' : 'no gateway passes, so the load balancer keeps sending to all'}`);
+        }
       }
       return {
         location: loc.name,
@@ -583,9 +604,19 @@ export class LinkService {
               const v = vrrpOf(this.links.get(agentSubject('gateway', h.name)));
               return v ? { role: v.role, holdsVip: v.holdsVip } : null;
             })(),
+            lb: (() => {
+              const r = rotation?.find((g) => g.host === h.name);
+              return r ? { inRotation: r.inRotation, healthy: r.healthy, since: r.since, reason: r.reason } : null;
+            })(),
           };
         }),
-        failover: { mode: loc.failover_mode, vip: loc.failover_vip, holders, problems },
+        failover: {
+          mode: loc.failover_mode,
+          vip: loc.failover_vip,
+          holders,
+          balancer: loc.failover_mode === 'lb' && loc.lb_host ? { host: loc.lb_host, link: lbLink?.state ?? 'down', nginxRunning: lbLink?.state === 'up' ? (lbLink.balancer?.nginx.running ?? null) : null } : null,
+          problems,
+        },
         devices: tx
           .all<{ name: string; address: string; public_key: string }>('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)
           .map((d) => {
@@ -605,6 +636,43 @@ export class LinkService {
       };
     });
   }
+
+  /**
+   * A balancer's heartbeat: each gateway that went out of rotation or came back is an event
+   * (balancer.gateway_out / balancer.gateway_in, with the reason), and so is nginx failing.
+   * The first heartbeat of a link only says where things stand, unless it differs from what
+   * the last link saw.
+   */
+  rotationChanged(link: Link, was: BalancerView | null, now: BalancerView): void {
+    const key = link.target.agent;
+    const before = was ?? this.lastRotation.get(key) ?? null;
+    this.lastRotation.set(key, now);
+    if (!before) return;
+    const old = new Map(before.locations.flatMap((l) => l.gateways.map((g) => [`${l.location}/${g.host}`, g] as const)));
+    const events: { kind: 'balancer.gateway_out' | 'balancer.gateway_in' | 'balancer.nginx_failed'; subject: string; details: Record<string, unknown> }[] = [];
+    for (const l of now.locations) {
+      for (const g of l.gateways) {
+        const had = old.get(`${l.location}/${g.host}`);
+        if (had && had.inRotation !== g.inRotation) {
+          events.push({ kind: g.inRotation ? 'balancer.gateway_in' : 'balancer.gateway_out', subject: `location:${l.location}`, details: { location: l.location, gateway: g.host, balancer: link.target.host, reason: g.reason, since: g.since } });
+        }
+      }
+    }
+    if (now.nginx.error !== before.nginx.error && now.nginx.error) {
+      events.push({ kind: 'balancer.nginx_failed', subject: `agent:${key}`, details: { host: link.target.host, error: now.nginx.error } });
+    }
+    if (events.length === 0) return;
+    try {
+      this.store.write((tx) => {
+        for (const e of events) tx.event(e);
+      });
+    } catch {
+      // the balancer's journal has it too
+    }
+  }
+
+  /** Each balancer's last rotation, kept across its link's drops (so a change while Core was away still shows as an event). */
+  private readonly lastRotation = new Map<string, BalancerView>();
 
   refusedByAgent(link: Link, reason: string): void {
     this.linkProblem(link, `the agent refused a message: ${reason}`, 'agent');

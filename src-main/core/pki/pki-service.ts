@@ -13,7 +13,8 @@ export const AGENT_RENEW_DAYS = 30;
 const CORE_CERT_DAYS = 365;
 const CORE_RENEW_DAYS = 60;
 
-export type AgentRole = 'gateway' | 'edge';
+export type { AgentRole } from '../../contract/index.js';
+import type { AgentRole } from '../../contract/index.js';
 
 interface CertRow {
   id: number;

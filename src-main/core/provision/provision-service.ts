@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import {
   BulwarkError,
+  DATAPLANE_HEALTH_PATH,
+  DEFAULT_LB_CHECK,
   type HostApplyResult,
   type HostPlan,
   type ProcOutput,
@@ -15,17 +17,25 @@ import { loadArtifacts, type LoadedArtifacts } from '../../provision/artifacts.j
 import { unitName } from '../../config-gen/systemd/agent-unit.js';
 import { desiredHost, type HostModel } from '../../provision/plan/desired-state.js';
 import { instanceName, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
-import { CONTROL_PORT, HEALTH_PORT, HOST_APPLY_LOCK, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../../provision/plan/host-layout.js';
+import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, HOST_APPLY_LOCK, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../../provision/plan/host-layout.js';
 import { isUpToDate } from '../../provision/plan/host-plan.js';
 import type { HostNeeds } from '../../provision/remote/preflight.js';
 import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from '../../provision/remote/host-run.js';
-import { HostManifest } from '../../contract/index.js';
+import { AGENT_ROLES, HostManifest } from '../../contract/index.js';
 import type { Store, Tx } from '../../store/db.js';
 import { requireHost, sshTargetOf, type HostRow } from '../hosts/host-service.js';
 import { gatewayAddressOf, requireLocation, type LocationRow } from '../locations/location-service.js';
 import type { CorePorts, SshConnection } from '../ports.js';
 import type { AgentRole, PkiService } from '../pki/pki-service.js';
 import type { LocationService } from '../locations/location-service.js';
+
+/** The address a host has on its LAN (seen at host check), else the one Core reaches it at. */
+function lanAddressOf(h: { lan_address: string | null; ssh_address: string }): string {
+  return h.lan_address ? h.lan_address.slice(0, h.lan_address.indexOf('/')) : h.ssh_address;
+}
+
+/** An address in a URL or after which ":port" follows: IPv6 in brackets. */
+const bracketed = (address: string) => (address.includes(':') ? `[${address}]` : address);
 
 interface ScopedHost {
   row: HostRow;
@@ -50,7 +60,7 @@ export class ProvisionService {
    * certificate shows as "issued at apply"); an apply issues what is missing first.
    */
   private async withTls(h: ScopedHost, issue: boolean): Promise<HostModel> {
-    const roles: AgentRole[] = [...(h.model.gatewayLocations.length > 0 ? ['gateway' as const] : []), ...(h.model.edge ? ['edge' as const] : [])];
+    const roles: AgentRole[] = [...(h.model.gatewayLocations.length > 0 ? ['gateway' as const] : []), ...(h.model.edge ? ['edge' as const] : []), ...(h.model.balancer ? ['balancer' as const] : [])];
     const agents: HostModel['tls']['agents'] = {};
     for (const role of roles) {
       const cert = issue ? await this.pki.agentCert(role, { id: h.row.id, name: h.row.name, address: h.row.ssh_address }) : this.pki.agentCertIfCurrent(role, h.row.name);
@@ -66,7 +76,14 @@ export class ProvisionService {
       if (scope.host !== undefined) rows = [requireHost(tx, scope.host, 'host')];
       else if (scope.location !== undefined) {
         const loc = requireLocation(tx, scope.location, 'location');
-        rows = tx.all<HostRow>('SELECT h.* FROM hosts h JOIN gateways g ON g.host_id = h.id WHERE g.location_id = ? ORDER BY h.name', loc.id);
+        // The location's gateways, and its load balancer (whose config lists the gateways).
+        rows = tx.all<HostRow>(
+          `SELECT h.* FROM hosts h WHERE h.id IN (SELECT g.host_id FROM gateways g WHERE g.location_id = ?)
+             OR (h.id = ? AND ? = 'lb') ORDER BY h.name`,
+          loc.id,
+          loc.failover_lb_host_id ?? -1,
+          loc.failover_mode,
+        );
         if (rows.length === 0) {
           throw BulwarkError.field('location', `location ${JSON.stringify(loc.name)} has no gateways; add one with "bulwark gateway add --location ${loc.name} --host HOST"`, 'not_found');
         }
@@ -75,7 +92,8 @@ export class ProvisionService {
         // runs agents until an apply removes them.
         rows = tx.all<HostRow>(
           `SELECT * FROM hosts h WHERE h.provisioned_at IS NOT NULL
-             OR EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) OR EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) ORDER BY h.name`,
+             OR EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) OR EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id)
+             OR EXISTS (SELECT 1 FROM locations l WHERE l.failover_mode = 'lb' AND l.failover_lb_host_id = h.id) ORDER BY h.name`,
         );
         if (rows.length === 0) throw new BulwarkError('not_found', 'no host has a role yet; make one a gateway ("bulwark gateway add") or an edge ("bulwark edge add") first');
       }
@@ -93,7 +111,7 @@ export class ProvisionService {
       if (!iface) {
         throw BulwarkError.field('host', `Bulwark has not seen host ${row.name}'s network yet, and location ${l.name}'s floating IP goes on its LAN interface; run "bulwark host check ${row.name}" first`);
       }
-      const own = (h: { lan_address: string | null; ssh_address: string }) => (h.lan_address ? h.lan_address.slice(0, h.lan_address.indexOf('/')) : h.ssh_address);
+      const own = lanAddressOf;
       const others = tx.all<{ lan_address: string | null; ssh_address: string }>(
         'SELECT h.lan_address, h.ssh_address FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? AND h.id != ? ORDER BY h.name',
         l.id,
@@ -117,6 +135,31 @@ export class ProvisionService {
     const locations = tx.all<LocationRow>('SELECT l.* FROM locations l JOIN gateways g ON g.location_id = l.id WHERE g.host_id = ? ORDER BY l.name', row.id);
     const edge = tx.get<{ id: number }>('SELECT id FROM edges WHERE host_id = ?', row.id) !== undefined;
     const { vrrp, keepalived } = this.vrrpOf(tx, row, locations);
+    const lbLocations = locations.filter((l) => l.failover_mode === 'lb').map((l) => l.name);
+    const balanced = tx.all<LocationRow>("SELECT * FROM locations WHERE failover_mode = 'lb' AND failover_lb_host_id = ? ORDER BY name", row.id);
+    const balancer: HostModel['balancer'] =
+      balanced.length === 0
+        ? null
+        : {
+            listenAddress: row.ssh_address.includes(':') ? '[::]' : '0.0.0.0',
+            check: { ...DEFAULT_LB_CHECK },
+            locations: balanced.flatMap((l) => {
+              const gateways = tx.all<HostRow>('SELECT h.* FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name', l.id);
+              if (gateways.length === 0) return [];
+              return [
+                {
+                  name: l.name,
+                  listenPort: l.endpoint_port,
+                  gateways: gateways.map((g) => ({
+                    host: g.name,
+                    address: bracketed(lanAddressOf(g)),
+                    port: l.endpoint_port,
+                    healthUrl: `http://${bracketed(lanAddressOf(g))}:${DATAPLANE_HEALTH_PORT}${DATAPLANE_HEALTH_PATH}${encodeURIComponent(l.name)}`,
+                  })),
+                },
+              ];
+            }),
+          };
     return {
       row,
       model: {
@@ -136,8 +179,13 @@ export class ProvisionService {
           vrrp: vrrp.get(l.name) ?? null,
         })),
         keepalived,
+        lanHealth: lbLocations.length > 0 ? { address: lanAddressOf(row), port: DATAPLANE_HEALTH_PORT, locations: lbLocations } : null,
+        balancer: balancer && balancer.locations.length > 0 ? balancer : null,
       },
-      udpPorts: locations.map((l) => ({ port: l.endpoint_port, unit: unitName('gateway'), what: `WireGuard of location ${l.name}` })),
+      udpPorts: [
+        ...locations.map((l) => ({ port: l.endpoint_port, unit: unitName('gateway'), what: `WireGuard of location ${l.name}` })),
+        ...(balancer?.locations ?? []).map((l) => ({ port: l.listenPort, unit: unitName('balancer'), what: `the load balancer of location ${l.name}` })),
+      ],
     };
   }
 
@@ -150,6 +198,7 @@ export class ProvisionService {
       gateway,
       keepalived: h.model.keepalived !== null,
       edge: h.model.edge,
+      balancer: h.model.balancer !== null,
       tcpPorts: [
         ...(gateway
           ? [
@@ -161,6 +210,13 @@ export class ProvisionService {
           ? [
               { port: HEALTH_PORT.edge, unit: unitName('edge'), what: 'edge agent health' },
               { port: CONTROL_PORT.edge, unit: unitName('edge'), what: "edge agent's control link" },
+            ]
+          : []),
+        ...(h.model.lanHealth ? [{ port: DATAPLANE_HEALTH_PORT, unit: unitName('gateway'), what: "the gateway's health checks for the load balancer" }] : []),
+        ...(h.model.balancer
+          ? [
+              { port: HEALTH_PORT.balancer, unit: unitName('balancer'), what: 'balancer agent health' },
+              { port: CONTROL_PORT.balancer, unit: unitName('balancer'), what: "balancer agent's control link" },
             ]
           : []),
       ],
@@ -325,14 +381,14 @@ export class ProvisionService {
       } catch {
         manifest = null; // damaged: the fixed layout below still finds everything Bulwark installs
       }
-      const roles = ['gateway', 'edge'] as const;
-      const units = [...new Set([...(manifest?.units ?? []), ...roles.map(unitName)])];
+      const roles = AGENT_ROLES;
+      const units = [...new Set([...(manifest?.units ?? []), ...roles.map((r) => unitName(r))])];
       // Stop and disable every unit that exists; report the ones that did. Not while an apply
       // still runs on the host (it holds the lock).
       const stopped = await remote.run('restart', 'stopping the agents', [
         'sh',
         '-c',
-        'if [ -e "$1" ]; then exec 9<"$1"; if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $1); wait for it" >&2; exit 75; fi; rm -f -- "$1"; fi; shift; for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done; for i in /sys/class/net/bw-*; do [ -e "$i" ] && ip link del dev "${i##*/}"; done; true',
+        'if [ -e "$1" ]; then exec 9<"$1"; if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $1); wait for it" >&2; exit 75; fi; rm -f -- "$1"; fi; shift; for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done; for i in /sys/class/net/bw-*; do [ -e "$i" ] && ip link del dev "${i##*/}"; done; p=/run/bulwark-balancer/nginx.pid; if [ -s "$p" ]; then kill -QUIT "$(cat "$p")" 2>/dev/null; rm -f -- "$p"; fi; true',
         'sh',
         HOST_APPLY_LOCK,
         ...units,
@@ -346,7 +402,7 @@ export class ProvisionService {
         ]),
       ];
       // Files first, then Bulwark's own directories (deepest first) and its state directory.
-      const dirs = [...new Set([...(manifest?.dirs ?? []), HOST_ROOT, `${HOST_ROOT}/bin`, `${HOST_ROOT}/gateway`, `${HOST_ROOT}/edge`, `${HOST_CONFIG_DIR}/tls`, HOST_CONFIG_DIR])].sort((a, b) => b.length - a.length);
+      const dirs = [...new Set([...(manifest?.dirs ?? []), HOST_ROOT, `${HOST_ROOT}/bin`, ...AGENT_ROLES.map((r) => `${HOST_ROOT}/${r}`), `${HOST_CONFIG_DIR}/tls`, HOST_CONFIG_DIR])].sort((a, b) => b.length - a.length);
       const removed = await remote.run('install', 'removing files', [
         'sh',
         '-c',

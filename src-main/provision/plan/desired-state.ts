@@ -1,11 +1,11 @@
 // What a host should have, from Core's model of it. Pure: no SSH, no file system.
 import { createHash } from 'node:crypto';
 import type { FileKind } from '../../contract/index.js';
-import { renderEdgeConfig, renderGatewayConfig, type GatewayConfigModel } from '../../config-gen/agent/agent-config.js';
+import { renderBalancerConfig, renderEdgeConfig, renderGatewayConfig, type BalancerConfigModel, type GatewayConfigModel } from '../../config-gen/agent/agent-config.js';
 import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
 import { renderKeepalivedConf, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
 import { KEEPALIVED_UNIT, renderKeepalivedUnit } from '../../config-gen/systemd/keepalived-unit.js';
-import { CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from './host-layout.js';
+import { BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from './host-layout.js';
 
 /** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
 export interface Artifact {
@@ -18,6 +18,7 @@ export interface Artifacts {
   runtime: Artifact;
   gateway: Artifact;
   edge: Artifact;
+  balancer: Artifact;
   hostApply: Artifact;
 }
 
@@ -36,6 +37,10 @@ export interface HostModel {
   locationKeys: Record<string, string>;
   /** keepalived for the host's vrrp locations; null when it has none. */
   keepalived: KeepalivedModel | null;
+  /** A gateway of lb-mode locations: where its data-plane health for the load balancer listens. */
+  lanHealth: GatewayConfigModel['lanHealth'];
+  /** The load balancer of lb-mode locations: what its agent balances and how it checks; null when it is none. */
+  balancer: (Pick<BalancerConfigModel, 'check' | 'locations'> & { listenAddress: string }) | null;
 }
 
 export type FileSource = { kind: 'text'; text: string } | { kind: 'artifact'; artifact: Artifact } | { kind: 'pending'; what: string };
@@ -94,6 +99,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
   const roles: AgentRole[] = [];
   if (model.gatewayLocations.length > 0) roles.push('gateway');
   if (model.edge) roles.push('edge');
+  if (model.balancer) roles.push('balancer');
   if (roles.length > 0) {
     files.push(artifactFile(HOST_RUNTIME, 'runtime', 0o755, artifacts.runtime));
     files.push(textFile(TLS_CA, 'certificate', 0o644, model.tls.caPem));
@@ -117,9 +123,18 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
     const control = { address: model.controlAddress, port: CONTROL_PORT[role], ca: TLS_CA, cert: agentCertPath(role), key: agentKeyPath(role) };
     const config =
       role === 'gateway'
-        ? renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, control, locations: model.gatewayLocations, keepalivedFifo: model.keepalived ? KEEPALIVED_FIFO : null })
-        : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control });
-    const program = artifactFile(agentProgramPath(role), 'program', 0o644, role === 'gateway' ? artifacts.gateway : artifacts.edge);
+        ? renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, control, locations: model.gatewayLocations, keepalivedFifo: model.keepalived ? KEEPALIVED_FIFO : null, lanHealth: model.lanHealth })
+        : role === 'balancer'
+          ? renderBalancerConfig({
+              host: model.name,
+              healthPort: HEALTH_PORT.balancer,
+              control,
+              nginx: { program: NGINX_PROGRAM, runDir: BALANCER_RUN_DIR, listenAddress: model.balancer!.listenAddress },
+              check: model.balancer!.check,
+              locations: model.balancer!.locations,
+            })
+          : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control });
+    const program = artifactFile(agentProgramPath(role), 'program', 0o644, artifacts[role]);
     const configFile = textFile(agentConfigPath(role), 'config', 0o640, config);
     const unit = textFile(
       agentUnitPath(role),
@@ -146,7 +161,11 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
   files.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.path < b.path ? -1 : 1));
   return {
     host: model.name,
-    roles: [...model.gatewayLocations.map((l) => `gateway:${l.name}`).sort(), ...(model.edge ? ['edge'] : [])],
+    roles: [
+      ...model.gatewayLocations.map((l) => `gateway:${l.name}`).sort(),
+      ...(model.edge ? ['edge'] : []),
+      ...(model.balancer ? model.balancer.locations.map((l) => `balancer:${l.name}`).sort() : []),
+    ],
     files,
     units,
   };

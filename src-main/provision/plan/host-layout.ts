@@ -35,16 +35,20 @@ export const HOST_DIRS: readonly { path: string; mode: number }[] = [
   { path: '/opt/bulwark/bin', mode: 0o755 },
   { path: '/opt/bulwark/gateway', mode: 0o755 },
   { path: '/opt/bulwark/edge', mode: 0o755 },
+  { path: '/opt/bulwark/balancer', mode: 0o755 },
   { path: HOST_CONFIG_DIR, mode: 0o750 },
   { path: '/etc/bulwark/tls', mode: 0o750 },
   { path: '/etc/bulwark/wg', mode: 0o700 },
 ];
 
 /** Loopback ports of the agents' health endpoints. */
-export const HEALTH_PORT: Record<AgentRole, number> = { gateway: 9461, edge: 9462 };
+export const HEALTH_PORT: Record<AgentRole, number> = { gateway: 9461, edge: 9462, balancer: 9464 };
+
+/** A gateway's data-plane health for load balancers (lb-mode locations), on its LAN address. */
+export const DATAPLANE_HEALTH_PORT = 9463;
 
 /** Ports where the agents accept Core's control link (mutual TLS; Core dials them). */
-export const CONTROL_PORT: Record<AgentRole, number> = { gateway: 9471, edge: 9472 };
+export const CONTROL_PORT: Record<AgentRole, number> = { gateway: 9471, edge: 9472, balancer: 9473 };
 
 export const TLS_CA = '/etc/bulwark/tls/ca.pem';
 
@@ -100,3 +104,7 @@ export const KEEPALIVED_FIFO = '/run/bulwark/keepalived.fifo';
 export function trackFilePath(location: string): string {
   return `${GATEWAY_RUN_DIR}/health-${location}`;
 }
+
+/** The balancer agent's runtime directory (RuntimeDirectory=bulwark-balancer): nginx's config and pid file. */
+export const BALANCER_RUN_DIR = '/run/bulwark-balancer';
+export const NGINX_PROGRAM = '/usr/sbin/nginx';

@@ -7,11 +7,11 @@ import { desiredHost, type Artifacts, type HostModel } from './desired-state.js'
 import { configsToDiff, isUpToDate, planChanges, shortDiff, type ObservedHost } from './host-plan.js';
 
 const art = (name: string, size = 10) => ({ localPath: `/build/${name}`, sha256: name.padEnd(64, '0').slice(0, 64).replace(/[^0-9a-f]/g, 'a'), size });
-const artifacts: Artifacts = { runtime: art('runtime', 99_000_000), gateway: art('gateway'), edge: art('edge'), hostApply: art('hostapply') };
+const artifacts: Artifacts = { runtime: art('runtime', 99_000_000), gateway: art('gateway'), edge: art('edge'), balancer: art('balancer'), hostApply: art('hostapply') };
 const office = { name: 'office', interface: 'bw-office', privateKeyFile: '/etc/bulwark/wg/office.key', network: '10.20.0.0/24', gatewayAddress: '10.20.0.1', listenPort: 51820, publicKey: 'k', mfa: false, disconnectThreshold: 300 };
 const tls = { caPem: 'CA PEM\n', agents: { gateway: { certPem: 'CERT\n', keyPem: 'KEY\n' }, edge: { certPem: 'ECERT\n', keyPem: 'EKEY\n' } } };
 const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false,
-  keepalived: null, controlAddress: '0.0.0.0', tls, locationKeys: { office: 'PRIVATE-KEY-OF-OFFICE' } };
+  keepalived: null, lanHealth: null, balancer: null, controlAddress: '0.0.0.0', tls, locationKeys: { office: 'PRIVATE-KEY-OF-OFFICE' } };
 
 /** A host that has exactly what `model` wants, with its units running. */
 function installed(model: HostModel): ObservedHost {

@@ -16,6 +16,7 @@ cmd_nginx=yes
 cmd_apt-get=yes
 wg_kernel=no
 tun=yes
+nginx_stream=no
 tcp=00000000:0016
 tcp=0100007F:24F5
 udp=00000000:CA6C
@@ -29,6 +30,7 @@ const needs: HostNeeds = {
   runtimeArch: 'x86_64',
   gateway: true,
   keepalived: false,
+  balancer: false,
   edge: false,
   tcpPorts: [{ port: 9461, unit: 'bulwark-gateway.service', what: 'gateway agent health' }],
   udpPorts: [{ port: 51820, unit: 'bulwark-gateway.service', what: 'WireGuard of location office' }],
@@ -62,6 +64,13 @@ describe('preflight', () => {
     // Kernel WireGuard makes wireguard-go unnecessary; an edge needs neither.
     expect(preflightProblems(parseFacts(edit('cmd_wireguard-go=no', 'wg_kernel=yes', 'unit_bulwark-gateway.service=active')), needs)).toEqual([]);
     expect(preflightProblems(parseFacts(edit('cmd_wg=no', 'cmd_wireguard-go=no')), { ...needs, gateway: false, tcpPorts: [], udpPorts: [] })).toEqual([]);
+  });
+
+  test('a load balancer needs nginx with its stream module', () => {
+    const lb = { ...needs, gateway: false, balancer: true, tcpPorts: [], udpPorts: [] };
+    expect(preflightProblems(parseFacts(edit('nginx_stream=yes')), lb)).toEqual([]);
+    expect(preflightProblems(parseFacts(SAMPLE), lb)).toEqual([{ message: expect.stringMatching(/^nginx has no stream module/), packages: ['libnginx-mod-stream'] }]);
+    expect(preflightProblems(parseFacts(edit('cmd_nginx=no')), lb).flatMap((p) => p.packages)).toEqual(['nginx', 'libnginx-mod-stream']);
   });
 
   test('no root and no sudo, another architecture, no systemd: each says what to do', () => {

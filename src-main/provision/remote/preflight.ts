@@ -11,9 +11,10 @@ export const FACTS_SCRIPT = [
   'for c in wg wireguard-go keepalived nginx apt-get; do if command -v "$c" >/dev/null 2>&1; then echo "cmd_$c=yes"; else echo "cmd_$c=no"; fi; done',
   'if [ -d /sys/module/wireguard ] || modinfo wireguard >/dev/null 2>&1; then echo wg_kernel=yes; else echo wg_kernel=no; fi',
   'if [ -c /dev/net/tun ]; then echo tun=yes; else echo tun=no; fi',
+  'if [ -f /usr/lib/nginx/modules/ngx_stream_module.so ]; then echo nginx_stream=yes; else echo nginx_stream=no; fi',
   'for f in /proc/net/tcp /proc/net/tcp6; do [ -r "$f" ] && awk \'NR>1 && $4=="0A" {print "tcp=" $2}\' "$f"; done',
   'for f in /proc/net/udp /proc/net/udp6; do [ -r "$f" ] && awk \'NR>1 && $4=="07" {print "udp=" $2}\' "$f"; done',
-  'for u in bulwark-gateway.service bulwark-edge.service bulwark-keepalived.service; do echo "unit_$u=$(systemctl is-active "$u" 2>/dev/null)"; done',
+  'for u in bulwark-gateway.service bulwark-edge.service bulwark-balancer.service bulwark-keepalived.service; do echo "unit_$u=$(systemctl is-active "$u" 2>/dev/null)"; done',
   'true',
 ].join('\n');
 
@@ -26,6 +27,8 @@ export interface HostFacts {
   commands: Set<string>;
   wireguardKernel: boolean;
   tun: boolean;
+  /** nginx's stream module (UDP load balancing) is installed. */
+  nginxStream: boolean;
   tcpListening: Set<number>;
   udpListening: Set<number>;
   activeUnits: Set<string>;
@@ -45,6 +48,7 @@ export function parseFacts(text: string): HostFacts {
     commands: new Set(),
     wireguardKernel: false,
     tun: false,
+    nginxStream: false,
     tcpListening: new Set(),
     udpListening: new Set(),
     activeUnits: new Set(),
@@ -65,6 +69,7 @@ export function parseFacts(text: string): HostFacts {
     else if (key.startsWith('cmd_') && value === 'yes') facts.commands.add(key.slice(4));
     else if (key === 'wg_kernel') facts.wireguardKernel = value === 'yes';
     else if (key === 'tun') facts.tun = value === 'yes';
+    else if (key === 'nginx_stream') facts.nginxStream = value === 'yes';
     else if (key === 'tcp') facts.tcpListening.add(portOf(value));
     else if (key === 'udp') facts.udpListening.add(portOf(value));
     else if (key.startsWith('unit_') && value === 'active') facts.activeUnits.add(key.slice(5));
@@ -82,9 +87,11 @@ export interface HostNeeds {
   /** A gateway of a location whose floating IP keepalived holds. */
   keepalived: boolean;
   edge: boolean;
+  /** The load balancer of lb-mode locations (nginx stream, run by the balancer agent). */
+  balancer: boolean;
   /** TCP ports our agents listen on, with the unit that owns each. */
   tcpPorts: { port: number; unit: string; what: string }[];
-  /** UDP ports the gateway binds (WireGuard), with the unit that owns each. */
+  /** UDP ports the gateway (WireGuard) or the balancer (nginx) binds, with the unit that owns each. */
   udpPorts: { port: number; unit: string; what: string }[];
 }
 
@@ -110,6 +117,10 @@ export function preflightProblems(f: HostFacts, n: HostNeeds): Problem[] {
     } else if (!f.wireguardKernel && !f.tun) {
       fix('wireguard-go needs /dev/net/tun, which this host lacks; load the tun module (modprobe tun)');
     }
+  }
+  if (n.balancer) {
+    if (!f.commands.has('nginx')) fix('missing package nginx (the UDP load balancer of an lb-mode location)', ['nginx', 'libnginx-mod-stream']);
+    else if (!f.nginxStream) fix("nginx has no stream module (/usr/lib/nginx/modules/ngx_stream_module.so), which UDP load balancing needs", ['libnginx-mod-stream']);
   }
   if (n.keepalived && !f.commands.has('keepalived')) fix('missing package keepalived (it holds the floating IP of a vrrp location)', ['keepalived']);
   for (const p of n.tcpPorts) {

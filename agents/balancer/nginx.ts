@@ -1,0 +1,102 @@
+// nginx as the balancer agent runs it: Bulwark's own configuration and pid file in the unit's
+// runtime directory, checked with `nginx -t` before it is used, started once (it daemonizes and
+// outlives the agent, like the gateway's tunnels) and reloaded with SIGHUP. A restarted agent
+// finds the running nginx by its pid file.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The last lines of a failed command's output, without nginx's noise about the test itself. */
+function lastLines(text: string, n = 5): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/test is successful|syntax is ok/.test(l))
+    .slice(-n)
+    .join('; ');
+}
+
+export class Nginx {
+  readonly configPath: string;
+  readonly pidFile: string;
+  reloads = 0;
+  error: string | null = null;
+
+  constructor(
+    private readonly program: string,
+    runDir: string,
+  ) {
+    this.configPath = join(runDir, 'nginx.conf');
+    this.pidFile = join(runDir, 'nginx.pid');
+  }
+
+  /** The master's pid when nginx runs from our pid file; null otherwise. */
+  pid(): number | null {
+    try {
+      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+      if (!(pid > 0)) return null;
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return comm === 'nginx' && !/\) Z /.test(stat) ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The configuration nginx runs with now (what the agent last wrote); null before the first. */
+  current(): string | null {
+    return existsSync(this.configPath) ? readFileSync(this.configPath, 'utf8') : null;
+  }
+
+  /**
+   * Makes nginx run `text`: checks it with `nginx -t` first (a configuration nginx refuses is
+   * never put in place), then reloads the running nginx, or starts it. Throws with nginx's own
+   * words when it cannot.
+   */
+  async apply(text: string): Promise<'unchanged' | 'reloaded' | 'started'> {
+    const pid = this.pid();
+    if (pid !== null && this.current() === text) return 'unchanged';
+    const next = `${this.configPath}.next`;
+    writeFileSync(next, text, { mode: 0o600 });
+    try {
+      await run(this.program, ['-t', '-q', '-e', 'stderr', '-c', next], { timeout: 30_000 });
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw this.failed(`nginx refused the configuration: ${lastLines(e.stderr ?? e.message)}`);
+    }
+    renameSync(next, this.configPath);
+    if (pid !== null) {
+      process.kill(pid, 'SIGHUP');
+      this.reloads += 1;
+      this.error = null;
+      return 'reloaded';
+    }
+    try {
+      // nginx forks its master and returns once it runs (or says why it cannot).
+      await run(this.program, ['-e', 'stderr', '-c', this.configPath], { timeout: 30_000 });
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw this.failed(`nginx did not start: ${lastLines(e.stderr ?? e.message)}`);
+    }
+    for (let i = 0; i < 50 && this.pid() === null; i++) await new Promise((r) => setTimeout(r, 20));
+    if (this.pid() === null) throw this.failed(`nginx started but wrote no pid to ${this.pidFile}`);
+    this.error = null;
+    return 'started';
+  }
+
+  /** Stops nginx (the balancer role was removed); waits for it to go. */
+  async stop(): Promise<void> {
+    const pid = this.pid();
+    if (pid === null) return;
+    process.kill(pid, 'SIGQUIT');
+    for (let i = 0; i < 100 && this.pid() !== null; i++) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  private failed(message: string): Error {
+    this.error = message;
+    return new Error(message);
+  }
+}

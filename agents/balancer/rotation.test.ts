@@ -1,0 +1,55 @@
+// The rotation decides who gets clients; these are the decisions an admin relies on.
+import { describe, expect, test } from 'vitest';
+import { Rotation } from './rotation.js';
+
+const policy = { fall: 3, rise: 2 };
+const ok = (host: string) => ({ host, ok: true, reason: null });
+const bad = (host: string, reason = 'connection refused') => ({ host, ok: false, reason });
+
+describe('Rotation', () => {
+  test('a gateway goes out after `fall` failures in a row, not before, and a pass resets the count', () => {
+    const r = new Rotation(['gw1', 'gw2'], policy, 't0');
+    expect(r.observe([bad('gw1'), ok('gw2')], 't1')).toEqual([]);
+    expect(r.observe([bad('gw1'), ok('gw2')], 't2')).toEqual([]);
+    expect(r.observe([ok('gw1'), ok('gw2')], 't3')).toEqual([]);
+    r.observe([bad('gw1'), ok('gw2')], 't4');
+    r.observe([bad('gw1'), ok('gw2')], 't5');
+    expect(r.observe([bad('gw1', 'timed out after 800 ms'), ok('gw2')], 't6')).toEqual([{ host: 'gw1', inRotation: false, reason: 'timed out after 800 ms' }]);
+    expect(r.isIn('gw1')).toBe(false);
+    expect(r.view().find((g) => g.host === 'gw1')).toEqual({ host: 'gw1', inRotation: false, healthy: false, since: 't6', reason: 'timed out after 800 ms' });
+  });
+
+  test('it comes back after `rise` passes in a row', () => {
+    const r = new Rotation(['gw1', 'gw2'], policy, 't0');
+    for (let i = 0; i < 3; i++) r.observe([bad('gw1'), ok('gw2')], `t${i}`);
+    expect(r.observe([ok('gw1'), ok('gw2')], 't4')).toEqual([]);
+    expect(r.observe([ok('gw1'), ok('gw2')], 't5')).toEqual([{ host: 'gw1', inRotation: true, reason: null }]);
+    expect(r.view()).toEqual([
+      { host: 'gw1', inRotation: true, healthy: true, since: 't5', reason: null },
+      { host: 'gw2', inRotation: true, healthy: true, since: 't0', reason: null },
+    ]);
+  });
+
+  test('fail open: the last gateway in rotation stays, and says why', () => {
+    const r = new Rotation(['gw1', 'gw2'], policy, 't0');
+    for (let i = 0; i < 3; i++) r.observe([bad('gw1'), ok('gw2')], `a${i}`);
+    for (let i = 0; i < 5; i++) expect(r.observe([bad('gw1'), bad('gw2')], `b${i}`)).toEqual([]);
+    expect(r.isIn('gw2')).toBe(true);
+    expect(r.view().find((g) => g.host === 'gw2')!.reason).toMatch(/kept in rotation, since no other gateway is in it/);
+    // gw1 recovers: it comes in and, in the same round, the failing gw2 goes out.
+    r.observe([ok('gw1'), bad('gw2')], 'c1');
+    expect(r.observe([ok('gw1'), bad('gw2')], 'c2')).toEqual([
+      { host: 'gw1', inRotation: true, reason: null },
+      { host: 'gw2', inRotation: false, reason: 'connection refused' },
+    ]);
+  });
+
+  test('after a restart, a gateway that was out must pass `rise` checks before it gets clients again', () => {
+    const r = new Rotation(['gw1', 'gw2'], policy, 't0', new Set(['gw1']));
+    expect(r.isIn('gw1')).toBe(false);
+    expect(r.observe([ok('gw1'), ok('gw2')], 't1')).toEqual([]);
+    expect(r.observe([ok('gw1'), ok('gw2')], 't2')).toEqual([{ host: 'gw1', inRotation: true, reason: null }]);
+    // A saved state that has every gateway out is not trusted: all start in.
+    expect(new Rotation(['gw1', 'gw2'], policy, 't0', new Set(['gw1', 'gw2'])).out()).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+// Which gateways of a location the load balancer sends clients to, from the health checks.
+// Pure: checks in, decisions out; the agent does the I/O.
+// - A gateway in rotation goes out after `fall` failed checks in a row; one out comes back
+//   after `rise` passed checks in a row.
+// - Fail open: the last gateway in rotation never goes out. With every gateway failing its
+//   check (a broken health endpoint, a network split between balancer and gateways), sending
+//   clients somewhere beats sending them nowhere; the view says so.
+import type { HealthCheckPolicy, RotationEntry } from '../../src-main/contract/index.js';
+
+interface GatewayState {
+  inRotation: boolean;
+  healthy: boolean | null;
+  passes: number;
+  failures: number;
+  since: string;
+  reason: string | null;
+}
+
+export interface CheckResult {
+  host: string;
+  ok: boolean;
+  /** Why it failed; null when it passed. */
+  reason: string | null;
+}
+
+export class Rotation {
+  private readonly gateways = new Map<string, GatewayState>();
+
+  /** `saved`: gateways that were out of rotation when the agent last ran; they must pass `rise` checks to return. */
+  constructor(
+    hosts: string[],
+    private readonly policy: Pick<HealthCheckPolicy, 'fall' | 'rise'>,
+    now: string,
+    saved: ReadonlySet<string> = new Set(),
+  ) {
+    for (const host of hosts) {
+      const out = saved.has(host) && hosts.some((h) => !saved.has(h));
+      this.gateways.set(host, { inRotation: !out, healthy: null, passes: 0, failures: 0, since: now, reason: out ? 'out of rotation before the agent restarted' : null });
+    }
+  }
+
+  /** Folds one round of checks in; returns the hosts whose rotation changed. */
+  observe(results: CheckResult[], now: string): { host: string; inRotation: boolean; reason: string | null }[] {
+    for (const r of results) {
+      const g = this.gateways.get(r.host);
+      if (!g) continue;
+      g.healthy = r.ok;
+      g.passes = r.ok ? g.passes + 1 : 0;
+      g.failures = r.ok ? 0 : g.failures + 1;
+      if (r.ok) g.reason = g.inRotation ? null : g.reason;
+      else g.reason = r.reason;
+    }
+    const changes: { host: string; inRotation: boolean; reason: string | null }[] = [];
+    for (const [host, g] of this.gateways) {
+      if (!g.inRotation && g.passes >= this.policy.rise) {
+        g.inRotation = true;
+        g.since = now;
+        g.reason = null;
+        changes.push({ host, inRotation: true, reason: null });
+      }
+    }
+    for (const [host, g] of this.gateways) {
+      if (!g.inRotation || g.failures < this.policy.fall) continue;
+      const others = [...this.gateways].filter(([h, o]) => h !== host && o.inRotation);
+      if (others.length === 0) {
+        g.reason = `${g.reason ?? 'its check fails'}; kept in rotation, since no other gateway is in it`;
+        continue;
+      }
+      g.inRotation = false;
+      g.since = now;
+      changes.push({ host, inRotation: false, reason: g.reason });
+    }
+    return changes;
+  }
+
+  isIn(host: string): boolean {
+    return this.gateways.get(host)?.inRotation ?? false;
+  }
+
+  /** The hosts out of rotation (what the agent saves across restarts). */
+  out(): string[] {
+    return [...this.gateways].filter(([, g]) => !g.inRotation).map(([h]) => h);
+  }
+
+  view(): RotationEntry[] {
+    return [...this.gateways].map(([host, g]) => ({ host, inRotation: g.inRotation, healthy: g.healthy, since: g.since, reason: g.reason }));
+  }
+}

@@ -2,7 +2,7 @@
 // runtime directory, checked with `nginx -t` before it is used, started once (it daemonizes and
 // outlives the agent, like the gateway's tunnels) and reloaded with SIGHUP. A restarted agent
 // finds the running nginx by its pid file.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -74,13 +74,15 @@ export class Nginx {
       this.error = null;
       return 'reloaded';
     }
-    try {
-      // nginx forks its master and returns once it runs (or says why it cannot).
-      await run(this.program, ['-e', 'stderr', '-c', this.configPath], { timeout: 30_000 });
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      throw this.failed(`nginx did not start: ${lastLines(e.stderr ?? e.message)}`);
-    }
+    // nginx forks its master and exits once that runs (or says why it cannot). The master
+    // keeps our stdout and stderr, so its log goes to the agent's journal; waiting for the
+    // exit (not for those pipes to close) is what tells us it started.
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(this.program, ['-e', 'stderr', '-c', this.configPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+      child.once('error', () => resolve(null));
+      child.once('exit', (c) => resolve(c));
+    });
+    if (code !== 0) throw this.failed(`nginx did not start (exit code ${code ?? 'none: could not run it'}); its own words are in "journalctl -u bulwark-balancer"`);
     for (let i = 0; i < 50 && this.pid() === null; i++) await new Promise((r) => setTimeout(r, 20));
     if (this.pid() === null) throw this.failed(`nginx started but wrote no pid to ${this.pidFile}`);
     this.error = null;

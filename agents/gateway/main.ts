@@ -217,7 +217,7 @@ runAgent(async () => {
   let stopLanHealth = async () => undefined as void;
   if (config.lanHealth) {
     try {
-      stopLanHealth = await serveDataPlaneHealth(config.lanHealth.address, config.lanHealth.port, config.host, config.lanHealth.locations, (name) => locationProblem.get(name) ?? 'not served here');
+      stopLanHealth = await serveDataPlaneHealth(config.lanHealth.address, config.lanHealth.port, config.host, config.lanHealth.locations, (name) => (locationProblem.has(name) ? locationProblem.get(name)! : 'not served by this gateway'));
     } catch (err) {
       // The tunnels still work; without this the load balancer takes the gateway out, which is
       // the safe side. The health endpoint and Core say so.

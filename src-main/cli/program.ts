@@ -208,6 +208,19 @@ export function buildProgram(
       io.out(`Location ${safe(loc.name)}: failover ${describeFailover(loc.failover)}. Run "bulwark provision plan --location ${safe(loc.name)}" to see what changes on its hosts.\n`);
     }),
   );
+  withJson(
+    location
+      .command('lb-config <name>')
+      .description("an lb-mode location's load balancer configuration: nginx as Bulwark's balancer agent runs it, or Envoy to run yourself (docs/failover.md)")
+      .option('--format <format>', 'nginx or envoy', 'envoy'),
+  ).action(
+    act({ name: 'NAME', format: '--format' }, async (name, o, cmd) => {
+      const opts = o as { format: string; json?: boolean };
+      const r = await client(cmd as Command).call('locations.lbConfig', { name: name as string, format: opts.format as 'envoy' });
+      if (opts.json) return json(r);
+      io.out(r.text);
+    }),
+  );
   location
     .command('remove <name>')
     .description('remove a location that has no gateways and no devices')
@@ -453,10 +466,24 @@ export function buildProgram(
         const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
         io.out(`Location ${safe(st.location)}${st.mfa ? ` (MFA: a device is connected only with a session; idle peers are dropped after ${st.disconnectThreshold} s)` : ''}\n\nGateways\n`);
         const vrrp = st.failover.mode === 'vrrp';
-        const gwHead = ['HOST', 'LINK', 'SINCE', 'HEALTH', 'WIREGUARD', 'PEERS', ...(vrrp ? ['VRRP'] : []), 'WHY'];
-        const gwRow = (g: (typeof st.gateways)[number]) => [g.host, g.link, g.since, health(g.healthy), g.wireguardMode, g.peers, ...(vrrp ? [g.vrrp ? `${g.vrrp.role ?? 'starting'}${g.vrrp.holdsVip ? ', holds the floating IP' : ''}` : '-'] : []), g.reason];
+        const lb = st.failover.mode === 'lb';
+        const rotation = (r: (typeof st.gateways)[number]['lb']) => (r === null ? '-' : `${r.inRotation ? 'in rotation' : 'OUT'}${r.healthy === false ? ', check fails' : ''}`);
+        const gwHead = ['HOST', 'LINK', 'SINCE', 'HEALTH', 'WIREGUARD', 'PEERS', ...(vrrp ? ['VRRP'] : []), ...(lb ? ['LOAD BALANCER'] : []), 'WHY'];
+        const gwRow = (g: (typeof st.gateways)[number]) => [
+          g.host,
+          g.link,
+          g.since,
+          health(g.healthy),
+          g.wireguardMode,
+          g.peers,
+          ...(vrrp ? [g.vrrp ? `${g.vrrp.role ?? 'starting'}${g.vrrp.holdsVip ? ', holds the floating IP' : ''}` : '-'] : []),
+          ...(lb ? [rotation(g.lb)] : []),
+          g.reason,
+        ];
         io.out(st.gateways.length === 0 ? '  none: add one with "bulwark gateway add"\n' : table(gwHead, st.gateways.map(gwRow)));
         if (vrrp) io.out(`\nFloating IP ${st.failover.vip}: ${st.failover.holders.length ? `held by ${st.failover.holders.join(', ')}` : 'held by no gateway'}\n`);
+        const b = st.failover.balancer;
+        if (b) io.out(`\nLoad balancer ${safe(b.host)}: link ${b.link}${b.nginxRunning === null ? '' : b.nginxRunning ? ', nginx running' : ', NGINX NOT RUNNING'}\n`);
         for (const p of st.failover.problems) io.out(`PROBLEM: ${safe(p)}\n`);
         const ago = (iso: string | null) => (iso === null ? 'never' : `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`);
         const bytes = (n: number | null) => (n === null ? '-' : n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);

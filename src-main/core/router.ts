@@ -67,5 +67,6 @@ export function createHandlers(s: Services): Handlers {
     'provision.apply': (i) => s.provision.apply(i),
     'links.list': () => s.links.list(),
     'locations.status': (i) => s.links.locationStatus(i.name),
+    'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),
   };
 }

@@ -91,10 +91,11 @@ CREATE TABLE ca (
 CREATE TABLE certificates (
   id INTEGER PRIMARY KEY,
   serial TEXT NOT NULL UNIQUE,
-  -- "core", or the agent: "gateway:<host>" / "edge:<host>"
+  -- "core", or the agent: "gateway:<host>" / "edge:<host>" / "balancer:<host>"
   subject TEXT NOT NULL,
   host_id INTEGER REFERENCES hosts (id) ON DELETE SET NULL,
-  role TEXT CHECK (role IN ('gateway', 'edge')),
+  -- 'balancer' since migration 7 (a rebuild of the table)
+  role TEXT CHECK (role IN ('gateway', 'edge', 'balancer')),
   cert_pem TEXT NOT NULL,
   key_enc BLOB NOT NULL,
   not_before TEXT NOT NULL,

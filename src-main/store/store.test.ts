@@ -44,6 +44,14 @@ describe('migrations', () => {
     expect(columnsOf(store.db)).toEqual(columnsOf(reference));
   });
 
+  test('the certificates table takes the three agent roles (migration 7) and keeps its constraint', () => {
+    const { store } = openTemp();
+    const insert = (role: string) =>
+      store.db.prepare("INSERT INTO certificates (serial, subject, role, cert_pem, key_enc, not_before, not_after, created_at) VALUES (?, ?, ?, 'p', x'00', 't', 't', 't')").run(`s-${role}`, `${role}:h`, role);
+    for (const role of ['gateway', 'edge', 'balancer']) expect(() => insert(role)).not.toThrow();
+    expect(() => insert('router')).toThrow(/CHECK constraint failed/);
+  });
+
   test('are applied once: reopening changes nothing', () => {
     const { store, file } = openTemp();
     store.close();

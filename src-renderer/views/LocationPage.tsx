@@ -232,7 +232,7 @@ export function LocationPage({ name }: { name: string }) {
       {liveError ? <p className="form-error" data-testid="status-error">Live status unavailable: {liveError}</p> : null}
       {detail?.gateways.length ? (
         <table className="table" data-testid="gateways-table">
-          <thead><tr><th>Host</th><th>SSH</th><th>Link</th><th>Health</th><th>WireGuard</th><th className="num">Peers</th>{location.failover.mode === 'vrrp' ? <th>VRRP</th> : null}<th /></tr></thead>
+          <thead><tr><th>Host</th><th>SSH</th><th>Link</th><th>Health</th><th>WireGuard</th><th className="num">Peers</th>{location.failover.mode === 'vrrp' ? <th>VRRP</th> : null}{location.failover.mode === 'lb' ? <th>Load balancer</th> : null}<th /></tr></thead>
           {detail.gateways.map((g) => {
             const st = live?.gateways.find((x) => x.host === g.host);
             return (
@@ -247,11 +247,16 @@ export function LocationPage({ name }: { name: string }) {
                   {location.failover.mode === 'vrrp' ? (
                     <td data-testid="gateway-vrrp">{st?.vrrp ? `${st.vrrp.role ?? 'starting'}${st.vrrp.holdsVip ? ', holds the floating IP' : ''}` : '-'}</td>
                   ) : null}
+                  {location.failover.mode === 'lb' ? (
+                    <td data-testid="gateway-lb" className={st?.lb && !st.lb.inRotation ? 'link-down' : undefined} title={st?.lb?.reason ?? undefined}>
+                      {st?.lb ? `${st.lb.inRotation ? 'in rotation' : 'out of rotation'}${st.lb.healthy === false ? ', check fails' : ''}` : '-'}
+                    </td>
+                  ) : null}
                   <td><button type="button" className="danger" onClick={() => run(api.call('gateways.remove', { location: name, host: g.host }))}>Remove</button></td>
                 </tr>
                 {st && st.link !== 'up' && st.reason ? (
                   <tr className="row-note">
-                    <td colSpan={location.failover.mode === 'vrrp' ? 8 : 7}>
+                    <td colSpan={location.failover.mode === 'none' ? 7 : 8}>
                       <div className={`reason reason-${st.link}`} role="status" data-testid="gateway-reason">{st.reason}</div>
                     </td>
                   </tr>
@@ -267,6 +272,12 @@ export function LocationPage({ name }: { name: string }) {
       {live && live.failover.mode === 'vrrp' ? (
         <p data-testid="failover-holders">
           Floating IP <span className="mono">{live.failover.vip}</span>: {live.failover.holders.length ? `held by ${live.failover.holders.join(', ')}` : 'held by no gateway'}
+        </p>
+      ) : null}
+      {live?.failover.balancer ? (
+        <p data-testid="failover-balancer">
+          Load balancer {live.failover.balancer.host}: link {live.failover.balancer.link}
+          {live.failover.balancer.nginxRunning === null ? '' : live.failover.balancer.nginxRunning ? ', nginx running' : ', nginx not running'}
         </p>
       ) : null}
       {live?.failover.problems.map((p) => (

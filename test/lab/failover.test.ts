@@ -40,7 +40,7 @@ describe.skipIf(missing !== null)('failover with a floating IP', () => {
     // nginx binds what it listens on even for -t: the golden files' load balancer address,
     // on this host's loopback (inside its own network namespace).
     expect(lab.exec('kt', ['ip', 'addr', 'add', '198.51.100.20/32', 'dev', 'lo']).code).toBe(0);
-    lab.exec('kt', ['mkdir', '-p', '/run/bulwark-lb']); // the unit's RuntimeDirectory
+    lab.exec('kt', ['mkdir', '-p', '/run/bulwark-balancer']); // the balancer unit's RuntimeDirectory
     const nginxDir = join(ROOT, 'src-main/config-gen/nginx/testdata');
     for (const f of readdirSync(nginxDir).filter((n) => n.endsWith('.conf'))) {
       const r = lab.exec('kt', ['sh', '-c', 'printf "%s" "$1" > /tmp/n.conf && nginx -t -c /tmp/n.conf 2>&1; echo "exit=$?"', 'sh', readFileSync(join(nginxDir, f), 'utf8')]);

@@ -80,3 +80,20 @@ export const LocationFailoverInput = z
     if (v.mode === 'lb' && v.lbHost === undefined) ctx.addIssue({ code: 'custom', path: ['lbHost'], message: 'is required for --mode lb: name the host that runs the load balancer' });
   });
 export type LocationFailoverInput = z.input<typeof LocationFailoverInput>;
+
+export const LB_CONFIG_FORMATS = ['nginx', 'envoy'] as const;
+
+/** An lb-mode location's load balancer configuration, for running it yourself (Envoy) or reading what Bulwark runs (nginx). */
+export const LbConfigInput = z.strictObject({
+  name: ResourceName,
+  format: z.enum(LB_CONFIG_FORMATS),
+});
+
+export const LbConfig = z.object({
+  location: z.string(),
+  format: z.enum(LB_CONFIG_FORMATS),
+  /** The load balancer host the configuration is for. */
+  lbHost: z.string(),
+  text: z.string(),
+});
+export type LbConfig = z.infer<typeof LbConfig>;

@@ -1,7 +1,11 @@
 // A location's failover settings, checked against what Core knows of its gateways' LAN.
 // Changing them is a plan and apply like any other change: this only stores them (one event);
 // `bulwark provision plan` then shows the keepalived or load balancer files it means.
-import { BulwarkError, DEFAULT_ADVERT_INTERVAL_S, type Location, type ProcParsedInput } from '../../contract/index.js';
+import { BulwarkError, DATAPLANE_HEALTH_PATH, DEFAULT_ADVERT_INTERVAL_S, DEFAULT_LB_CHECK, type LbConfig, type Location, type ProcParsedInput } from '../../contract/index.js';
+import { renderEnvoyUdp } from '../../config-gen/envoy/envoy-udp.js';
+import { renderNginxStream } from '../../config-gen/nginx/nginx-stream.js';
+import { BALANCER_RUN_DIR, DATAPLANE_HEALTH_PORT } from '../../provision/plan/host-layout.js';
+import { balancedLocation } from './balancer-model.js';
 import { cidrContains, formatCidr, formatIp, parseInterfaceAddress, parseIp } from '../../net/ip.js';
 import type { Store, Tx } from '../../store/db.js';
 import { requireLocation, type LocationRow } from '../locations/location-service.js';
@@ -19,6 +23,46 @@ export class FailoverService {
     private readonly store: Store,
     private readonly get: (name: string) => Location,
   ) {}
+
+  /**
+   * The load balancer's configuration for an lb-mode location: nginx as Bulwark's balancer
+   * agent starts it (every gateway in rotation), or Envoy for an admin who runs Envoy instead.
+   */
+  lbConfig(name: string, format: LbConfig['format']): LbConfig {
+    return this.store.read((tx) => {
+      const loc = requireLocation(tx, name, 'name');
+      const lb = loc.failover_lb_host_id === null ? undefined : tx.get<{ name: string; ssh_address: string }>('SELECT name, ssh_address FROM hosts WHERE id = ?', loc.failover_lb_host_id);
+      if (loc.failover_mode !== 'lb' || !lb) {
+        throw BulwarkError.field('name', `location ${loc.name} does not use a load balancer (its failover is ${loc.failover_mode}); set one with "bulwark location failover ${loc.name} --mode lb --lb-host HOST"`);
+      }
+      const balanced = balancedLocation(tx, loc);
+      if (!balanced) throw BulwarkError.field('name', `location ${loc.name} has no gateways to balance; add them with "bulwark gateway add --location ${loc.name} --host HOST"`);
+      const listenAddress = lb.ssh_address.includes(':') ? '[::]' : '0.0.0.0';
+      const text =
+        format === 'nginx'
+          ? renderNginxStream({
+              host: lb.name,
+              listenAddress,
+              pidFile: `${BALANCER_RUN_DIR}/nginx.pid`,
+              user: 'nobody nogroup',
+              locations: [{ name: balanced.name, listenPort: balanced.listenPort, gateways: balanced.gateways.map((g) => ({ host: g.host, address: g.address, port: g.port, down: false })) }],
+            })
+          : renderEnvoyUdp({
+              host: lb.name,
+              listenAddress: listenAddress === '[::]' ? '::' : listenAddress,
+              adminPort: 9901,
+              check: DEFAULT_LB_CHECK,
+              locations: [
+                {
+                  name: balanced.name,
+                  listenPort: balanced.listenPort,
+                  gateways: balanced.gateways.map((g) => ({ host: g.host, address: g.address.replace(/^\[|\]$/g, ''), port: g.port, healthPort: DATAPLANE_HEALTH_PORT, healthPath: `${DATAPLANE_HEALTH_PATH}${loc.name}` })),
+                },
+              ],
+            });
+      return { location: loc.name, format, lbHost: lb.name, text };
+    });
+  }
 
   set(input: ProcParsedInput<'locations.setFailover'>): Location {
     return this.store.write((tx) => {

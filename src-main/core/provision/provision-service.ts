@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import {
   BulwarkError,
-  DATAPLANE_HEALTH_PATH,
   DEFAULT_LB_CHECK,
   type HostApplyResult,
   type HostPlan,
@@ -28,14 +27,7 @@ import { gatewayAddressOf, requireLocation, type LocationRow } from '../location
 import type { CorePorts, SshConnection } from '../ports.js';
 import type { AgentRole, PkiService } from '../pki/pki-service.js';
 import type { LocationService } from '../locations/location-service.js';
-
-/** The address a host has on its LAN (seen at host check), else the one Core reaches it at. */
-function lanAddressOf(h: { lan_address: string | null; ssh_address: string }): string {
-  return h.lan_address ? h.lan_address.slice(0, h.lan_address.indexOf('/')) : h.ssh_address;
-}
-
-/** An address in a URL or after which ":port" follows: IPv6 in brackets. */
-const bracketed = (address: string) => (address.includes(':') ? `[${address}]` : address);
+import { balancedBy, lanAddressOf } from '../failover/balancer-model.js';
 
 interface ScopedHost {
   row: HostRow;
@@ -136,30 +128,8 @@ export class ProvisionService {
     const edge = tx.get<{ id: number }>('SELECT id FROM edges WHERE host_id = ?', row.id) !== undefined;
     const { vrrp, keepalived } = this.vrrpOf(tx, row, locations);
     const lbLocations = locations.filter((l) => l.failover_mode === 'lb').map((l) => l.name);
-    const balanced = tx.all<LocationRow>("SELECT * FROM locations WHERE failover_mode = 'lb' AND failover_lb_host_id = ? ORDER BY name", row.id);
-    const balancer: HostModel['balancer'] =
-      balanced.length === 0
-        ? null
-        : {
-            listenAddress: row.ssh_address.includes(':') ? '[::]' : '0.0.0.0',
-            check: { ...DEFAULT_LB_CHECK },
-            locations: balanced.flatMap((l) => {
-              const gateways = tx.all<HostRow>('SELECT h.* FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name', l.id);
-              if (gateways.length === 0) return [];
-              return [
-                {
-                  name: l.name,
-                  listenPort: l.endpoint_port,
-                  gateways: gateways.map((g) => ({
-                    host: g.name,
-                    address: bracketed(lanAddressOf(g)),
-                    port: l.endpoint_port,
-                    healthUrl: `http://${bracketed(lanAddressOf(g))}:${DATAPLANE_HEALTH_PORT}${DATAPLANE_HEALTH_PATH}${encodeURIComponent(l.name)}`,
-                  })),
-                },
-              ];
-            }),
-          };
+    const balanced = balancedBy(tx, row.id);
+    const balancer: HostModel['balancer'] = balanced.length === 0 ? null : { listenAddress: row.ssh_address.includes(':') ? '[::]' : '0.0.0.0', check: { ...DEFAULT_LB_CHECK }, locations: balanced };
     return {
       row,
       model: {
@@ -180,7 +150,7 @@ export class ProvisionService {
         })),
         keepalived,
         lanHealth: lbLocations.length > 0 ? { address: lanAddressOf(row), port: DATAPLANE_HEALTH_PORT, locations: lbLocations } : null,
-        balancer: balancer && balancer.locations.length > 0 ? balancer : null,
+        balancer,
       },
       udpPorts: [
         ...locations.map((l) => ({ port: l.endpoint_port, unit: unitName('gateway'), what: `WireGuard of location ${l.name}` })),

@@ -7,6 +7,7 @@ import { m0003Pki } from './0003-pki.js';
 import { m0004LocationRoutes } from './0004-location-routes.js';
 import { m0005Sessions } from './0005-sessions.js';
 import { m0006Failover } from './0006-failover.js';
+import { m0007BalancerRole } from './0007-balancer-role.js';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover];
+export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover, m0007BalancerRole];

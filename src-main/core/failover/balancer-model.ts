@@ -1,0 +1,39 @@
+// What a load balancer balances: an lb-mode location's gateways, where their WireGuard listens
+// and where their data-plane health is. Used by provisioning (the balancer agent's config) and
+// by `locations.lbConfig` (nginx or Envoy configuration for an admin's own load balancer).
+import { DATAPLANE_HEALTH_PATH, type BalancedLocation } from '../../contract/index.js';
+import { DATAPLANE_HEALTH_PORT } from '../../provision/plan/host-layout.js';
+import type { Tx } from '../../store/db.js';
+import type { HostRow } from '../hosts/host-service.js';
+import type { LocationRow } from '../locations/location-service.js';
+
+/** The address a host has on its LAN (seen at host check), else the one Core reaches it at. */
+export function lanAddressOf(h: { lan_address: string | null; ssh_address: string }): string {
+  return h.lan_address ? h.lan_address.slice(0, h.lan_address.indexOf('/')) : h.ssh_address;
+}
+
+/** An address followed by ":port", or in a URL: IPv6 in brackets. */
+export const bracketed = (address: string) => (address.includes(':') ? `[${address}]` : address);
+
+/** The location's gateways as a load balancer sees them; null when it has none. */
+export function balancedLocation(tx: Tx, l: LocationRow): BalancedLocation | null {
+  const gateways = tx.all<HostRow>('SELECT h.* FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name', l.id);
+  if (gateways.length === 0) return null;
+  return {
+    name: l.name,
+    listenPort: l.endpoint_port,
+    gateways: gateways.map((g) => ({
+      host: g.name,
+      address: bracketed(lanAddressOf(g)),
+      port: l.endpoint_port,
+      healthUrl: `http://${bracketed(lanAddressOf(g))}:${DATAPLANE_HEALTH_PORT}${DATAPLANE_HEALTH_PATH}${encodeURIComponent(l.name)}`,
+    })),
+  };
+}
+
+/** The lb-mode locations a host balances, each with its gateways. */
+export function balancedBy(tx: Tx, hostId: number): BalancedLocation[] {
+  return tx
+    .all<LocationRow>("SELECT * FROM locations WHERE failover_mode = 'lb' AND failover_lb_host_id = ? ORDER BY name", hostId)
+    .flatMap((l) => balancedLocation(tx, l) ?? []);
+}

@@ -7,14 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { GatewayAgentConfig, LINK_PROTOCOL, VERSION, type AgentExpired, type AgentMessage, type CoreMessage, type CorePeers, type GatewayLocationConfig, type PeerStats, type WgPeer } from '../../src-main/contract/index.js';
 import { loadConfig, log, renewedTls, runAgent, serveDataPlaneHealth, serveHealth, stateDirectory } from '../shared/agent.js';
 import { startControl } from '../shared/control.js';
+import { EndpointBook } from './endpoints.js';
 import { IdleTracker } from './idle.js';
 import { GatewayState, type PeerEntry, type Policy, type StateOp } from './state.js';
 import { clearSourceRule, holdsVip, keepalivedAlive, parseNotifyLine, readNotifyFifo, removeVip, sourceFromVip, trackValue, type VrrpRole } from './vrrp.js';
 import { ensureInterface, interfaceHealth, kickHandshakes, patchPeers, peerStats, refreshPeers, removeStaleInterfaces, syncPeers, type WgMode } from './wireguard.js';
 
 const nowS = () => Math.floor(Date.now() / 1000);
-/** An endpoint as WireGuard prints it ("198.51.100.7:51820", "[2001:db8::7]:51820"); anything else is not used. */
-const ENDPOINT = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 const sameIps = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
 runAgent(async () => {
@@ -126,15 +125,20 @@ runAgent(async () => {
   /** Core's last word on the location's MFA setting; the config file's until Core has sent a full set. */
   const policyOf = (loc: GatewayLocationConfig): Policy => state.locations.get(loc.name)?.policy ?? { mfa: loc.mfa, disconnectThreshold: loc.disconnectThreshold };
   const trackers = new Map(config.locations.map((l) => [l.name, new IdleTracker()]));
-  /** Where each peer was last seen (by this gateway or, through Core, another), and when (unix s): a new master starts the handshakes there. */
-  const endpoints = new Map<string, Map<string, { endpoint: string; at: number }>>();
+  /** Where each peer was last seen (by this gateway or, through Core, another), and when: a new master starts the handshakes there. */
+  const endpointsFile = `${stateDir}/endpoints.json`;
+  const endpoints = EndpointBook.load(endpointsFile, config.locations.filter((l) => l.vrrp).map((l) => l.name));
   const noteEndpoint = (location: string, publicKey: string, endpoint: string | null, at: number) => {
-    if (!endpoint || !ENDPOINT.test(endpoint)) return;
-    const m = endpoints.get(location) ?? new Map<string, { endpoint: string; at: number }>();
-    endpoints.set(location, m);
-    const had = m.get(publicKey);
-    if (!had || at >= had.at) m.set(publicKey, { endpoint, at });
+    if (byName.get(location)?.vrrp) endpoints.note(location, publicKey, endpoint, at);
   };
+  const saveEndpoints = () => {
+    try {
+      endpoints.save(endpointsFile);
+    } catch (err) {
+      log('cannot save where the clients were seen', { error: (err as Error).message });
+    }
+  };
+  const endpointsTimer = setInterval(saveEndpoints, 5000);
 
   // Every change to WireGuard and the state file goes through this queue, so Core's changes and
   // the idle sweep never interleave.
@@ -170,7 +174,10 @@ runAgent(async () => {
           { op: 'meta', loc: loc.name, revision: msg.revision, policy: ls.policy },
         ]);
       }
-      for (const key of msg.remove) trackers.get(loc.name)?.forget(key);
+      for (const key of msg.remove) {
+        trackers.get(loc.name)?.forget(key);
+        endpoints.forget(loc.name, key);
+      }
       return { type: 'applied', location: loc.name, revision: msg.revision, peers: state.location(loc.name).peers.size, tookMs: Math.round((performance.now() - t0) * 100) / 100 } satisfies AgentMessage;
     });
 
@@ -328,7 +335,7 @@ runAgent(async () => {
       } catch (err) {
         log('cannot route WireGuard from the floating IP; handshakes leave from the host address', { location: loc.name, error: (err as Error).message });
       }
-      const seen = endpoints.get(loc.name) ?? new Map<string, { endpoint: string; at: number }>();
+      const seen = endpoints.of(loc.name);
       const known = [...state.location(loc.name).peers.values()].flatMap((p) => {
         const e = seen.get(p.publicKey);
         return e ? [{ publicKey: p.publicKey, allowedIps: p.allowedIps, endpoint: e.endpoint }] : [];
@@ -390,6 +397,8 @@ runAgent(async () => {
   return async () => {
     clearInterval(healthTimer);
     clearInterval(observeTimer);
+    clearInterval(endpointsTimer);
+    saveEndpoints();
     stopFifo();
     await queue;
     state.compact();

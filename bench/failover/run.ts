@@ -5,7 +5,10 @@
 //      (SIGSTOP) so it starts no handshakes: plain keepalived, as defguard's guide describes;
 //  (b) Bulwark's takeover, at the default 0.1 s adverts and at 0.05 s;
 //  (c) failback: the floating IP goes back (graceful keepalived stop on the new master) to the
-//      gateway that held it before and still has the old session keys.
+//      gateway that held it before and still has the old session keys;
+//  (d) lb mode: the same two gateways behind a third host running Bulwark's balancer (nginx
+//      stream, sticky by client address, its agent's health checks): the link of the gateway
+//      the client is stuck to is cut; then, restored, it comes back into rotation (d').
 // The fault is a link cut of the master. Gap = the longest time between two ping replies.
 // Run as root: npm run bench:failover
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,7 +49,7 @@ const cli = async (...args: string[]) => {
 };
 try {
   const core = running.core;
-  const hosts = await Promise.all(['gw1', 'gw2', 'client'].map((h) => lab.boot(h)));
+  const hosts = await Promise.all(['gw1', 'gw2', 'client', 'lb'].map((h) => lab.boot(h)));
   const vip = addressAt(lab.prefix, 25n);
   await cli('location', 'add', 'ha', '--network', '10.80.0.0/24', '--endpoint', `${vip}:51820`);
   for (const h of hosts.slice(0, 2)) {
@@ -79,8 +82,8 @@ try {
   await sleep(3000);
 
   /** Runs `act` while the client pings every 10 ms; returns the longest gap between replies. */
-  const gapDuring = async (act: () => Promise<void>, windowS: number): Promise<number> => {
-    lab.exec('client', ['sh', '-c', `rm -f /tmp/b.out; ping -D -i 0.01 -w ${windowS} 10.80.0.1 > /tmp/b.out 2>&1 &`]);
+  const gapDuring = async (act: () => Promise<void>, windowS: number, target = '10.80.0.1'): Promise<number> => {
+    lab.exec('client', ['sh', '-c', `rm -f /tmp/b.out; ping -D -i 0.01 -w ${windowS} ${target} > /tmp/b.out 2>&1 &`]);
     await sleep(1000);
     const actAt = Date.now();
     await act();
@@ -125,10 +128,10 @@ try {
   const agentPid = (h: string) => lab.exec(h, ['systemctl', 'show', '-p', 'MainPID', '--value', 'bulwark-gateway.service']).stdout.trim();
 
   /** Traffic flows steadily: 50 pings 10 ms apart, at most one lost (waits up to 30 s). */
-  const flowing = async () => {
-    const deadline = Date.now() + 30_000;
+  const flowing = async (target = '10.80.0.1', waitMs = 30_000) => {
+    const deadline = Date.now() + waitMs;
     for (;;) {
-      const r = lab.exec('client', ['ping', '-q', '-c', '50', '-i', '0.01', '-W', '1', '10.80.0.1']).stdout;
+      const r = lab.exec('client', ['ping', '-q', '-c', '50', '-i', '0.01', '-W', '1', target]).stdout;
       const got = Number(/(\d+) received/.exec(r)?.[1] ?? 0);
       if (got >= 49) return;
       if (Date.now() > deadline) throw new Error(`traffic does not flow steadily before the fault: ${r.trim().split('\n').at(-2)}`);
@@ -168,7 +171,7 @@ try {
     return gap;
   };
 
-  const results: Record<string, number[]> = { a: [], b: [], b05: [], c: [] };
+  const results: Record<string, number[]> = { a: [], b: [], b05: [], c: [], d: [], d2: [] };
   for (let i = 0; i < RUNS; i++) {
     console.log(`run ${i + 1}/${RUNS}: passive standby`);
     results.a!.push(await failover(true, 22));
@@ -182,6 +185,55 @@ try {
     console.log(`run ${i + 1}/${RUNS}: Bulwark takeover, 0.05 s adverts`);
     results.b05!.push(await failover(false, WINDOW_S));
   }
+
+  // (d) lb mode: a second location on the same gateways, behind the balancer on `lb`.
+  const lbHost = hosts[3]!;
+  await cli('location', 'add', 'lbl', '--network', '10.81.0.0/24', '--endpoint', `${lbHost.address}:51821`);
+  await core.invoke('hosts.create', { name: 'lb', ssh: `root@${lbHost.address}`, identityFile: lab.keyFile });
+  await core.invoke('hosts.check', { name: 'lb', accept: (await core.invoke('hosts.check', { name: 'lb' })).fingerprint });
+  for (const g of ['gw1', 'gw2']) await core.invoke('gateways.add', { location: 'lbl', host: g });
+  await cli('location', 'failover', 'lbl', '--mode', 'lb', '--lb-host', 'lb');
+  await cli('provision', 'apply');
+  const inRotation = async () => (await core.invoke('locations.status', { name: 'lbl' })).gateways.filter((g) => g.lb?.inRotation).map((g) => g.host);
+  const waitRotation = async (n: number) => {
+    const deadline = Date.now() + 60_000;
+    while ((await inRotation()).length !== n) {
+      if (Date.now() > deadline) throw new Error(`the balancer did not get to ${n} gateways in rotation: ${JSON.stringify((await core.invoke('locations.status', { name: 'lbl' })).failover)}`);
+      await sleep(200);
+    }
+  };
+  await waitRotation(2);
+  const lbDevice = await cli('device', 'add', '--location', 'lbl', 'laptop-lb');
+  lab.exec('client', ['sh', '-c', 'umask 077 && printf "%s" "$1" > /etc/wireguard/wg1.conf && wg-quick up wg1', 'sh', lbDevice]);
+  const lbKey = lab.exec('client', ['wg', 'show', 'wg1', 'public-key']).stdout.trim();
+  /** The gateway the client talks to now: the one with its newest handshake (the other may hold an older one). */
+  const stuckTo = () => {
+    const at = (g: string) => Number(lab.exec(g, ['wg', 'show', 'bw-lbl', 'latest-handshakes']).stdout.split('\n').find((l) => l.startsWith(lbKey))?.split('\t')[1] ?? 0);
+    const [a, b] = [at('gw1'), at('gw2')];
+    return a === 0 && b === 0 ? undefined : a >= b ? 'gw1' : 'gw2';
+  };
+  results.d = [];
+  results.d2 = [];
+  for (let i = 0; i < RUNS; i++) {
+    await flowing('10.81.0.1', 60_000);
+    const gw = stuckTo();
+    if (!gw) throw new Error('the lb client has no handshake with either gateway');
+    console.log(`run ${i + 1}/${RUNS}: lb mode, the client's gateway ${gw} loses its link`);
+    results.d.push(await gapDuring(async () => lab.cutLink(gw), 35, '10.81.0.1'));
+    await waitRotation(1);
+    console.log(`run ${i + 1}/${RUNS}: lb mode, ${gw} comes back into rotation`);
+    results.d2.push(
+      await gapDuring(
+        async () => {
+          lab.cutLink(gw, false);
+          await waitRotation(2);
+        },
+        35,
+        '10.81.0.1',
+      ),
+    );
+  }
+
   console.log('\nfailover gap (from the last reply before the longest run of unanswered pings to the first after it; pings every 10-16 ms through the tunnel; fault: link cut of the master)');
   console.log(`  (a)  passive standby, 0.1 s adverts:        ${fmt(results.a!)}`);
   console.log(`  (b)  Bulwark takeover, 0.1 s adverts:       ${fmt(results.b!)}   goal median < 500 ms: ${median(results.b!) < 500 ? 'met' : 'MISSED'}`);
@@ -189,7 +241,9 @@ try {
   console.log(`  (c)  failback to the old master, 0.1 s:     ${fmt(results.c!)}   goal max < 500 ms: ${Math.max(...results.c!) < 500 ? 'met' : 'MISSED'}`);
   const ratio = median(results.a!) / median(results.b!);
   console.log(`  ratio (a)/(b): ${ratio.toFixed(1)}x   goal >= 20x: ${ratio >= 20 ? 'met' : 'MISSED'}`);
-  console.log('  (d)  lb mode: not built yet');
+  console.log(`  (d)  lb mode, the client's gateway fails:  ${fmt(results.d!)}`);
+  console.log(`  (d') lb mode, that gateway returns:        ${fmt(results.d2!)}`);
+  console.log(`  ratio (d)/(b): ${(median(results.d!) / median(results.b!)).toFixed(1)}x slower than Bulwark's takeover`);
 } catch (err) {
   console.error('bench/failover failed:', err);
   process.exitCode = 1;

@@ -88,9 +88,11 @@ export function createCore(opts: CoreOptions): Core {
   const pki = new PkiService(store, secrets, ports);
   const sessions = new SessionService(store, ports);
   const links = new LinkService(store, pki, ports, sessions, { ...DEFAULT_LINK_SETTINGS, ...opts.link });
-  // Roles, provisioning and revocations change which agents Core should be linked with.
+  // Roles, provisioning, revocations and a change of load balancer (the balancer role) change
+  // which agents Core should be linked with.
   const unsubscribeLinks = store.onDidCommit((evs) => {
-    if (evs.some((e) => /^(gateway|edge|host)\.|^provision\.host_finished$|^certificate\.revoked$/.test(e.kind))) links.sync();
+    const roles = (e: (typeof evs)[number]) => /^(gateway|edge|host)\.|^provision\.host_finished$|^certificate\.revoked$/.test(e.kind) || (e.kind === 'location.updated' && 'failover' in (e.details as object));
+    if (evs.some(roles)) links.sync();
     links.devicesChanged(evs);
   });
   const handlers: Handlers = createHandlers({
@@ -101,7 +103,7 @@ export function createCore(opts: CoreOptions): Core {
     edges: new EdgeService(store, ports, pki),
     devices: new DeviceService(store, ports, sessions),
     sessions,
-    failover: new FailoverService(store, (name) => locations.get(name)),
+    failover: new FailoverService(store, (name) => locations.get(name), (tx, host, reason) => pki.revokeAgent(tx, 'balancer', host, reason)),
     events,
     provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations),
     links,

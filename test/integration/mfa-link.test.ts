@@ -4,49 +4,11 @@
 // only peers with a session, with the session's id and the location's policy; relay one
 // gateway's view of a peer to the other; and when a gateway reports an idle peer, end the
 // session only if no other gateway saw it active, acknowledging either way.
-import { createServer, type Server } from 'node:https';
 import { describe, expect, test } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { CoreMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentMessage } from '../../src-main/contract/index.js';
-import { CONTROL_PORT } from '../../src-main/provision/plan/host-layout.js';
+import type { CoreMessage } from '../../src-main/contract/index.js';
 import { until } from '../helpers/agent.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
-
-interface Scripted {
-  got: CoreMessage[];
-  send(m: AgentMessage): void;
-  close(): Promise<void>;
-}
-
-/** A gateway's end of the link that records what Core sends and sends what the test says. */
-async function scriptedGateway(srv: InProcessServer, name: string, address: string): Promise<Scripted> {
-  const core = srv.running.core;
-  await srv.client.call('hosts.create', { name, ssh: `root@${address}` });
-  const id = core.store.read((tx) => tx.get<{ id: number }>('SELECT id FROM hosts WHERE name = ?', name))!.id;
-  core.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', new Date().toISOString(), id));
-  const cert = await core.services.pki.agentCert('gateway', { id, name, address });
-  const server: Server = createServer({ ca: await core.services.pki.caPem(), cert: cert.certPem, key: cert.keyPem, requestCert: true, rejectUnauthorized: true });
-  const wss = new WebSocketServer({ server, handleProtocols: () => LINK_SUBPROTOCOL });
-  const got: CoreMessage[] = [];
-  let current: WebSocket | null = null;
-  wss.on('connection', (ws) => {
-    current = ws;
-    ws.send(JSON.stringify({ type: 'hello', protocol: LINK_PROTOCOL, role: 'gateway', host: name, version: 'scripted', configSha256: 'x', startedAt: new Date().toISOString() } satisfies AgentMessage));
-    const beat = setInterval(() => ws.send(JSON.stringify({ type: 'heartbeat', seq: 1, healthy: true } satisfies AgentMessage)), 100);
-    ws.on('close', () => clearInterval(beat));
-    ws.on('message', (d) => got.push(CoreMessage.parse(JSON.parse(String(d)))));
-  });
-  await new Promise<void>((r) => server.listen(CONTROL_PORT.gateway, address, () => r()));
-  return {
-    got,
-    send: (m) => current?.send(JSON.stringify(m)),
-    close: async () => {
-      for (const c of wss.clients) c.terminate();
-      wss.close();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
+import { scriptedAgent as scriptedGateway, type Scripted } from '../helpers/scripted-agent.js';
+import { startInProcess } from '../helpers/server.js';
 
 const peersMessages = (s: Scripted) => s.got.filter((m): m is Extract<CoreMessage, { type: 'peers' }> => m.type === 'peers');
 

@@ -89,14 +89,19 @@ describe.skipIf(missing !== null)('failover with a floating IP', () => {
       { name: 'keepalived SIGKILL', fault: (h) => void lab.exec(h, ['systemctl', 'kill', '-s', 'SIGKILL', 'bulwark-keepalived.service']), recover: null /* systemd restarts it */ },
       { name: 'freeze (SIGSTOP)', fault: (h) => lab.freeze(h), recover: (h) => lab.freeze(h, false) },
       { name: 'agent killed', fault: (h) => void lab.exec(h, ['systemctl', 'kill', '-s', 'SIGKILL', '--kill-whom=main', 'bulwark-gateway.service']), recover: null },
-      // Last, with Core stopped first: the standby takes over from the endpoints it was told before.
+      // Last, with Core stopped first and the standby's agent restarted after that (so nothing
+      // is in its memory): the standby takes over from the endpoints it kept on disk.
       { name: 'power off, Core down', fault: (h) => lab.powerOff(h), recover: null },
     ];
     for (const [i, f] of faults.entries()) {
       const other = master === 'gw1' ? 'gw2' : 'gw1';
       const out = `/tmp/fault-${i}.out`;
       lab.exec('client', ['sh', '-c', `ping -D -i 0.1 -w 24 ${TUNNEL_GATEWAY} > ${out} 2>&1 &`]);
-      if (f.name.endsWith('Core down')) await srv.running.stop();
+      if (f.name.endsWith('Core down')) {
+        await srv.running.stop();
+        expect(lab.exec(other, ['systemctl', 'restart', 'bulwark-gateway.service']).code).toBe(0);
+        await until(`the agent on ${other} back`, () => /^200/.test(lab.exec(other, ['/opt/bulwark/bin/node', '-e', "fetch('http://127.0.0.1:9461/healthz').then((r) => console.log(r.status), () => console.log('down'))"]).stdout), 10_000);
+      }
       await new Promise((r) => setTimeout(r, 2000));
       const at = Date.now();
       f.fault(master);

@@ -8,7 +8,8 @@
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { until } from '../helpers/agent.js';
-import { runCli, startInProcess } from '../helpers/server.js';
+import { browserMissing, launchBrowser } from '../helpers/browser.js';
+import { runCli, startInProcess, UI_DIR } from '../helpers/server.js';
 import { Lab, labMissing } from './scenario.js';
 
 const missing = labMissing();
@@ -31,7 +32,7 @@ function largestGap(times: number[]): number {
 describe.skipIf(missing !== null)('lb mode', () => {
   test('the sticky gateway fails: its clients come back on the other one, the rest keep theirs, and it returns to rotation', async () => {
     await using lab = await Lab.create();
-    await using srv = await startInProcess({ link: { heartbeatMs: 300, downAfterMs: 2000 } });
+    await using srv = await startInProcess({ uiDir: UI_DIR, link: { heartbeatMs: 300, downAfterMs: 2000 } });
     const cli = (...args: string[]) => runCli(['--data-dir', srv.dataDir, ...args]);
     const [gw1, gw2, lb] = await Promise.all([lab.boot('gw1'), lab.boot('gw2'), lab.boot('lb'), lab.boot('c1')]);
     expect((await cli('location', 'add', 'lbt', '--network', POOL, '--endpoint', `${lb!.address}:51820`)).code).toBe(0);
@@ -118,6 +119,19 @@ describe.skipIf(missing !== null)('lb mode', () => {
     expect(st.failover.problems.join('\n')).toMatch(new RegExp(`gateway ${victim} is out of the load balancer's rotation`));
     const events = await srv.client.call('events.list', { limit: 1000, newest: true });
     expect(events.some((e) => e.kind === 'balancer.gateway_out' && (e.details as { gateway?: string }).gateway === victim)).toBe(true);
+    // The location page says the same, live (Chromium, where the machine has it; CI does).
+    if (browserMissing() === null) {
+      await using browser = await launchBrowser();
+      const page = await browser.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(`${srv.url}/#token=${srv.token}`);
+      await page.getByTestId('location-row-lbt').click();
+      const row = (h: string) => page.locator(`[data-testid="gateway-row"][data-host="${h}"]`).getByTestId('gateway-lb');
+      await row(victim).filter({ hasText: 'out of rotation' }).waitFor();
+      expect(await row(survivor).textContent()).toBe('in rotation');
+      await page.getByTestId('failover-balancer').filter({ hasText: 'Load balancer lb: link up, nginx running' }).waitFor();
+      await page.getByTestId('failover-problem').filter({ hasText: `gateway ${victim} is out of the load balancer's rotation` }).waitFor();
+    }
     // Its clients come back through the other gateway once they re-handshake.
     for (const c of onVictim) {
       await until(`${c} back through ${survivor}`, () => gatewayOf(c).includes(survivor), 40_000);

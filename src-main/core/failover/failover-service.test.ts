@@ -89,6 +89,36 @@ describe('failover settings', () => {
     expect((await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' })).failover).toMatchObject({ mode: 'lb', lbHost: 'lb1', vip: null });
     expect((await failure(core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'nope' }))).code).toBe('not_found');
   });
+
+  test('lb-config: the Envoy and nginx configs name the gateways by their LAN address and health URL; only for lb locations', async () => {
+    const core = await coreWithGateways();
+    const notLb = await failure(core.invoke('locations.lbConfig', { name: 'hq', format: 'envoy' }));
+    expect([notLb.field, notLb.message]).toEqual(['name', 'name: location hq does not use a load balancer (its failover is none); set one with "bulwark location failover hq --mode lb --lb-host HOST"']);
+    await core.invoke('hosts.create', { name: 'lb1', ssh: 'root@198.51.100.20' });
+    await core.invoke('locations.update', { name: 'hq', endpoint: '198.51.100.20' });
+    await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' });
+    const envoy = await core.invoke('locations.lbConfig', { name: 'hq', format: 'envoy' });
+    expect(envoy.lbHost).toBe('lb1');
+    expect(envoy.text).toMatch(/address: 198\.51\.100\.11\n\s+port_value: 51820\n\s+health_check_config:\n\s+port_value: 9463/);
+    expect(envoy.text).toContain('path: /healthz/location/hq');
+    const nginx = await core.invoke('locations.lbConfig', { name: 'hq', format: 'nginx' });
+    expect(nginx.text).toMatch(/^ {4}server 198\.51\.100\.12:51820 max_fails=1 fail_timeout=10s;  # gw2$/m);
+    expect(nginx.text).toMatch(/^ {4}listen 0\.0\.0\.0:51820 udp;$/m);
+  });
+
+  test('a host that balances nothing any more loses its balancer certificate', async () => {
+    const core = await coreWithGateways();
+    await core.invoke('hosts.create', { name: 'lb1', ssh: 'root@198.51.100.20' });
+    await core.invoke('locations.update', { name: 'hq', endpoint: '198.51.100.20' });
+    await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' });
+    const host = core.store.read((tx) => tx.get<{ id: number; name: string; ssh_address: string }>("SELECT id, name, ssh_address FROM hosts WHERE name = 'lb1'"))!;
+    const cert = await core.services.pki.agentCert('balancer', { id: host.id, name: host.name, address: host.ssh_address });
+    expect(core.services.pki.lookup(cert.serial)?.revokedAt).toBeNull();
+    await core.invoke('locations.setFailover', { name: 'hq', mode: 'none' });
+    expect(core.services.pki.lookup(cert.serial)?.revokedAt).not.toBeNull();
+    const ev = (await core.invoke('events.list', { limit: 100, newest: true })).filter((e) => e.kind === 'certificate.revoked').at(-1)!;
+    expect(ev.subject).toBe('certificate:balancer:lb1');
+  });
 });
 
 describe('the LAN a host check records', () => {

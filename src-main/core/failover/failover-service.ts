@@ -22,6 +22,8 @@ export class FailoverService {
   constructor(
     private readonly store: Store,
     private readonly get: (name: string) => Location,
+    /** Revokes a host's balancer certificate (it balances nothing any more). */
+    private readonly revokeBalancer: (tx: Tx, host: string, reason: string) => void = () => undefined,
   ) {}
 
   /**
@@ -88,6 +90,11 @@ export class FailoverService {
         loc.id,
       );
       const after = this.get(loc.name).failover;
+      // A host that balances no location any more is no balancer: its certificate goes.
+      if (before.lbHost !== null && before.lbHost !== after.lbHost) {
+        const still = tx.get("SELECT 1 FROM locations l JOIN hosts h ON h.id = l.failover_lb_host_id WHERE h.name = ? AND l.failover_mode = 'lb'", before.lbHost);
+        if (!still) this.revokeBalancer(tx, before.lbHost, `no longer a load balancer (location ${loc.name} changed its failover)`);
+      }
       if (JSON.stringify(before) !== JSON.stringify(after)) tx.event({ kind: 'location.updated', subject: `location:${loc.name}`, details: { failover: { from: before, to: after } } });
       return this.get(loc.name);
     });

@@ -1,0 +1,51 @@
+// A scripted agent: the agent's end of the control link (real mutual TLS and WebSocket, a
+// certificate from Core's CA) that records what Core sends and sends what the test says. It
+// stands in for an agent where a test needs a state that a real one would not hold still
+// (two holders of a floating IP, which the real agent clears within seconds); the lab tests
+// run the real agents.
+import { createServer, type Server } from 'node:https';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CoreMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentMessage, type AgentRole } from '../../src-main/contract/index.js';
+import { CONTROL_PORT } from '../../src-main/provision/plan/host-layout.js';
+import type { InProcessServer } from './server.js';
+
+export interface Scripted {
+  got: CoreMessage[];
+  send(m: AgentMessage): void;
+  /** What every heartbeat (every 100 ms) carries besides seq and healthy. */
+  beat: Partial<Extract<AgentMessage, { type: 'heartbeat' }>>;
+  close(): Promise<void>;
+}
+
+/** A provisioned host `name` at `address` (a loopback address of its own) whose `role` agent is scripted. */
+export async function scriptedAgent(srv: InProcessServer, name: string, address: string, role: AgentRole = 'gateway'): Promise<Scripted> {
+  const core = srv.running.core;
+  await srv.client.call('hosts.create', { name, ssh: `root@${address}` });
+  const id = core.store.read((tx) => tx.get<{ id: number }>('SELECT id FROM hosts WHERE name = ?', name))!.id;
+  core.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', new Date().toISOString(), id));
+  const cert = await core.services.pki.agentCert(role, { id, name, address });
+  const server: Server = createServer({ ca: await core.services.pki.caPem(), cert: cert.certPem, key: cert.keyPem, requestCert: true, rejectUnauthorized: true });
+  const wss = new WebSocketServer({ server, handleProtocols: () => LINK_SUBPROTOCOL });
+  const got: CoreMessage[] = [];
+  let current: WebSocket | null = null;
+  const scripted: Scripted = {
+    got,
+    beat: {},
+    send: (m) => current?.send(JSON.stringify(m)),
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+  wss.on('connection', (ws) => {
+    current = ws;
+    ws.send(JSON.stringify({ type: 'hello', protocol: LINK_PROTOCOL, role, host: name, version: 'scripted', configSha256: 'x', startedAt: new Date().toISOString() } satisfies AgentMessage));
+    let seq = 0;
+    const beat = setInterval(() => ws.send(JSON.stringify({ healthy: true, ...scripted.beat, type: 'heartbeat', seq: ++seq } satisfies AgentMessage)), 100);
+    ws.on('close', () => clearInterval(beat));
+    ws.on('message', (d) => got.push(CoreMessage.parse(JSON.parse(String(d)))));
+  });
+  await new Promise<void>((r) => server.listen(CONTROL_PORT[role], address, () => r()));
+  return scripted;
+}

@@ -76,12 +76,16 @@ runAgent(async () => {
       log('cannot save the rotation', { error: (err as Error).message });
     }
   };
+  let lastProblem: string | null = null;
   const applyNginx = async (why: string) => {
     try {
       const result = await nginx.apply(render());
       if (result !== 'unchanged') log(`nginx ${result}`, { why, pid: nginx.pid() });
+      lastProblem = null;
     } catch (err) {
-      log('nginx problem', { why, error: (err as Error).message });
+      // Retried every check interval; said once until it changes.
+      if ((err as Error).message !== lastProblem) log('nginx problem', { why, error: (err as Error).message });
+      lastProblem = (err as Error).message;
     }
   };
   if (config.locations.length > 0) await applyNginx('agent started');

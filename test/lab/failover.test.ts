@@ -48,9 +48,8 @@ describe.skipIf(missing !== null)('failover with a floating IP', () => {
     }
   });
 
-  test('faults on the master: link cut, keepalived killed, freeze, agent killed, power off; traffic resumes each time', async () => {
-    await using lab = await Lab.create();
-    await using srv = await startInProcess({ link: { heartbeatMs: 300, downAfterMs: 2000 } });
+  /** Two provisioned gateways with a floating IP, a client whose tunnel to it carries traffic. */
+  async function floatingIpLab(lab: Lab, srv: Awaited<ReturnType<typeof startInProcess>>, flags: string[] = []) {
     const cli = (...args: string[]) => runCli(['--data-dir', srv.dataDir, ...args]);
     const [gw1, gw2] = await Promise.all([lab.boot('gw1'), lab.boot('gw2'), lab.boot('client')]);
     const vip = addressAt(lab.prefix, 25n);
@@ -61,9 +60,9 @@ describe.skipIf(missing !== null)('failover with a floating IP', () => {
       await srv.client.call('hosts.check', { name: h.name, accept: own });
       await srv.client.call('gateways.add', { location: 'ha', host: h.name });
     }
-    const failover = await cli('location', 'failover', 'ha', '--mode', 'vrrp', '--vip', `${vip}/${lab.prefix.prefix}`);
+    const failover = await cli('location', 'failover', 'ha', '--mode', 'vrrp', '--vip', `${vip}/${lab.prefix.prefix}`, ...flags);
     expect(failover.code, failover.stderr).toBe(0);
-    expect(failover.stdout).toMatch(new RegExp(`failover vrrp, floating IP ${vip.replace(/\./g, '\\.')}/27 \\(router id 1, adverts every 0\\.1 s\\)`));
+    expect(failover.stdout).toMatch(new RegExp(`failover vrrp, floating IP ${vip.replace(/\./g, '\\.')}/27 \\(router id 1, adverts every 0\\.1 s${flags.includes('--unicast') ? ', unicast' : ''}\\)`));
     const apply = await cli('provision', 'apply');
     expect(apply.code, apply.stdout + apply.stderr).toBe(0);
     expect(apply.stdout).toMatch(/start bulwark-keepalived\.service/);
@@ -73,16 +72,47 @@ describe.skipIf(missing !== null)('failover with a floating IP', () => {
       const linked = st.gateways.filter((g) => g.link === 'up' && g.healthy).map((g) => g.host);
       return st.failover.holders.length === 1 && st.failover.problems.length === 0 && up.every((h) => linked.includes(h)) ? st.failover.holders[0]! : null;
     };
-    let master = await until('one gateway to hold the floating IP', () => settled(['gw1', 'gw2']), 20_000);
-    const status = await cli('status', '--location', 'ha');
-    expect(status.stdout).toMatch(new RegExp(`^${master}\\s.*MASTER, holds the floating IP`, 'm'));
-    expect(status.stdout).toMatch(new RegExp(`^Floating IP ${vip.replace(/\./g, '\\.')}/27: held by ${master}$`, 'm'));
-
+    const master = await until('one gateway to hold the floating IP', () => settled(['gw1', 'gw2']), 20_000);
     const device = await cli('device', 'add', '--location', 'ha', 'laptop');
     const up = lab.exec('client', ['sh', '-c', 'mkdir -p /etc/wireguard && umask 077 && printf "%s" "$1" > /etc/wireguard/wg0.conf && wg-quick up wg0', 'sh', device.stdout]);
     expect(up.code, up.stderr).toBe(0);
     await until('traffic through the master', () => lab.exec('client', ['ping', '-c', '1', '-W', '1', TUNNEL_GATEWAY]).code === 0, 15_000);
     await new Promise((r) => setTimeout(r, 3000)); // the standby learns where the laptop is (Core relays it)
+    return { cli, vip, settled, master };
+  }
+
+  test('unicast adverts (networks without multicast): the standby takes over when the master loses its link', async () => {
+    await using lab = await Lab.create();
+    await using srv = await startInProcess({ link: { heartbeatMs: 300, downAfterMs: 2000 } });
+    const { vip, settled, master } = await floatingIpLab(lab, srv, ['--unicast']);
+    const other = master === 'gw1' ? 'gw2' : 'gw1';
+    const conf = lab.exec(master, ['cat', '/etc/bulwark/keepalived.conf']).stdout;
+    expect(conf).toMatch(/unicast_peer \{\s+[\d.]+\s+\}/);
+    lab.exec('client', ['sh', '-c', `ping -D -i 0.1 -w 12 ${TUNNEL_GATEWAY} > /tmp/u.out 2>&1 &`]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const at = Date.now();
+    lab.cutLink(master);
+    // (Until Core notices the cut master is gone, it still reports that one.)
+    await until('the standby to take the floating IP', async () => (await settled([other])) === other, 20_000);
+    await until('the ping to finish', () => lab.exec('client', ['sh', '-c', 'grep -c "packet loss" /tmp/u.out || true']).stdout.trim() === '1', 30_000);
+    const { gapMs, lastAt } = largestGap(lab.exec('client', ['cat', '/tmp/u.out']).stdout);
+    console.log(`unicast, link cut on ${master}: largest gap ${gapMs.toFixed(0)} ms`);
+    expect(lastAt).toBeGreaterThan(at + 8000);
+    expect(lab.exec('client', ['wg', 'show', 'wg0', 'endpoints']).stdout).toContain(`${vip}:51820`);
+    lab.cutLink(master, false);
+    // Back on the link, the old master hears the new one's unicast adverts and stays backup.
+    await new Promise((r) => setTimeout(r, 3000));
+    await until('the link back: both gateways linked, one holder, still the new master', async () => (await settled(['gw1', 'gw2'])) === other, 20_000);
+  }, 180_000);
+
+  test('faults on the master: link cut, keepalived killed, freeze, agent killed, power off; traffic resumes each time', async () => {
+    await using lab = await Lab.create();
+    await using srv = await startInProcess({ link: { heartbeatMs: 300, downAfterMs: 2000 } });
+    const { cli, vip, settled, master: first } = await floatingIpLab(lab, srv);
+    let master = first;
+    const status = await cli('status', '--location', 'ha');
+    expect(status.stdout).toMatch(new RegExp(`^${master}\\s.*MASTER, holds the floating IP`, 'm'));
+    expect(status.stdout).toMatch(new RegExp(`^Floating IP ${vip.replace(/\./g, '\\.')}/27: held by ${master}$`, 'm'));
 
     const faults: { name: string; fault: (h: string) => void; recover: ((h: string) => void) | null }[] = [
       { name: 'link cut', fault: (h) => lab.cutLink(h), recover: (h) => lab.cutLink(h, false) },

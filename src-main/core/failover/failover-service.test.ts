@@ -88,6 +88,12 @@ describe('failover settings', () => {
     await core.invoke('locations.update', { name: 'hq', endpoint: '198.51.100.20' });
     expect((await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' })).failover).toMatchObject({ mode: 'lb', lbHost: 'lb1', vip: null });
     expect((await failure(core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'nope' }))).code).toBe('not_found');
+    // The load balancer cannot then become a gateway of it, and is not removed while it balances.
+    const gw = await failure(core.invoke('gateways.add', { location: 'hq', host: 'lb1' }));
+    expect([gw.field, gw.message]).toEqual(['host', 'host: lb1 is the load balancer of location hq; a gateway must be another host, or losing that host loses both']);
+    expect((await core.invoke('hosts.get', { name: 'lb1' })).roles).toEqual(['balancer:hq']);
+    const rm = await failure(core.invoke('hosts.remove', { name: 'lb1' }));
+    expect(rm.message).toBe('host "lb1" is still balancer:hq; remove that role first with "bulwark location failover hq --mode none" (or another --lb-host)');
   });
 
   test('lb-config: the Envoy and nginx configs name the gateways by their LAN address and health URL; only for lb locations', async () => {

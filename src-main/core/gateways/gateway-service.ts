@@ -35,6 +35,9 @@ export class GatewayService {
       if (tx.get('SELECT id FROM gateways WHERE location_id = ? AND host_id = ?', loc.id, h.id)) {
         throw BulwarkError.field('host', `${h.name} is already a gateway of location ${loc.name}`, 'already_exists');
       }
+      if (loc.failover_mode === 'lb' && loc.failover_lb_host_id === h.id) {
+        throw BulwarkError.field('host', `${h.name} is the load balancer of location ${loc.name}; a gateway must be another host, or losing that host loses both`);
+      }
       tx.run('INSERT INTO gateways (location_id, host_id, created_at) VALUES (?, ?, ?)', loc.id, h.id, createdAt);
       tx.event({ kind: 'gateway.added', subject: `gateway:${loc.name}/${h.name}`, details: { location: loc.name, host: h.name } });
       return toGateway(tx.get<Row>(`${SELECT} WHERE g.location_id = ? AND g.host_id = ?`, loc.id, h.id) as Row);

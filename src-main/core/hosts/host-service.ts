@@ -49,7 +49,8 @@ function roles(tx: Tx, hostId: number): string[] {
     hostId,
   );
   const edge = tx.get<{ id: number }>('SELECT id FROM edges WHERE host_id = ?', hostId);
-  return [...gws.map((g) => `gateway:${g.name}`), ...(edge ? ['edge'] : [])];
+  const balanced = tx.all<{ name: string }>("SELECT name FROM locations WHERE failover_mode = 'lb' AND failover_lb_host_id = ? ORDER BY name", hostId);
+  return [...gws.map((g) => `gateway:${g.name}`), ...(edge ? ['edge'] : []), ...balanced.map((l) => `balancer:${l.name}`)];
 }
 
 function toHost(tx: Tx, row: HostRow): Host {
@@ -135,7 +136,13 @@ export class HostService {
       const used = roles(tx, row.id);
       if (used.length > 0) {
         const how = used
-          .map((r) => (r === 'edge' ? `"bulwark edge remove --host ${row.name}"` : `"bulwark gateway remove --location ${r.slice(8)} --host ${row.name}"`))
+          .map((r) =>
+            r === 'edge'
+              ? `"bulwark edge remove --host ${row.name}"`
+              : r.startsWith('balancer:')
+                ? `"bulwark location failover ${r.slice(9)} --mode none" (or another --lb-host)`
+                : `"bulwark gateway remove --location ${r.slice(8)} --host ${row.name}"`,
+          )
           .join(' and ');
         const message = `host ${JSON.stringify(row.name)} is still ${used.join(', ')}; remove ${used.length > 1 ? 'those roles' : 'that role'} first with ${how}`;
         throw new BulwarkError('in_use', message, { field: 'name' });

@@ -285,7 +285,8 @@ export function LocationPage({ name }: { name: string }) {
           {p}
         </div>
       ))}
-      <FailoverForm key={`${location.name}-${location.failover.mode}`} location={location} />
+      {/* Keyed by the location only: a save that changes the mode must not remount the form (and lose "Saved"). */}
+      <FailoverForm key={location.name} location={location} />
 
       <h3>Edges</h3>
       {edges.length ? (

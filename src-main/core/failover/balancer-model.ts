@@ -1,7 +1,8 @@
 // What a load balancer balances: an lb-mode location's gateways, where their WireGuard listens
 // and where their data-plane health is. Used by provisioning (the balancer agent's config) and
 // by `locations.lbConfig` (nginx or Envoy configuration for an admin's own load balancer).
-import { DATAPLANE_HEALTH_PATH, type BalancedLocation } from '../../contract/index.js';
+import { BulwarkError, DATAPLANE_HEALTH_PATH, type BalancedLocation } from '../../contract/index.js';
+import { parseIp } from '../../net/ip.js';
 import { DATAPLANE_HEALTH_PORT } from '../../provision/plan/host-layout.js';
 import type { Tx } from '../../store/db.js';
 import type { HostRow } from '../hosts/host-service.js';
@@ -15,10 +16,23 @@ export function lanAddressOf(h: { lan_address: string | null; ssh_address: strin
 /** An address followed by ":port", or in a URL: IPv6 in brackets. */
 export const bracketed = (address: string) => (address.includes(':') ? `[${address}]` : address);
 
+/**
+ * The gateway's LAN address, which the load balancer sends to and checks. A host reached by
+ * name whose LAN no host check has seen has none yet: that is an error naming the fix.
+ */
+export function balancedAddressOf(g: Pick<HostRow, 'name' | 'lan_address' | 'ssh_address'>, location: string): string {
+  const address = lanAddressOf(g);
+  if (parseIp(address) === null) {
+    throw BulwarkError.field('host', `the load balancer of location ${location} needs gateway ${g.name}'s LAN address, and Bulwark has not seen it yet (${g.name} is reached as ${g.ssh_address}); run "bulwark host check ${g.name}" first`);
+  }
+  return address;
+}
+
 /** The location's gateways as a load balancer sees them; null when it has none. */
 export function balancedLocation(tx: Tx, l: LocationRow): BalancedLocation | null {
   const gateways = tx.all<HostRow>('SELECT h.* FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name', l.id);
   if (gateways.length === 0) return null;
+  for (const g of gateways) balancedAddressOf(g, l.name);
   return {
     name: l.name,
     listenPort: l.endpoint_port,

@@ -96,6 +96,15 @@ describe('failover settings', () => {
     expect(rm.message).toBe('host "lb1" is still balancer:hq; remove that role first with "bulwark location failover hq --mode none" (or another --lb-host)');
   });
 
+  test('lb: a gateway reached by name needs a host check first, so the balancer has an address to send to', async () => {
+    const core = await coreWithGateways({ gw1: '198.51.100.11/24', gw2: null });
+    core.store.write((tx) => tx.run("UPDATE hosts SET ssh_address = 'gw2.example.com' WHERE name = 'gw2'"));
+    await core.invoke('hosts.create', { name: 'lb1', ssh: 'root@198.51.100.20' });
+    await core.invoke('locations.update', { name: 'hq', endpoint: '198.51.100.20' });
+    const e = await failure(core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' }));
+    expect([e.field, e.message]).toEqual(['host', `host: the load balancer of location hq needs gateway gw2's LAN address, and Bulwark has not seen it yet (gw2 is reached as gw2.example.com); run "bulwark host check gw2" first`]);
+  });
+
   test('lb-config: the Envoy and nginx configs name the gateways by their LAN address and health URL; only for lb locations', async () => {
     const core = await coreWithGateways();
     const notLb = await failure(core.invoke('locations.lbConfig', { name: 'hq', format: 'envoy' }));

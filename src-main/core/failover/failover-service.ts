@@ -5,7 +5,7 @@ import { BulwarkError, DATAPLANE_HEALTH_PATH, DEFAULT_ADVERT_INTERVAL_S, DEFAULT
 import { renderEnvoyUdp } from '../../config-gen/envoy/envoy-udp.js';
 import { renderNginxStream } from '../../config-gen/nginx/nginx-stream.js';
 import { BALANCER_RUN_DIR, DATAPLANE_HEALTH_PORT } from '../../provision/plan/host-layout.js';
-import { balancedLocation } from './balancer-model.js';
+import { balancedAddressOf, balancedLocation } from './balancer-model.js';
 import { cidrContains, formatCidr, formatIp, parseInterfaceAddress, parseIp } from '../../net/ip.js';
 import type { Store, Tx } from '../../store/db.js';
 import { requireLocation, type LocationRow } from '../locations/location-service.js';
@@ -165,6 +165,7 @@ export class FailoverService {
     if (!host) throw BulwarkError.field('lbHost', `no host named ${JSON.stringify(name)}; add it with "bulwark host add ${name} --ssh USER@ADDRESS"`, 'not_found');
     if (gateways.some((g) => g.id === host.id)) throw BulwarkError.field('lbHost', `${host.name} is a gateway of ${loc.name}; the load balancer must run on another host, or losing that host loses both`);
     if (gateways.length < 1) throw BulwarkError.field('mode', `location ${loc.name} has no gateways for the load balancer to send to; add them with "bulwark gateway add --location ${loc.name} --host HOST"`);
+    for (const g of gateways) balancedAddressOf(g, loc.name);
     const endpoint = parseIp(loc.endpoint_host);
     const lbAddress = parseIp(host.ssh_address);
     if (endpoint && lbAddress && endpoint.value !== lbAddress.value) {

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { renderNginxStream } from '../../src-main/config-gen/nginx/nginx-stream.js';
-import { BalancerAgentConfig, LINK_PROTOCOL, VERSION, type BalancerView } from '../../src-main/contract/index.js';
+import { BalancerAgentConfig, LINK_PROTOCOL, VERSION, type AgentMessage, type BalancerView, type CoreMessage } from '../../src-main/contract/index.js';
 import { loadConfig, log, renewedTls, runAgent, serveHealth, stateDirectory } from '../shared/agent.js';
 import { startControl } from '../shared/control.js';
 import { Nginx } from './nginx.js';
@@ -53,7 +53,12 @@ runAgent(async () => {
     // first start, or a damaged file: every gateway starts in rotation
   }
   const now = () => new Date().toISOString();
-  const rotations = new Map(config.locations.map((l) => [l.name, new Rotation(l.gateways.map((g) => g.host), config.check, now(), new Set(saved[l.name] ?? []))]));
+  const rotations = new Map(
+    config.locations.map((l) => [
+      l.name,
+      new Rotation(l.gateways.map((g) => g.host), config.check, now(), new Set(saved[l.name] ?? []), l.failback, (host) => `bulwark location lb-release ${l.name} --gateway ${host}`),
+    ]),
+  );
   const nginx = new Nginx(config.nginx.program, config.nginx.runDir);
 
   const render = () =>
@@ -144,6 +149,17 @@ runAgent(async () => {
     hello: () => ({ type: 'hello', protocol: LINK_PROTOCOL, role: 'balancer', host: config.host, version: VERSION, configSha256: sha256, startedAt }),
     healthy,
     balancer: view,
+    // Manual failback: Core releases a gateway held out although healthy.
+    handle: async (msg: CoreMessage): Promise<AgentMessage | null> => {
+      if (msg.type !== 'release') return null;
+      const rotation = rotations.get(msg.location);
+      if (!rotation) throw new Error(`location ${msg.location} is not balanced here`);
+      rotation.release(msg.host, now());
+      log('gateway released into rotation', { location: msg.location, gateway: msg.host });
+      save();
+      await applyNginx('gateway released');
+      return null;
+    },
   });
   log('balancer agent started', { version: VERSION, config: path, nginx: nginx.pid(), locations: config.locations.map((l) => `${l.name} (:${l.listenPort} → ${l.gateways.map((g) => g.host).join(', ')})`) });
   return async () => {

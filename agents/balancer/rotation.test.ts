@@ -53,3 +53,27 @@ describe('Rotation', () => {
     expect(new Rotation(['gw1', 'gw2'], policy, 't0', new Set(['gw1', 'gw2'])).out()).toEqual([]);
   });
 });
+
+describe('Rotation with manual failback', () => {
+  const manual = () => new Rotation(['gw1', 'gw2'], policy, 't0', new Set(), 'manual', (h) => `bulwark location lb-release hq --gateway ${h}`);
+
+  test('a gateway that passes again stays out until released, and says how', () => {
+    const r = manual();
+    for (let i = 0; i < 3; i++) r.observe([bad('gw1'), ok('gw2')], `a${i}`);
+    for (let i = 0; i < 4; i++) expect(r.observe([ok('gw1'), ok('gw2')], `b${i}`)).toEqual([]);
+    expect(r.isIn('gw1')).toBe(false);
+    expect(r.view()[0]).toMatchObject({ host: 'gw1', inRotation: false, healthy: true, reason: 'passes its checks again; stays out until released, since failback is manual: bulwark location lb-release hq --gateway gw1' });
+    r.release('gw1', 'c0');
+    expect(r.view()[0]).toEqual({ host: 'gw1', inRotation: true, healthy: true, since: 'c0', reason: null });
+  });
+
+  test('a release is refused for a gateway that fails or is in; a held one returns by itself when nothing in rotation passes', () => {
+    const r = manual();
+    for (let i = 0; i < 3; i++) r.observe([bad('gw1'), ok('gw2')], `a${i}`);
+    expect(() => r.release('gw1', 'x')).toThrow(/gw1 fails its health check \(connection refused\)/);
+    expect(() => r.release('gw2', 'x')).toThrow(/gw2 is in rotation already/);
+    expect(() => r.release('gw9', 'x')).toThrow(/gw9 is not a gateway here/);
+    r.observe([ok('gw1'), bad('gw2')], 'b1');
+    expect(r.observe([ok('gw1'), bad('gw2')], 'b2')).toEqual([{ host: 'gw1', inRotation: true, reason: null }]);
+  });
+});

@@ -2,6 +2,9 @@
 // Pure: checks in, decisions out; the agent does the I/O.
 // - A gateway in rotation goes out after `fall` failed checks in a row; one out comes back
 //   after `rise` passed checks in a row.
+// - Manual failback: a gateway that passes again stays out (its former clients stay where they
+//   moved, sparing them a second re-handshake) until Core releases it, unless no gateway in
+//   rotation passes: then it comes back by itself.
 // - Fail open: the last gateway in rotation never goes out. With every gateway failing its
 //   check (a broken health endpoint, a network split between balancer and gateways), sending
 //   clients somewhere beats sending them nowhere; the view says so.
@@ -32,6 +35,9 @@ export class Rotation {
     private readonly policy: Pick<HealthCheckPolicy, 'fall' | 'rise'>,
     now: string,
     saved: ReadonlySet<string> = new Set(),
+    private readonly failback: 'auto' | 'manual' = 'auto',
+    /** What the admin runs to release a held gateway (for the reason shown). */
+    private readonly releaseHint: (host: string) => string = (host) => `release ${host}`,
   ) {
     for (const host of hosts) {
       const out = saved.has(host) && hosts.some((h) => !saved.has(h));
@@ -51,7 +57,12 @@ export class Rotation {
       else g.reason = r.reason;
     }
     const changes: { host: string; inRotation: boolean; reason: string | null }[] = [];
+    const servedWell = [...this.gateways.values()].some((g) => g.inRotation && g.healthy !== false);
     for (const [host, g] of this.gateways) {
+      if (!g.inRotation && g.passes >= this.policy.rise && this.failback === 'manual' && servedWell) {
+        g.reason = `passes its checks again; stays out until released, since failback is manual: ${this.releaseHint(host)}`;
+        continue;
+      }
       if (!g.inRotation && g.passes >= this.policy.rise) {
         g.inRotation = true;
         g.since = now;
@@ -71,6 +82,17 @@ export class Rotation {
       changes.push({ host, inRotation: false, reason: g.reason });
     }
     return changes;
+  }
+
+  /** Manual failback: puts a held gateway back now. Throws, saying why, when it is not one. */
+  release(host: string, now: string): void {
+    const g = this.gateways.get(host);
+    if (!g) throw new Error(`${host} is not a gateway here`);
+    if (g.inRotation) throw new Error(`${host} is in rotation already`);
+    if (g.healthy !== true) throw new Error(`${host} fails its health check (${g.reason ?? 'not checked yet'}); it can return once it passes`);
+    g.inRotation = true;
+    g.since = now;
+    g.reason = null;
   }
 
   isIn(host: string): boolean {

@@ -45,7 +45,7 @@ type Action = (...args: unknown[]) => Promise<void>;
 
 function describeFailover(f: Location['failover']): string {
   if (f.mode === 'vrrp') return `vrrp, floating IP ${f.vip} (router id ${f.routerId}, adverts every ${f.advertInterval} s${f.unicast ? ', unicast' : ''}${f.interface ? `, on ${f.interface}` : ''})`;
-  if (f.mode === 'lb') return `lb, UDP load balancer on ${f.lbHost}`;
+  if (f.mode === 'lb') return `lb, UDP load balancer on ${f.lbHost} (failback ${f.lbFailback ?? 'auto'})`;
   return 'none';
 }
 
@@ -189,10 +189,11 @@ export function buildProgram(
       .option('--advert-interval <seconds>', 'vrrp: seconds between VRRP adverts, 0.01-255 (default 0.1)', (v) => (/^[0-9]+(\.[0-9]+)?$/.test(v) ? Number(v) : NaN))
       .option('--unicast', 'vrrp: send adverts to the other gateways instead of multicast')
       .option('--router-id <n>', 'vrrp: VRRP router id 1-255 (default: the lowest free one on that LAN)', intArg('--router-id', 1))
-      .option('--lb-host <host>', 'lb: the host that runs the load balancer'),
+      .option('--lb-host <host>', 'lb: the host that runs the load balancer')
+      .option('--lb-failback <policy>', 'lb: auto (a recovered gateway returns to rotation by itself; its former clients move back) or manual (it waits for "bulwark location lb-release")'),
   ).action(
-    act({ name: 'NAME', mode: '--mode', vip: '--vip', interface: '--interface', advertInterval: '--advert-interval', unicast: '--unicast', routerId: '--router-id', lbHost: '--lb-host' }, async (name, o, cmd) => {
-      const opts = o as { mode: string; vip?: string; interface?: string; advertInterval?: number; unicast?: boolean; routerId?: number; lbHost?: string; json?: boolean };
+    act({ name: 'NAME', mode: '--mode', vip: '--vip', interface: '--interface', advertInterval: '--advert-interval', unicast: '--unicast', routerId: '--router-id', lbHost: '--lb-host', lbFailback: '--lb-failback' }, async (name, o, cmd) => {
+      const opts = o as { mode: string; vip?: string; interface?: string; advertInterval?: number; unicast?: boolean; routerId?: number; lbHost?: string; lbFailback?: string; json?: boolean };
       if (opts.advertInterval !== undefined && Number.isNaN(opts.advertInterval)) throw BulwarkError.field('advertInterval', 'is not a number of seconds, such as 0.1');
       const loc = await client(cmd as Command).call('locations.setFailover', {
         name: name as string,
@@ -203,6 +204,7 @@ export function buildProgram(
         ...(opts.unicast === undefined ? {} : { unicast: true }),
         ...(opts.routerId === undefined ? {} : { routerId: opts.routerId }),
         ...(opts.lbHost === undefined ? {} : { lbHost: opts.lbHost }),
+        ...(opts.lbFailback === undefined ? {} : { lbFailback: opts.lbFailback as 'auto' }),
       });
       if (opts.json) return json(loc);
       io.out(`Location ${safe(loc.name)}: failover ${describeFailover(loc.failover)}. Run "bulwark provision plan --location ${safe(loc.name)}" to see what changes on its hosts.\n`);
@@ -219,6 +221,19 @@ export function buildProgram(
       const r = await client(cmd as Command).call('locations.lbConfig', { name: name as string, format: opts.format as 'envoy' });
       if (opts.json) return json(r);
       io.out(r.text);
+    }),
+  );
+  withJson(
+    location
+      .command('lb-release <name>')
+      .description('lb mode with manual failback: put a gateway that passes its checks again back into rotation (its former clients move back to it, each re-handshaking once)')
+      .requiredOption('--gateway <host>', 'the gateway to put back'),
+  ).action(
+    act({ name: 'NAME', gateway: '--gateway' }, async (name, o, cmd) => {
+      const opts = o as { gateway: string; json?: boolean };
+      const st = await client(cmd as Command).call('locations.lbRelease', { name: name as string, gateway: opts.gateway });
+      if (opts.json) return json(st);
+      io.out(`${safe(opts.gateway)} is back in the load balancer's rotation for ${safe(st.location)}.\n`);
     }),
   );
   location

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Empty } from './schemas/common.js';
 import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from './schemas/location.js';
-import { LbConfig, LbConfigInput, LocationFailoverInput } from './schemas/failover.js';
+import { LbConfig, LbConfigInput, LbReleaseInput, LocationFailoverInput } from './schemas/failover.js';
 import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
@@ -76,6 +76,7 @@ export const procedures = {
   'links.list': query(Empty, z.array(LinkState)),
   'locations.status': query(LocationStatusInput, LocationStatus),
   'locations.lbConfig': query(LbConfigInput, LbConfig),
+  'locations.lbRelease': action(LbReleaseInput, LocationStatus),
 } as const satisfies Record<string, ProcedureDef>;
 
 export type Procedures = typeof procedures;

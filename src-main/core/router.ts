@@ -68,5 +68,6 @@ export function createHandlers(s: Services): Handlers {
     'links.list': () => s.links.list(),
     'locations.status': (i) => s.links.locationStatus(i.name),
     'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),
+    'locations.lbRelease': (i) => s.links.releaseGateway(i.name, i.gateway),
   };
 }

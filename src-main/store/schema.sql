@@ -24,7 +24,9 @@ CREATE TABLE locations (
   failover_advert_cs INTEGER CHECK (failover_advert_cs BETWEEN 1 AND 25500),
   failover_unicast INTEGER NOT NULL DEFAULT 0 CHECK (failover_unicast IN (0, 1)),
   failover_router_id INTEGER CHECK (failover_router_id BETWEEN 1 AND 255),
-  failover_lb_host_id INTEGER REFERENCES hosts (id) ON DELETE RESTRICT
+  failover_lb_host_id INTEGER REFERENCES hosts (id) ON DELETE RESTRICT,
+  -- lb: 'auto' or 'manual' failback (migration 8); NULL otherwise.
+  failover_lb_failback TEXT CHECK (failover_lb_failback IN ('auto', 'manual'))
 ) STRICT;
 CREATE TABLE hosts (
   id INTEGER PRIMARY KEY,

@@ -105,6 +105,7 @@ function FailoverForm({ location }: { location: Location }) {
   const [advert, setAdvert] = useState(cur.advertInterval === null ? '' : String(cur.advertInterval));
   const [unicast, setUnicast] = useState(cur.unicast);
   const [lbHost, setLbHost] = useState(cur.lbHost ?? '');
+  const [lbFailback, setLbFailback] = useState<'auto' | 'manual'>(cur.lbFailback ?? 'auto');
   const [saved, setSaved] = useState(false);
   return (
     <form
@@ -117,7 +118,7 @@ function FailoverForm({ location }: { location: Location }) {
             name: location.name,
             mode,
             ...(mode === 'vrrp' ? { vip, unicast, ...(advert.trim() ? { advertInterval: Number(advert) } : {}) } : {}),
-            ...(mode === 'lb' ? { lbHost } : {}),
+            ...(mode === 'lb' ? { lbHost, lbFailback } : {}),
           });
           setSaved(true);
           await refresh();
@@ -154,6 +155,14 @@ function FailoverForm({ location }: { location: Location }) {
                 {h.name}
               </option>
             ))}
+          </select>
+        </Field>
+      ) : null}
+      {mode === 'lb' ? (
+        <Field label="Failback" name="lbFailback" error={f.errors.lbFailback}>
+          <select data-testid="failover-lb-failback" value={lbFailback} onChange={(e) => setLbFailback(e.target.value as 'auto' | 'manual')}>
+            <option value="auto">auto: a recovered gateway returns by itself (its former clients move back)</option>
+            <option value="manual">manual: it waits until you release it</option>
           </select>
         </Field>
       ) : null}
@@ -249,7 +258,12 @@ export function LocationPage({ name }: { name: string }) {
                   ) : null}
                   {location.failover.mode === 'lb' ? (
                     <td data-testid="gateway-lb" className={st?.lb && !st.lb.inRotation ? 'link-down' : undefined} title={st?.lb?.reason ?? undefined}>
-                      {st?.lb ? `${st.lb.inRotation ? 'in rotation' : 'out of rotation'}${st.lb.healthy === false ? ', check fails' : ''}` : '-'}
+                      {st?.lb ? `${st.lb.inRotation ? 'in rotation' : st.lb.healthy ? 'held out (healthy)' : 'out of rotation'}${st.lb.healthy === false ? ', check fails' : ''}` : '-'}
+                      {st?.lb && !st.lb.inRotation && st.lb.healthy && location.failover.lbFailback === 'manual' ? (
+                        <button type="button" data-testid="gateway-lb-release" onClick={() => run(api.call('locations.lbRelease', { name, gateway: g.host }))}>
+                          Release
+                        </button>
+                      ) : null}
                     </td>
                   ) : null}
                   <td><button type="button" className="danger" onClick={() => run(api.call('gateways.remove', { location: name, host: g.host }))}>Remove</button></td>

@@ -80,6 +80,22 @@ describe('failover status from the agents', () => {
         ['balancer.nginx_failed', null],
       ]);
       expect(kinds[0]!.details).toMatchObject({ location: 'spread', balancer: 'lb1', reason: 'no answer within 800 ms (host down or unreachable?)' });
+
+      // Manual failback: a gateway held out although healthy goes back when the admin says so.
+      const auto = await runCli(['--data-dir', srv.dataDir, 'location', 'lb-release', 'spread', '--gateway', 'gwa']);
+      expect([auto.code, auto.stderr.trim()]).toEqual([2, 'bulwark: NAME: location spread fails back by itself (failback auto): a gateway returns to rotation once it passes its checks']);
+      await srv.client.call('locations.setFailover', { name: 'spread', mode: 'lb', lbHost: 'lb1', lbFailback: 'manual' });
+      lb.beat = { balancer: view({ inRotation: false, healthy: false, reason: 'connection refused' }) };
+      await until('gwa failing', async () => (await srv.client.call('locations.status', { name: 'spread' })).gateways[0]!.lb?.healthy === false);
+      const failing = await runCli(['--data-dir', srv.dataDir, 'location', 'lb-release', 'spread', '--gateway', 'gwa']);
+      expect(failing.stderr.trim()).toBe("bulwark: --gateway: gwa fails the load balancer's health check (connection refused); it can return once it passes");
+      lb.beat = { balancer: view({ inRotation: false, healthy: true, reason: 'passes its checks again; stays out until released, since failback is manual: bulwark location lb-release spread --gateway gwa' }) };
+      await until('gwa held', async () => (await srv.client.call('locations.status', { name: 'spread' })).gateways[0]!.lb?.healthy === true);
+      const release = runCli(['--data-dir', srv.dataDir, 'location', 'lb-release', 'spread', '--gateway', 'gwa']);
+      await until('the balancer told', () => lb.got.some((m) => m.type === 'release' && m.location === 'spread' && m.host === 'gwa'));
+      lb.beat = { balancer: view({}) };
+      const released = await release;
+      expect([released.code, released.stdout]).toEqual([0, "gwa is back in the load balancer's rotation for spread.\n"]);
     } finally {
       for (const s of [...gws, lb]) await s.close();
     }

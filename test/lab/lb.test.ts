@@ -4,7 +4,9 @@
 // one of them is stuck to loses its link. That client's traffic comes back once the balancer
 // has taken the gateway out and the client re-handshakes (~15 s: WireGuard gives the client no
 // faster way); the clients on the other gateway never notice. Then the gateway comes back into
-// rotation. The Envoy health path is checked against the real gateways too.
+// rotation. Then the same with manual failback: the recovered gateway is held out and its former
+// clients stay put until the admin releases it. The Envoy health path is checked against the
+// real gateways too.
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { until } from '../helpers/agent.js';
@@ -30,7 +32,7 @@ function largestGap(times: number[]): number {
 }
 
 describe.skipIf(missing !== null)('lb mode', () => {
-  test('the sticky gateway fails: its clients come back on the other one, the rest keep theirs, and it returns to rotation', async () => {
+  test('the sticky gateway fails: its clients come back on the other one, the rest keep theirs, it returns to rotation; with manual failback it waits', async () => {
     await using lab = await Lab.create();
     await using srv = await startInProcess({ uiDir: UI_DIR, link: { heartbeatMs: 300, downAfterMs: 2000 } });
     const cli = (...args: string[]) => runCli(['--data-dir', srv.dataDir, ...args]);
@@ -161,5 +163,37 @@ describe.skipIf(missing !== null)('lb mode', () => {
     }
     // No peer lost on either gateway.
     for (const g of ['gw1', 'gw2']) expect(lab.exec(g, ['wg', 'show', 'bw-lbt', 'peers']).stdout.trim().split('\n'), g).toHaveLength(clients.length);
-  }, 300_000);
+
+    // Manual failback: the same cut, but the recovered gateway is held out, so its former
+    // clients stay where they moved (no second re-handshake) until the admin releases it.
+    expect((await cli('location', 'failover', 'lbt', '--mode', 'lb', '--lb-host', 'lb', '--lb-failback', 'manual')).code).toBe(0);
+    const reapply = await cli('provision', 'apply', '--location', 'lbt');
+    expect(reapply.code, reapply.stdout + reapply.stderr).toBe(0);
+    await explained(until('both in rotation after the re-apply', async () => (await rotation()).in.length === 2, 30_000));
+    const newest = (c: string) => {
+      const at = (g: string) => Number(lab.exec(g, ['wg', 'show', 'bw-lbt', 'latest-handshakes']).stdout.split('\n').find((l) => l.startsWith(keys.get(c)!))?.split('\t')[1] ?? 0);
+      return at('gw1') >= at('gw2') ? 'gw1' : 'gw2';
+    };
+    const moved = onVictim[0]!;
+    await until(`${moved} back on ${victim}`, () => lab.exec(moved, ['ping', '-c', '1', '-W', '1', TUNNEL_GATEWAY]).code === 0 && newest(moved) === victim, 40_000);
+    lab.cutLink(victim);
+    await explained(until(`${victim} out again`, async () => !(await rotation()).in.includes(victim), 20_000));
+    await until(`${moved} through ${survivor}`, () => lab.exec(moved, ['ping', '-c', '1', '-W', '1', TUNNEL_GATEWAY]).code === 0 && newest(moved) === survivor, 40_000);
+    lab.exec(moved, ['sh', '-c', `ping -D -i 0.1 -w 15 ${TUNNEL_GATEWAY} > /tmp/held.out 2>&1 &`]);
+    lab.cutLink(victim, false);
+    await explained(
+      until(`${victim} held out, healthy`, async () => {
+        const g = (await srv.client.call('locations.status', { name: 'lbt' })).gateways.find((x) => x.host === victim)?.lb;
+        return g?.inRotation === false && g.healthy === true && /stays out until released/.test(g.reason ?? '');
+      }, 20_000),
+    );
+    await until(`the held-out ping of ${moved}`, () => lab.exec(moved, ['sh', '-c', 'grep -c "packet loss" /tmp/held.out || true']).stdout.trim() === '1', 30_000);
+    const held = replyTimes(lab.exec(moved, ['cat', '/tmp/held.out']).stdout);
+    console.log(`${moved} while ${victim} is held out: largest gap ${largestGap(held).toFixed(0)} ms, ${held.length} replies of about 150`);
+    expect(largestGap(held), `${moved} stays on ${survivor}`).toBeLessThan(5000);
+    expect(held.length).toBeGreaterThan(120);
+    const release = await cli('location', 'lb-release', 'lbt', '--gateway', victim);
+    expect([release.code, release.stdout], release.stderr).toEqual([0, `${victim} is back in the load balancer's rotation for lbt.\n`]);
+    expect((await rotation()).in.sort()).toEqual(['gw1', 'gw2']);
+  }, 420_000);
 });

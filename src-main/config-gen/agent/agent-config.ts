@@ -93,6 +93,7 @@ export function renderBalancerConfig(m: BalancerConfigModel): string {
     locations: [...m.locations].sort(byName).map((l) => ({
       name: l.name,
       listenPort: l.listenPort,
+      failback: l.failback ?? 'auto',
       gateways: [...l.gateways].sort((a, b) => (a.host < b.host ? -1 : 1)).map((g) => ({ host: g.host, address: g.address, port: g.port, healthUrl: g.healthUrl })),
     })),
   };

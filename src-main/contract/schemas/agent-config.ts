@@ -100,6 +100,8 @@ export const BalancedLocation = z.strictObject({
   /** The UDP port clients dial on the load balancer (the location's endpoint port). */
   listenPort: z.number().int().min(1).max(65535),
   gateways: z.array(BalancedGateway).min(1),
+  /** auto: a gateway that passes its checks again returns to rotation by itself; manual: when Core releases it. */
+  failback: z.enum(['auto', 'manual']).default('auto'),
 });
 export type BalancedLocation = z.infer<typeof BalancedLocation>;
 

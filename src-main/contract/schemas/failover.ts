@@ -39,6 +39,8 @@ export const Failover = z.object({
   routerId: z.number().int().nullable(),
   /** lb: the host that runs the UDP load balancer; null otherwise. */
   lbHost: z.string().nullable(),
+  /** lb: a gateway that passes its checks again goes back into rotation by itself (auto), or when the admin releases it (manual); null otherwise. */
+  lbFailback: z.enum(['auto', 'manual']).nullable(),
 });
 export type Failover = z.infer<typeof Failover>;
 
@@ -69,13 +71,16 @@ export const LocationFailoverInput = z
     unicast: z.boolean().optional(),
     routerId: z.number().int().min(1).max(255).optional(),
     lbHost: ResourceName.optional(),
+    /** lb: auto (default) or manual failback. */
+    lbFailback: z.enum(['auto', 'manual']).optional(),
   })
   .superRefine((v, ctx) => {
-    const only = (field: 'vip' | 'interface' | 'advertInterval' | 'unicast' | 'routerId' | 'lbHost', mode: string) => {
+    const only = (field: 'vip' | 'interface' | 'advertInterval' | 'unicast' | 'routerId' | 'lbHost' | 'lbFailback', mode: string) => {
       if (v[field] !== undefined && v.mode !== mode) ctx.addIssue({ code: 'custom', path: [field], message: `applies to --mode ${mode} only; drop it for --mode ${v.mode}` });
     };
     for (const f of ['vip', 'interface', 'advertInterval', 'unicast', 'routerId'] as const) only(f, 'vrrp');
     only('lbHost', 'lb');
+    only('lbFailback', 'lb');
     if (v.mode === 'vrrp' && v.vip === undefined) ctx.addIssue({ code: 'custom', path: ['vip'], message: 'is required for --mode vrrp: give the floating IP with the LAN prefix, such as 198.51.100.100/24' });
     if (v.mode === 'lb' && v.lbHost === undefined) ctx.addIssue({ code: 'custom', path: ['lbHost'], message: 'is required for --mode lb: name the host that runs the load balancer' });
   });
@@ -97,3 +102,9 @@ export const LbConfig = z.object({
   text: z.string(),
 });
 export type LbConfig = z.infer<typeof LbConfig>;
+
+/** lb mode with manual failback: put a gateway that passes its checks back into rotation now. */
+export const LbReleaseInput = z.strictObject({
+  name: ResourceName,
+  gateway: ResourceName,
+});

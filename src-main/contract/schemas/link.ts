@@ -175,7 +175,14 @@ export const CoreCertificate = z.strictObject({
   keyPem: z.string().max(16_384),
 });
 
-export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate]);
+/** A balancer with manual failback: put this gateway, held out although healthy, back into rotation. */
+export const CoreRelease = z.strictObject({
+  type: z.literal('release'),
+  location: z.string(),
+  host: z.string(),
+});
+
+export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate, CoreRelease]);
 export type CoreMessage = z.infer<typeof CoreMessage>;
 
 /** Core's view of one agent's link, for status and the UI. */

@@ -36,6 +36,7 @@ export function balancedLocation(tx: Tx, l: LocationRow): BalancedLocation | nul
   return {
     name: l.name,
     listenPort: l.endpoint_port,
+    failback: l.failover_lb_failback ?? 'auto',
     gateways: gateways.map((g) => ({
       host: g.name,
       address: bracketed(lanAddressOf(g)),

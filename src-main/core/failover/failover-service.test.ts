@@ -26,12 +26,12 @@ describe('failover settings', () => {
   test('vrrp: stored with a free router id and the default advert; an event says what changed', async () => {
     const core = await coreWithGateways();
     const loc = await vrrp(core);
-    expect(loc.failover).toEqual({ mode: 'vrrp', vip: '198.51.100.100/24', interface: null, advertInterval: 0.1, unicast: false, routerId: 1, lbHost: null });
+    expect(loc.failover).toEqual({ mode: 'vrrp', vip: '198.51.100.100/24', interface: null, advertInterval: 0.1, unicast: false, routerId: 1, lbHost: null, lbFailback: null });
     const again = await vrrp(core, { advertInterval: 0.05, unicast: true, interface: 'ens3' });
     expect(again.failover).toMatchObject({ advertInterval: 0.05, unicast: true, interface: 'ens3', routerId: 1 });
     const ev = (await core.invoke('events.list', { limit: 100 })).filter((e) => e.kind === 'location.updated').at(-1)!;
     expect(ev.details).toMatchObject({ failover: { from: { advertInterval: 0.1 }, to: { advertInterval: 0.05 } } });
-    expect((await core.invoke('locations.setFailover', { name: 'hq', mode: 'none' })).failover).toEqual({ mode: 'none', vip: null, interface: null, advertInterval: null, unicast: false, routerId: null, lbHost: null });
+    expect((await core.invoke('locations.setFailover', { name: 'hq', mode: 'none' })).failover).toEqual({ mode: 'none', vip: null, interface: null, advertInterval: null, unicast: false, routerId: null, lbHost: null, lbFailback: null });
   });
 
   test('the router id is unique on the LAN: the next location gets the next one; a taken one is refused', async () => {
@@ -86,7 +86,13 @@ describe('failover settings', () => {
     const elsewhere = await failure(core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' }));
     expect(elsewhere.message).toMatch(/endpoint is 198\.51\.100\.100, not the load balancer's address 198\.51\.100\.20; run "bulwark location set hq --endpoint 198\.51\.100\.20:51820" first/);
     await core.invoke('locations.update', { name: 'hq', endpoint: '198.51.100.20' });
-    expect((await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' })).failover).toMatchObject({ mode: 'lb', lbHost: 'lb1', vip: null });
+    expect((await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' })).failover).toMatchObject({ mode: 'lb', lbHost: 'lb1', vip: null, lbFailback: 'auto' });
+    // The failback policy is kept when the lb settings are given again without it.
+    await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1', lbFailback: 'manual' });
+    expect((await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1' })).failover.lbFailback).toBe('manual');
+    const wrongMode = await failure(core.invoke('locations.setFailover', { name: 'hq', mode: 'none', lbFailback: 'manual' }));
+    expect([wrongMode.field, wrongMode.message]).toEqual(['lbFailback', 'lbFailback: applies to --mode lb only; drop it for --mode none']);
+    await core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'lb1', lbFailback: 'auto' });
     expect((await failure(core.invoke('locations.setFailover', { name: 'hq', mode: 'lb', lbHost: 'nope' }))).code).toBe('not_found');
     // The load balancer cannot then become a gateway of it, and is not removed while it balances.
     const gw = await failure(core.invoke('gateways.add', { location: 'hq', host: 'lb1' }));

@@ -74,12 +74,15 @@ export class FailoverService {
         'SELECT h.id, h.name, h.ssh_address, h.lan_interface, h.lan_address FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name',
         loc.id,
       );
-      let next: { vip: string | null; iface: string | null; advertCs: number | null; unicast: boolean; routerId: number | null; lbHostId: number | null };
+      let next: { vip: string | null; iface: string | null; advertCs: number | null; unicast: boolean; routerId: number | null; lbHostId: number | null; lbFailback?: 'auto' | 'manual' };
       if (input.mode === 'vrrp') next = this.vrrp(tx, loc, gateways, input);
-      else if (input.mode === 'lb') next = { vip: null, iface: null, advertCs: null, unicast: false, routerId: null, lbHostId: this.lbHost(tx, loc, gateways, input.lbHost!) };
+      else if (input.mode === 'lb') {
+        const lbFailback = input.lbFailback ?? (loc.failover_mode === 'lb' ? (loc.failover_lb_failback ?? 'auto') : 'auto');
+        next = { vip: null, iface: null, advertCs: null, unicast: false, routerId: null, lbHostId: this.lbHost(tx, loc, gateways, input.lbHost!), lbFailback };
+      }
       else next = { vip: null, iface: null, advertCs: null, unicast: false, routerId: null, lbHostId: null };
       tx.run(
-        `UPDATE locations SET failover_mode = ?, failover_vip = ?, failover_interface = ?, failover_advert_cs = ?, failover_unicast = ?, failover_router_id = ?, failover_lb_host_id = ? WHERE id = ?`,
+        `UPDATE locations SET failover_mode = ?, failover_vip = ?, failover_interface = ?, failover_advert_cs = ?, failover_unicast = ?, failover_router_id = ?, failover_lb_host_id = ?, failover_lb_failback = ? WHERE id = ?`,
         input.mode,
         next.vip,
         next.iface,
@@ -87,6 +90,7 @@ export class FailoverService {
         next.unicast ? 1 : 0,
         next.routerId,
         next.lbHostId,
+        next.lbFailback ?? null,
         loc.id,
       );
       const after = this.get(loc.name).failover;

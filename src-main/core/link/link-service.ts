@@ -671,6 +671,39 @@ export class LinkService {
     }
   }
 
+  /**
+   * Manual failback: asks the location's balancer to put a gateway that passes its checks
+   * again back into rotation, and waits (up to 5 s) until its heartbeat says it did.
+   */
+  async releaseGateway(location: string, gateway: string): Promise<LocationStatus> {
+    const loc = this.store.read((tx) =>
+      tx.get<{ name: string; failover_mode: string; failover_lb_failback: string | null; lb_host: string | null; is_gateway: number }>(
+        `SELECT l.name, l.failover_mode, l.failover_lb_failback, (SELECT h.name FROM hosts h WHERE h.id = l.failover_lb_host_id) AS lb_host,
+           EXISTS (SELECT 1 FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = l.id AND h.name = ?) AS is_gateway
+         FROM locations l WHERE l.name = ?`,
+        gateway,
+        location,
+      ),
+    );
+    if (!loc) throw BulwarkError.field('name', `no location named ${JSON.stringify(location)}; see "bulwark location list"`, 'not_found');
+    if (loc.failover_mode !== 'lb' || !loc.lb_host) throw BulwarkError.field('name', `location ${loc.name} does not use a load balancer; nothing to release`);
+    if (loc.failover_lb_failback !== 'manual') throw BulwarkError.field('name', `location ${loc.name} fails back by itself (failback auto): a gateway returns to rotation once it passes its checks`);
+    if (loc.is_gateway !== 1) throw BulwarkError.field('gateway', `${gateway} is not a gateway of location ${loc.name}; see "bulwark gateway list --location ${loc.name}"`, 'not_found');
+    const link = this.links.get(agentSubject('balancer', loc.lb_host));
+    if (!link || link.state !== 'up') throw new BulwarkError('unavailable', `Core has no link with the load balancer ${loc.lb_host} (${link?.reason ?? 'not provisioned yet'}); try again when "bulwark status" shows it up`);
+    const entry = () => link.balancer?.locations.find((l) => l.location === loc.name)?.gateways.find((g) => g.host === gateway);
+    const now = entry();
+    if (now?.inRotation) return this.locationStatus(loc.name);
+    if (now?.healthy !== true) throw BulwarkError.field('gateway', `${gateway} fails the load balancer's health check (${now?.reason ?? 'not checked yet'}); it can return once it passes`);
+    link.send({ type: 'release', location: loc.name, host: gateway });
+    const deadline = Date.now() + 5000;
+    while (!entry()?.inRotation) {
+      if (Date.now() > deadline || link.state !== 'up') throw new BulwarkError('unavailable', `the load balancer ${loc.lb_host} did not confirm within 5 s; see "journalctl -u bulwark-balancer" there`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.locationStatus(loc.name);
+  }
+
   /** Each balancer's last rotation, kept across its link's drops (so a change while Core was away still shows as an event). */
   private readonly lastRotation = new Map<string, BalancerView>();
 

@@ -32,6 +32,7 @@ export interface LocationRow {
   failover_unicast: number;
   failover_router_id: number | null;
   failover_lb_host_id: number | null;
+  failover_lb_failback: 'auto' | 'manual' | null;
 }
 
 const SELECT = `SELECT l.*,
@@ -52,6 +53,7 @@ function failoverOf(row: LocationRow & { lb_host: string | null }): Failover {
     unicast: row.failover_unicast === 1,
     routerId: row.failover_router_id,
     lbHost: row.lb_host,
+    lbFailback: row.failover_lb_failback,
   };
 }
 

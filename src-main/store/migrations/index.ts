@@ -8,6 +8,7 @@ import { m0004LocationRoutes } from './0004-location-routes.js';
 import { m0005Sessions } from './0005-sessions.js';
 import { m0006Failover } from './0006-failover.js';
 import { m0007BalancerRole } from './0007-balancer-role.js';
+import { m0008LbFailback } from './0008-lb-failback.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover, m0007BalancerRole];
+export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover, m0007BalancerRole, m0008LbFailback];

@@ -295,6 +295,13 @@ function withJournal(unit: string, fn: () => void): void {
 
 function journal(unit: string): string[] {
   try {
+    // A failing unit's last words may still be on their way to journald (its stream socket):
+    // have it process and write everything pending first, or the reason can be missing.
+    try {
+      execFileSync('journalctl', ['--sync'], { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      // an older journald: read what is there
+    }
     return lastLines(execFileSync('journalctl', ['-u', unit, '-n', '20', '--no-pager', '-o', 'cat'], { encoding: 'utf8', timeout: 30_000 }));
   } catch {
     return []; // no journal: the message still says what failed

@@ -81,6 +81,10 @@ describe('failover status from the agents', () => {
       ]);
       expect(kinds[0]!.details).toMatchObject({ location: 'spread', balancer: 'lb1', reason: 'no answer within 800 ms (host down or unreachable?)' });
 
+      // nginx runs, but refused the newest rotation: said too, since it still sends to the old set.
+      lb.beat = { balancer: { ...view({}), nginx: { running: true, pid: 43, reloads: 1, error: 'nginx did not start (exit code 1)' } } };
+      await until('a refused reload shown', async () => (await srv.client.call('locations.status', { name: 'spread' })).failover.problems.some((p) => p.startsWith('the load balancer lb1 could not put its latest rotation into nginx')));
+
       // Manual failback: a gateway held out although healthy goes back when the admin says so.
       const auto = await runCli(['--data-dir', srv.dataDir, 'location', 'lb-release', 'spread', '--gateway', 'gwa']);
       expect([auto.code, auto.stderr.trim()]).toEqual([2, 'bulwark: NAME: location spread fails back by itself (failback auto): a gateway returns to rotation once it passes its checks']);

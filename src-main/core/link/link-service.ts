@@ -580,6 +580,8 @@ export class LinkService {
           problems.push(`Core has no link with the load balancer ${loc.lb_host} (${lbLink?.reason ?? 'not provisioned yet: run "bulwark provision apply"'}); it keeps balancing, but Core cannot see which gateways it uses`);
         } else if (lbLink.balancer && !lbLink.balancer.nginx.running) {
           problems.push(`nginx is not running on the load balancer ${loc.lb_host}${lbLink.balancer.nginx.error ? `: ${lbLink.balancer.nginx.error}` : ''}; clients cannot connect. See "journalctl -u bulwark-balancer" there`);
+        } else if (lbLink.balancer?.nginx.error) {
+          problems.push(`the load balancer ${loc.lb_host} could not put its latest rotation into nginx (${lbLink.balancer.nginx.error}); nginx still runs the one before. See "journalctl -u bulwark-balancer" there`);
         }
         for (const g of rotation ?? []) {
           if (!g.inRotation) problems.push(`gateway ${g.host} is out of the load balancer's rotation since ${g.since}: ${g.reason ?? 'its health check fails'}; its clients moved to the other gateways (each re-handshakes, ~15 s)`);

@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { livePid } from '../shared/pid.js';
 
 const run = promisify(execFile);
 
@@ -35,15 +36,7 @@ export class Nginx {
 
   /** The master's pid when nginx runs from our pid file; null otherwise. */
   pid(): number | null {
-    try {
-      const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
-      if (!(pid > 0)) return null;
-      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return comm === 'nginx' && !/\) Z /.test(stat) ? pid : null;
-    } catch {
-      return null;
-    }
+    return livePid(this.pidFile, 'nginx');
   }
 
   /** The configuration nginx runs with now (what the agent last wrote); null before the first. */

@@ -2,9 +2,10 @@
 // keepalived's notify FIFO, writes the data-plane health keepalived tracks, sends WireGuard's
 // packets from the floating IP, and removes a floating IP that a dead keepalived left behind.
 import { execFile } from 'node:child_process';
-import { existsSync, openSync, readFileSync, constants as fs } from 'node:fs';
+import { existsSync, openSync, constants as fs } from 'node:fs';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
+import { livePid } from '../shared/pid.js';
 
 const run = promisify(execFile);
 
@@ -49,12 +50,7 @@ export async function holdsVip(iface: string, vip: string): Promise<boolean> {
 
 /** keepalived's main process is alive (from the pid file its unit gives it). */
 export function keepalivedAlive(pidFile = '/run/bulwark-keepalived/keepalived.pid'): boolean {
-  try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    return pid > 0 && existsSync(`/proc/${pid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
+  return livePid(pidFile) !== null;
 }
 
 export async function removeVip(iface: string, vip: string): Promise<void> {
@@ -66,6 +62,11 @@ export function sourceTable(listenPort: number): number {
   return listenPort >= 253 && listenPort <= 255 ? 65_536 + listenPort : listenPort;
 }
 
+/** The rule that sends WireGuard's own packets to that table. Protocol 17 (UDP) by number: a minimal host may have no /etc/protocols to look "udp" up in. */
+function sourceRule(listenPort: number): string[] {
+  return ['priority', '1000', 'ipproto', '17', 'sport', String(listenPort), 'lookup', String(sourceTable(listenPort))];
+}
+
 /**
  * WireGuard's own packets (UDP from its listen port) leave from the floating IP: a rule sends
  * them to a table of their own, holding the interface's routes with the floating IP as source.
@@ -75,8 +76,7 @@ export function sourceTable(listenPort: number): number {
  */
 export async function sourceFromVip(listenPort: number, iface: string, vip: string): Promise<void> {
   const table = String(sourceTable(listenPort));
-  // Protocol 17 (UDP) by number: a minimal host may have no /etc/protocols to look "udp" up in.
-  const rule = ['priority', '1000', 'ipproto', '17', 'sport', String(listenPort), 'lookup', table];
+  const rule = sourceRule(listenPort);
   await run('ip', ['rule', 'del', ...rule]).catch(() => undefined); // one rule, however often this runs
   await run('ip', ['rule', 'add', ...rule]);
   const routes = JSON.parse((await run('ip', ['-j', '-4', 'route', 'show', 'table', 'main', 'dev', iface])).stdout) as { dst: string; gateway?: string }[];
@@ -88,8 +88,7 @@ export async function sourceFromVip(listenPort: number, iface: string, vip: stri
 
 /** Removes the rule of a location that no longer has a floating IP here (the table is then unused). */
 export async function clearSourceRule(listenPort: number): Promise<void> {
-  const table = String(sourceTable(listenPort));
-  await run('ip', ['rule', 'del', 'priority', '1000', 'ipproto', '17', 'sport', String(listenPort), 'lookup', table]).catch(() => undefined);
+  await run('ip', ['rule', 'del', ...sourceRule(listenPort)]).catch(() => undefined);
 }
 
 /** What the track file holds for keepalived: 0 while the data plane is healthy, 1 when not. */

@@ -30,6 +30,7 @@ import {
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HostApplyOrder, type HostApplyLine } from '../../src-main/contract/index.js';
+import { livePid } from '../shared/pid.js';
 
 process.on('SIGHUP', () => undefined);
 process.on('SIGPIPE', () => undefined);
@@ -269,12 +270,12 @@ async function main(): Promise<number> {
 
 function stopBalancerNginx(): void {
   const pidFile = '/run/bulwark-balancer/nginx.pid';
+  const pid = livePid(pidFile, 'nginx');
   try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    if (pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nginx') process.kill(pid, 'SIGQUIT');
+    if (pid !== null) process.kill(pid, 'SIGQUIT');
     rmSync(pidFile, { force: true });
   } catch {
-    // no nginx of ours runs
+    // it ended meanwhile
   }
 }
 

@@ -2,7 +2,7 @@
 // loopback, log one line per event to stdout (journald keeps it), and stop cleanly on SIGTERM.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { z } from 'zod';
 import { DATAPLANE_HEALTH_PATH, VERSION, type AgentHealth, type AgentRole } from '../../src-main/contract/index.js';
 
@@ -55,6 +55,24 @@ function fail(message: string): never {
   process.exit(78); // EX_CONFIG: systemd shows it, and Restart=on-failure retries after RestartSec
 }
 
+/** Listens; resolves with a stop that also closes kept-alive connections. Errors say what the port was for and what to do. */
+function listenFor(server: Server, address: string, port: number, what: string, noAddress: string): Promise<() => Promise<void>> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new Error(`cannot listen on ${address}:${port} for ${what} (${err.code}); ${err.code === 'EADDRNOTAVAIL' ? noAddress : 'another program holds the port'}`));
+    });
+    server.listen(port, address, () =>
+      resolve(
+        () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      ),
+    );
+  });
+}
+
 /** Serves GET /healthz; resolves once listening. */
 export function serveHealth(address: string, port: number, health: () => AgentHealth): Promise<() => Promise<void>> {
   const server = createServer((req, res) => {
@@ -67,12 +85,7 @@ export function serveHealth(address: string, port: number, health: () => AgentHe
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"error":"not found; the agent serves GET /healthz"}');
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new Error(`cannot listen on ${address}:${port} for the health endpoint (${err.code}); another program holds the port`));
-    });
-    server.listen(port, address, () => resolve(() => new Promise((done) => server.close(() => done()))));
-  });
+  return listenFor(server, address, port, 'the health endpoint', `the host has no address ${address}`);
 }
 
 /**
@@ -95,15 +108,7 @@ export function serveDataPlaneHealth(address: string, port: number, host: string
     res.end(JSON.stringify({ ok: p === null, location: name, host, problem: p }));
   });
   server.keepAliveTimeout = 30_000;
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new Error(`cannot listen on ${address}:${port} for the load balancer's health checks (${err.code}); ${err.code === 'EADDRNOTAVAIL' ? 'the host no longer has that LAN address: run "bulwark host check" and apply again' : 'another program holds the port'}`));
-    });
-    server.listen(port, address, () => resolve(() => new Promise((done) => {
-      server.closeAllConnections();
-      server.close(() => done());
-    })));
-  });
+  return listenFor(server, address, port, "the load balancer's health checks", 'the host no longer has that LAN address: run "bulwark host check" and apply again');
 }
 
 /** Runs an agent: stops on SIGTERM/SIGINT, exits non-zero on a start failure. */

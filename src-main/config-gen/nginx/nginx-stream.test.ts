@@ -24,6 +24,13 @@ describe('renderNginxStream', () => {
     expect(conf).toMatch(/^ {4}listen 198\.51\.100\.20:51820 udp;$/m);
   });
 
+  test('IPv6 addresses are bracketed before their port', () => {
+    const m = load('two-locations');
+    const conf = renderNginxStream({ ...m, listenAddress: '::', locations: [{ ...m.locations[0]!, gateways: [{ host: 'gw6', address: '2001:db8::11', port: 51820, down: false }] }] });
+    expect(conf).toMatch(/^ {4}server \[2001:db8::11\]:51820 max_fails=1 fail_timeout=10s;  # gw6$/m);
+    expect(conf).toMatch(/^ {4}listen \[::\]:51820 udp;$/m);
+  });
+
   test('what nginx would misread is refused, not written', () => {
     const m = load('two-locations');
     expect(() => renderNginxStream({ ...m, listenAddress: '0.0.0.0; evil' })).toThrow(/listen address/);

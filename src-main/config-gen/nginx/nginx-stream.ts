@@ -20,7 +20,7 @@ export interface StreamLocation {
 
 export interface NginxStreamModel {
   host: string;
-  /** Where the load balancer listens: its address, or "0.0.0.0". */
+  /** Where the load balancer listens: its address, "0.0.0.0" or "::" (IPv6 is bracketed here). */
   listenAddress: string;
   pidFile: string;
   /** The user (and group) nginx's workers run as; the master stays root to bind and reload. */
@@ -28,7 +28,9 @@ export interface NginxStreamModel {
   locations: StreamLocation[];
 }
 
-const ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\])$/;
+const ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:]*)$/;
+/** An address followed by ":port": IPv6 in brackets. */
+const withPort = (address: string, port: number) => `${address.includes(':') ? `[${address}]` : address}:${port}`;
 
 export function renderNginxStream(m: NginxStreamModel): string {
   const out = [
@@ -54,9 +56,9 @@ export function renderNginxStream(m: NginxStreamModel): string {
     out.push(`  upstream ${upstream} {`, '    hash $remote_addr consistent;');
     for (const g of [...l.gateways].sort((a, b) => (a.host < b.host ? -1 : 1))) {
       if (!ADDRESS.test(g.address)) throw new Error(`invariant failed: gateway address ${g.address} is an IP address`);
-      out.push(`    server ${g.address}:${g.port} max_fails=1 fail_timeout=10s${g.down ? ' down' : ''};  # ${g.host.replace(/[^A-Za-z0-9._-]/g, '')}`);
+      out.push(`    server ${withPort(g.address, g.port)} max_fails=1 fail_timeout=10s${g.down ? ' down' : ''};  # ${g.host.replace(/[^A-Za-z0-9._-]/g, '')}`);
     }
-    out.push('  }', '  server {', `    listen ${m.listenAddress}:${l.listenPort} udp;`, `    proxy_pass ${upstream};`, '    proxy_timeout 60s;', '  }');
+    out.push('  }', '  server {', `    listen ${withPort(m.listenAddress, l.listenPort)} udp;`, `    proxy_pass ${upstream};`, '    proxy_timeout 60s;', '  }');
   }
   out.push('}');
   return `${out.join('\n')}\n`;

@@ -13,8 +13,10 @@ export function lanAddressOf(h: { lan_address: string | null; ssh_address: strin
   return h.lan_address ? h.lan_address.slice(0, h.lan_address.indexOf('/')) : h.ssh_address;
 }
 
-/** An address followed by ":port", or in a URL: IPv6 in brackets. */
-export const bracketed = (address: string) => (address.includes(':') ? `[${address}]` : address);
+/** Where a load balancer on this host listens for clients: every address of its family. */
+export function balancerListenAddress(lb: Pick<HostRow, 'ssh_address'>): string {
+  return lb.ssh_address.includes(':') ? '::' : '0.0.0.0';
+}
 
 /**
  * The gateway's LAN address, which the load balancer sends to and checks. A host reached by
@@ -32,17 +34,15 @@ export function balancedAddressOf(g: Pick<HostRow, 'name' | 'lan_address' | 'ssh
 export function balancedLocation(tx: Tx, l: LocationRow): BalancedLocation | null {
   const gateways = tx.all<HostRow>('SELECT h.* FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? ORDER BY h.name', l.id);
   if (gateways.length === 0) return null;
-  for (const g of gateways) balancedAddressOf(g, l.name);
   return {
     name: l.name,
     listenPort: l.endpoint_port,
     failback: l.failover_lb_failback ?? 'auto',
-    gateways: gateways.map((g) => ({
-      host: g.name,
-      address: bracketed(lanAddressOf(g)),
-      port: l.endpoint_port,
-      healthUrl: `http://${bracketed(lanAddressOf(g))}:${DATAPLANE_HEALTH_PORT}${DATAPLANE_HEALTH_PATH}${encodeURIComponent(l.name)}`,
-    })),
+    gateways: gateways.map((g) => {
+      const address = balancedAddressOf(g, l.name);
+      const inUrl = address.includes(':') ? `[${address}]` : address;
+      return { host: g.name, address, port: l.endpoint_port, healthUrl: `http://${inUrl}:${DATAPLANE_HEALTH_PORT}${DATAPLANE_HEALTH_PATH}${encodeURIComponent(l.name)}` };
+    }),
   };
 }
 

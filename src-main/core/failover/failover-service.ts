@@ -1,11 +1,11 @@
 // A location's failover settings, checked against what Core knows of its gateways' LAN.
 // Changing them is a plan and apply like any other change: this only stores them (one event);
 // `bulwark provision plan` then shows the keepalived or load balancer files it means.
-import { BulwarkError, DATAPLANE_HEALTH_PATH, DEFAULT_ADVERT_INTERVAL_S, DEFAULT_LB_CHECK, type LbConfig, type Location, type ProcParsedInput } from '../../contract/index.js';
+import { BulwarkError, DEFAULT_ADVERT_INTERVAL_S, DEFAULT_LB_CHECK, type LbConfig, type Location, type ProcParsedInput } from '../../contract/index.js';
 import { renderEnvoyUdp } from '../../config-gen/envoy/envoy-udp.js';
 import { renderNginxStream } from '../../config-gen/nginx/nginx-stream.js';
 import { BALANCER_RUN_DIR, DATAPLANE_HEALTH_PORT } from '../../provision/plan/host-layout.js';
-import { balancedAddressOf, balancedLocation } from './balancer-model.js';
+import { balancedAddressOf, balancedLocation, balancerListenAddress } from './balancer-model.js';
 import { cidrContains, formatCidr, formatIp, parseInterfaceAddress, parseIp } from '../../net/ip.js';
 import type { Store, Tx } from '../../store/db.js';
 import { requireLocation, type LocationRow } from '../locations/location-service.js';
@@ -39,7 +39,7 @@ export class FailoverService {
       }
       const balanced = balancedLocation(tx, loc);
       if (!balanced) throw BulwarkError.field('name', `location ${loc.name} has no gateways to balance; add them with "bulwark gateway add --location ${loc.name} --host HOST"`);
-      const listenAddress = lb.ssh_address.includes(':') ? '[::]' : '0.0.0.0';
+      const listenAddress = balancerListenAddress(lb);
       const text =
         format === 'nginx'
           ? renderNginxStream({
@@ -51,14 +51,14 @@ export class FailoverService {
             })
           : renderEnvoyUdp({
               host: lb.name,
-              listenAddress: listenAddress === '[::]' ? '::' : listenAddress,
+              listenAddress,
               adminPort: 9901,
               check: DEFAULT_LB_CHECK,
               locations: [
                 {
                   name: balanced.name,
                   listenPort: balanced.listenPort,
-                  gateways: balanced.gateways.map((g) => ({ host: g.host, address: g.address.replace(/^\[|\]$/g, ''), port: g.port, healthPort: DATAPLANE_HEALTH_PORT, healthPath: `${DATAPLANE_HEALTH_PATH}${loc.name}` })),
+                  gateways: balanced.gateways.map((g) => ({ host: g.host, address: g.address, port: g.port, healthPort: DATAPLANE_HEALTH_PORT, healthPath: new URL(g.healthUrl).pathname })),
                 },
               ],
             });

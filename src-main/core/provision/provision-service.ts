@@ -27,7 +27,7 @@ import { gatewayAddressOf, requireLocation, type LocationRow } from '../location
 import type { CorePorts, SshConnection } from '../ports.js';
 import type { AgentRole, PkiService } from '../pki/pki-service.js';
 import type { LocationService } from '../locations/location-service.js';
-import { balancedBy, lanAddressOf } from '../failover/balancer-model.js';
+import { balancedBy, balancerListenAddress, lanAddressOf } from '../failover/balancer-model.js';
 
 interface ScopedHost {
   row: HostRow;
@@ -103,7 +103,6 @@ export class ProvisionService {
       if (!iface) {
         throw BulwarkError.field('host', `Bulwark has not seen host ${row.name}'s network yet, and location ${l.name}'s floating IP goes on its LAN interface; run "bulwark host check ${row.name}" first`);
       }
-      const own = lanAddressOf;
       const others = tx.all<{ lan_address: string | null; ssh_address: string }>(
         'SELECT h.lan_address, h.ssh_address FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = ? AND h.id != ? ORDER BY h.name',
         l.id,
@@ -116,7 +115,7 @@ export class ProvisionService {
         routerId: l.failover_router_id,
         advertInterval: l.failover_advert_cs / 100,
         vip: l.failover_vip,
-        unicast: l.failover_unicast === 1 ? { source: own(row), peers: others.map(own) } : null,
+        unicast: l.failover_unicast === 1 ? { source: lanAddressOf(row), peers: others.map(lanAddressOf) } : null,
         trackFile: trackFilePath(l.name),
       });
     }
@@ -129,7 +128,7 @@ export class ProvisionService {
     const { vrrp, keepalived } = this.vrrpOf(tx, row, locations);
     const lbLocations = locations.filter((l) => l.failover_mode === 'lb').map((l) => l.name);
     const balanced = balancedBy(tx, row.id);
-    const balancer: HostModel['balancer'] = balanced.length === 0 ? null : { listenAddress: row.ssh_address.includes(':') ? '[::]' : '0.0.0.0', check: { ...DEFAULT_LB_CHECK }, locations: balanced };
+    const balancer: HostModel['balancer'] = balanced.length === 0 ? null : { listenAddress: balancerListenAddress(row), check: { ...DEFAULT_LB_CHECK }, locations: balanced };
     return {
       row,
       model: {

@@ -1,5 +1,5 @@
 // Migration 1: the first schema (locations, hosts, gateways, edges, devices, events).
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const m0001Init: Migration = {
   version: 1,

@@ -1,6 +1,6 @@
 // Migration 3: Core's CA and the certificates it issued (agents' server certificates and Core's
 // client certificate for the control link). Private keys are sealed (AES-256-GCM) by Core.
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const m0003Pki: Migration = {
   version: 3,

@@ -1,6 +1,6 @@
 // Migration 5: MFA sessions. A device of an MFA location is a peer on its gateways only while
 // it has an active session (ended_at IS NULL); at most one active session per device.
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const m0005Sessions: Migration = {
   version: 5,

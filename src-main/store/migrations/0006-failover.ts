@@ -1,7 +1,7 @@
 // Migration 6: failover per location (VRRP floating IP or a UDP load balancer), and each
 // host's LAN as its last check saw it (the interface and address that carry its SSH address),
 // which the floating IP must sit in.
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const m0006Failover: Migration = {
   version: 6,

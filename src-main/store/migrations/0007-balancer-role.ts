@@ -1,7 +1,7 @@
 // Migration 7: a third agent role, the balancer of lb-mode locations, may hold certificates.
 // SQLite cannot change a CHECK constraint in place, so the table is rebuilt (same columns,
 // same rows, same ids).
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const m0007BalancerRole: Migration = {
   version: 7,

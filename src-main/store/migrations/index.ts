@@ -10,10 +10,8 @@ import { m0006Failover } from './0006-failover.js';
 import { m0007BalancerRole } from './0007-balancer-role.js';
 import { m0008LbFailback } from './0008-lb-failback.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from './migration.js';
+
+export type { Migration };
 
 export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover, m0007BalancerRole, m0008LbFailback];

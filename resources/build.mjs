@@ -40,7 +40,7 @@ await Promise.all([
   agent('gateway', 'agents/gateway/main.ts'),
   agent('edge', 'agents/edge/main.ts'),
   agent('balancer', 'agents/balancer/main.ts'),
-  agent('host-apply', 'agents/host-apply/main.ts'),
+  agent('host-apply', 'src-main/provision/host-apply/main.ts'),
   build({
     ...common,
     entryPoints: ['src-main/bulwark.ts'],

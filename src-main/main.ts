@@ -3,7 +3,7 @@
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createCore } from './core/system.js';
+import { createCore } from './system/system.js';
 import { ensureDataDir, loadMasterKey } from './platform/data-dir.js';
 import { lockDataDir } from './platform/data-dir-lock.js';
 import { createLog } from './platform/log.js';

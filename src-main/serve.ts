@@ -1,7 +1,7 @@
 // Headless entry: the same Core as the desktop app, served over HTTP + WebSocket with the UI.
 import { readFileSync, rmSync } from 'node:fs';
 import { BulwarkError } from './contract/index.js';
-import { createCore, type Core, type CoreOptions } from './core/system.js';
+import { createCore, type Core, type CoreOptions } from './system/system.js';
 import {
   ensureDataDir,
   loadMasterKey,

@@ -9,11 +9,9 @@ import { shellQuote } from '../provision/ssh/quote.js';
 
 const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
 import { keyValues, safe, table } from './format.js';
+import type { CliIo } from './io.js';
 
-export interface CliIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+export type { CliIo };
 
 /** What a failed command prints and returns. `flags` maps contract field names to the flag the user typed. */
 export function reportError(err: unknown, flags: Record<string, string>, io: CliIo): number {

@@ -11,7 +11,7 @@ import {
 } from '../contract/index.js';
 import type { HttpClient } from '../transport/http/client.js';
 import { safe, table } from './format.js';
-import type { CliIo } from './program.js';
+import type { CliIo } from './io.js';
 
 type Act = (flags: Record<string, string>, fn: (...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { resolveDataDir } from '../platform/data-dir.js';
 import { createLog } from '../platform/log.js';
 import { serve, type Running } from '../serve.js';
-import type { CliIo } from './program.js';
+import type { CliIo } from './io.js';
 
 /**
  * The built renderer sits beside the bundled CLI (dist/renderer); this code may run from

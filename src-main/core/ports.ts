@@ -1,7 +1,29 @@
 // What Core needs from the outside world, passed in by system.ts (tests pass their own).
 import type { WireGuardKeyPair } from './keys/wireguard.js';
-import type { ExecResult, SshTarget, Upload } from '../provision/ssh/session.js';
 
+export interface SshTarget {
+  /** Bulwark's name for the host, used in every message. */
+  name: string;
+  user: string;
+  address: string;
+  port: number;
+  auth: { kind: 'agent' } | { kind: 'key'; identityFile: string };
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One file to upload: bytes, or a local file streamed with SFTP's parallel writes. */
+export interface Upload {
+  remotePath: string;
+  mode: number;
+  source: { kind: 'bytes'; bytes: Buffer } | { kind: 'file'; localPath: string };
+}
+
+/** An open SSH session to one host (provision/ssh/session.ts implements it with ssh2). */
 export interface SshConnection {
   readonly fingerprint: string;
   /** Runs a command; rejects (unavailable) after timeoutMs (default 120 s) or when the connection drops. */

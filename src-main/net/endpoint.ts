@@ -53,6 +53,11 @@ export function parseEndpoint(text: string, defaultPort: number): ParseResult<En
   return { ok: true, value: { host, port } };
 }
 
+/** A host as it goes before ":port" or into a URL: an IPv6 address in brackets. */
+export function bracketHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 export function formatEndpoint(e: Endpoint): string {
-  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+  return `${bracketHost(e.host)}:${e.port}`;
 }

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ROOT, tempDir } from '../../test/helpers/server.js';
-import { createCore } from '../core/system.js';
+import { createCore } from '../system/system.js';
 import { wireGuardPublicKey } from '../core/keys/wireguard.js';
 import { MIGRATIONS } from './migrations/index.js';
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { IpcMain } from 'electron';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createCore } from '../../src-main/core/system.js';
+import { createCore } from '../../src-main/system/system.js';
 import { serveIpc } from '../../src-main/transport/ipc/main.js';
 import { IPC_CALL } from '../../src-main/transport/ipc/channels.js';
 import { tempDir } from '../helpers/server.js';

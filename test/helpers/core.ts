@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { BulwarkError } from '../../src-main/contract/index.js';
-import { createCore, type Core } from '../../src-main/core/system.js';
+import { createCore, type Core } from '../../src-main/system/system.js';
 import { tempDir } from './server.js';
 
 export function coreOnDisk(cleanups: (() => void)[]): { core: Core; dir: string } {

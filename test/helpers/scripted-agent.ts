@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CoreMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentMessage, type AgentRole } from '../../src-main/contract/index.js';
-import { CONTROL_PORT } from '../../src-main/provision/plan/host-layout.js';
+import { CONTROL_PORT } from '../../src-main/contract/host-layout.js';
 import type { InProcessServer } from './server.js';
 
 export interface Scripted {

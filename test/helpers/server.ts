@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import type { CoreOptions } from '../../src-main/core/system.js';
+import type { CoreOptions } from '../../src-main/system/system.js';
 import { serve, type Running } from '../../src-main/serve.js';
 import { HttpClient } from '../../src-main/transport/http/client.js';
 

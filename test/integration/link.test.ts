@@ -14,7 +14,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { LINK_PROTOCOL, LINK_SUBPROTOCOL, type LinkState } from '../../src-main/contract/index.js';
 import { createCa, issueCert } from '../../src-main/core/pki/ca.js';
 import { SecretBox } from '../../src-main/core/keys/secret-box.js';
-import { CONTROL_PORT } from '../../src-main/provision/plan/host-layout.js';
+import { CONTROL_PORT } from '../../src-main/contract/host-layout.js';
 import { freePort, startAgent, until, writeAgentFiles } from '../helpers/agent.js';
 import { startInProcess, tempDir, type InProcessServer } from '../helpers/server.js';
 

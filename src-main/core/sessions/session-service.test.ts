@@ -2,7 +2,7 @@
 // a gateway's idle report does.
 import { afterEach, describe, expect, test } from 'vitest';
 import { coreOnDisk, failure } from '../../../test/helpers/core.js';
-import type { Core } from '../system.js';
+import type { Core } from '../../system/system.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));

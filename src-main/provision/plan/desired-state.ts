@@ -5,7 +5,7 @@ import { renderBalancerConfig, renderEdgeConfig, renderGatewayConfig, type Balan
 import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
 import { renderKeepalivedConf, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
 import { KEEPALIVED_UNIT, renderKeepalivedUnit } from '../../config-gen/systemd/keepalived-unit.js';
-import { BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from './host-layout.js';
+import { BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from '../../contract/host-layout.js';
 
 /** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
 export interface Artifact {

@@ -2,7 +2,7 @@
 import { structuredPatch } from 'diff';
 import type { FileChange, FileKind, HostManifest, UnitChange } from '../../contract/index.js';
 import type { DesiredFile, DesiredHost } from './desired-state.js';
-import { HOST_CONFIG_DIR, HOST_RUNTIME, HOST_UNIT_DIR } from './host-layout.js';
+import { HOST_CONFIG_DIR, HOST_RUNTIME, HOST_UNIT_DIR } from '../../contract/host-layout.js';
 
 export interface ObservedFile {
   sha256: string;

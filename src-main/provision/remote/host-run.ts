@@ -13,7 +13,7 @@ import {
 } from '../../contract/index.js';
 import type { SshConnection } from '../../core/ports.js';
 import type { Artifact, DesiredHost } from '../plan/desired-state.js';
-import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir, isBulwarkPath, isBulwarkUnit } from '../plan/host-layout.js';
+import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir, isBulwarkPath, isBulwarkUnit } from '../../contract/host-layout.js';
 import { configsToDiff, isUpToDate, pathsToInspect, planChanges, type HostChanges, type ObservedHost } from '../plan/host-plan.js';
 import { shellCommand } from '../ssh/quote.js';
 import type { ExecResult, Upload } from '../ssh/session.js';

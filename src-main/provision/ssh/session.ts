@@ -5,28 +5,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { BulwarkError } from '../../contract/index.js';
+import type { ExecResult, SshTarget, Upload } from '../../core/ports.js';
 
-export interface SshTarget {
-  /** Bulwark's name for the host, used in every message. */
-  name: string;
-  user: string;
-  address: string;
-  port: number;
-  auth: { kind: 'agent' } | { kind: 'key'; identityFile: string };
-}
-
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** One file to upload: bytes, or a local file streamed with SFTP's parallel writes. */
-export interface Upload {
-  remotePath: string;
-  mode: number;
-  source: { kind: 'bytes'; bytes: Buffer } | { kind: 'file'; localPath: string };
-}
+export type { ExecResult, SshTarget, Upload };
 
 /** How long one remote command may run unless its caller says otherwise. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;

@@ -8,7 +8,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { BulwarkError, type ErrorBody, type StreamMessage } from '../../contract/index.js';
-import type { Core } from '../../core/system.js';
+import type { Core } from '../../system/system.js';
 import type { Log } from '../../platform/log.js';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from './protocol.js';
 

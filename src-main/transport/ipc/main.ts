@@ -2,7 +2,7 @@
 // Input and output are parsed by Core with the same schemas as over HTTP.
 import type { IpcMain, WebContents } from 'electron';
 import { BulwarkError, type StreamMessage } from '../../contract/index.js';
-import type { Core } from '../../core/system.js';
+import type { Core } from '../../system/system.js';
 import { IPC_CALL, IPC_EVENT } from './channels.js';
 
 type Reply = { ok: true; data: unknown } | { ok: false; error: ReturnType<BulwarkError['toBody']> };

@@ -1,12 +1,12 @@
 // What a load balancer balances: an lb-mode location's gateways, where their WireGuard listens
 // and where their data-plane health is. Used by provisioning (the balancer agent's config) and
 // by `locations.lbConfig` (nginx or Envoy configuration for an admin's own load balancer).
-import { BulwarkError, DATAPLANE_HEALTH_PATH, type BalancedLocation } from '../../contract/index.js';
-import { parseIp } from '../../net/ip.js';
-import { DATAPLANE_HEALTH_PORT } from '../../provision/plan/host-layout.js';
-import type { Tx } from '../../store/db.js';
-import type { HostRow } from '../hosts/host-service.js';
-import type { LocationRow } from '../locations/location-service.js';
+import { BulwarkError, DATAPLANE_HEALTH_PATH, type BalancedLocation } from '../contract/index.js';
+import { parseIp } from '../net/ip.js';
+import { DATAPLANE_HEALTH_PORT } from '../contract/host-layout.js';
+import type { Tx } from '../store/db.js';
+import type { HostRow } from '../core/hosts/host-service.js';
+import type { LocationRow } from '../core/locations/location-service.js';
 
 /** The address a host has on its LAN (seen at host check), else the one Core reaches it at. */
 export function lanAddressOf(h: { lan_address: string | null; ssh_address: string }): string {

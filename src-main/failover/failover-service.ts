@@ -1,14 +1,14 @@
 // A location's failover settings, checked against what Core knows of its gateways' LAN.
 // Changing them is a plan and apply like any other change: this only stores them (one event);
 // `bulwark provision plan` then shows the keepalived or load balancer files it means.
-import { BulwarkError, DEFAULT_ADVERT_INTERVAL_S, DEFAULT_LB_CHECK, type LbConfig, type Location, type ProcParsedInput } from '../../contract/index.js';
-import { renderEnvoyUdp } from '../../config-gen/envoy/envoy-udp.js';
-import { renderNginxStream } from '../../config-gen/nginx/nginx-stream.js';
-import { BALANCER_RUN_DIR, DATAPLANE_HEALTH_PORT } from '../../provision/plan/host-layout.js';
+import { BulwarkError, DEFAULT_ADVERT_INTERVAL_S, DEFAULT_LB_CHECK, type LbConfig, type Location, type ProcParsedInput } from '../contract/index.js';
+import { renderEnvoyUdp } from '../config-gen/envoy/envoy-udp.js';
+import { renderNginxStream } from '../config-gen/nginx/nginx-stream.js';
+import { BALANCER_RUN_DIR, DATAPLANE_HEALTH_PORT } from '../contract/host-layout.js';
 import { balancedAddressOf, balancedLocation, balancerListenAddress } from './balancer-model.js';
-import { cidrContains, formatCidr, formatIp, parseInterfaceAddress, parseIp } from '../../net/ip.js';
-import type { Store, Tx } from '../../store/db.js';
-import { requireLocation, type LocationRow } from '../locations/location-service.js';
+import { cidrContains, formatCidr, formatIp, parseInterfaceAddress, parseIp } from '../net/ip.js';
+import type { Store, Tx } from '../store/db.js';
+import { requireLocation, type LocationRow } from '../core/locations/location-service.js';
 
 interface GatewayHostRow {
   id: number;

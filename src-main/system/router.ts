@@ -1,16 +1,17 @@
 // One handler per contract procedure. The mapped type makes a missing or mistyped handler a
 // compile error, so the contract and Core cannot drift apart.
 import type { ProcOutput, ProcParsedInput, ProcedureName } from '../contract/index.js';
-import type { DeviceService } from './devices/device-service.js';
-import type { EdgeService } from './edges/edge-service.js';
-import type { EventService } from './events/event-service.js';
-import type { GatewayService } from './gateways/gateway-service.js';
-import type { HostService } from './hosts/host-service.js';
-import type { LocationService } from './locations/location-service.js';
-import type { ProvisionService } from './provision/provision-service.js';
-import type { LinkService } from './link/link-service.js';
-import type { SessionService } from './sessions/session-service.js';
-import type { FailoverService } from './failover/failover-service.js';
+import type { DeviceService } from '../core/devices/device-service.js';
+import type { EdgeService } from '../core/edges/edge-service.js';
+import type { EventService } from '../core/events/event-service.js';
+import type { GatewayService } from '../core/gateways/gateway-service.js';
+import type { HostService } from '../core/hosts/host-service.js';
+import type { HostCheck } from '../provision/host-check.js';
+import type { LocationService } from '../core/locations/location-service.js';
+import type { ProvisionService } from '../provision/provision-service.js';
+import type { LinkService } from '../link/link-service.js';
+import type { SessionService } from '../core/sessions/session-service.js';
+import type { FailoverService } from '../failover/failover-service.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -20,6 +21,7 @@ export interface Services {
   info: () => ProcOutput<'system.info'>;
   locations: LocationService;
   hosts: HostService;
+  hostCheck: HostCheck;
   gateways: GatewayService;
   edges: EdgeService;
   devices: DeviceService;
@@ -48,7 +50,7 @@ export function createHandlers(s: Services): Handlers {
     'hosts.get': (i) => s.hosts.get(i.name),
     'hosts.create': (i) => s.hosts.create(i),
     'hosts.remove': (i) => s.hosts.remove(i.name, i.force),
-    'hosts.check': (i) => s.hosts.check(i),
+    'hosts.check': (i) => s.hostCheck.check(i),
     'hosts.uninstall': (i) => s.provision.uninstall(i.name),
     'gateways.list': (i) => s.gateways.list(i.location),
     'gateways.add': (i) => s.gateways.add(i.location, i.host),

@@ -5,12 +5,12 @@
 // are events (link.up, link.down, link.refused) that say why.
 import type { PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
-import { AgentMessage, type BalancerView, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type CoreEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../../contract/index.js';
-import { CONTROL_PORT } from '../../provision/plan/host-layout.js';
-import type { Store } from '../../store/db.js';
-import type { CorePorts } from '../ports.js';
-import { AGENT_RENEW_DAYS, agentSubject, normalSerial, type AgentRole, type PkiService } from '../pki/pki-service.js';
-import type { SessionService } from '../sessions/session-service.js';
+import { AgentMessage, type BalancerView, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type CoreEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../contract/index.js';
+import { CONTROL_PORT } from '../contract/host-layout.js';
+import type { Store } from '../store/db.js';
+import type { CorePorts } from '../core/ports.js';
+import { AGENT_RENEW_DAYS, agentSubject, normalSerial, type AgentRole, type PkiService } from '../core/pki/pki-service.js';
+import type { SessionService } from '../core/sessions/session-service.js';
 
 export interface LinkSettings {
   /** How often agents send a heartbeat. */

@@ -1,5 +1,5 @@
-// core/system.ts: the one place that builds every service and wires adapters to them.
-// Only entry points (serve.ts, main.ts, tests) import it; nothing in core/ does.
+// system/: the composition root, the one place that builds every service and wires adapters
+// to them. Only entry points (serve.ts, main.ts, tests) import it; no room below it does.
 import { accessSync, constants, statSync } from 'node:fs';
 import {
   BulwarkError,
@@ -13,22 +13,23 @@ import {
   type ProcInput,
 } from '../contract/index.js';
 import { Store } from '../store/db.js';
-import { DeviceService } from './devices/device-service.js';
-import { EdgeService } from './edges/edge-service.js';
-import { EventService } from './events/event-service.js';
-import { GatewayService } from './gateways/gateway-service.js';
-import { HostService } from './hosts/host-service.js';
-import { generateWireGuardKeyPair } from './keys/wireguard.js';
+import { DeviceService } from '../core/devices/device-service.js';
+import { EdgeService } from '../core/edges/edge-service.js';
+import { EventService } from '../core/events/event-service.js';
+import { GatewayService } from '../core/gateways/gateway-service.js';
+import { HostService } from '../core/hosts/host-service.js';
+import { HostCheck } from '../provision/host-check.js';
+import { generateWireGuardKeyPair } from '../core/keys/wireguard.js';
 import { SshSession } from '../provision/ssh/session.js';
-import { SecretBox } from './keys/secret-box.js';
-import { LocationService } from './locations/location-service.js';
-import { ProvisionService } from './provision/provision-service.js';
-import { DEFAULT_LINK_SETTINGS, LinkService, type LinkSettings } from './link/link-service.js';
-import { PkiService } from './pki/pki-service.js';
-import { SessionService } from './sessions/session-service.js';
-import { FailoverService } from './failover/failover-service.js';
-import { callContext, currentActor, type CallContext } from './context.js';
-import type { CorePorts } from './ports.js';
+import { SecretBox } from '../core/keys/secret-box.js';
+import { LocationService } from '../core/locations/location-service.js';
+import { ProvisionService } from '../provision/provision-service.js';
+import { DEFAULT_LINK_SETTINGS, LinkService, type LinkSettings } from '../link/link-service.js';
+import { PkiService } from '../core/pki/pki-service.js';
+import { SessionService } from '../core/sessions/session-service.js';
+import { FailoverService } from '../failover/failover-service.js';
+import { callContext, currentActor, type CallContext } from '../core/context.js';
+import type { CorePorts } from '../core/ports.js';
 import { createHandlers, type Handlers } from './router.js';
 
 export { VERSION } from '../contract/index.js';
@@ -99,6 +100,7 @@ export function createCore(opts: CoreOptions): Core {
     info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
     locations,
     hosts: new HostService(store, ports),
+    hostCheck: new HostCheck(store, ports),
     gateways: new GatewayService(store, ports, pki),
     edges: new EdgeService(store, ports, pki),
     devices: new DeviceService(store, ports, sessions),

@@ -11,22 +11,22 @@ import {
   type ProcParsedInput,
   type ProvisionHostFinishedDetails,
   type ProvisionStepDetails,
-} from '../../contract/index.js';
-import { loadArtifacts, type LoadedArtifacts } from '../../provision/artifacts.js';
-import { unitName } from '../../config-gen/systemd/agent-unit.js';
-import { desiredHost, type HostModel } from '../../provision/plan/desired-state.js';
-import { instanceName, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
-import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, HOST_APPLY_LOCK, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../../provision/plan/host-layout.js';
-import { isUpToDate } from '../../provision/plan/host-plan.js';
-import type { HostNeeds } from '../../provision/remote/preflight.js';
-import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from '../../provision/remote/host-run.js';
-import { AGENT_ROLES, HostManifest } from '../../contract/index.js';
-import type { Store, Tx } from '../../store/db.js';
-import { requireHost, sshTargetOf, type HostRow } from '../hosts/host-service.js';
-import { gatewayAddressOf, requireLocation, type LocationRow } from '../locations/location-service.js';
-import type { CorePorts, SshConnection } from '../ports.js';
-import type { AgentRole, PkiService } from '../pki/pki-service.js';
-import type { LocationService } from '../locations/location-service.js';
+} from '../contract/index.js';
+import { loadArtifacts, type LoadedArtifacts } from './artifacts.js';
+import { unitName } from '../config-gen/systemd/agent-unit.js';
+import { desiredHost, type HostModel } from './plan/desired-state.js';
+import { instanceName, type KeepalivedModel } from '../config-gen/keepalived/keepalived-conf.js';
+import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, HOST_APPLY_LOCK, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../contract/host-layout.js';
+import { isUpToDate } from './plan/host-plan.js';
+import type { HostNeeds } from './remote/preflight.js';
+import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from './remote/host-run.js';
+import { AGENT_ROLES, HostManifest } from '../contract/index.js';
+import type { Store, Tx } from '../store/db.js';
+import { requireHost, sshTargetOf, type HostRow } from '../core/hosts/host-service.js';
+import { gatewayAddressOf, requireLocation, type LocationRow } from '../core/locations/location-service.js';
+import type { CorePorts, SshConnection } from '../core/ports.js';
+import type { AgentRole, PkiService } from '../core/pki/pki-service.js';
+import type { LocationService } from '../core/locations/location-service.js';
 import { balancedBy, balancerListenAddress, lanAddressOf } from '../failover/balancer-model.js';
 
 interface ScopedHost {

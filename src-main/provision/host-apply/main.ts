@@ -29,8 +29,8 @@ import {
 } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { HostApplyOrder, type HostApplyLine } from '../../src-main/contract/index.js';
-import { livePid } from '../shared/pid.js';
+import { HostApplyOrder, type HostApplyLine } from '../../contract/index.js';
+import { livePid } from '../../../agents/shared/pid.js';
 
 process.on('SIGHUP', () => undefined);
 process.on('SIGPIPE', () => undefined);

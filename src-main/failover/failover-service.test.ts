@@ -1,9 +1,9 @@
 // Failover settings on a real SQLite file: what vrrp and lb mode need, and the messages that
 // name the field and the fix. The hosts' LAN is set as a host check records it.
 import { afterEach, describe, expect, test } from 'vitest';
-import { coreOnDisk, failure } from '../../../test/helpers/core.js';
-import { lanOf } from '../hosts/host-service.js';
-import type { Core } from '../system.js';
+import { coreOnDisk, failure } from '../../test/helpers/core.js';
+import { lanOf } from '../provision/host-check.js';
+import type { Core } from '../system/system.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));

@@ -1,6 +1,6 @@
 // Where Bulwark puts things on a host. One table, used by the plan, the apply and uninstall.
 import { createHash } from 'node:crypto';
-import type { AgentRole } from '../../config-gen/systemd/agent-unit.js';
+import type { AgentRole } from './schemas/agent-config.js';
 
 export const HOST_ROOT = '/opt/bulwark';
 export const HOST_RUNTIME = '/opt/bulwark/bin/node';

@@ -1,0 +1,23 @@
+import { describe, expect, test } from 'vitest';
+import { formatBytes } from './bytes.js';
+import { lastLines } from './last-lines.js';
+
+describe('formatBytes', () => {
+  test.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 KiB'],
+    [5 * 1024 * 1024, '5.0 MiB'],
+    [3 * 1024 ** 3, '3.0 GiB'],
+    [2 * 1024 ** 5, '2048.0 TiB'],
+  ])('%d bytes is %s', (n, text) => expect(formatBytes(n)).toBe(text));
+});
+
+describe('lastLines', () => {
+  test('keeps the last lines that say something, without trailing blanks', () => {
+    expect(lastLines('a\n\n  \nb  \nc\n', 2)).toEqual(['b', 'c']);
+  });
+  test('drops lines that match the noise pattern', () => {
+    expect(lastLines('x\nsyntax is ok\ny', 5, /syntax is ok/)).toEqual(['x', 'y']);
+  });
+});

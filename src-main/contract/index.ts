@@ -15,3 +15,5 @@ export * from './schemas/host-apply.js';
 export * from './schemas/link.js';
 export * from './schemas/session.js';
 export * from './schemas/failover.js';
+export * from './ipc.js';
+export * from './protocol.js';

@@ -4,17 +4,13 @@ import {
   BulwarkError,
   ErrorBody,
   StreamMessage,
+  WS_PROTOCOL,
+  WS_TOKEN_PREFIX,
+  type PreloadApi,
   type ProcInput,
   type ProcOutput,
   type ProcedureName,
 } from '../../src-main/contract/index.js';
-
-type IpcReply = { ok: true; data: unknown } | { ok: false; error: unknown };
-
-interface PreloadApi {
-  procedures: Record<ProcedureName, (input: unknown) => Promise<IpcReply>>;
-  onEvent(listener: (m: StreamMessage) => void): () => void;
-}
 
 declare global {
   interface Window {
@@ -75,7 +71,7 @@ export function httpApi(baseUrl: string, token: string): Api {
         // With no event seen yet, start from now rather than replay the whole audit trail.
         const from = after();
         const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/events${from > 0 ? `?after=${from}` : ''}`;
-        ws = new WebSocket(url, ['bulwark.v1', `bearer.${token}`]);
+        ws = new WebSocket(url, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${token}`]);
         ws.onmessage = (e) => {
           const m = StreamMessage.safeParse(JSON.parse(String(e.data)));
           if (!m.success) return;

@@ -25,15 +25,9 @@ function HostForm() {
       }
     >
       <h3>Add a host</h3>
-      <Field label="Name" name="name" error={f.errors.name}>
-        <input data-testid="host-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="gw-1" />
-      </Field>
-      <Field label="SSH" name="ssh" error={f.errors.ssh} hint="USER@ADDRESS[:PORT]">
-        <input data-testid="host-ssh" value={ssh} onChange={(e) => setSsh(e.target.value)} placeholder="root@198.51.100.11" />
-      </Field>
-      <Field label="Private key file (optional)" name="identityFile" error={f.errors.identityFile} hint="Absolute path on the Bulwark machine; empty uses the ssh-agent">
-        <input data-testid="host-identity" value={identityFile} onChange={(e) => setIdentityFile(e.target.value)} className="mono" />
-      </Field>
+      <Field form={f} name="name" label="Name" testid="host-name" value={name} onChange={setName} placeholder="gw-1" />
+      <Field form={f} name="ssh" label="SSH" hint="USER@ADDRESS[:PORT]" testid="host-ssh" value={ssh} onChange={setSsh} placeholder="root@198.51.100.11" />
+      <Field form={f} name="identityFile" label="Private key file (optional)" hint="Absolute path on the Bulwark machine; empty uses the ssh-agent" testid="host-identity" value={identityFile} onChange={setIdentityFile} mono />
       <FormError message={f.general} />
       <button type="submit" disabled={f.busy} data-testid="host-submit">
         Add host

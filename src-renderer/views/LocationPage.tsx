@@ -67,12 +67,8 @@ function DeviceForm({ location }: { location: string }) {
       }
     >
       <h3>Add a device</h3>
-      <Field label="Name" name="name" error={f.errors.name}>
-        <input data-testid="device-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="anna-laptop" />
-      </Field>
-      <Field label="Public key (optional)" name="publicKey" error={f.errors.publicKey} hint="Leave empty and Bulwark makes the key pair">
-        <input data-testid="device-pubkey" value={publicKey} onChange={(e) => setPublicKey(e.target.value)} className="mono" />
-      </Field>
+      <Field form={f} name="name" label="Name" testid="device-name" value={name} onChange={setName} placeholder="anna-laptop" />
+      <Field form={f} name="publicKey" label="Public key (optional)" hint="Leave empty and Bulwark makes the key pair" testid="device-pubkey" value={publicKey} onChange={setPublicKey} mono />
       <FormError message={f.general ?? f.errors.location ?? null} />
       <button type="submit" disabled={f.busy} data-testid="device-submit">
         {f.busy ? 'Adding…' : 'Add device'}
@@ -126,7 +122,7 @@ function FailoverForm({ location }: { location: Location }) {
       }
     >
       <h3>Failover</h3>
-      <Field label="Mode" name="mode" error={f.errors.mode}>
+      <Field form={f} name="mode" label="Mode">
         <select data-testid="failover-mode" value={mode} onChange={(e) => setMode(e.target.value as 'none' | 'vrrp' | 'lb')}>
           <option value="none">none</option>
           <option value="vrrp">vrrp: a floating IP (keepalived)</option>
@@ -135,19 +131,15 @@ function FailoverForm({ location }: { location: Location }) {
       </Field>
       {mode === 'vrrp' ? (
         <>
-          <Field label="Floating IP" name="vip" error={f.errors.vip} hint="With the LAN's prefix, e.g. 198.51.100.100/24">
-            <input data-testid="failover-vip" className="mono" value={vip} onChange={(e) => setVip(e.target.value)} />
+          <Field form={f} name="vip" label="Floating IP" hint="With the LAN's prefix, e.g. 198.51.100.100/24" testid="failover-vip" value={vip} onChange={setVip} mono />
+          <Field form={f} name="advertInterval" label="Advert interval (s)" hint="0.01 to 255; 0.1 by default" testid="failover-advert" value={advert} onChange={setAdvert} placeholder="0.1" />
+          <Field form={f} name="unicast" label="Unicast adverts" hint="For networks without multicast">
+            <input type="checkbox" checked={unicast} onChange={(e) => setUnicast(e.target.checked)} />
           </Field>
-          <Field label="Advert interval (s)" name="advertInterval" error={f.errors.advertInterval} hint="0.01 to 255; 0.1 by default">
-            <input data-testid="failover-advert" value={advert} onChange={(e) => setAdvert(e.target.value)} placeholder="0.1" />
-          </Field>
-          <label className="check">
-            <input type="checkbox" checked={unicast} onChange={(e) => setUnicast(e.target.checked)} /> Unicast adverts (networks without multicast)
-          </label>
         </>
       ) : null}
       {mode === 'lb' ? (
-        <Field label="Load balancer host" name="lbHost" error={f.errors.lbHost}>
+        <Field form={f} name="lbHost" label="Load balancer host">
           <select data-testid="failover-lb-host" value={lbHost} onChange={(e) => setLbHost(e.target.value)}>
             <option value="">choose a host…</option>
             {hosts.map((h) => (
@@ -159,7 +151,7 @@ function FailoverForm({ location }: { location: Location }) {
         </Field>
       ) : null}
       {mode === 'lb' ? (
-        <Field label="Failback" name="lbFailback" error={f.errors.lbFailback}>
+        <Field form={f} name="lbFailback" label="Failback">
           <select data-testid="failover-lb-failback" value={lbFailback} onChange={(e) => setLbFailback(e.target.value as 'auto' | 'manual')}>
             <option value="auto">auto: a recovered gateway returns by itself (its former clients move back)</option>
             <option value="manual">manual: it waits until you release it</option>
@@ -185,7 +177,7 @@ function GatewayForm({ location }: { location: string }) {
   if (hosts.length === 0) return <p className="empty">Add a host on the Hosts page, then make it a gateway here.</p>;
   return (
     <form className="inline-form" data-testid="gateway-form" onSubmit={(e) => f.submit(e, async () => { await api.call('gateways.add', { location, host }); await refresh(); })}>
-      <Field label="Gateway setup: host" name="host" error={f.errors.host}>
+      <Field form={f} name="host" label="Gateway setup: host">
         <select data-testid="gateway-host" value={host} onChange={(e) => setHost(e.target.value)}>
           <option value="">choose a host…</option>
           {free.map((h) => (

@@ -26,22 +26,14 @@ function LocationForm() {
       }
     >
       <h3>Add a location</h3>
-      <Field label="Name" name="name" error={f.errors.name}>
-        <input data-testid="location-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="hq" />
-      </Field>
-      <Field label="Address pool" name="network" error={f.errors.network} hint="CIDR, such as 10.10.0.0/24">
-        <input data-testid="location-network" value={network} onChange={(e) => setNetwork(e.target.value)} placeholder="10.10.0.0/24" />
-      </Field>
-      <Field label="Endpoint" name="endpoint" error={f.errors.endpoint} hint="HOST[:PORT] that clients dial; port 51820 by default">
-        <input data-testid="location-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} placeholder="vpn.example.com" />
-      </Field>
-      <Field label="MFA" name="mfa" error={f.errors.mfa}>
+      <Field form={f} name="name" label="Name" testid="location-name" value={name} onChange={setName} placeholder="hq" />
+      <Field form={f} name="network" label="Address pool" hint="CIDR, such as 10.10.0.0/24" testid="location-network" value={network} onChange={setNetwork} placeholder="10.10.0.0/24" />
+      <Field form={f} name="endpoint" label="Endpoint" hint="HOST[:PORT] that clients dial; port 51820 by default" testid="location-endpoint" value={endpoint} onChange={setEndpoint} placeholder="vpn.example.com" />
+      <Field form={f} name="mfa" label="MFA">
         <input type="checkbox" data-testid="location-mfa" checked={mfa} onChange={(e) => setMfa(e.target.checked)} />
       </Field>
       {mfa ? (
-        <Field label="Disconnect threshold (s)" name="disconnectThreshold" error={f.errors.disconnectThreshold}>
-          <input data-testid="location-threshold" inputMode="numeric" value={threshold} onChange={(e) => setThreshold(e.target.value)} />
-        </Field>
+        <Field form={f} name="disconnectThreshold" label="Disconnect threshold (s)" testid="location-threshold" value={threshold} onChange={setThreshold} inputMode="numeric" />
       ) : null}
       <FormError message={f.general} />
       <button type="submit" disabled={f.busy} data-testid="location-submit">

@@ -1,5 +1,6 @@
 // Plan, then apply: what each host in the scope would get, and the live progress of a run.
 import type { FileChange, HostOutcome, HostPlan, StepFailure } from '../../src-main/contract/index.js';
+import { formatBytes } from '../../src-main/text/bytes.js';
 import { useApp } from '../stores/app-store.js';
 import { useProvision, type HostProgress, type Run, type Scope } from '../stores/provision-store.js';
 import { FormError } from './form.js';
@@ -7,12 +8,6 @@ import { FormError } from './form.js';
 const ACTION_MARK: Record<FileChange['action'], string> = { add: '+', change: '~', remove: '-' };
 const OUTCOME_LABEL: Record<HostOutcome, string> = { applied: 'applied', up_to_date: 'up to date', failed: 'failed' };
 const PLAN_LABEL: Record<HostPlan['status'], string> = { changes: 'changes', up_to_date: 'up to date', error: 'error' };
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 function encodeScope(scope: Scope): string {
   return scope.kind === 'all' ? 'all' : `${scope.kind}:${scope.name}`;

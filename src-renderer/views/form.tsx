@@ -35,19 +35,54 @@ export function useForm(): FormState {
   };
 }
 
-export function Field(props: { label: string; name: string; error?: string; hint?: string; children: ReactNode }) {
+interface FieldProps {
+  /** The form whose errors this field shows. */
+  form: FormState;
+  /** The input field as Core names it in an error's `field` ("ssh", "vip"): that error shows here. */
+  name: string;
+  label: string;
+  /** Shown under the control while it has no error; none when empty. */
+  hint?: string;
+}
+
+/** The field's control is a text input: its text, its data-testid, and how it looks. */
+interface TextInputProps {
+  testid: string;
+  value: string;
+  onChange(value: string): void;
+  placeholder?: string;
+  mono?: boolean;
+  inputMode?: 'numeric' | 'decimal';
+}
+
+/** One labelled control with its hint, or Core's error about it; a text input unless `children` is the control. */
+export function Field(props: FieldProps & (TextInputProps | { children: ReactNode })) {
+  const error = props.form.errors[props.name];
   return (
-    <label className={`field${props.error ? ' field-invalid' : ''}`}>
+    <label className={`field${error ? ' field-invalid' : ''}`}>
       <span className="field-label">{props.label}</span>
-      {props.children}
-      {props.error ? (
+      {'value' in props ? <TextInput {...props} /> : props.children}
+      {error ? (
         <span className="field-error" role="alert" data-testid={`error-${props.name}`}>
-          {props.error}
+          {error}
         </span>
       ) : props.hint ? (
         <span className="field-hint">{props.hint}</span>
       ) : null}
     </label>
+  );
+}
+
+function TextInput({ testid, value, onChange, placeholder, mono, inputMode }: TextInputProps) {
+  return (
+    <input
+      data-testid={testid}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      placeholder={placeholder}
+      className={mono ? 'mono' : undefined}
+      inputMode={inputMode}
+    />
   );
 }
 

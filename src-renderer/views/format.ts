@@ -1,4 +1,5 @@
 // Numbers and times as an admin reads them in a table.
+import { formatBytes } from '../../src-main/text/bytes.js';
 
 /** "12 s", "3 min", "5 h", "2 d" between an ISO time and now; clock skew counts as 0. */
 export function age(iso: string, now = Date.now()): string {
@@ -14,16 +15,7 @@ export function ago(iso: string | null, never = 'never', now = Date.now()): stri
   return iso === null ? never : `${age(iso, now)} ago`;
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** "0 B", "1.5 KiB", "230 MiB"; "-" for unknown. */
+/** formatBytes, or "-" for unknown. */
 export function bytes(n: number | null): string {
-  if (n === null) return '-';
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${UNITS[i]}`;
+  return n === null ? '-' : formatBytes(n);
 }

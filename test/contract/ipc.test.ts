@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { IpcMain } from 'electron';
 import { afterEach, describe, expect, test } from 'vitest';
+import { IpcReply } from '../../src-main/contract/ipc.js';
 import { createCore } from '../../src-main/system/system.js';
 import { serveIpc } from '../../src-main/transport/ipc/main.js';
 import { IPC_CALL } from '../../src-main/transport/ipc/channels.js';
@@ -37,6 +38,17 @@ describe('IPC transport', () => {
     const bad = await call('locations.create', { name: 'b', network: '10.0.0.300/24', endpoint: 'vpn', extra: 1 });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'network' } });
     expect((await core.invoke('events.list', {}))[0]!.actor).toBe('desktop');
+  });
+
+  test('answers in the envelope the contract declares for the renderer', async () => {
+    const { call } = setup();
+    const replies = [
+      await call('locations.create', { name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn' }),
+      await call('locations.create', { name: 'b', network: '10.0.0.300/24', endpoint: 'vpn' }),
+      await call('no.such', {}),
+      await call('locations.list', {}, 'https://evil.example'),
+    ];
+    expect(replies.map((r) => IpcReply.parse(r).ok)).toEqual([true, false, false, false]);
   });
 
   test('refuses calls from any frame but the Bulwark UI', async () => {

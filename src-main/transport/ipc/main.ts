@@ -1,15 +1,13 @@
 // transport/ipc (main side): serves the contract to the renderer over Electron IPC.
 // Input and output are parsed by Core with the same schemas as over HTTP.
 import type { IpcMain, WebContents } from 'electron';
-import { BulwarkError, type StreamMessage } from '../../contract/index.js';
+import { BulwarkError, type IpcReply, type StreamMessage } from '../../contract/index.js';
 import type { Core } from '../../system/system.js';
 import { IPC_CALL, IPC_EVENT } from './channels.js';
 
-type Reply = { ok: true; data: unknown } | { ok: false; error: ReturnType<BulwarkError['toBody']> };
-
 /** `isTrustedSender` rejects frames that are not our own UI (a navigated-away or injected frame). */
 export function serveIpc(core: Core, ipc: IpcMain, isTrustedSender: (url: string) => boolean): () => void {
-  ipc.handle(IPC_CALL, async (event, name: unknown, input: unknown): Promise<Reply> => {
+  ipc.handle(IPC_CALL, async (event, name: unknown, input: unknown): Promise<IpcReply> => {
     if (!isTrustedSender(event.senderFrame?.url ?? '')) {
       return { ok: false, error: new BulwarkError('unauthorized', 'calls are accepted from the Bulwark UI only').toBody() };
     }

@@ -117,6 +117,17 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     return payload;
   });
 
+  // Registered before the hooks that refuse requests: its own onRequest hook marks an upgrade
+  // so that its onResponse hook destroys the socket of one refused with a plain HTTP answer.
+  // Registered after them, a 401 upgrade never got marked, and its socket sat in CLOSE-WAIT
+  // for good once the client hung up (issue #11).
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      handleProtocols: (protocols: Set<string>) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    },
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     // Decide by the route the router matched (after it decoded the path), never by the raw
     // URL: "/%61pi/v1/…" is the API too. Unmatched requests reach only the 404/UI handler.
@@ -132,13 +143,6 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
       );
       return reply.status(401).header('www-authenticate', 'Bearer').send({ error: e.toBody() });
     }
-  });
-
-  await app.register(fastifyWebsocket, {
-    options: {
-      maxPayload: 64 * 1024,
-      handleProtocols: (protocols: Set<string>) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
-    },
   });
 
   app.get('/healthz', async () => ({ ok: true }));

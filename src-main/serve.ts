@@ -12,7 +12,7 @@ import {
 import { lockDataDir } from './platform/data-dir-lock.js';
 import { isLoopback, parseListen } from './platform/listen.js';
 import type { Log } from './platform/log.js';
-import { startHttpServer, type HttpServer } from './transport/http/server.js';
+import { startHttpServer, type HttpServer, type HttpServerOptions } from './transport/http/server.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -24,6 +24,8 @@ export interface ServeOptions {
   agentsDir?: string;
   /** Control link timing (tests shorten it). */
   link?: CoreOptions['link'];
+  /** Time a client has to send one whole request, in ms (tests shorten it). */
+  requestTimeoutMs?: HttpServerOptions['requestTimeoutMs'];
   log: Log;
 }
 
@@ -69,7 +71,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
       onInternalError: (name, err) => opts.log.error({ err, procedure: name }, 'procedure failed'),
     });
     await core.start();
-    const http = await startHttpServer(core, { host: listen.host, port: listen.port, token, tls: tlsFiles, uiDir: opts.uiDir, log: opts.log });
+    const http = await startHttpServer(core, { host: listen.host, port: listen.port, token, tls: tlsFiles, uiDir: opts.uiDir, requestTimeoutMs: opts.requestTimeoutMs, log: opts.log });
     writeServerInfo(paths, { url: http.url, pid: process.pid });
     opts.log.info({ url: http.url, dataDir: paths.dir }, 'bulwark serve is listening');
     const c = core;

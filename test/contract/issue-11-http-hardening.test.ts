@@ -58,3 +58,24 @@ describe('refused WebSocket upgrades', () => {
     sub.close();
   });
 });
+
+describe('resource limits', () => {
+  test('an authenticated body that never finishes gets 408 and the connection is closed', async () => {
+    await using srv = await startInProcess({ requestTimeoutMs: 500 });
+    const { port } = new URL(srv.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (answer += d));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      ['POST /api/v1/locations.list HTTP/1.1', 'Host: 127.0.0.1', `Authorization: Bearer ${srv.token}`, 'Content-Type: application/json', 'Content-Length: 100', '', '{"a'].join('\r\n'),
+    );
+    const started = Date.now();
+    // Before the fix the server waited for the rest for ever (requestTimeout 0).
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+    socket.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+});

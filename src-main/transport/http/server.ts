@@ -13,6 +13,8 @@ import type { Log } from '../../platform/log.js';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from './protocol.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** How long a client may take to send one whole request (headers and body); then 408 and close. */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 export const CSP = [
   "default-src 'self'",
@@ -33,6 +35,8 @@ export interface HttpServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Built renderer (index.html and assets); the UI is not served when absent. */
   uiDir?: string;
+  /** Time to receive one whole request, in ms; default REQUEST_TIMEOUT_MS (tests shorten it). */
+  requestTimeoutMs?: number;
   log: Log;
 }
 
@@ -82,13 +86,23 @@ function toBulwarkError(err: FastifyError | BulwarkError | Error): BulwarkError 
 }
 
 export async function startHttpServer(core: Core, opts: HttpServerOptions): Promise<HttpServer> {
+  // fastify's default of 0 let an authenticated client trickle a body for ever. Node checks
+  // the deadline every connectionsCheckingInterval, so that is kept well below it, and only
+  // while headersTimeout is no longer than requestTimeout.
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const timeouts = {
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(requestTimeout / 4))),
+    headersTimeout: requestTimeout,
+  };
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     forceCloseConnections: true,
+    requestTimeout,
+    http: timeouts,
     loggerInstance: opts.log.child({ component: 'http' }),
     // Per-request lines would cost more than the requests; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
-    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key, ...timeouts } } : {}),
   }) as unknown as FastifyInstance;
 
   app.removeContentTypeParser('application/json');

@@ -2,6 +2,7 @@
 // leak sockets, slow bodies, claimed actors, Host headers, echoed input and source maps.
 import { connect, type Socket } from 'node:net';
 import { describe, expect, test } from 'vitest';
+import type { StreamMessage } from '../../src-main/contract/index.js';
 import { startInProcess, type InProcessServer } from '../helpers/server.js';
 
 function connections(srv: InProcessServer): Promise<number> {
@@ -77,5 +78,26 @@ describe('resource limits', () => {
     socket.destroy();
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(Date.now() - started).toBeLessThan(4000);
+  });
+});
+
+describe('the audit actor', () => {
+  test('an event keeps the actor the client claims beside the transport and peer the server saw', async () => {
+    await using srv = await startInProcess();
+    const seen: StreamMessage[] = [];
+    const sub = await srv.client.subscribe((m) => seen.push(m));
+    const r = await fetch(`${srv.url}/api/v1/locations.create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json', 'x-bulwark-actor': 'cli:root@elsewhere' },
+      body: JSON.stringify({ name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn' }),
+    });
+    expect(r.status).toBe(200);
+    const listed = (await srv.client.call('events.list', {})).find((e) => e.kind === 'location.created');
+    expect(listed).toMatchObject({ actor: 'cli:root@elsewhere', origin: expect.stringMatching(/^http 127\.0\.0\.1:\d+$/) });
+    await expect.poll(() => seen.find((m) => m.type === 'event' && m.event.kind === 'location.created')).toMatchObject({ event: { actor: 'cli:root@elsewhere', origin: listed!.origin } });
+    sub.close();
+    // A change Core makes on its own says so.
+    await srv.running.core.invoke('locations.remove', { name: 'hq' });
+    expect((await srv.client.call('events.list', { newest: true, limit: 1 }))[0]).toMatchObject({ actor: 'core', origin: 'in-process' });
   });
 });

@@ -8,6 +8,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { BulwarkError, type ErrorBody, type StreamMessage } from '../../contract/index.js';
+import { bracketHost, formatEndpoint } from '../../net/endpoint.js';
 import type { Core } from '../../system/system.js';
 import type { Log } from '../../platform/log.js';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from './protocol.js';
@@ -63,10 +64,16 @@ function tokenOf(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-function actorOf(req: FastifyRequest): string {
+/**
+ * The caller as it describes itself (x-bulwark-actor, any value a token holder likes) and as
+ * this server saw it (transport and peer address), kept side by side in the audit trail.
+ */
+function callerOf(req: FastifyRequest, transport: 'http' | 'https'): Parameters<Core['call']>[2] {
   const raw = req.headers['x-bulwark-actor'];
   const actor = typeof raw === 'string' ? raw.replace(/[^\x21-\x7e]/g, '').slice(0, 64) : '';
-  return actor || 'api';
+  const { remoteAddress, remotePort } = req.socket;
+  const peer = remoteAddress === undefined ? 'unknown peer' : formatEndpoint({ host: remoteAddress, port: remotePort ?? 0 });
+  return { actor: actor || 'api', origin: `${transport} ${peer}` };
 }
 
 /** Maps fastify's own failures (bad JSON, big body, wrong content type) to contract errors. */
@@ -209,7 +216,7 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   });
 
   app.post<{ Params: { procedure: string } }>('/api/v1/:procedure', async (req) => {
-    const output = await core.call(req.params.procedure, req.body, { actor: actorOf(req) });
+    const output = await core.call(req.params.procedure, req.body, callerOf(req, opts.tls ? 'https' : 'http'));
     return { data: output };
   });
 
@@ -241,9 +248,8 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   const address = await app.listen({ host: opts.host, port: opts.port });
   const url = new URL(address);
   // fastify reports the first address it bound; report the one asked for, with the real port.
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `${url.protocol}//${host}:${url.port}`,
+    url: `${url.protocol}//${bracketHost(opts.host)}:${url.port}`,
     app,
     close: async () => {
       for (const client of app.websocketServer?.clients ?? []) client.terminate();

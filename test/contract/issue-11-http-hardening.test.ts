@@ -3,14 +3,14 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import type { StreamMessage } from '../../src-main/contract/index.js';
-import { startInProcess, type InProcessServer } from '../helpers/server.js';
+import { startInProcess, UI_DIR, type InProcessServer } from '../helpers/server.js';
 
 function connections(srv: InProcessServer): Promise<number> {
   return new Promise((resolve, reject) => srv.running.http.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
-/** Sends `request` on a raw TCP socket, reads the whole answer (until the status line and headers are in), then half-closes. */
-function rawExchange(srv: InProcessServer, request: string): Promise<{ head: string; socket: Socket }> {
+/** Sends `request` on a raw TCP socket and reads one whole answer (by its content-length). */
+function rawExchange(srv: InProcessServer, request: string): Promise<{ head: string; body: string; socket: Socket }> {
   const { port } = new URL(srv.url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1');
@@ -22,7 +22,7 @@ function rawExchange(srv: InProcessServer, request: string): Promise<{ head: str
       const end = text.indexOf('\r\n\r\n');
       if (end < 0) return;
       const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? 0);
-      if (text.length - end - 4 >= length) resolve({ head: text.slice(0, end), socket });
+      if (text.length - end - 4 >= length) resolve({ head: text.slice(0, end), body: text.slice(end + 4), socket });
     });
     socket.write(request);
   });
@@ -99,5 +99,64 @@ describe('the audit actor', () => {
     // A change Core makes on its own says so.
     await srv.running.core.invoke('locations.remove', { name: 'hq' });
     expect((await srv.client.call('events.list', { newest: true, limit: 1 }))[0]).toMatchObject({ actor: 'core', origin: 'in-process' });
+  });
+});
+
+describe('small leaks and surprises', () => {
+  test('an after= beyond the newest event is a 400 naming "after", not a stream that stays silent', async () => {
+    await using srv = await startInProcess();
+    const newest = srv.running.core.lastEventId();
+    const { head, body } = await rawExchange(srv, upgrade(`/api/v1/events?after=${newest + 100}`, [`Authorization: Bearer ${srv.token}`]));
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(body).toMatch(new RegExp(`"message":"after: ${newest + 100} is past the newest event \\(${newest}\\); resume from an event id you have seen`));
+    await expect(srv.client.subscribe(() => undefined, newest + 100)).rejects.toThrow(/HTTP 400/);
+    const sub = await srv.client.subscribe(() => undefined, newest);
+    sub.close();
+  });
+
+  test('an error quoting a 1 MB input cuts it short', async () => {
+    await using srv = await startInProcess();
+    for (const body of [{ name: 'x', network: 'y'.repeat(1_000_000), endpoint: 'vpn' }, { name: 'x', network: '10.1.0.0/24', endpoint: 'vpn', ['k'.repeat(1_000_000)]: 1 }]) {
+      const r = await fetch(`${srv.url}/api/v1/locations.create`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${srv.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await r.text();
+      expect(r.status).toBe(400);
+      // Before the fix: 2 MB and 5 MB.
+      expect(text.length).toBeLessThan(30_000);
+      expect((JSON.parse(text) as { error: { message: string } }).error.message).toMatch(/more characters cut\)/);
+    }
+  });
+
+  test('source maps are not served; the UI still is', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    const maps = readdirSync(join(UI_DIR, 'assets')).filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const f of maps) expect({ f, status: (await fetch(`${srv.url}/assets/${f}`)).status }).toEqual({ f, status: 404 });
+    const js = readdirSync(join(UI_DIR, 'assets')).find((f) => f.endsWith('.js'))!;
+    expect((await fetch(`${srv.url}/assets/${js}`)).status).toBe(200);
+  });
+
+  test('a Host header that is not this server (DNS rebinding) gets 421 naming "Host"; the listen address and loopback names work', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    const { port } = new URL(srv.url);
+    for (const host of ['evil.example', `evil.example:${port}`, '127.0.0.1.evil.example']) {
+      for (const path of ['/', '/healthz', '/location/hq']) {
+        const { head } = await rawExchange(srv, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+        expect({ host, path, status: head.split(' ')[1] }).toEqual({ host, path, status: '421' });
+      }
+    }
+    const { head } = await rawExchange(srv, upgrade('/api/v1/events', [`Authorization: Bearer ${srv.token}`]).replace('Host: 127.0.0.1', 'Host: evil.example'));
+    expect(head).toMatch(/^HTTP\/1\.1 421 /);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'LOCALHOST.']) {
+      const { head: ok } = await rawExchange(srv, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      expect({ host, status: ok.split(' ')[1] }).toEqual({ host, status: '200' });
+    }
+    const { body } = await rawExchange(srv, `GET /healthz HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);
+    expect(body).toMatch(/"field":"Host".*is not a name this server answers to \(127\.0\.0\.1, localhost, \[::1\]\)/);
   });
 });

@@ -7,10 +7,12 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { BulwarkError, type ErrorBody, type StreamMessage } from '../../contract/index.js';
+import { BulwarkError, type StreamMessage } from '../../contract/index.js';
 import { bracketHost, formatEndpoint } from '../../net/endpoint.js';
 import type { Core } from '../../system/system.js';
 import type { Log } from '../../platform/log.js';
+import { sendError } from './error-reply.js';
+import { allowedHosts, refuseHost } from './host-check.js';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from './protocol.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -36,6 +38,8 @@ export interface HttpServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Built renderer (index.html and assets); the UI is not served when absent. */
   uiDir?: string;
+  /** Host names the server answers to besides its listen address and loopback (see host-check.ts). */
+  hostNames?: readonly string[];
   /** Time to receive one whole request, in ms; default REQUEST_TIMEOUT_MS (tests shorten it). */
   requestTimeoutMs?: number;
   log: Log;
@@ -126,8 +130,7 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   app.setErrorHandler((err, req, reply) => {
     const e = toBulwarkError(err as FastifyError);
     if (e.code === 'internal') req.log.error({ err }, 'request failed');
-    const body: ErrorBody = e.toBody();
-    void reply.status(e.httpStatus).send({ error: body });
+    void sendError(reply, e);
   });
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -149,6 +152,12 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     },
   });
 
+  const hosts = allowedHosts(opts.host, opts.hostNames);
+  app.addHook('onRequest', async (req, reply) => {
+    const refused = refuseHost(req.headers.host, hosts);
+    if (refused !== undefined) return sendError(reply, BulwarkError.field('Host', refused), 421);
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     // Decide by the route the router matched (after it decoded the path), never by the raw
     // URL: "/%61pi/v1/…" is the API too. Unmatched requests reach only the 404/UI handler.
@@ -162,7 +171,7 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
           ? 'no API token; send "Authorization: Bearer <token>" with the token from the data dir\'s token file'
           : 'wrong API token; use the token from the data dir\'s token file',
       );
-      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: e.toBody() });
+      return sendError(reply.header('www-authenticate', 'Bearer'), e);
     }
   });
 
@@ -173,7 +182,13 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     if (raw === undefined) return;
     if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw)) {
       const e = BulwarkError.field('after', `${JSON.stringify(raw)} is not an event id; give a whole number of 0 or more, or leave it out to start from now`);
-      return reply.status(400).send({ error: e.toBody() });
+      return sendError(reply, e);
+    }
+    // Resuming past the newest event would wait, silently, for ids this database may never
+    // reach (a client of another data dir, or of one restored from an older backup).
+    const newest = core.lastEventId();
+    if (Number(raw) > newest) {
+      return sendError(reply, BulwarkError.field('after', `${raw} is past the newest event (${newest}); resume from an event id you have seen, or leave it out to start from now`));
     }
   };
 
@@ -222,19 +237,20 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
 
   if (opts.uiDir && existsSync(join(opts.uiDir, 'index.html'))) {
     const indexHtml = readFileSync(join(opts.uiDir, 'index.html'));
-    await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/', index: false, wildcard: false });
+    // Source maps carry the renderer's whole source; the UI needs none of them, so none is served.
+    await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/', index: false, wildcard: false, allowedPath: (path) => !path.endsWith('.map') });
     const sendIndex = async (_req: FastifyRequest, reply: import('fastify').FastifyReply) =>
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(indexHtml);
     app.get('/', sendIndex);
     app.setNotFoundHandler((req, reply) => {
       if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.includes('.')) return sendIndex(req, reply);
       const e = new BulwarkError('not_found', `nothing at ${req.method} ${req.url.split('?')[0]}; the API lives under POST /api/v1/<procedure>`);
-      return reply.status(404).send({ error: e.toBody() });
+      return sendError(reply, e);
     });
   } else {
     app.setNotFoundHandler((req, reply) => {
       const e = new BulwarkError('not_found', `nothing at ${req.method} ${req.url.split('?')[0]}; the API lives under POST /api/v1/<procedure>`);
-      return reply.status(404).send({ error: e.toBody() });
+      return sendError(reply, e);
     });
   }
 

@@ -3,12 +3,17 @@
 // answer would let that page read the UI and probe the API. Pure.
 import { networkInterfaces } from 'node:os';
 import { bracketHost, parseEndpoint } from '../../net/endpoint.js';
+import { formatIp, parseIp } from '../../net/ip.js';
 import { isLoopback } from '../../platform/listen.js';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
-const normalise = (host: string) => host.toLowerCase().replace(/\.$/, '');
+/** One spelling per host: lower case, no trailing dot, IP addresses in their short form (0:0::1 is ::1). */
+function normalise(host: string): string {
+  const ip = parseIp(host);
+  return ip ? formatIp(ip.family, ip.value) : host.toLowerCase().replace(/\.$/, '');
+}
 
 /**
  * The host names and addresses a server listening on `listenHost` answers to: the listen

@@ -43,13 +43,18 @@ const upgrade = (path: string, headers: string[] = []) =>
   ].join('\r\n');
 
 describe('refused WebSocket upgrades', () => {
-  test('a 401 upgrade (no token, wrong token) leaves no server socket behind once the client closes', async () => {
+  test('a refused upgrade (no token, wrong token, bad after, wrong Host) leaves no server socket behind once the client closes', async () => {
     await using srv = await startInProcess();
     const baseline = await connections(srv);
-    const cases = [upgrade('/api/v1/events'), upgrade('/api/v1/events', ['Authorization: Bearer nope']), upgrade('/api/v1/events?after=x', [`Authorization: Bearer ${srv.token}`])];
-    for (let i = 0; i < 30; i++) {
+    const cases = [
+      upgrade('/api/v1/events'),
+      upgrade('/api/v1/events', ['Authorization: Bearer nope']),
+      upgrade('/api/v1/events?after=x', [`Authorization: Bearer ${srv.token}`]),
+      upgrade('/api/v1/events', [`Authorization: Bearer ${srv.token}`]).replace('Host: 127.0.0.1', 'Host: evil.example'),
+    ];
+    for (let i = 0; i < 40; i++) {
       const { head, socket } = await rawExchange(srv, cases[i % cases.length]!);
-      expect(head).toMatch(/^HTTP\/1\.1 40[01] /);
+      expect(head).toMatch(/^HTTP\/1\.1 4(00|01|21) /);
       socket.end();
     }
     // Before the fix every one stayed in CLOSE-WAIT for good.

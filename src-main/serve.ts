@@ -1,4 +1,5 @@
 // Headless entry: the same Core as the desktop app, served over HTTP + WebSocket with the UI.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { BulwarkError } from './contract/index.js';
 import { createCore, type Core, type CoreOptions } from './system/system.js';
@@ -12,7 +13,7 @@ import {
 import { lockDataDir } from './platform/data-dir-lock.js';
 import { isLoopback, parseListen } from './platform/listen.js';
 import type { Log } from './platform/log.js';
-import { startHttpServer, type HttpServer } from './transport/http/server.js';
+import { startHttpServer, type HttpServer, type HttpServerOptions } from './transport/http/server.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -24,6 +25,10 @@ export interface ServeOptions {
   agentsDir?: string;
   /** Control link timing (tests shorten it). */
   link?: CoreOptions['link'];
+  /** Host names the server answers to besides its listen address, loopback and its TLS certificate's names. */
+  hostNames?: readonly string[];
+  /** Time a client has to send one whole request, in ms (tests shorten it). */
+  requestTimeoutMs?: HttpServerOptions['requestTimeoutMs'];
   log: Log;
 }
 
@@ -33,6 +38,20 @@ export interface Running {
   core: Core;
   http: HttpServer;
   stop(): Promise<void>;
+}
+
+/** The DNS names and addresses a certificate is for: the names clients reach this server by. */
+function certificateNames(pem: Buffer): string[] {
+  try {
+    const san = new X509Certificate(pem).subjectAltName ?? '';
+    return san.split(/,\s*/).flatMap((entry) => {
+      const m = /^(?:DNS|IP Address):(.+)$/.exec(entry.trim());
+      return m ? [m[1]!] : [];
+    });
+  } catch {
+    // Not parsable here: the TLS server reports a bad certificate itself.
+    return [];
+  }
 }
 
 export async function serve(opts: ServeOptions): Promise<Running> {
@@ -69,7 +88,16 @@ export async function serve(opts: ServeOptions): Promise<Running> {
       onInternalError: (name, err) => opts.log.error({ err, procedure: name }, 'procedure failed'),
     });
     await core.start();
-    const http = await startHttpServer(core, { host: listen.host, port: listen.port, token, tls: tlsFiles, uiDir: opts.uiDir, log: opts.log });
+    const http = await startHttpServer(core, {
+      host: listen.host,
+      port: listen.port,
+      token,
+      tls: tlsFiles,
+      uiDir: opts.uiDir,
+      hostNames: [...(opts.hostNames ?? []), ...(tlsFiles ? certificateNames(tlsFiles.cert) : [])],
+      requestTimeoutMs: opts.requestTimeoutMs,
+      log: opts.log,
+    });
     writeServerInfo(paths, { url: http.url, pid: process.pid });
     opts.log.info({ url: http.url, dataDir: paths.dir }, 'bulwark serve is listening');
     const c = core;

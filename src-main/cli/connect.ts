@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { BulwarkError } from '../contract/index.js';
-import { dataDirPaths, resolveDataDir } from '../platform/data-dir.js';
+import { dataDirPaths, readDataDirFile, readServerInfo, resolveDataDir, type DataDirPaths } from '../platform/data-dir.js';
 import { HttpClient } from '../transport/http/client.js';
 
 export interface ConnectOptions {
@@ -17,6 +17,12 @@ function readToken(file: string, flag: string): string {
   } catch (err) {
     throw BulwarkError.field(flag, `cannot read ${file} (${(err as NodeJS.ErrnoException).code}); give the token file of the Bulwark server`);
   }
+}
+
+function readDataDirToken(paths: DataDirPaths): string {
+  const token = readDataDirFile(paths.token, paths.dir);
+  if (token === undefined) throw BulwarkError.field('--data-dir', `${paths.token} is missing; restart "bulwark serve" to make it, or pass --token-file FILE`);
+  return token.toString('utf8').trim();
 }
 
 function actor(): string {
@@ -37,16 +43,14 @@ export function connect(opts: ConnectOptions): HttpClient {
     return new HttpClient({ url: opts.server.replace(/\/$/, ''), token: readToken(tokenFile, '--token-file'), actor: actor() });
   }
   const paths = dataDirPaths(resolveDataDir(opts.dataDir));
-  let info: { url?: unknown; pid?: unknown };
-  try {
-    info = JSON.parse(readFileSync(paths.server, 'utf8')) as typeof info;
-  } catch {
+  const info = readServerInfo(paths);
+  if (info === undefined) {
     throw new BulwarkError(
       'unavailable',
       `no "bulwark serve" is running for data dir ${paths.dir}; start one with "bulwark serve --data-dir ${paths.dir}", or pass --server URL --token-file FILE`,
     );
   }
   if (typeof info.url !== 'string') throw new BulwarkError('unavailable', `${paths.server} is damaged; restart "bulwark serve"`);
-  const token = opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : readToken(paths.token, '--data-dir');
+  const token = opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : readDataDirToken(paths);
   return new HttpClient({ url: info.url, token, actor: actor() });
 }

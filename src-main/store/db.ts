@@ -26,6 +26,8 @@ export interface StoreOptions {
   now: () => Date;
   /** Who is making the changes of the current call. */
   actor?: () => string;
+  /** The current call's transport and peer, as the server saw them. */
+  origin?: () => string;
   /** Called when an onDidCommit listener throws; the commit stands. */
   onListenerError?: (err: unknown) => void;
 }
@@ -164,16 +166,18 @@ export class Store {
     if (!this.db.inTransaction) throw new Error('invariant failed: events are written inside a write transaction');
     const time = this.opts.now().toISOString();
     const actor = this.opts.actor?.() ?? 'core';
+    const origin = this.opts.origin?.() ?? '';
     const details = e.details ?? {};
     const r = this.tx.run(
-      'INSERT INTO events (time, actor, kind, subject, details) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO events (time, actor, kind, subject, details, origin) VALUES (?, ?, ?, ?, ?, ?)',
       time,
       actor,
       e.kind,
       e.subject,
       JSON.stringify(details),
+      origin,
     );
-    const event: CoreEvent = { id: Number(r.lastInsertRowid), time, actor, kind: e.kind, subject: e.subject, details };
+    const event: CoreEvent = { id: Number(r.lastInsertRowid), time, actor, origin, kind: e.kind, subject: e.subject, details };
     this.pending.push(event);
     return event;
   }

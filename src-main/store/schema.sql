@@ -76,7 +76,9 @@ CREATE TABLE events (
   actor TEXT NOT NULL,
   kind TEXT NOT NULL,
   subject TEXT NOT NULL,
-  details TEXT NOT NULL DEFAULT '{}'
+  details TEXT NOT NULL DEFAULT '{}',
+  -- The caller's transport and peer as the server saw them (migration 9); '' when not known.
+  origin TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;

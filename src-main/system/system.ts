@@ -28,7 +28,7 @@ import { DEFAULT_LINK_SETTINGS, LinkService, type LinkSettings } from '../link/l
 import { PkiService } from '../core/pki/pki-service.js';
 import { SessionService } from '../core/sessions/session-service.js';
 import { FailoverService } from '../failover/failover-service.js';
-import { callContext, currentActor, type CallContext } from '../core/context.js';
+import { callContext, currentActor, currentOrigin, type CallContext } from '../core/context.js';
 import type { CorePorts } from '../core/ports.js';
 import { createHandlers, type Handlers } from './router.js';
 
@@ -82,7 +82,7 @@ export function createCore(opts: CoreOptions): Core {
     ...opts.ports,
   };
   const startedAt = ports.now().toISOString();
-  const store = Store.open(opts.dbFile, { now: ports.now, actor: currentActor, onListenerError: (err) => opts.onInternalError?.('event listener', err) });
+  const store = Store.open(opts.dbFile, { now: ports.now, actor: currentActor, origin: currentOrigin, onListenerError: (err) => opts.onInternalError?.('event listener', err) });
   const secrets = new SecretBox(opts.masterKey);
   const locations = new LocationService(store, secrets, ports);
   const events = new EventService(store);

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import type { CoreOptions } from '../../src-main/system/system.js';
-import { serve, type Running } from '../../src-main/serve.js';
+import { serve, type Running, type ServeOptions } from '../../src-main/serve.js';
 import { HttpClient } from '../../src-main/transport/http/client.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,10 +31,10 @@ export interface InProcessServer {
 }
 
 /** `await using srv = await startInProcess()` stops the server and removes its data dir. */
-export async function startInProcess(opts: { uiDir?: string; link?: CoreOptions['link'] } = {}): Promise<InProcessServer> {
+export async function startInProcess(opts: Pick<ServeOptions, 'uiDir' | 'link' | 'requestTimeoutMs'> = {}): Promise<InProcessServer> {
   const base = mkdtempSync(join(tmpdir(), 'bulwark-srv-'));
   const dataDir = join(base, 'data');
-  const start = () => serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, agentsDir: AGENTS_DIR, link: opts.link, log: pino({ level: 'silent' }) });
+  const start = () => serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, agentsDir: AGENTS_DIR, link: opts.link, requestTimeoutMs: opts.requestTimeoutMs, log: pino({ level: 'silent' }) });
   const running = await start();
   const token = readFileSync(running.paths.token, 'utf8').trim();
   const srv: InProcessServer = {

@@ -40,8 +40,13 @@ export const CoreEvent = z.object({
   /** Increasing sequence number; resume a stream after the last one seen. */
   id: z.number().int(),
   time: Timestamp,
-  /** Who made the change: "cli:root@ws-1", "ui", "desktop", "api". */
+  /** Who made the change, as the client says (x-bulwark-actor): "cli:root@ws-1", "ui", "desktop", "api". */
   actor: z.string(),
+  /**
+   * What the server itself knew of the caller: transport and peer, "http 127.0.0.1:53122",
+   * "https [::1]:40112" or "in-process"; empty for events recorded before Bulwark kept it.
+   */
+  origin: z.string().optional(),
   kind: EventKind,
   /** What it is about, as "<area>:<name>", e.g. "location:hq" or "device:hq/anna". */
   subject: z.string(),

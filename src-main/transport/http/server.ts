@@ -7,12 +7,17 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { BulwarkError, type ErrorBody, type StreamMessage } from '../../contract/index.js';
+import { BulwarkError, type StreamMessage } from '../../contract/index.js';
+import { bracketHost, formatEndpoint } from '../../net/endpoint.js';
 import type { Core } from '../../system/system.js';
 import type { Log } from '../../platform/log.js';
+import { sendError } from './error-reply.js';
+import { allowedHosts, refuseHost } from './host-check.js';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from './protocol.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** How long a client may take to send one whole request (headers and body); then 408 and close. */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 export const CSP = [
   "default-src 'self'",
@@ -33,6 +38,10 @@ export interface HttpServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Built renderer (index.html and assets); the UI is not served when absent. */
   uiDir?: string;
+  /** Host names the server answers to besides its listen address and loopback (see host-check.ts). */
+  hostNames?: readonly string[];
+  /** Time to receive one whole request, in ms; default REQUEST_TIMEOUT_MS (tests shorten it). */
+  requestTimeoutMs?: number;
   log: Log;
 }
 
@@ -59,10 +68,16 @@ function tokenOf(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
-function actorOf(req: FastifyRequest): string {
+/**
+ * The caller as it describes itself (x-bulwark-actor, any value a token holder likes) and as
+ * this server saw it (transport and peer address), kept side by side in the audit trail.
+ */
+function callerOf(req: FastifyRequest, transport: 'http' | 'https'): Parameters<Core['call']>[2] {
   const raw = req.headers['x-bulwark-actor'];
   const actor = typeof raw === 'string' ? raw.replace(/[^\x21-\x7e]/g, '').slice(0, 64) : '';
-  return actor || 'api';
+  const { remoteAddress, remotePort } = req.socket;
+  const peer = remoteAddress === undefined ? 'unknown peer' : formatEndpoint({ host: remoteAddress, port: remotePort ?? 0 });
+  return { actor: actor || 'api', origin: `${transport} ${peer}` };
 }
 
 /** Maps fastify's own failures (bad JSON, big body, wrong content type) to contract errors. */
@@ -82,13 +97,23 @@ function toBulwarkError(err: FastifyError | BulwarkError | Error): BulwarkError 
 }
 
 export async function startHttpServer(core: Core, opts: HttpServerOptions): Promise<HttpServer> {
+  // fastify's default of 0 let an authenticated client trickle a body for ever. Node checks
+  // the deadline every connectionsCheckingInterval, so that is kept well below it, and only
+  // while headersTimeout is no longer than requestTimeout.
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const timeouts = {
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(requestTimeout / 4))),
+    headersTimeout: requestTimeout,
+  };
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     forceCloseConnections: true,
+    requestTimeout,
+    http: timeouts,
     loggerInstance: opts.log.child({ component: 'http' }),
     // Per-request lines would cost more than the requests; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
-    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key, ...timeouts } } : {}),
   }) as unknown as FastifyInstance;
 
   app.removeContentTypeParser('application/json');
@@ -105,8 +130,7 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   app.setErrorHandler((err, req, reply) => {
     const e = toBulwarkError(err as FastifyError);
     if (e.code === 'internal') req.log.error({ err }, 'request failed');
-    const body: ErrorBody = e.toBody();
-    void reply.status(e.httpStatus).send({ error: body });
+    void sendError(reply, e);
   });
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -115,6 +139,23 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     reply.header('x-frame-options', 'DENY');
     reply.header('content-security-policy', CSP);
     return payload;
+  });
+
+  // Registered before the hooks that refuse requests: its own onRequest hook marks an upgrade
+  // so that its onResponse hook destroys the socket of one refused with a plain HTTP answer.
+  // Registered after them, a 401 upgrade never got marked, and its socket sat in CLOSE-WAIT
+  // for good once the client hung up (issue #11).
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      handleProtocols: (protocols: Set<string>) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    },
+  });
+
+  const hosts = allowedHosts(opts.host, opts.hostNames);
+  app.addHook('onRequest', async (req, reply) => {
+    const refused = refuseHost(req.headers.host, hosts);
+    if (refused !== undefined) return sendError(reply, BulwarkError.field('Host', refused), 421);
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -130,15 +171,8 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
           ? 'no API token; send "Authorization: Bearer <token>" with the token from the data dir\'s token file'
           : 'wrong API token; use the token from the data dir\'s token file',
       );
-      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: e.toBody() });
+      return sendError(reply.header('www-authenticate', 'Bearer'), e);
     }
-  });
-
-  await app.register(fastifyWebsocket, {
-    options: {
-      maxPayload: 64 * 1024,
-      handleProtocols: (protocols: Set<string>) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
-    },
   });
 
   app.get('/healthz', async () => ({ ok: true }));
@@ -148,7 +182,13 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     if (raw === undefined) return;
     if (typeof raw !== 'string' || !/^[0-9]{1,15}$/.test(raw)) {
       const e = BulwarkError.field('after', `${JSON.stringify(raw)} is not an event id; give a whole number of 0 or more, or leave it out to start from now`);
-      return reply.status(400).send({ error: e.toBody() });
+      return sendError(reply, e);
+    }
+    // Resuming past the newest event would wait, silently, for ids this database may never
+    // reach (a client of another data dir, or of one restored from an older backup).
+    const newest = core.lastEventId();
+    if (Number(raw) > newest) {
+      return sendError(reply, BulwarkError.field('after', `${raw} is past the newest event (${newest}); resume from an event id you have seen, or leave it out to start from now`));
     }
   };
 
@@ -191,25 +231,26 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   });
 
   app.post<{ Params: { procedure: string } }>('/api/v1/:procedure', async (req) => {
-    const output = await core.call(req.params.procedure, req.body, { actor: actorOf(req) });
+    const output = await core.call(req.params.procedure, req.body, callerOf(req, opts.tls ? 'https' : 'http'));
     return { data: output };
   });
 
   if (opts.uiDir && existsSync(join(opts.uiDir, 'index.html'))) {
     const indexHtml = readFileSync(join(opts.uiDir, 'index.html'));
-    await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/', index: false, wildcard: false });
+    // Source maps carry the renderer's whole source; the UI needs none of them, so none is served.
+    await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/', index: false, wildcard: false, allowedPath: (path) => !path.endsWith('.map') });
     const sendIndex = async (_req: FastifyRequest, reply: import('fastify').FastifyReply) =>
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(indexHtml);
     app.get('/', sendIndex);
     app.setNotFoundHandler((req, reply) => {
       if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.includes('.')) return sendIndex(req, reply);
       const e = new BulwarkError('not_found', `nothing at ${req.method} ${req.url.split('?')[0]}; the API lives under POST /api/v1/<procedure>`);
-      return reply.status(404).send({ error: e.toBody() });
+      return sendError(reply, e);
     });
   } else {
     app.setNotFoundHandler((req, reply) => {
       const e = new BulwarkError('not_found', `nothing at ${req.method} ${req.url.split('?')[0]}; the API lives under POST /api/v1/<procedure>`);
-      return reply.status(404).send({ error: e.toBody() });
+      return sendError(reply, e);
     });
   }
 
@@ -223,9 +264,8 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   const address = await app.listen({ host: opts.host, port: opts.port });
   const url = new URL(address);
   // fastify reports the first address it bound; report the one asked for, with the real port.
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `${url.protocol}//${host}:${url.port}`,
+    url: `${url.protocol}//${bracketHost(opts.host)}:${url.port}`,
     app,
     close: async () => {
       for (const client of app.websocketServer?.clients ?? []) client.terminate();

@@ -12,6 +12,7 @@ export function EventFeed() {
             <span className="event-kind">{e.kind}</span> <span className="event-subject">{e.subject}</span>
             <div className="event-meta">
               {new Date(e.time).toLocaleTimeString()} · {e.actor}
+              {e.origin && e.origin !== 'in-process' ? <span title="how the call reached Core (the actor is what the client says)"> via {e.origin}</span> : null}
             </div>
           </li>
         ))}

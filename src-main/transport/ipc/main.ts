@@ -12,7 +12,7 @@ export function serveIpc(core: Core, ipc: IpcMain, isTrustedSender: (url: string
       return { ok: false, error: new BulwarkError('unauthorized', 'calls are accepted from the Bulwark UI only').toBody() };
     }
     try {
-      return { ok: true, data: await core.call(String(name), input, { actor: 'desktop' }) };
+      return { ok: true, data: await core.call(String(name), input, { actor: 'desktop', origin: 'ipc' }) };
     } catch (err) {
       const e = err instanceof BulwarkError ? err : new BulwarkError('internal', String(err));
       return { ok: false, error: e.toBody() };

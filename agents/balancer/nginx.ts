@@ -4,19 +4,17 @@
 // finds the running nginx by its pid file.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { nginxConfPath, nginxPidPath } from '../../src-main/contract/host-layout.js';
+import { lastLines } from '../../src-main/text/last-lines.js';
 import { livePid } from '../shared/pid.js';
 
 const run = promisify(execFile);
 
-/** The last lines of a failed command's output, without nginx's noise about the test itself. */
-function lastLines(text: string, n = 5): string {
-  return text
-    .split('\n')
+/** The last lines of nginx's output on one line, without its noise about the test itself. */
+export function nginxTail(output: string): string {
+  return lastLines(output, 5, /test is successful|syntax is ok/)
     .map((l) => l.trim())
-    .filter((l) => l && !/test is successful|syntax is ok/.test(l))
-    .slice(-n)
     .join('; ');
 }
 
@@ -30,8 +28,8 @@ export class Nginx {
     private readonly program: string,
     runDir: string,
   ) {
-    this.configPath = join(runDir, 'nginx.conf');
-    this.pidFile = join(runDir, 'nginx.pid');
+    this.configPath = nginxConfPath(runDir);
+    this.pidFile = nginxPidPath(runDir);
   }
 
   /** The master's pid when nginx runs from our pid file; null otherwise. */
@@ -58,7 +56,7 @@ export class Nginx {
       await run(this.program, ['-t', '-q', '-e', 'stderr', '-c', next], { timeout: 30_000 });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw this.failed(`nginx refused the configuration: ${lastLines(e.stderr ?? e.message)}`);
+      throw this.failed(`nginx refused the configuration: ${nginxTail(e.stderr ?? e.message)}`);
     }
     renameSync(next, this.configPath);
     if (pid !== null) {

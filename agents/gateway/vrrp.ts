@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, openSync, constants as fs } from 'node:fs';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
+import { KEEPALIVED_PID_FILE } from '../../src-main/contract/host-layout.js';
 import { livePid } from '../shared/pid.js';
 
 const run = promisify(execFile);
@@ -49,7 +50,7 @@ export async function holdsVip(iface: string, vip: string): Promise<boolean> {
 }
 
 /** keepalived's main process is alive (from the pid file its unit gives it). */
-export function keepalivedAlive(pidFile = '/run/bulwark-keepalived/keepalived.pid'): boolean {
+export function keepalivedAlive(pidFile = KEEPALIVED_PID_FILE): boolean {
   return livePid(pidFile) !== null;
 }
 

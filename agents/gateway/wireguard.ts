@@ -9,6 +9,7 @@ import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import type { GatewayLocationConfig, PeerStats, WgPeer } from '../../src-main/contract/index.js';
+import { wireguardSocketPath } from '../../src-main/contract/host-layout.js';
 
 const run = promisify(execFile);
 
@@ -49,7 +50,7 @@ async function interfaceExists(name: string): Promise<boolean> {
 export async function ensureInterface(loc: GatewayLocationConfig): Promise<WgMode> {
   let mode: WgMode;
   if (await interfaceExists(loc.interface)) {
-    mode = existsSync(`/run/wireguard/${loc.interface}.sock`) ? 'wireguard-go' : 'kernel';
+    mode = existsSync(wireguardSocketPath(loc.interface)) ? 'wireguard-go' : 'kernel';
   } else {
     try {
       await cmd('ip', ['link', 'add', 'dev', loc.interface, 'type', 'wireguard']);
@@ -62,7 +63,7 @@ export async function ensureInterface(loc: GatewayLocationConfig): Promise<WgMod
       });
       child.unref();
       const deadline = Date.now() + 5000;
-      while (!existsSync(`/run/wireguard/${loc.interface}.sock`)) {
+      while (!existsSync(wireguardSocketPath(loc.interface))) {
         if (Date.now() > deadline) throw new Error(`wireguard-go did not create ${loc.interface} within 5 s; is /dev/net/tun available?`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -119,7 +120,7 @@ export async function syncPeers(iface: string, desired: WgPeer[]): Promise<numbe
  * spares starting a `wg` process per change; kernel WireGuard goes through `wg set`.
  */
 export async function patchPeers(iface: string, upsert: WgPeer[], remove: string[]): Promise<void> {
-  const socket = `/run/wireguard/${iface}.sock`;
+  const socket = wireguardSocketPath(iface);
   if (existsSync(socket)) return uapiSet(socket, upsert, remove);
   const args = [...upsert.map((p) => ['peer', p.publicKey, 'allowed-ips', p.allowedIps.join(',')]), ...remove.map((k) => ['peer', k, 'remove'])];
   for (let i = 0; i < args.length; i += 500) await cmd('wg', ['set', iface, ...args.slice(i, i + 500).flat()]);
@@ -135,7 +136,7 @@ const hexKey = (base64: string) => Buffer.from(base64, 'base64').toString('hex')
  */
 export async function refreshPeers(iface: string, peers: (WgPeer & { endpoint: string | null })[]): Promise<void> {
   if (peers.length === 0) return;
-  const socket = `/run/wireguard/${iface}.sock`;
+  const socket = wireguardSocketPath(iface);
   if (existsSync(socket)) {
     await uapiSet(socket, [], peers.map((p) => p.publicKey));
     await uapiRaw(socket, peers.flatMap((p) => [`public_key=${hexKey(p.publicKey)}`, ...(p.endpoint ? [`endpoint=${p.endpoint}`] : []), 'replace_allowed_ips=true', ...p.allowedIps.map((ip) => `allowed_ip=${ip}`)]));
@@ -201,7 +202,7 @@ const breathe = () => new Promise<void>((r) => setImmediate(r));
  * peers); with kernel WireGuard, from `wg show <if> dump`, parsed in batches.
  */
 export async function peerStats(iface: string): Promise<PeerStats[]> {
-  const socket = `/run/wireguard/${iface}.sock`;
+  const socket = wireguardSocketPath(iface);
   if (existsSync(socket)) return uapiGet(socket);
   const lines = (await cmd('wg', ['show', iface, 'dump'])).split('\n').slice(1);
   const out: PeerStats[] = [];

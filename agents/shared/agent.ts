@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { z } from 'zod';
 import { DATAPLANE_HEALTH_PATH, VERSION, type AgentHealth, type AgentRole } from '../../src-main/contract/index.js';
+import { agentStateDir } from '../../src-main/contract/host-layout.js';
 
 export interface LoadedConfig<T> {
   config: T;
@@ -37,7 +38,7 @@ export function loadConfig<S extends z.ZodType>(schema: S): LoadedConfig<z.infer
 
 /** The agent's state directory: systemd's StateDirectory (/var/lib/bulwark/<role>), the one place it may write. */
 export function stateDirectory(role: AgentRole): string {
-  return process.env.STATE_DIRECTORY ?? `/var/lib/bulwark/${role}`;
+  return process.env.STATE_DIRECTORY ?? agentStateDir(role);
 }
 
 /** Where a certificate that Core renewed over the link is kept. */

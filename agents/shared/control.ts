@@ -14,6 +14,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CoreMessage, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentMessage } from '../../src-main/contract/index.js';
 import { log } from './agent.js';
 
+/** A welcomed link to Core: how to send on it, and how often Core wants the per-peer counters. */
+export interface ControlLink {
+  send: (m: AgentMessage) => void;
+  statsMs: number;
+}
+
 export interface ControlOptions {
   address: string;
   port: number;
@@ -31,7 +37,7 @@ export interface ControlOptions {
   /** A balancer: nginx and its rotation, for every heartbeat. */
   balancer?: () => NonNullable<Extract<AgentMessage, { type: 'heartbeat' }>['balancer']>;
   /** Told when a link is welcomed (with a way to send on it) and when it ends (null). */
-  onLink?: (link: { send: (m: AgentMessage) => void; statsMs: number } | null) => void;
+  onLink?: (link: ControlLink | null) => void;
   /** Everything but welcome and ping; the answer (if any) goes back on the link. */
   handle?: (msg: CoreMessage) => Promise<AgentMessage | null>;
 }

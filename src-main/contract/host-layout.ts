@@ -108,3 +108,24 @@ export function trackFilePath(location: string): string {
 /** The balancer agent's runtime directory (RuntimeDirectory=bulwark-balancer): nginx's config and pid file. */
 export const BALANCER_RUN_DIR = '/run/bulwark-balancer';
 export const NGINX_PROGRAM = '/usr/sbin/nginx';
+
+/** keepalived's runtime directory (its unit's RuntimeDirectory=bulwark-keepalived) and pid files. */
+export const KEEPALIVED_RUN_DIR = '/run/bulwark-keepalived';
+export const KEEPALIVED_PID_FILE = `${KEEPALIVED_RUN_DIR}/keepalived.pid`;
+export const KEEPALIVED_VRRP_PID_FILE = `${KEEPALIVED_RUN_DIR}/vrrp.pid`;
+
+/** nginx's configuration (the balancer agent writes it) and pid file (nginx writes it) in a runtime directory. */
+export function nginxConfPath(runDir: string): string {
+  return `${runDir}/nginx.conf`;
+}
+export function nginxPidPath(runDir: string): string {
+  return `${runDir}/nginx.pid`;
+}
+/** The pid file of the nginx a balancer runs, in the balancer's runtime directory. */
+export const NGINX_PID_FILE = nginxPidPath(BALANCER_RUN_DIR);
+
+/** wireguard-go's control socket for an interface (the gateway unit's RuntimeDirectory=wireguard); kernel WireGuard has none. */
+export const WIREGUARD_RUN_DIR = '/run/wireguard';
+export function wireguardSocketPath(iface: string): string {
+  return `${WIREGUARD_RUN_DIR}/${iface}.sock`;
+}

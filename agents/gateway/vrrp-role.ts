@@ -1,0 +1,180 @@
+// The gateway's role in each vrrp location, as keepalived tells it over its notify FIFO, and
+// what follows from it: a new master starts fresh handshakes to its clients from the floating
+// IP; a backup drops its clients' sessions. After each health check it writes the file
+// keepalived tracks and removes a floating IP that a dead (or demoted) keepalived left here.
+import { writeFileSync } from 'node:fs';
+import type { AgentMessage, GatewayLocationConfig } from '../../src-main/contract/index.js';
+import { log } from '../shared/agent.js';
+import { hasVrrp, type GatewayContext, type VrrpLocation } from './context.js';
+import { holdsVip, keepalivedAlive, parseNotifyLine, readNotifyFifo, removeVip, sourceFromVip, trackValue, type VrrpRole } from './vrrp.js';
+import { kickHandshakes, refreshPeers } from './wireguard.js';
+
+export type VrrpView = NonNullable<Extract<AgentMessage, { type: 'heartbeat' }>['vrrp']>;
+
+/** What this gateway knows of one vrrp location. */
+interface RoleState {
+  /** The role keepalived last told; null before it told (this agent restarted) or after a stray floating IP went. */
+  role: VrrpRole | null;
+  /** Whether the floating IP was on this host at the last check. */
+  holdsVip: boolean;
+  /** What the track file holds (null: not written by this run yet). */
+  track: string | null;
+  /** Checks in a row that found the floating IP here while keepalived said it is not master. */
+  strayChecks: number;
+}
+
+/**
+ * Checks in a row that found the floating IP on this host while keepalived said it is not
+ * master. A role never told (this agent restarted) counts as nothing.
+ */
+export function strayChecksAfter(role: VrrpRole | null, holdsVip: boolean, strayChecks: number): number {
+  const notMaster = role === 'BACKUP' || role === 'FAULT' || role === 'STOP';
+  return holdsVip && notMaster ? strayChecks + 1 : 0;
+}
+
+/**
+ * A keepalived killed outright leaves the floating IP on this host while another gateway takes
+ * it: two holders. Without a live keepalived here, or with one that said it is not master twice
+ * in a row (keepalived adds the address a moment before it tells us), the address must go.
+ */
+export function mustDropVip(holdsVip: boolean, strayChecks: number, keepalivedLives: () => boolean): boolean {
+  return holdsVip && (!keepalivedLives() || strayChecks >= 2);
+}
+
+/** What a role change asks of the gateway: take over on becoming master, stand down on any other new role. */
+export function roleAction(was: VrrpRole | null, role: VrrpRole): 'takeover' | 'standDown' | null {
+  if (role === 'MASTER') return was !== 'MASTER' ? 'takeover' : null;
+  return was !== role ? 'standDown' : null;
+}
+
+export class VrrpRoles {
+  private readonly roles: Map<string, RoleState>;
+  private readonly byInstance: Map<string, VrrpLocation>;
+
+  constructor(private readonly ctx: Pick<GatewayContext, 'locations' | 'state' | 'serial' | 'endpoints'>) {
+    const vrrp = [...ctx.locations.values()].filter(hasVrrp);
+    this.roles = new Map(vrrp.map((l) => [l.name, { role: null, holdsVip: false, track: null, strayChecks: 0 }]));
+    this.byInstance = new Map(vrrp.map((l) => [l.vrrp.instance, l]));
+  }
+
+  /** For every heartbeat: each vrrp location's role and whether this host holds its floating IP. */
+  view(): VrrpView {
+    return [...this.roles].map(([location, v]) => ({ location, role: v.role, holdsVip: v.holdsVip }));
+  }
+
+  /** After a location's health check: keepalived's track file, then a floating IP that must not be here. */
+  async afterCheck(loc: GatewayLocationConfig, problem: string | null): Promise<void> {
+    const v = this.roles.get(loc.name);
+    if (!hasVrrp(loc) || !v) return;
+    // keepalived tracks this file: a gateway whose WireGuard is down gives up (or never takes) the floating IP.
+    const track = trackValue(!problem);
+    if (track !== v.track) {
+      try {
+        writeFileSync(loc.vrrp.trackFile, track);
+        v.track = track;
+      } catch (err) {
+        log('cannot write the health file keepalived tracks', { location: loc.name, file: loc.vrrp.trackFile, error: (err as Error).message });
+      }
+    }
+    v.holdsVip = await holdsVip(loc.vrrp.interface, loc.vrrp.vip);
+    v.strayChecks = strayChecksAfter(v.role, v.holdsVip, v.strayChecks);
+    if (mustDropVip(v.holdsVip, v.strayChecks, () => keepalivedAlive())) {
+      try {
+        await removeVip(loc.vrrp.interface, loc.vrrp.vip);
+        v.holdsVip = false;
+        v.role = null;
+        log('removed the floating IP that a dead keepalived left on this host', { location: loc.name, vip: loc.vrrp.vip });
+      } catch (err) {
+        log('cannot remove a floating IP left by a dead keepalived', { location: loc.name, error: (err as Error).message });
+      }
+    }
+  }
+
+  /**
+   * A host that was frozen (SIGSTOP, a VM paused) and still holds a floating IP kept its old
+   * sessions while the clients moved to another gateway: it starts fresh handshakes again, so a
+   * thawed master does not strand its clients.
+   */
+  afterPause(pausedMs: number): void {
+    for (const loc of this.ctx.locations.values()) {
+      if (hasVrrp(loc) && this.roles.get(loc.name)?.holdsVip) {
+        log('this host was paused and holds the floating IP: starting fresh handshakes', { location: loc.name, pausedMs });
+        void this.takeover(loc);
+      }
+    }
+  }
+
+  /** Reads keepalived's notify FIFO (when this gateway has vrrp locations); returns the stop. */
+  async listen(fifo: string | null): Promise<() => void> {
+    if (!fifo || this.byInstance.size === 0) return () => undefined;
+    try {
+      return await readNotifyFifo(fifo, (line) => this.told(line));
+    } catch (err) {
+      log("cannot read keepalived's notify FIFO; the floating IP moves, but this gateway will not start handshakes when it takes it", { fifo, error: (err as Error).message });
+      return () => undefined;
+    }
+  }
+
+  private told(line: string): void {
+    const n = parseNotifyLine(line);
+    const loc = n ? this.byInstance.get(n.instance) : undefined;
+    const v = loc ? this.roles.get(loc.name) : undefined;
+    if (!n || !loc || !v) return;
+    const was = v.role;
+    v.role = n.role;
+    log('VRRP role', { location: loc.name, role: n.role, was });
+    const action = roleAction(was, n.role);
+    if (action === 'takeover') void this.takeover(loc);
+    else if (action === 'standDown') void this.standDown(loc, n.role);
+  }
+
+  /**
+   * This gateway just became VRRP master of a location: its clients' sessions live on the old
+   * master, so it starts fresh handshakes to every peer with a known endpoint itself, from the
+   * floating IP, instead of waiting ~15 s for the clients to give up and re-handshake.
+   */
+  private takeover(loc: VrrpLocation): Promise<void> {
+    const { state, endpoints } = this.ctx;
+    return this.ctx.serial.run(async () => {
+      const vrrp = loc.vrrp;
+      const t0 = performance.now();
+      // keepalived adds the address around the time it tells us; give it a moment if needed.
+      for (let i = 0; i < 50 && !(await holdsVip(vrrp.interface, vrrp.vip)); i++) await new Promise((r) => setTimeout(r, 10));
+      try {
+        await sourceFromVip(loc.listenPort, vrrp.interface, vrrp.vip);
+      } catch (err) {
+        log('cannot route WireGuard from the floating IP; handshakes leave from the host address', { location: loc.name, error: (err as Error).message });
+      }
+      const seen = endpoints.of(loc.name);
+      const known = [...state.location(loc.name).peers.values()].flatMap((p) => {
+        const e = seen.get(p.publicKey);
+        return e ? [{ publicKey: p.publicKey, allowedIps: p.allowedIps, endpoint: e.endpoint }] : [];
+      });
+      try {
+        await refreshPeers(loc.interface, known);
+        await kickHandshakes(known.map((p) => p.allowedIps[0]!.slice(0, p.allowedIps[0]!.indexOf('/'))));
+        log('became master of the floating IP: started handshakes', { location: loc.name, vip: vrrp.vip, peers: known.length, of: state.location(loc.name).peers.size, ms: Math.round(performance.now() - t0) });
+      } catch (err) {
+        log('could not start the handshakes after taking the floating IP', { location: loc.name, error: (err as Error).message });
+      }
+    });
+  }
+
+  /**
+   * This gateway is not (or no longer) master: it drops its clients' sessions and endpoints. A
+   * backup that kept them would, once its link is back, retry handshakes from its own address,
+   * and a client that answers roams to it, bypassing the floating IP (seen in bench/failover).
+   */
+  private standDown(loc: GatewayLocationConfig, why: string): Promise<void> {
+    const { state } = this.ctx;
+    return this.ctx.serial.run(async () => {
+      const peers = [...state.location(loc.name).peers.values()].map((p) => ({ publicKey: p.publicKey, allowedIps: p.allowedIps, endpoint: null }));
+      try {
+        await refreshPeers(loc.interface, peers);
+        log("not master of the floating IP: dropped the clients' sessions here", { location: loc.name, why, peers: peers.length });
+      } catch (err) {
+        log('could not drop the sessions of a backup gateway', { location: loc.name, error: (err as Error).message });
+      }
+    });
+  }
+}

@@ -3,6 +3,7 @@
 // report: what changed since the last one; all of it on a new link, with how long Core was away
 // (counters are totals, so the first report covers the gap).
 import type { GatewayLocationConfig, PeerStats } from '../../src-main/contract/index.js';
+import { log } from '../shared/agent.js';
 import type { ControlLink } from '../shared/control.js';
 import { noteEndpoint, nowS, policyOf, trackerOf, type GatewayContext } from './context.js';
 import type { MfaExpiry } from './mfa-expiry.js';
@@ -93,7 +94,9 @@ export class Reporter {
     if (policy.mfa) {
       const tracker = trackerOf(this.ctx, loc.name);
       tracker.observe(peers, nowS());
-      await this.mfa.expireIdle(loc, tracker, policy.disconnectThreshold);
+      // A failed removal (the interface went away under it) is retried at the next reading;
+      // it must not reject this loop's promise, which would stop the agent.
+      await this.mfa.expireIdle(loc, tracker, policy.disconnectThreshold).catch((err: unknown) => log('could not remove idle MFA peers; retrying at the next reading', { location: loc.name, error: String(err) }));
     }
     if (!link) return;
     const changed = this.changes.since(loc.name, peers, full);

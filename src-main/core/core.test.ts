@@ -137,6 +137,28 @@ describe('locations', () => {
   });
 });
 
+describe('issue #11: device names are compared as they look', () => {
+  test('"René" typed composed and decomposed is one name: the second add is refused, and either spelling finds it', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    expect((await addDevice(core, 'hq', 'Ren\u00E9')).device.name).toBe('Ren\u00E9');
+    const err = await failure(addDevice(core, 'hq', 'Rene\u0301'));
+    expect(err.code).toBe('already_exists');
+    expect(err.field).toBe('name');
+    await core.invoke('devices.remove', { location: 'hq', name: 'Rene\u0301' });
+    expect(await core.invoke('devices.list', { location: 'hq' })).toEqual([]);
+  });
+
+  test('"Anna" and "Anna" with a zero-width space cannot coexist', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    await addDevice(core, 'hq', 'Anna');
+    const err = await failure(addDevice(core, 'hq', 'Anna\u200B'));
+    expect(err.field).toBe('name');
+    expect(err.message).toMatch(/U\+200B/);
+  });
+});
+
 describe('hosts, gateways and edges', () => {
   test('a key file must exist; ssh-agent needs none', async () => {
     const { core, dir } = newCore();

@@ -137,6 +137,36 @@ describe('locations', () => {
   });
 });
 
+describe('issue #11: names Bulwark derives from a location name are its own', () => {
+  test.each([['a_b'], ['a.b'], ['A_b']])('"%s" is refused once "a-b" exists: both would be bw_a_b in keepalived, nginx and Envoy', async (name) => {
+    const { core } = newCore();
+    await addLocation(core, 'a-b', '10.1.0.0/24');
+    const err = await failure(addLocation(core, name, '10.2.0.0/24'));
+    expect(err.code).toBe('already_exists');
+    expect(err.field).toBe('name');
+    expect(err.message).toBe(
+      `name: location "${name}" would be bw_${name.replace(/[.-]/g, '_')} in keepalived, nginx and Envoy, which location "a-b" already is (they keep only letters, digits and "_"); choose a name that differs from "a-b" in more than ".", "-", "_" and case`,
+    );
+    expect((await core.invoke('locations.list', {})).map((l) => l.name)).toEqual(['a-b']);
+  });
+
+  test('a short name equal to a long name\'s hashed interface is refused, naming both', async () => {
+    const { core } = newCore();
+    // sha256("a-very-long-location-name") starts with 4802f39225c3.
+    await addLocation(core, 'a-very-long-location-name', '10.1.0.0/24');
+    const err = await failure(addLocation(core, '4802f39225c3', '10.2.0.0/24'));
+    expect(err.code).toBe('already_exists');
+    expect(err.message).toMatch(/^name: location "4802f39225c3" would get the WireGuard interface bw-4802f39225c3, which location "a-very-long-location-name" already has .*; choose another name$/);
+  });
+
+  test('names that differ in more than punctuation are fine', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'a-b', '10.1.0.0/24');
+    await addLocation(core, 'a-bc', '10.2.0.0/24');
+    await addLocation(core, 'ab', '10.3.0.0/24');
+  });
+});
+
 describe('issue #11: device names are compared as they look', () => {
   test('"René" typed composed and decomposed is one name: the second add is refused, and either spelling finds it', async () => {
     const { core } = newCore();

@@ -1,4 +1,5 @@
 import { BulwarkError, parseSshTarget, type Host, type ProcParsedInput } from '../../contract/index.js';
+import { formatEndpoint } from '../../net/endpoint.js';
 import type { Store, Tx } from '../../store/db.js';
 import type { CorePorts, SshTarget } from '../ports.js';
 
@@ -37,8 +38,7 @@ export function sshTargetOf(row: HostRow): SshTarget {
 }
 
 export function sshDisplay(row: Pick<HostRow, 'ssh_user' | 'ssh_address' | 'ssh_port'>): string {
-  const addr = row.ssh_address.includes(':') ? `[${row.ssh_address}]` : row.ssh_address;
-  return `${row.ssh_user}@${addr}:${row.ssh_port}`;
+  return `${row.ssh_user}@${formatEndpoint({ host: row.ssh_address, port: row.ssh_port })}`;
 }
 
 function roles(tx: Tx, hostId: number): string[] {

@@ -10,6 +10,7 @@ import { parseEndpoint } from '../../net/endpoint.js';
 import type { Store, Tx } from '../../store/db.js';
 import type { SecretBox } from '../keys/secret-box.js';
 import type { CorePorts } from '../ports.js';
+import { requireDistinctDerivedNames } from './derived-names.js';
 
 export interface LocationRow {
   id: number;
@@ -133,6 +134,7 @@ export class LocationService {
       if (same) {
         throw BulwarkError.field('name', `a location named ${JSON.stringify(same.name)} already exists; choose another name`, 'already_exists');
       }
+      requireDistinctDerivedNames(tx, parsed.name);
       for (const other of tx.all<LocationRow>('SELECT * FROM locations WHERE family = ?', cidr.family)) {
         const otherCidr = locationCidr(other);
         if (cidrsOverlap(cidr, otherCidr)) {

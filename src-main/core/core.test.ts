@@ -167,6 +167,62 @@ describe('issue #11: names Bulwark derives from a location name are its own', ()
   });
 });
 
+describe('issue #11: two locations never listen on one UDP port of one host', () => {
+  const hosts = async (core: Core, ...names: string[]) => {
+    for (const [i, name] of names.entries()) await core.invoke('hosts.create', { name, ssh: `root@198.51.100.${11 + i}` });
+  };
+
+  test('a host is refused as gateway of a second location with the same port; another port is fine', async () => {
+    const { core } = newCore();
+    await hosts(core, 'gw-1');
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    await addLocation(core, 'lab', '10.2.0.0/24');
+    await core.invoke('gateways.add', { location: 'hq', host: 'gw-1' });
+    const err = await failure(core.invoke('gateways.add', { location: 'lab', host: 'gw-1' }));
+    expect([err.code, err.field]).toEqual(['in_use', 'host']);
+    expect(err.message).toBe(
+      `host: location "lab" would listen on UDP port 51820 on host gw-1 (a gateway's WireGuard), where location "hq" already listens (a gateway's WireGuard); give one of them another port, such as "bulwark location set lab --endpoint vpn.example.com:51821", or use another host`,
+    );
+    await core.invoke('locations.update', { name: 'lab', endpoint: 'vpn.example.com:51821' });
+    await core.invoke('gateways.add', { location: 'lab', host: 'gw-1' });
+  });
+
+  test('a location cannot move its port onto one that another location uses on a shared gateway', async () => {
+    const { core } = newCore();
+    await hosts(core, 'gw-1', 'gw-2');
+    await core.invoke('locations.create', { name: 'hq', network: '10.1.0.0/24', endpoint: 'vpn.example.com:51820' });
+    await core.invoke('locations.create', { name: 'lab', network: '10.2.0.0/24', endpoint: 'lab.example.com:51821' });
+    await core.invoke('gateways.add', { location: 'hq', host: 'gw-1' });
+    for (const h of ['gw-1', 'gw-2']) await core.invoke('gateways.add', { location: 'lab', host: h });
+    const err = await failure(core.invoke('locations.update', { name: 'lab', endpoint: 'lab.example.com:51820' }));
+    expect([err.code, err.field]).toEqual(['in_use', 'endpoint']);
+    expect(err.message).toMatch(/^endpoint: location "lab" would listen on UDP port 51820 on host gw-1 .* where location "hq" already listens .*"bulwark location set lab --endpoint lab\.example\.com:51821"/);
+    expect((await core.invoke('locations.get', { name: 'lab' })).endpointPort).toBe(51821);
+    // The endpoint's host may change as long as the port stays.
+    await core.invoke('locations.update', { name: 'lab', endpoint: 'other.example.com' });
+  });
+
+  test('lb mode: one balancer cannot take two locations on one port, nor a port its own gateway role uses', async () => {
+    const { core } = newCore();
+    await hosts(core, 'gw-1', 'gw-2', 'gw-3', 'lb-1');
+    for (const [i, name] of ['a', 'b', 'c'].entries()) {
+      await core.invoke('locations.create', { name, network: `10.${i + 1}.0.0/24`, endpoint: 'vpn.example.com' });
+      await core.invoke('gateways.add', { location: name, host: `gw-${i + 1}` });
+    }
+    await core.invoke('locations.setFailover', { name: 'a', mode: 'lb', lbHost: 'lb-1' });
+    const err = await failure(core.invoke('locations.setFailover', { name: 'b', mode: 'lb', lbHost: 'lb-1' }));
+    expect([err.code, err.field]).toEqual(['in_use', 'lbHost']);
+    expect(err.message).toMatch(/^lbHost: location "b" would listen on UDP port 51820 on host lb-1 \(the load balancer\), where location "a" already listens \(the load balancer\); give one of them another port/);
+    expect((await core.invoke('locations.get', { name: 'b' })).failover.mode).toBe('none');
+    // A balancer host is refused as a gateway on its balanced port, and the other way round.
+    expect((await failure(core.invoke('gateways.add', { location: 'c', host: 'lb-1' }))).message).toMatch(/on host lb-1 \(a gateway's WireGuard\), where location "a" already listens \(the load balancer\)/);
+    await core.invoke('locations.update', { name: 'b', endpoint: 'vpn.example.com:51821' });
+    await core.invoke('locations.setFailover', { name: 'b', mode: 'lb', lbHost: 'lb-1' });
+    const back = await failure(core.invoke('locations.update', { name: 'b', endpoint: 'vpn.example.com:51820' }));
+    expect(back.message).toMatch(/on host lb-1 \(the load balancer\), where location "a" already listens/);
+  });
+});
+
 describe('issue #11: device names are compared as they look', () => {
   test('"René" typed composed and decomposed is one name: the second add is refused, and either spelling finds it', async () => {
     const { core } = newCore();

@@ -1,8 +1,12 @@
 // Core's services on a real SQLite file (no HTTP): the model's rules and address allocation.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { utils } from 'ssh2';
 import { afterEach, describe, expect, test } from 'vitest';
 import { coreOnDisk, failure } from '../../test/helpers/core.js';
+import { tempDir } from '../../test/helpers/server.js';
 import type { Core } from '../system/system.js';
 
 const cleanups: (() => void)[] = [];
@@ -245,14 +249,84 @@ describe('issue #11: device names are compared as they look', () => {
   });
 });
 
+/** A directory outside the data dir, for key files. */
+function keyDir(): string {
+  const t = tempDir();
+  cleanups.push(() => t[Symbol.dispose]());
+  return t.dir;
+}
+
+describe('issue #11: identityFile must be an SSH private key, checked when the host is added', () => {
+  const add = (core: Core, identityFile: string) => core.invoke('hosts.create', { name: 'gw-1', ssh: 'root@gw', identityFile });
+  const NOT_A_KEY = /^identityFile: (\S+) is not an SSH private key that the Bulwark server can read; give the path of the private key \(such as ~\/\.ssh\/id_ed25519, not the \.pub file\) readable by the user that runs Bulwark, or leave identityFile out to use the ssh-agent$/;
+
+  test('missing, unreadable, not a key, a public key, a directory, a FIFO, a huge file: one 400 that names the field and tells nothing more', async () => {
+    const { core } = newCore();
+    const dir = keyDir();
+    const pair = utils.generateKeyPairSync('ed25519');
+    const files: Record<string, string> = {
+      missing: join(dir, 'missing'),
+      shadow: '/etc/shadow',
+      passwd: '/etc/passwd',
+      pub: join(dir, 'id.pub'),
+      dir,
+      fifo: join(dir, 'fifo'),
+      huge: join(dir, 'huge'),
+      unreadable: join(dir, 'unreadable'),
+    };
+    writeFileSync(files.pub!, pair.public);
+    execFileSync('mkfifo', [files.fifo!]);
+    writeFileSync(files.huge!, Buffer.alloc(1024 * 1024, 'a'));
+    writeFileSync(files.unreadable!, pair.private, { mode: 0o000 });
+    const messages = new Set<string>();
+    for (const [what, path] of Object.entries(files)) {
+      if (what === 'unreadable' && process.getuid?.() === 0) continue;
+      const err = await failure(add(core, path));
+      expect([what, err.code, err.field, err.httpStatus]).toEqual([what, 'invalid_input', 'identityFile', 400]);
+      expect(err.message, what).toMatch(NOT_A_KEY);
+      messages.add(err.message.replace(path, 'PATH'));
+    }
+    expect(messages.size).toBe(1);
+    expect(await core.invoke('hosts.list', {})).toEqual([]);
+  });
+
+  test("a file in Bulwark's data dir is refused even when it is a private key, and so is a link into it", async () => {
+    const { core, dir } = newCore();
+    const inside = join(dir, 'id_ed25519');
+    writeFileSync(inside, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    const link = join(keyDir(), 'key');
+    symlinkSync(inside, link);
+    for (const path of [inside, link, join(dir, 'bulwark.db'), join(dir, 'token'), `${dir}/../${dir.split('/').at(-1)}/bulwark.db`]) {
+      const err = await failure(add(core, path));
+      expect(err.field).toBe('identityFile');
+      expect(err.message).toBe(`identityFile: ${path} is inside Bulwark's data directory (${dir}), which holds its own secrets; give the path of the SSH private key for this host, kept elsewhere`);
+    }
+  });
+
+  test('a key with a passphrase is refused with the way out; RSA in PEM and ECDSA keys are accepted', async () => {
+    const { core } = newCore();
+    const dir = keyDir();
+    const locked = join(dir, 'locked');
+    writeFileSync(locked, utils.generateKeyPairSync('ed25519', { passphrase: 'secret', cipher: 'aes256-ctr', rounds: 4 }).private, { mode: 0o600 });
+    const err = await failure(add(core, locked));
+    expect(err.message).toBe(`identityFile: ${locked} is protected by a passphrase, which Bulwark cannot enter; load the key into the ssh-agent and leave identityFile out, or use a key without a passphrase`);
+    const rsa = join(dir, 'id_rsa');
+    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey, { mode: 0o600 });
+    expect((await add(core, rsa)).auth).toEqual({ kind: 'key', identityFile: rsa });
+    const ecdsa = join(dir, 'id_ecdsa');
+    writeFileSync(ecdsa, utils.generateKeyPairSync('ecdsa', { bits: 256 }).private, { mode: 0o600 });
+    expect((await core.invoke('hosts.create', { name: 'gw-2', ssh: 'root@gw2', identityFile: ecdsa })).auth.kind).toBe('key');
+  });
+});
+
 describe('hosts, gateways and edges', () => {
   test('a key file must exist; ssh-agent needs none', async () => {
-    const { core, dir } = newCore();
-    const err = await failure(core.invoke('hosts.create', { name: 'gw-1', ssh: 'root@gw', identityFile: join(dir, 'missing') }));
+    const { core } = newCore();
+    const err = await failure(core.invoke('hosts.create', { name: 'gw-1', ssh: 'root@gw', identityFile: join(keyDir(), 'missing') }));
     expect(err.field).toBe('identityFile');
-    expect(err.message).toMatch(/does not exist or is not readable/);
-    const key = join(dir, 'id_ed25519');
-    writeFileSync(key, 'key', { mode: 0o600 });
+    expect(err.message).toMatch(/is not an SSH private key that the Bulwark server can read/);
+    const key = join(keyDir(), 'id_ed25519');
+    writeFileSync(key, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
     const h = await core.invoke('hosts.create', { name: 'gw-1', ssh: 'admin@[2001:db8::1]:2222', identityFile: key });
     expect(h).toMatchObject({ sshUser: 'admin', sshAddress: '2001:db8::1', sshPort: 2222, auth: { kind: 'key', identityFile: key }, hostKeyFingerprint: null });
   });

@@ -82,12 +82,8 @@ export class HostService {
   create(input: ProcParsedInput<'hosts.create'>): Host {
     const target = parseSshTarget(input.ssh);
     if (!target.ok) throw BulwarkError.field('ssh', target.reason);
-    if (input.identityFile !== undefined && !this.ports.isReadableFile(input.identityFile)) {
-      throw BulwarkError.field(
-        'identityFile',
-        `${input.identityFile} does not exist or is not readable by the Bulwark server; give the path of an SSH private key, or leave it out to use the ssh-agent`,
-      );
-    }
+    const keyProblem = input.identityFile === undefined ? null : this.ports.identityFileProblem(input.identityFile);
+    if (keyProblem !== null) throw BulwarkError.field('identityFile', keyProblem);
     const createdAt = this.ports.now().toISOString();
     return this.store.write((tx) => {
       const same = tx.get<{ name: string }>('SELECT name FROM hosts WHERE name = ?', input.name);

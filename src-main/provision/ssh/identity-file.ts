@@ -5,7 +5,10 @@
 // data directory (its token, master key and database) are refused whatever they hold.
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS, and Node finds no named export `utils` in it.
+const { utils } = ssh2;
 
 /** Larger than any SSH private key (an RSA-16384 one in OpenSSH form is about 12 KiB). */
 const MAX_KEY_BYTES = 64 * 1024;

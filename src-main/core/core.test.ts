@@ -303,6 +303,17 @@ describe('issue #11: identityFile must be an SSH private key, checked when the h
     }
   });
 
+  test('a key file that stopped being a key after the host was added is a 400 naming identityFile at the next connection, not a crash', async () => {
+    const { core } = newCore();
+    const key = join(keyDir(), 'id_ed25519');
+    writeFileSync(key, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    await core.invoke('hosts.create', { name: 'gw-1', ssh: 'root@127.0.0.1:1', identityFile: key });
+    writeFileSync(key, 'root:x:0:0:root:/root:/bin/bash\n');
+    const err = await failure(core.invoke('hosts.check', { name: 'gw-1' }));
+    expect([err.code, err.field, err.httpStatus]).toEqual(['invalid_input', 'identityFile', 400]);
+    expect(err.message).toMatch(/^identityFile: host gw-1 \(root@127\.0\.0\.1:1\): cannot use the key .*id_ed25519 \(Cannot parse privateKey: Unsupported key format\); point the host at an SSH private key/);
+  });
+
   test('a key with a passphrase is refused with the way out; RSA in PEM and ECDSA keys are accepted', async () => {
     const { core } = newCore();
     const dir = keyDir();

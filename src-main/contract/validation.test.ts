@@ -56,6 +56,8 @@ describe('hosts.create input', () => {
     [{ name: 'gw-1', ssh: 'root@198.51.100.11:0' }, 'ssh', /from 1 to 65535/],
     [{ name: 'gw-1', ssh: 'root@bad host' }, 'ssh', /USER@ADDRESS\[:PORT\]/],
     [{ name: 'gw-1', ssh: 'root@gw', identityFile: 'id_ed25519' }, 'identityFile', /not an absolute path/],
+    [{ name: 'gw-1', ssh: 'root@gw', identityFile: '/keys/x\u202Eyek.pub' }, 'identityFile', /text-direction character U\+202E/],
+    [{ name: 'gw-1', ssh: 'root@gw', identityFile: '/keys/\uD800' }, 'identityFile', /not well-formed Unicode/],
   ])('%j → %s', (input, field, message) => {
     const err = problems('hosts.create', input);
     expect(err.field).toBe(field);

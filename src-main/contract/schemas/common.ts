@@ -23,7 +23,7 @@ export function unicodeProblem(v: string): string | null {
   const invisible = INVISIBLE.exec(v);
   if (invisible) {
     const code = `U+${invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-    return `contains the invisible or text-direction character ${code}, which makes the name print differently from what it is; remove it`;
+    return `contains the invisible or text-direction character ${code}, which makes it print differently from what it is; remove it`;
   }
   return null;
 }

@@ -22,7 +22,7 @@ export function unicodeProblem(v: string): string | null {
   if (LONE_SURROGATE.test(v)) return 'is not well-formed Unicode (it holds half of a surrogate pair); send the text as UTF-8';
   const invisible = INVISIBLE.exec(v);
   if (invisible) {
-    const code = `U+${invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const code = `U+${(invisible[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
     return `contains the invisible or text-direction character ${code}, which makes it print differently from what it is; remove it`;
   }
   return null;

@@ -40,12 +40,12 @@ export function requireFreeUdpPort(tx: Tx, want: UdpPortWant): void {
   const ids = new Set(want.hosts.map((h) => h.id));
   const others = tx.all<Listener>(LISTENERS, want.location.id).filter((l) => ids.has(l.host_id));
   const clash = others.find((l) => l.port === want.port);
-  if (!clash) return;
+  const role = want.hosts.find((h) => h.id === clash?.host_id)?.role;
+  if (!clash || !role) return;
   const used = new Set(others.map((l) => l.port));
   let free = want.port;
   do free = free >= 65535 ? 1024 : free + 1;
   while (used.has(free));
-  const role = want.hosts.find((h) => h.id === clash.host_id)!.role;
   throw BulwarkError.field(
     want.field,
     `location ${JSON.stringify(want.location.name)} would listen on UDP port ${want.port} on host ${clash.host} (${AS[role]}), where location ${JSON.stringify(clash.location)} already listens (${AS[clash.role]}); give one of them another port, such as "bulwark location set ${want.location.name} --endpoint ${formatEndpoint({ host: want.location.endpointHost, port: free })}", or use another host`,

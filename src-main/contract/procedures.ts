@@ -9,7 +9,7 @@ import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
-import { LinkState, LocationStatus, LocationStatusInput } from './schemas/link.js';
+import { LinkState, LocationStatus } from './schemas/link.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanOutput, ProvisionScope } from './schemas/provision.js';
 
 /** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
@@ -74,7 +74,7 @@ export const procedures = {
   'provision.apply': action(ProvisionApplyInput, ProvisionApplyOutput),
 
   'links.list': query(Empty, z.array(LinkState)),
-  'locations.status': query(LocationStatusInput, LocationStatus),
+  'locations.status': query(LocationRef, LocationStatus),
   'locations.lbConfig': query(LbConfigInput, LbConfig),
   'locations.lbRelease': action(LbReleaseInput, LocationStatus),
 } as const satisfies Record<string, ProcedureDef>;

@@ -56,6 +56,8 @@ describe('hosts.create input', () => {
     [{ name: 'gw-1', ssh: 'root@198.51.100.11:0' }, 'ssh', /from 1 to 65535/],
     [{ name: 'gw-1', ssh: 'root@bad host' }, 'ssh', /USER@ADDRESS\[:PORT\]/],
     [{ name: 'gw-1', ssh: 'root@gw', identityFile: 'id_ed25519' }, 'identityFile', /not an absolute path/],
+    [{ name: 'gw-1', ssh: 'root@gw', identityFile: '/keys/x\u202Eyek.pub' }, 'identityFile', /text-direction character U\+202E/],
+    [{ name: 'gw-1', ssh: 'root@gw', identityFile: '/keys/\uD800' }, 'identityFile', /not well-formed Unicode/],
   ])('%j → %s', (input, field, message) => {
     const err = problems('hosts.create', input);
     expect(err.field).toBe(field);
@@ -81,5 +83,48 @@ describe('devices.add input', () => {
     const err = problems('devices.add', input);
     expect(err.field).toBe(field);
     expect(err.issues[0]!.message).toMatch(message);
+  });
+});
+
+describe('issue #11: names that would lie on screen', () => {
+  test.each([
+    ['a lone high surrogate', 'Anna\uD800', /not well-formed Unicode/],
+    ['a lone low surrogate', '\uDC00Anna', /not well-formed Unicode/],
+    ['a right-to-left override', 'x\u202Egnp.exe', /U\+202E/],
+    ['a first-strong isolate', 'a\u2068b', /U\+2068/],
+    ['a pop directional isolate', 'a\u2069', /U\+2069/],
+    ['a zero-width space', 'Anna\u200B', /U\+200B/],
+    ['a zero-width joiner', 'An\u200Dna', /U\+200D/],
+    ['a byte-order mark inside', 'An\uFEFFna', /U\+FEFF/],
+    ['a soft hyphen', 'An\u00ADna', /U\+00AD/],
+  ])('a device name with %s is refused, naming the character', (_what, name, message) => {
+    for (const proc of ['devices.add', 'devices.remove', 'sessions.start'] as const) {
+      const input = proc === 'sessions.start' ? { location: 'hq', device: name } : { location: 'hq', name };
+      const err = problems(proc, input);
+      expect(err.code).toBe('invalid_input');
+      expect(err.issues[0]!.message).toMatch(message);
+    }
+  });
+
+  test('a device name is stored composed (NFC): "é" as one character or as "e" and an accent is one name', () => {
+    const decomposed = 'Rene\u0301';
+    expect(procedures['devices.add'].input.parse({ location: 'hq', name: decomposed }).name).toBe('Ren\u00E9');
+    expect(procedures['devices.remove'].input.parse({ location: 'hq', name: decomposed }).name).toBe('Ren\u00E9');
+    expect(procedures['devices.add'].input.parse({ location: 'hq', name: '👍 ünïcödé' }).name).toBe('👍 ünïcödé');
+  });
+
+  test('locations.status checks the name like every other procedure', () => {
+    expect(problems('locations.status', { name: '../x' }).field).toBe('name');
+    expect(problems('locations.status', { name: '' }).issues[0]!.message).toMatch(/must not be empty/);
+  });
+
+  test.each(['.', '..', '-', '-eth0', 'eth0 ', 'x'.repeat(16)])('the failover interface %j is refused', (iface) => {
+    const err = problems('locations.setFailover', { name: 'hq', mode: 'vrrp', vip: '198.51.100.100/24', interface: iface });
+    expect(err.field).toBe('interface');
+    expect(err.issues[0]!.message).toMatch(/is not an interface name; use the name `ip link` shows/);
+  });
+
+  test.each(['eth0', 'enp0s31f6', 'br-lan', 'eth0.100', 'wlan_1'])('the failover interface %j is accepted', (iface) => {
+    expect(procedures['locations.setFailover'].input.safeParse({ name: 'hq', mode: 'vrrp', vip: '198.51.100.100/24', interface: iface }).success).toBe(true);
   });
 });

@@ -35,8 +35,12 @@ export interface SshConnection {
 export interface CorePorts {
   now: () => Date;
   generateKeyPair: () => WireGuardKeyPair;
-  /** True when the server process can read the file at this absolute path. */
-  isReadableFile: (path: string) => boolean;
+  /**
+   * Why the file at this absolute path cannot be a host's SSH identity (the message, without the
+   * field), or null when it is a private key the server can read and use. The same message for
+   * a missing, unreadable or non-key file; files in Bulwark's data directory are refused.
+   */
+  identityFileProblem: (path: string) => string | null;
   /** Opens an SSH session; refuses (host_key_changed) a host whose key differs from `pinned`. */
   connectSsh: (target: SshTarget, pinned: string | null) => Promise<SshConnection>;
 }

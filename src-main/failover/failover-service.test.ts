@@ -37,7 +37,7 @@ describe('failover settings', () => {
   test('the router id is unique on the LAN: the next location gets the next one; a taken one is refused', async () => {
     const core = await coreWithGateways();
     await vrrp(core);
-    await core.invoke('locations.create', { name: 'lab', network: '10.51.0.0/24', endpoint: '198.51.100.101' });
+    await core.invoke('locations.create', { name: 'lab', network: '10.51.0.0/24', endpoint: '198.51.100.101:51821' });
     for (const h of ['gw1', 'gw2']) await core.invoke('gateways.add', { location: 'lab', host: h });
     const taken = await failure(core.invoke('locations.setFailover', { name: 'lab', mode: 'vrrp', vip: '198.51.100.101/24', routerId: 1 }));
     expect([taken.field, taken.message]).toEqual(['routerId', 'routerId: VRRP router id 1 is already used on 198.51.100.0/24 by location hq; choose another (1-255) or leave it out to get a free one']);

@@ -9,6 +9,7 @@ import { balancedAddressOf, balancedLocation, balancerListenAddress } from './ba
 import { cidrContains, formatCidr, formatIp, parseInterfaceAddress, parseIp } from '../net/ip.js';
 import type { Store, Tx } from '../store/db.js';
 import { requireLocation, type LocationRow } from '../core/locations/location-service.js';
+import { requireFreeUdpPort } from '../core/locations/udp-ports.js';
 
 interface GatewayHostRow {
   id: number;
@@ -175,6 +176,7 @@ export class FailoverService {
     if (endpoint && lbAddress && endpoint.value !== lbAddress.value) {
       throw BulwarkError.field('lbHost', `the location's endpoint is ${loc.endpoint_host}, not the load balancer's address ${host.ssh_address}; run "bulwark location set ${loc.name} --endpoint ${host.ssh_address}:${loc.endpoint_port}" first`);
     }
+    requireFreeUdpPort(tx, { location: { id: loc.id, name: loc.name, endpointHost: loc.endpoint_host }, port: loc.endpoint_port, hosts: [{ id: host.id, role: 'balancer' }], field: 'lbHost' });
     return host.id;
   }
 }

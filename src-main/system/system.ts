@@ -1,6 +1,6 @@
 // system/: the composition root, the one place that builds every service and wires adapters
 // to them. Only entry points (serve.ts, main.ts, tests) import it; no room below it does.
-import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import {
   BulwarkError,
   fromZodError,
@@ -21,6 +21,7 @@ import { HostService } from '../core/hosts/host-service.js';
 import { HostCheck } from '../provision/host-check.js';
 import { generateWireGuardKeyPair } from '../core/keys/wireguard.js';
 import { SshSession } from '../provision/ssh/session.js';
+import { identityFileProblem } from '../provision/ssh/identity-file.js';
 import { SecretBox } from '../core/keys/secret-box.js';
 import { LocationService } from '../core/locations/location-service.js';
 import { ProvisionService } from '../provision/provision-service.js';
@@ -64,20 +65,11 @@ export interface Core {
   close(): void;
 }
 
-function isReadableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 export function createCore(opts: CoreOptions): Core {
   const ports: CorePorts = {
     now: () => new Date(),
     generateKeyPair: generateWireGuardKeyPair,
-    isReadableFile,
+    identityFileProblem: (path) => identityFileProblem(path, dirname(resolve(opts.dbFile))),
     connectSsh: (target, pinned) => SshSession.connect(target, pinned),
     ...opts.ports,
   };

@@ -3,6 +3,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { utils } from 'ssh2';
 import { runCli, startChild, tempDir, type ChildServer } from '../helpers/server.js';
 
 const tmp = tempDir('bulwark-cli-');
@@ -54,7 +55,7 @@ describe('bulwark CLI', () => {
       [['location', 'add', 'x', '--endpoint', 'e'], /required option '--network <cidr>' not specified/],
       [['location', 'add', 'bad name', '--network', '10.30.0.0/24', '--endpoint', 'e'], /^bulwark: NAME: "bad name" is not a valid name/],
       [['host', 'add', 'h', '--ssh', 'nouser'], /^bulwark: --ssh: "nouser" has no user; use USER@ADDRESS\[:PORT\]/],
-      [['host', 'add', 'h', '--ssh', 'root@h', '--identity', '/nonexistent/key'], /^bulwark: --identity: \/nonexistent\/key does not exist/],
+      [['host', 'add', 'h', '--ssh', 'root@h', '--identity', '/nonexistent/key'], /^bulwark: --identity: \/nonexistent\/key is not an SSH private key that the Bulwark server can read/],
       [['device', 'add', 'x', '--location', 'nowhere'], /^bulwark: --location: no location named "nowhere"/],
       [['device', 'add', 'x', '--location', 'hq', '--pubkey', 'abc'], /^bulwark: --pubkey: is not a WireGuard public key/],
       [['location', 'failover', 'hq', '--mode', 'vrrp', '--vip', '198.51.100.100/24'], /^bulwark: --mode: vrrp needs at least two gateways, and location hq has 0/],
@@ -75,7 +76,7 @@ describe('bulwark CLI', () => {
 
   test('hosts, gateways and edges', async () => {
     const key = join(tmp.dir, 'id_test');
-    writeFileSync(key, 'not really a key', { mode: 0o600 });
+    writeFileSync(key, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
     expect((await cli('host', 'add', 'gw-1', '--ssh', 'root@198.51.100.11', '--identity', key)).stdout).toMatch(/Added host gw-1 \(root@198\.51\.100\.11:22, key .*id_test\)/);
     expect((await cli('host', 'add', 'edge-1', '--ssh', 'admin@198.51.100.21:2222')).code).toBe(0);
     expect((await cli('gateway', 'add', '--location', 'hq', '--host', 'gw-1')).stdout).toBe('Host gw-1 is now a gateway of location hq\n');

@@ -126,6 +126,10 @@ describe('bad input', () => {
       ['devices.add', JSON.stringify({ location: 'hq', name: 'a\nb' }), 400, 'invalid_input', /^name: contains a line break/],
       ['devices.add', JSON.stringify({ location: 'nowhere', name: 'a' }), 404, 'not_found', /^location: no location named "nowhere"/],
       ['hosts.create', JSON.stringify({ name: 'h', ssh: 'root@h', identityFile: 'relative' }), 400, 'invalid_input', /^identityFile: "relative" is not an absolute path/],
+      ['hosts.create', JSON.stringify({ name: 'h', ssh: 'root@h', identityFile: '/etc/shadow' }), 400, 'invalid_input', /^identityFile: \/etc\/shadow is not an SSH private key that the Bulwark server can read/],
+      ['hosts.create', JSON.stringify({ name: 'h', ssh: 'root@h', identityFile: `${srv.dataDir}/token` }), 400, 'invalid_input', /^identityFile: .*\/token is inside Bulwark's data directory/],
+      ['devices.add', JSON.stringify({ location: 'hq', name: 'x\u202egnp.exe' }), 400, 'invalid_input', /^name: contains the invisible or text-direction character U\+202E/],
+      ['devices.add', '{"location": "hq", "name": "Anna\\ud800"}', 400, 'invalid_input', /^name: is not well-formed Unicode/],
       ['no.such', '{}', 404, 'unknown_procedure', /no procedure named "no.such"/],
     ];
     for (const [name, body, status, code, message] of cases) {

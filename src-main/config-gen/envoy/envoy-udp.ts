@@ -12,6 +12,7 @@
 //   agent does the same), not at its default of 50 %, which with 3 gateways would send clients
 //   to a dead one as soon as two fail.
 import { stringify } from 'yaml';
+import { locationIdentifier } from '../location-identifier.js';
 
 export interface EnvoyModel {
   host: string;
@@ -35,7 +36,7 @@ export function renderEnvoyUdp(m: EnvoyModel): string {
   if (!IPV4_OR_6.test(m.listenAddress)) throw new Error(`invariant failed: listen address ${m.listenAddress} is an IP address`);
   const locations = [...m.locations].sort(byName);
   const listeners = locations.map((l) => {
-    const name = `bw_${l.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const name = locationIdentifier(l.name);
     return {
       name,
       address: { socket_address: { protocol: 'UDP', address: m.listenAddress, port_value: l.listenPort } },
@@ -64,7 +65,7 @@ export function renderEnvoyUdp(m: EnvoyModel): string {
   });
   const clusters = locations.map((l) => {
     if (l.gateways.length === 0) throw new Error(`invariant failed: location ${l.name} has gateways`);
-    const name = `bw_${l.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const name = locationIdentifier(l.name);
     const paths = new Set(l.gateways.map((g) => g.healthPath));
     if (paths.size !== 1) throw new Error(`invariant failed: the gateways of ${l.name} share one health path`);
     return {

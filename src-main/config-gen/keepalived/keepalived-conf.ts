@@ -10,6 +10,8 @@
 // - notify_fifo: keepalived tells the agent each state change (MASTER, BACKUP, FAULT, STOP)
 //   on a FIFO the agent reads; on MASTER the agent starts the clients' handshakes at once.
 // - unicast_peer when asked: for networks that drop multicast.
+import { locationIdentifier } from '../location-identifier.js';
+
 export interface KeepalivedInstance {
   location: string;
   /** The LAN interface that carries the floating IP. */
@@ -34,9 +36,7 @@ export interface KeepalivedModel {
 }
 
 /** The instance (and track file) name keepalived knows a location by. */
-export function instanceName(location: string): string {
-  return `bw_${location.replace(/[^A-Za-z0-9_]/g, '_')}`;
-}
+export const instanceName = locationIdentifier;
 
 const WORD = /^[A-Za-z0-9_.:/@+-]+$/;
 

@@ -9,6 +9,8 @@
 // - no `proxy_responses`: any finite count makes nginx end a session after each exchange.
 // - OSS nginx notices neither a dead host nor a dead gateway while the client keeps sending, so
 //   Bulwark's agent on the load balancer checks the gateways and marks failed ones `down`.
+import { formatEndpoint } from '../../net/endpoint.js';
+import { locationIdentifier } from '../location-identifier.js';
 
 export interface StreamLocation {
   name: string;
@@ -29,8 +31,6 @@ export interface NginxStreamModel {
 }
 
 const ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:]*)$/;
-/** An address followed by ":port": IPv6 in brackets. */
-const withPort = (address: string, port: number) => `${address.includes(':') ? `[${address}]` : address}:${port}`;
 
 export function renderNginxStream(m: NginxStreamModel): string {
   const out = [
@@ -52,13 +52,13 @@ export function renderNginxStream(m: NginxStreamModel): string {
   const locations = [...m.locations].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const l of locations) {
     if (l.gateways.length === 0) throw new Error(`invariant failed: location ${l.name} has gateways`);
-    const upstream = `bw_${l.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const upstream = locationIdentifier(l.name);
     out.push(`  upstream ${upstream} {`, '    hash $remote_addr consistent;');
     for (const g of [...l.gateways].sort((a, b) => (a.host < b.host ? -1 : 1))) {
       if (!ADDRESS.test(g.address)) throw new Error(`invariant failed: gateway address ${g.address} is an IP address`);
-      out.push(`    server ${withPort(g.address, g.port)} max_fails=1 fail_timeout=10s${g.down ? ' down' : ''};  # ${g.host.replace(/[^A-Za-z0-9._-]/g, '')}`);
+      out.push(`    server ${formatEndpoint({ host: g.address, port: g.port })} max_fails=1 fail_timeout=10s${g.down ? ' down' : ''};  # ${g.host.replace(/[^A-Za-z0-9._-]/g, '')}`);
     }
-    out.push('  }', '  server {', `    listen ${withPort(m.listenAddress, l.listenPort)} udp;`, `    proxy_pass ${upstream};`, '    proxy_timeout 60s;', '  }');
+    out.push('  }', '  server {', `    listen ${formatEndpoint({ host: m.listenAddress, port: l.listenPort })} udp;`, `    proxy_pass ${upstream};`, '    proxy_timeout 60s;', '  }');
   }
   out.push('}');
   return `${out.join('\n')}\n`;

@@ -43,6 +43,16 @@ describe('renderAgentUnit', () => {
     expect(systemdQuote('say "hi"')).toBe('"say \\"hi\\""');
   });
 
+  test('issue #11: a carriage return or other control character is escaped, never written raw into the unit', () => {
+    expect(systemdQuote('a\rb')).toBe('"a\\rb"');
+    expect(systemdQuote('a\nb\tc')).toBe('"a\\nb\\tc"');
+    expect(systemdQuote('bell\u0007')).toBe('"bell\\x07"');
+    const unit = renderAgentUnit({ ...load('gateway'), execStart: ['/opt/bulwark/bin/node', 'x\r\ny'] });
+    expect(unit).not.toMatch(/\r/);
+    expect(unit).toContain('ExecStart=/opt/bulwark/bin/node "x\\r\\ny"');
+    expect(() => systemdQuote('nul\0')).toThrow(/NUL/);
+  });
+
   test.skipIf(!hasCommand('systemd-analyze') && process.env.CI !== 'true')('systemd-analyze verify accepts every unit', () => {
     using tmp = tempDir();
     for (const name of cases) {

@@ -63,10 +63,17 @@ const ROLE: Record<AgentRole, { description: string; capabilities: string[]; dev
   },
 };
 
-/** Quotes one word for a systemd command line (systemd.service(5), "Command lines"). */
+const C_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Quotes one word for a systemd command line (systemd.service(5), "Command lines"). Control
+ * characters become C escapes: a raw carriage return or line break would end the line.
+ */
 export function systemdQuote(word: string): string {
+  if (word.includes('\0')) throw new Error('invariant failed: a systemd command-line word cannot hold a NUL byte');
   if (/^[A-Za-z0-9_@+=:,./-]+$/.test(word)) return word;
-  return `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '$$$$').replace(/%/g, '%%').replace(/\n/g, '\\n')}"`;
+  const control = (c: string) => C_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  return `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '$$$$').replace(/%/g, '%%').replace(/[\u0001-\u001f\u007f]/g, control)}"`;
 }
 
 export function unitName(role: AgentRole): string {

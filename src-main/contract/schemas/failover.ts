@@ -44,7 +44,13 @@ export const Failover = z.object({
 });
 export type Failover = z.infer<typeof Failover>;
 
-const InterfaceName = z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'is not an interface name; use the name `ip link` shows, such as eth0 (at most 15 letters, digits, ".", "_", "-")');
+/** A Linux network interface name; ".", ".." and a leading "-" (read as an option by `ip`) are not one. */
+const InterfaceName = z.string().superRefine((v, ctx) => {
+  const fix = 'use the name `ip link` shows, such as eth0 (at most 15 letters, digits, ".", "_", "-", starting with a letter, digit or "_")';
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/.test(v)) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not an interface name; ${fix}` });
+  }
+});
 
 export const LocationFailoverInput = z
   .strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseEndpoint } from '../../net/endpoint.js';
-import { ResourceName, Timestamp } from './common.js';
+import { ResourceName, Timestamp, unicodeProblem } from './common.js';
 
 export const DEFAULT_SSH_PORT = 22;
 
@@ -59,8 +59,10 @@ export const HostCreateInput = z.strictObject({
   identityFile: z
     .string()
     .superRefine((v, ctx) => {
+      const unicode = unicodeProblem(v);
       if (!v.startsWith('/')) ctx.addIssue({ code: 'custom', message: `"${v}" is not an absolute path; give the full path of the private key` });
       else if (/[\u0000-\u001f]/.test(v)) ctx.addIssue({ code: 'custom', message: 'contains a control character; give a plain file path' });
+      else if (unicode) ctx.addIssue({ code: 'custom', message: unicode });
     })
     .optional(),
 });

@@ -2,6 +2,7 @@ import { BulwarkError, type Gateway } from '../../contract/index.js';
 import type { Store } from '../../store/db.js';
 import { requireHost, sshDisplay, type HostRow } from '../hosts/host-service.js';
 import { requireLocation } from '../locations/location-service.js';
+import { requireFreeUdpPort } from '../locations/udp-ports.js';
 import type { CorePorts } from '../ports.js';
 import type { PkiService } from '../pki/pki-service.js';
 
@@ -38,6 +39,7 @@ export class GatewayService {
       if (loc.failover_mode === 'lb' && loc.failover_lb_host_id === h.id) {
         throw BulwarkError.field('host', `${h.name} is the load balancer of location ${loc.name}; a gateway must be another host, or losing that host loses both`);
       }
+      requireFreeUdpPort(tx, { location: { id: loc.id, name: loc.name, endpointHost: loc.endpoint_host }, port: loc.endpoint_port, hosts: [{ id: h.id, role: 'gateway' }], field: 'host' });
       tx.run('INSERT INTO gateways (location_id, host_id, created_at) VALUES (?, ?, ?)', loc.id, h.id, createdAt);
       tx.event({ kind: 'gateway.added', subject: `gateway:${loc.name}/${h.name}`, details: { location: loc.name, host: h.name } });
       return toGateway(tx.get<Row>(`${SELECT} WHERE g.location_id = ? AND g.host_id = ?`, loc.id, h.id) as Row);

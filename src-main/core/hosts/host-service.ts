@@ -1,4 +1,5 @@
 import { BulwarkError, parseSshTarget, type Host, type ProcParsedInput } from '../../contract/index.js';
+import { formatEndpoint } from '../../net/endpoint.js';
 import type { Store, Tx } from '../../store/db.js';
 import type { CorePorts, SshTarget } from '../ports.js';
 
@@ -37,8 +38,7 @@ export function sshTargetOf(row: HostRow): SshTarget {
 }
 
 export function sshDisplay(row: Pick<HostRow, 'ssh_user' | 'ssh_address' | 'ssh_port'>): string {
-  const addr = row.ssh_address.includes(':') ? `[${row.ssh_address}]` : row.ssh_address;
-  return `${row.ssh_user}@${addr}:${row.ssh_port}`;
+  return `${row.ssh_user}@${formatEndpoint({ host: row.ssh_address, port: row.ssh_port })}`;
 }
 
 function roles(tx: Tx, hostId: number): string[] {
@@ -82,12 +82,8 @@ export class HostService {
   create(input: ProcParsedInput<'hosts.create'>): Host {
     const target = parseSshTarget(input.ssh);
     if (!target.ok) throw BulwarkError.field('ssh', target.reason);
-    if (input.identityFile !== undefined && !this.ports.isReadableFile(input.identityFile)) {
-      throw BulwarkError.field(
-        'identityFile',
-        `${input.identityFile} does not exist or is not readable by the Bulwark server; give the path of an SSH private key, or leave it out to use the ssh-agent`,
-      );
-    }
+    const keyProblem = input.identityFile === undefined ? null : this.ports.identityFileProblem(input.identityFile);
+    if (keyProblem !== null) throw BulwarkError.field('identityFile', keyProblem);
     const createdAt = this.ports.now().toISOString();
     return this.store.write((tx) => {
       const same = tx.get<{ name: string }>('SELECT name FROM hosts WHERE name = ?', input.name);

@@ -10,6 +10,8 @@ import { parseEndpoint } from '../../net/endpoint.js';
 import type { Store, Tx } from '../../store/db.js';
 import type { SecretBox } from '../keys/secret-box.js';
 import type { CorePorts } from '../ports.js';
+import { requireDistinctDerivedNames } from './derived-names.js';
+import { requireFreeUdpPort } from './udp-ports.js';
 
 export interface LocationRow {
   id: number;
@@ -133,6 +135,7 @@ export class LocationService {
       if (same) {
         throw BulwarkError.field('name', `a location named ${JSON.stringify(same.name)} already exists; choose another name`, 'already_exists');
       }
+      requireDistinctDerivedNames(tx, parsed.name);
       for (const other of tx.all<LocationRow>('SELECT * FROM locations WHERE family = ?', cidr.family)) {
         const otherCidr = locationCidr(other);
         if (cidrsOverlap(cidr, otherCidr)) {
@@ -192,6 +195,11 @@ export class LocationService {
           'disconnectThreshold',
           `${threshold} s is too short for an MFA location; use at least ${MIN_MFA_DISCONNECT_THRESHOLD_S} s so that idle peers are not dropped between keepalives`,
         );
+      }
+      if (port !== row.endpoint_port) {
+        const gateways = tx.all<{ id: number }>('SELECT host_id AS id FROM gateways WHERE location_id = ?', row.id).map((g) => ({ id: g.id, role: 'gateway' as const }));
+        const balancer = row.failover_mode === 'lb' && row.failover_lb_host_id !== null ? [{ id: row.failover_lb_host_id, role: 'balancer' as const }] : [];
+        requireFreeUdpPort(tx, { location: { id: row.id, name: row.name, endpointHost: host }, port, hosts: [...gateways, ...balancer], field: 'endpoint' });
       }
       if (Object.keys(changes).length > 0) {
         tx.run(

@@ -120,7 +120,14 @@ export class SshSession {
           reject(new BulwarkError('unavailable', `${where}: cannot connect (${err.code ?? err.message}); check the address, the port and that sshd runs`));
         }
       });
-      client.connect(config);
+      try {
+        client.connect(config);
+      } catch (err) {
+        // ssh2 parses the private key here, synchronously: a key file changed since the host was added.
+        settled = true;
+        const file = target.auth.kind === 'key' ? target.auth.identityFile : 'from the ssh-agent';
+        reject(BulwarkError.field('identityFile', `${where}: cannot use the key ${file} (${(err as Error).message}); point the host at an SSH private key without a passphrase, or use the ssh-agent`));
+      }
     });
   }
 

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { AgentMessage, type BalancerView, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type CoreEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../contract/index.js';
 import { CONTROL_PORT } from '../contract/host-layout.js';
 import type { Store } from '../store/db.js';
+import { agentRolesOf, provisionedHosts } from '../store/queries.js';
 import type { CorePorts } from '../core/ports.js';
 import { AGENT_RENEW_DAYS, agentSubject, normalSerial, type AgentRole, type PkiService } from '../core/pki/pki-service.js';
 import type { SessionService } from '../core/sessions/session-service.js';
@@ -305,20 +306,11 @@ export class LinkService {
 
   /** The agents Core should have a link with: every role of every provisioned host. */
   private targets(): Target[] {
-    return this.store.read((tx) => {
-      const rows = tx.all<{ name: string; ssh_address: string; gateway: number; edge: number; balancer: number }>(
-        `SELECT h.name, h.ssh_address,
-           EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) AS gateway,
-           EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id) AS edge,
-           EXISTS (SELECT 1 FROM locations l WHERE l.failover_mode = 'lb' AND l.failover_lb_host_id = h.id) AS balancer
-         FROM hosts h WHERE h.provisioned_at IS NOT NULL ORDER BY h.name`,
-      );
-      return rows.flatMap((r) =>
-        (['gateway', 'edge', 'balancer'] as const)
-          .filter((role) => r[role] === 1)
-          .map((role) => ({ agent: agentSubject(role, r.name), host: r.name, role, address: r.ssh_address, port: CONTROL_PORT[role] })),
-      );
-    });
+    return this.store.read((tx) =>
+      provisionedHosts(tx).flatMap((h) =>
+        agentRolesOf(h.roles).map((role) => ({ agent: agentSubject(role, h.name), host: h.name, role, address: h.ssh_address, port: CONTROL_PORT[role] })),
+      ),
+    );
   }
 
   sync(): void {

@@ -6,6 +6,7 @@
 import type { PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
 import { AgentMessage, type BalancerView, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type CoreEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../contract/index.js';
+import { down, linkErrorOf, refused, type LinkError } from './link-error.js';
 import { CONTROL_PORT } from '../contract/host-layout.js';
 import type { Store } from '../store/db.js';
 import { agentRolesOf, provisionedHosts } from '../store/queries.js';
@@ -33,33 +34,6 @@ interface Target {
   role: AgentRole;
   address: string;
   port: number;
-}
-
-/** Why a TLS or WebSocket failure happened, in words an admin can act on. */
-function reasonOf(err: Error & { code?: string }): { refused: boolean; reason: string } {
-  switch (err.code) {
-    case 'CERT_HAS_EXPIRED':
-      return { refused: true, reason: "the agent's certificate has expired; run \"bulwark provision apply\" to renew it" };
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-    case 'CERT_SIGNATURE_FAILURE':
-      return { refused: true, reason: `the agent's certificate is not from this Core's CA (${err.code}); something else answers on the control port, or the host was provisioned by another Core` };
-    case 'CERT_NOT_YET_VALID':
-      return { refused: true, reason: "the agent's certificate is not valid yet; check the clocks of Core and the host" };
-    case 'ECONNREFUSED':
-      return { refused: false, reason: 'nothing listens on the control port (the agent is stopped, or not provisioned yet)' };
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'ETIMEDOUT':
-      return { refused: false, reason: `the host is unreachable (${err.code})` };
-    case 'ERR_BULWARK_IDENTITY':
-      return { refused: true, reason: err.message };
-    default:
-      if (/certificate/i.test(err.message)) return { refused: true, reason: `TLS refused: ${err.message}` };
-      return { refused: false, reason: err.message };
-  }
 }
 
 class Link {
@@ -115,7 +89,7 @@ class Link {
     try {
       tls = await this.svc.clientTls();
     } catch (err) {
-      this.fail(new Error(`Core has no client certificate: ${(err as Error).message}`));
+      this.fail(refused(`Core has no client certificate: ${err instanceof Error ? err.message : String(err)}`));
       return;
     }
     if (this.stopped) return;
@@ -128,19 +102,19 @@ class Link {
       // (ws hands it to tls.connect; @types/ws types it as the unrelated WebSocket option.)
       ...({
         checkServerIdentity: (_name: string, cert: PeerCertificate) => {
-          const refused = this.svc.checkAgentCert(t, cert);
-          if (!refused) this.certificate = { serial: normalSerial(cert.serialNumber), notAfter: new Date(cert.valid_to).toISOString() };
-          return refused;
+          const wrong = this.svc.checkAgentCert(t, cert);
+          if (!wrong) this.certificate = { serial: normalSerial(cert.serialNumber), notAfter: new Date(cert.valid_to).toISOString() };
+          return wrong;
         },
       } as object),
     });
     this.ws = ws;
     ws.on('open', () => this.kick());
     ws.on('message', (data) => this.receive(String(data)));
-    ws.on('unexpected-response', (_req, res) => this.fail(new Error(`the agent answered HTTP ${res.statusCode} instead of opening the link`)));
+    ws.on('unexpected-response', (_req, res) => this.fail(down(`the agent answered HTTP ${res.statusCode} instead of opening the link`)));
     ws.on('error', (err) => this.fail(err));
     ws.on('close', () => {
-      if (this.ws === ws) this.fail(new Error('the link closed'));
+      if (this.ws === ws) this.fail(down('the link closed'));
     });
   }
 
@@ -157,7 +131,7 @@ class Link {
     this.kick();
     if (msg.type === 'hello') {
       if (msg.protocol !== LINK_PROTOCOL) {
-        this.fail(Object.assign(new Error(`the agent speaks link protocol ${msg.protocol}, Core speaks ${LINK_PROTOCOL}; provision it again so both run the same version`), { code: 'ERR_BULWARK_IDENTITY' }));
+        this.fail(refused(`the agent speaks link protocol ${msg.protocol}, Core speaks ${LINK_PROTOCOL}; provision it again so both run the same version`));
         return;
       }
       this.agentVersion = msg.version;
@@ -201,10 +175,10 @@ class Link {
   /** Any message from the agent proves it alive; silence for downAfterMs ends the link. */
   private kick(): void {
     if (this.watchdog) clearTimeout(this.watchdog);
-    this.watchdog = setTimeout(() => this.fail(new Error(`no heartbeat for ${this.svc.settings.downAfterMs} ms`)), this.svc.settings.downAfterMs);
+    this.watchdog = setTimeout(() => this.fail(down(`no heartbeat for ${this.svc.settings.downAfterMs} ms`)), this.svc.settings.downAfterMs);
   }
 
-  private fail(err: Error & { code?: string }): void {
+  private fail(err: unknown): void {
     if (this.stopped) return;
     const ws = this.ws;
     this.ws = null;
@@ -214,13 +188,13 @@ class Link {
     ws?.on('error', () => undefined);
     ws?.terminate();
     if (this.retry) return; // already failed once for this dial
-    const { refused, reason } = reasonOf(err);
+    const { state, message } = linkErrorOf(err);
     this.healthy = null;
     this.renewing = false;
     this.vrrp = [];
     this.balancer = null;
     this.applied.clear();
-    this.set(refused ? 'refused' : 'down', reason);
+    this.set(state, message);
     this.failures += 1;
     const s = this.svc.settings;
     const base = Math.min(s.maxBackoffMs, s.minBackoffMs * 2 ** Math.min(this.failures - 1, 16));
@@ -340,13 +314,12 @@ export class LinkService {
   }
 
   /** The agent's certificate must name this agent and be one Core issued and has not revoked. */
-  checkAgentCert(t: Target, cert: PeerCertificate): Error | undefined {
-    const fail = (message: string) => Object.assign(new Error(message), { code: 'ERR_BULWARK_IDENTITY' });
+  checkAgentCert(t: Target, cert: PeerCertificate): LinkError | undefined {
     const cn = cert.subject?.CN;
-    if (cn !== t.agent) return fail(`the agent at ${t.address}:${t.port} presents a certificate for ${String(cn)}, not ${t.agent}`);
+    if (cn !== t.agent) return refused(`the agent at ${t.address}:${t.port} presents a certificate for ${String(cn)}, not ${t.agent}`);
     const known = this.pki.lookup(cert.serialNumber);
-    if (!known) return fail(`the agent's certificate (serial ${cert.serialNumber}) was not issued by this Core`);
-    if (known.revokedAt) return fail(`the agent's certificate was revoked at ${known.revokedAt} (${known.reason ?? 'no reason given'})`);
+    if (!known) return refused(`the agent's certificate (serial ${cert.serialNumber}) was not issued by this Core`);
+    if (known.revokedAt) return refused(`the agent's certificate was revoked at ${known.revokedAt} (${known.reason ?? 'no reason given'})`);
     return undefined;
   }
 

@@ -5,7 +5,7 @@
 // are events (link.up, link.down, link.refused) that say why.
 import type { PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
-import { AgentMessage, type BalancerView, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type CoreEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../contract/index.js';
+import { AgentMessage, type BalancerView, BulwarkError, LINK_PROTOCOL, LINK_SUBPROTOCOL, type AgentExpired, type CoreActivity, type KnownEvent, type NewEvent, type CoreMessage, type CorePeers, type LinkState, type LocationStatus, type PeerStats, type WgPeer } from '../contract/index.js';
 import { down, linkErrorOf, refused, type LinkError } from './link-error.js';
 import { CONTROL_PORT } from '../contract/host-layout.js';
 import type { Store } from '../store/db.js';
@@ -397,7 +397,7 @@ export class LinkService {
    * order they were made: devices added or removed, MFA sessions started or ended. A location
    * whose MFA setting or threshold changed gets its full set again instead.
    */
-  devicesChanged(events: CoreEvent[]): void {
+  devicesChanged(events: KnownEvent[]): void {
     const resync = new Set<string>();
     const byLocation = new Map<string, Map<string, WgPeer | null>>();
     const mfaOf = new Map<string, boolean>();
@@ -406,18 +406,17 @@ export class LinkService {
       return mfaOf.get(location)!;
     };
     for (const e of events) {
-      const d = e.details as { location?: string; address?: string; publicKey?: string; session?: number; mfa?: unknown; disconnectThreshold?: unknown };
-      if (e.kind === 'location.updated' && (d.mfa !== undefined || d.disconnectThreshold !== undefined)) {
-        resync.add(e.subject.replace(/^location:/, ''));
+      if (e.kind === 'location.updated') {
+        if (e.details.mfa !== undefined || e.details.disconnectThreshold !== undefined) resync.add(e.subject.replace(/^location:/, ''));
         continue;
       }
-      if (!['device.added', 'device.removed', 'session.started', 'session.ended'].includes(e.kind)) continue;
-      if (!d.location || !d.publicKey || !d.address) continue;
+      if (e.kind !== 'device.added' && e.kind !== 'device.removed' && e.kind !== 'session.started' && e.kind !== 'session.ended') continue;
+      const d = e.details;
       const change = byLocation.get(d.location) ?? new Map<string, WgPeer | null>();
       byLocation.set(d.location, change);
       // A device's address is stored with its host prefix (/32 or /128): its one allowed IP.
       if (e.kind === 'device.added' && !isMfa(d.location)) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address] });
-      else if (e.kind === 'session.started' && d.session !== undefined) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address], session: d.session });
+      else if (e.kind === 'session.started') change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address], session: e.details.session });
       else if (e.kind === 'device.removed' || e.kind === 'session.ended') change.set(d.publicKey, null);
       if (e.kind === 'device.removed') {
         this.stats.get(d.location)?.delete(d.publicKey); // a removed device's counters go with it
@@ -616,7 +615,7 @@ export class LinkService {
     this.lastRotation.set(key, now);
     if (!before) return;
     const old = new Map(before.locations.flatMap((l) => l.gateways.map((g) => [`${l.location}/${g.host}`, g] as const)));
-    const events: { kind: 'balancer.gateway_out' | 'balancer.gateway_in' | 'balancer.nginx_failed'; subject: string; details: Record<string, unknown> }[] = [];
+    const events: NewEvent[] = [];
     for (const l of now.locations) {
       for (const g of l.gateways) {
         const had = old.get(`${l.location}/${g.host}`);

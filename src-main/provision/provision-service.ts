@@ -20,7 +20,7 @@ import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, HOST_APPLY_LOCK, KEEP
 import { isUpToDate } from './plan/host-plan.js';
 import type { HostNeeds } from './remote/preflight.js';
 import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from './remote/host-run.js';
-import { AGENT_ROLES, HostManifest } from '../contract/index.js';
+import { AGENT_ROLES, HostManifest, type NewEvent } from '../contract/index.js';
 import type { Store, Tx } from '../store/db.js';
 import { hasRole, hostRoles } from '../store/queries.js';
 import { requireHost, sshTargetOf, type HostRow } from '../core/hosts/host-service.js';
@@ -248,9 +248,9 @@ export class ProvisionService {
    * cannot be stored (disk full, database busy) is dropped, and the apply's result still says
    * how every host ended.
    */
-  private record(kind: 'provision.step' | 'provision.host_finished', host: string, details: Record<string, unknown>): void {
+  private record(e: Extract<NewEvent, { kind: 'provision.step' | 'provision.host_finished' }>): void {
     try {
-      this.store.write((tx) => tx.event({ kind, subject: `host:${host}`, details }));
+      this.store.write((tx) => tx.event(e));
     } catch {
       // dropped on purpose; see above
     }
@@ -273,7 +273,7 @@ export class ProvisionService {
             );
             release(h.row.name);
             const details: ProvisionHostFinishedDetails = { run: runId, host: r.host, outcome: r.outcome, rolledBack: r.rolledBack, durationMs: r.durationMs, failure: r.failure };
-            this.record('provision.host_finished', r.host, details);
+            this.record({ kind: 'provision.host_finished', subject: `host:${r.host}`, details });
             return r;
           }),
         ),
@@ -297,7 +297,7 @@ export class ProvisionService {
     const host = h.row.name;
     const report: Report = (step, status, message, failure) => {
       const details: ProvisionStepDetails = { run: runId, host, step, status, ...(message ? { message } : {}), ...(failure ? { failure } : {}) };
-      this.record('provision.step', host, details);
+      this.record({ kind: 'provision.step', subject: `host:${host}`, details });
     };
     const desired = desiredHost(await this.withTls(h, true), artifacts);
     let ssh: SshConnection | null = null;

@@ -8,6 +8,8 @@ import {
   isProcedureName,
   procedures,
   type CoreEvent,
+  type EventKind,
+  type KnownEvent,
   type ProcOutput,
   type ProcedureName,
   type ProcInput,
@@ -64,6 +66,20 @@ export interface Core {
   close(): void;
 }
 
+/** Event kinds after which the set of agents Core links with may differ (besides a failover change). */
+const LINK_TARGET_CHANGES: ReadonlySet<EventKind> = new Set([
+  'gateway.added',
+  'gateway.removed',
+  'edge.added',
+  'edge.removed',
+  'host.created',
+  'host.removed',
+  'host.pinned',
+  'host.uninstalled',
+  'provision.host_finished',
+  'certificate.revoked',
+] satisfies EventKind[]);
+
 function isReadableFile(path: string): boolean {
   try {
     accessSync(path, constants.R_OK);
@@ -92,7 +108,7 @@ export function createCore(opts: CoreOptions): Core {
   // Roles, provisioning, revocations and a change of load balancer (the balancer role) change
   // which agents Core should be linked with.
   const unsubscribeLinks = store.onDidCommit((evs) => {
-    const roles = (e: (typeof evs)[number]) => /^(gateway|edge|host)\.|^provision\.host_finished$|^certificate\.revoked$/.test(e.kind) || (e.kind === 'location.updated' && 'failover' in (e.details as object));
+    const roles = (e: KnownEvent) => LINK_TARGET_CHANGES.has(e.kind) || (e.kind === 'location.updated' && e.details.failover !== undefined);
     if (evs.some(roles)) links.sync();
     links.devicesChanged(evs);
   });

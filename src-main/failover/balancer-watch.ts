@@ -1,6 +1,7 @@
 // Core's side of the load balancers' rotation: a balancer's heartbeats become events
 // (balancer.gateway_out / balancer.gateway_in, with the reason, and balancer.nginx_failed),
 // and manual failback (locations.lbRelease) asks the balancer to put a gateway back.
+import { z } from 'zod';
 import { BulwarkError, type BalancerView, type LocationStatus, type NewEvent } from '../contract/index.js';
 import type { Store } from '../store/db.js';
 import { agentSubject } from '../core/pki/pki-service.js';
@@ -24,13 +25,13 @@ export function rotationEvents(balancer: string, agent: string, before: Balancer
   return events;
 }
 
-interface ReleaseRow {
-  name: string;
-  failover_mode: string;
-  failover_lb_failback: string | null;
-  lb_host: string | null;
-  is_gateway: number;
-}
+const ReleaseRow = z.object({
+  name: z.string(),
+  failover_mode: z.string(),
+  failover_lb_failback: z.string().nullable(),
+  lb_host: z.string().nullable(),
+  is_gateway: z.number().int(),
+});
 
 export class BalancerWatch {
   /** Each balancer's last rotation, kept across its link's drops (so a change while Core was away still shows as an event). */
@@ -68,8 +69,8 @@ export class BalancerWatch {
    * again back into rotation, and waits (up to 5 s) until its heartbeat says it did.
    */
   async releaseGateway(location: string, gateway: string): Promise<LocationStatus> {
-    const loc = this.store.read((tx) =>
-      tx.get<ReleaseRow>(
+    const row = this.store.read((tx) =>
+      tx.get(
         `SELECT l.name, l.failover_mode, l.failover_lb_failback, (SELECT h.name FROM hosts h WHERE h.id = l.failover_lb_host_id) AS lb_host,
            EXISTS (SELECT 1 FROM gateways g JOIN hosts h ON h.id = g.host_id WHERE g.location_id = l.id AND h.name = ?) AS is_gateway
          FROM locations l WHERE l.name = ?`,
@@ -77,7 +78,8 @@ export class BalancerWatch {
         location,
       ),
     );
-    if (!loc) throw BulwarkError.field('name', `no location named ${JSON.stringify(location)}; see "bulwark location list"`, 'not_found');
+    if (!row) throw BulwarkError.field('name', `no location named ${JSON.stringify(location)}; see "bulwark location list"`, 'not_found');
+    const loc = ReleaseRow.parse(row);
     if (loc.failover_mode !== 'lb' || !loc.lb_host) throw BulwarkError.field('name', `location ${loc.name} does not use a load balancer; nothing to release`);
     if (loc.failover_lb_failback !== 'manual') throw BulwarkError.field('name', `location ${loc.name} fails back by itself (failback auto): a gateway returns to rotation once it passes its checks`);
     if (loc.is_gateway !== 1) throw BulwarkError.field('gateway', `${gateway} is not a gateway of location ${loc.name}; see "bulwark gateway list --location ${loc.name}"`, 'not_found');

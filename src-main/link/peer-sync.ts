@@ -2,12 +2,15 @@
 // up gets the full peer set and policy of each of its locations; committed changes (devices
 // added or removed, MFA sessions started or ended) become peer changes on every linked
 // gateway of their location, in the order they were made.
+import { z } from 'zod';
 import type { CorePeers, KnownEvent, WgPeer } from '../contract/index.js';
 import type { Store } from '../store/db.js';
 import { gatewayLocations, locationPolicy } from '../store/queries.js';
 import type { SessionService } from '../core/sessions/session-service.js';
 import type { Link } from './link.js';
 import type { LinkHub } from './link-hub.js';
+
+const PeerRow = z.object({ public_key: z.string(), address: z.string() });
 
 export class PeerSync {
   private revision = Date.now();
@@ -103,7 +106,8 @@ export class PeerSync {
     if (mfa) return [...this.sessions.active(location).values()].map((s) => ({ publicKey: s.publicKey, allowedIps: [s.address], session: s.id }));
     return this.store.read((tx) =>
       tx
-        .all<{ public_key: string; address: string }>('SELECT d.public_key, d.address FROM devices d JOIN locations l ON l.id = d.location_id WHERE l.name = ? ORDER BY d.id', location)
+        .all('SELECT d.public_key, d.address FROM devices d JOIN locations l ON l.id = d.location_id WHERE l.name = ? ORDER BY d.id', location)
+        .map((r) => PeerRow.parse(r))
         .map((d) => ({ publicKey: d.public_key, allowedIps: [d.address] })),
     );
   }

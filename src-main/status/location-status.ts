@@ -3,7 +3,8 @@
 // It subscribes to the LinkHub and keeps what the messages told it; it writes nothing. The
 // seed of the topology read model. Imports contract/, store/, core/sessions and link/;
 // system/ builds it, failover/ reads it.
-import { BulwarkError, type LocationStatus, type KnownEvent, type PeerStats } from '../contract/index.js';
+import { z } from 'zod';
+import { BulwarkError, FailoverMode, type LocationStatus, type KnownEvent, type PeerStats } from '../contract/index.js';
 import type { Store } from '../store/db.js';
 import { locationGateways } from '../store/queries.js';
 import type { SessionService } from '../core/sessions/session-service.js';
@@ -14,15 +15,16 @@ import { lbProblems, vrrpProblems } from './problems.js';
 
 type DeviceStats = PeerStats & { gateway: string };
 
-interface LocationRow {
-  id: number;
-  name: string;
-  mfa: number;
-  disconnect_threshold: number;
-  failover_mode: 'none' | 'vrrp' | 'lb';
-  failover_vip: string | null;
-  lb_host: string | null;
-}
+const LocationRow = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  mfa: z.number().int(),
+  disconnect_threshold: z.number().int(),
+  failover_mode: FailoverMode,
+  failover_vip: z.string().nullable(),
+  lb_host: z.string().nullable(),
+});
+const DeviceRow = z.object({ name: z.string(), address: z.string(), public_key: z.string() });
 
 export class StatusModel {
   /** location → device public key → the freshest view any gateway reported. */
@@ -54,11 +56,12 @@ export class StatusModel {
   /** The location live: each gateway's link and data plane, each device's tunnel. */
   locationStatus(name: string): LocationStatus {
     return this.store.read((tx) => {
-      const loc = tx.get<LocationRow>(
+      const row = tx.get(
         'SELECT id, name, mfa, disconnect_threshold, failover_mode, failover_vip, (SELECT h.name FROM hosts h WHERE h.id = failover_lb_host_id) AS lb_host FROM locations WHERE name = ?',
         name,
       );
-      if (!loc) throw BulwarkError.field('name', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
+      if (!row) throw BulwarkError.field('name', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
+      const loc = LocationRow.parse(row);
       const hosts = locationGateways(tx, loc.id);
       const stats = this.stats.get(loc.name) ?? new Map<string, DeviceStats>();
       const sessions = loc.mfa === 1 ? this.sessions.active(loc.name) : new Map();
@@ -104,8 +107,9 @@ export class StatusModel {
           problems,
         },
         devices: tx
-          .all<{ name: string; address: string; public_key: string }>('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)
-          .map((d) => {
+          .all('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)
+          .map((r) => {
+            const d = DeviceRow.parse(r);
             const s = stats.get(d.public_key);
             const session = sessions.get(d.public_key);
             return {

@@ -53,8 +53,10 @@ export class LinkHub implements LinkOwner {
   onMessage<T extends AgentMessage['type']>(type: T, fn: (link: Link, msg: AgentMessageOf<T>) => void): () => void {
     const set = this.messageListeners.get(type) ?? new Set<Listener>();
     this.messageListeners.set(type, set);
-    // The set holds listeners of this one type: deliver() calls it only with a message of it.
-    const listener = fn as Listener;
+    const isOfType = (m: AgentMessage): m is AgentMessageOf<T> => m.type === type;
+    const listener: Listener = (link, msg) => {
+      if (isOfType(msg)) fn(link, msg);
+    };
     set.add(listener);
     return () => set.delete(listener);
   }

@@ -73,7 +73,7 @@ export interface Core {
 }
 
 /** Event kinds after which the set of agents Core links with may differ (besides a failover change). */
-const LINK_TARGET_CHANGES: ReadonlySet<EventKind> = new Set([
+export const LINK_TARGET_CHANGES: ReadonlySet<EventKind> = new Set([
   'gateway.added',
   'gateway.removed',
   'edge.added',

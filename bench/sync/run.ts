@@ -66,10 +66,11 @@ try {
 
   // 1. add → confirmed by both gateways.
   const waiting = new Map<number, { start: number; left: Set<string>; resolve: (t: number) => void }>();
-  links.appliedListeners.add((a) => {
+  links.onMessage('applied', (link, a) => {
+    const host = link.target.host;
     for (const [rev, w] of waiting) {
       if (a.revision >= rev) {
-        w.left.delete(a.host);
+        w.left.delete(host);
         if (w.left.size === 0) {
           waiting.delete(rev);
           w.resolve(performance.now() - w.start);
@@ -84,7 +85,7 @@ try {
   for (let i = 0; i < ADDS; i++) {
     const start = performance.now();
     await core.invoke('devices.add', { location: 'big', name: `d${i}`, publicKey: generateWireGuardKeyPair().publicKey });
-    const rev = links.lastRevision();
+    const rev = core.services.peers.lastRevision();
     latencies.push(
       await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`add ${i} (revision ${rev}) was not confirmed within 10 s: ${JSON.stringify(links.list())}`)), 10_000);
@@ -97,10 +98,9 @@ try {
 
   // 2. One more peer at 100 / 1,000 / 10,000 peers: the gateway's own apply time.
   const tookAt: Record<number, number[]> = {};
-  const tookListener = (a: { host: string; tookMs: number; peers: number }) => {
-    if (a.host === 'sga') (tookAt[a.peers] ??= []).push(a.tookMs);
-  };
-  links.appliedListeners.add(tookListener);
+  links.onMessage('applied', (link, a) => {
+    if (link.target.host === 'sga') (tookAt[a.peers] ??= []).push(a.tookMs);
+  });
   const apply1 = async (n: number) => {
     await core.invoke('devices.add', { location: 'big', name: `probe${n}-${Math.random()}`, publicKey: generateWireGuardKeyPair().publicKey });
   };

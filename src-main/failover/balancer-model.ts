@@ -5,6 +5,8 @@ import { BulwarkError, DATAPLANE_HEALTH_PATH, type BalancedLocation } from '../c
 import { parseIp } from '../net/ip.js';
 import { DATAPLANE_HEALTH_PORT } from '../contract/host-layout.js';
 import type { Tx } from '../store/db.js';
+import { hostRoles } from '../store/queries.js';
+import { bracketHost } from '../net/endpoint.js';
 import type { HostRow } from '../core/hosts/host-service.js';
 import type { LocationRow } from '../core/locations/location-service.js';
 
@@ -40,15 +42,14 @@ export function balancedLocation(tx: Tx, l: LocationRow): BalancedLocation | nul
     failback: l.failover_lb_failback ?? 'auto',
     gateways: gateways.map((g) => {
       const address = balancedAddressOf(g, l.name);
-      const inUrl = address.includes(':') ? `[${address}]` : address;
-      return { host: g.name, address, port: l.endpoint_port, healthUrl: `http://${inUrl}:${DATAPLANE_HEALTH_PORT}${DATAPLANE_HEALTH_PATH}${encodeURIComponent(l.name)}` };
+      return { host: g.name, address, port: l.endpoint_port, healthUrl: `http://${bracketHost(address)}:${DATAPLANE_HEALTH_PORT}${DATAPLANE_HEALTH_PATH}${encodeURIComponent(l.name)}` };
     }),
   };
 }
 
 /** The lb-mode locations a host balances, each with its gateways. */
 export function balancedBy(tx: Tx, hostId: number): BalancedLocation[] {
-  return tx
-    .all<LocationRow>("SELECT * FROM locations WHERE failover_mode = 'lb' AND failover_lb_host_id = ? ORDER BY name", hostId)
+  return hostRoles(tx, hostId)
+    .balancer.flatMap((name) => tx.get<LocationRow>('SELECT * FROM locations WHERE name = ?', name) ?? [])
     .flatMap((l) => balancedLocation(tx, l) ?? []);
 }

@@ -20,8 +20,9 @@ import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, HOST_APPLY_LOCK, KEEP
 import { isUpToDate } from './plan/host-plan.js';
 import type { HostNeeds } from './remote/preflight.js';
 import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from './remote/host-run.js';
-import { AGENT_ROLES, HostManifest } from '../contract/index.js';
+import { AGENT_ROLES, HostManifest, type NewEvent } from '../contract/index.js';
 import type { Store, Tx } from '../store/db.js';
+import { hasRole, hostRoles } from '../store/queries.js';
 import { requireHost, sshTargetOf, type HostRow } from '../core/hosts/host-service.js';
 import { gatewayAddressOf, requireLocation, type LocationRow } from '../core/locations/location-service.js';
 import type { CorePorts, SshConnection } from '../core/ports.js';
@@ -82,11 +83,7 @@ export class ProvisionService {
       } else {
         // Hosts with a role, and hosts Bulwark installed on: one that lost its last role still
         // runs agents until an apply removes them.
-        rows = tx.all<HostRow>(
-          `SELECT * FROM hosts h WHERE h.provisioned_at IS NOT NULL
-             OR EXISTS (SELECT 1 FROM gateways g WHERE g.host_id = h.id) OR EXISTS (SELECT 1 FROM edges e WHERE e.host_id = h.id)
-             OR EXISTS (SELECT 1 FROM locations l WHERE l.failover_mode = 'lb' AND l.failover_lb_host_id = h.id) ORDER BY h.name`,
-        );
+        rows = tx.all<HostRow>('SELECT * FROM hosts ORDER BY name').filter((h) => h.provisioned_at !== null || hasRole(hostRoles(tx, h.id)));
         if (rows.length === 0) throw new BulwarkError('not_found', 'no host has a role yet; make one a gateway ("bulwark gateway add") or an edge ("bulwark edge add") first');
       }
       return rows.map((row) => this.modelOf(tx, row));
@@ -124,7 +121,7 @@ export class ProvisionService {
 
   private modelOf(tx: Tx, row: HostRow): ScopedHost {
     const locations = tx.all<LocationRow>('SELECT l.* FROM locations l JOIN gateways g ON g.location_id = l.id WHERE g.host_id = ? ORDER BY l.name', row.id);
-    const edge = tx.get<{ id: number }>('SELECT id FROM edges WHERE host_id = ?', row.id) !== undefined;
+    const edge = hostRoles(tx, row.id).edge;
     const { vrrp, keepalived } = this.vrrpOf(tx, row, locations);
     const lbLocations = locations.filter((l) => l.failover_mode === 'lb').map((l) => l.name);
     const balanced = balancedBy(tx, row.id);
@@ -251,9 +248,9 @@ export class ProvisionService {
    * cannot be stored (disk full, database busy) is dropped, and the apply's result still says
    * how every host ended.
    */
-  private record(kind: 'provision.step' | 'provision.host_finished', host: string, details: Record<string, unknown>): void {
+  private record(e: Extract<NewEvent, { kind: 'provision.step' | 'provision.host_finished' }>): void {
     try {
-      this.store.write((tx) => tx.event({ kind, subject: `host:${host}`, details }));
+      this.store.write((tx) => tx.event(e));
     } catch {
       // dropped on purpose; see above
     }
@@ -276,7 +273,7 @@ export class ProvisionService {
             );
             release(h.row.name);
             const details: ProvisionHostFinishedDetails = { run: runId, host: r.host, outcome: r.outcome, rolledBack: r.rolledBack, durationMs: r.durationMs, failure: r.failure };
-            this.record('provision.host_finished', r.host, details);
+            this.record({ kind: 'provision.host_finished', subject: `host:${r.host}`, details });
             return r;
           }),
         ),
@@ -300,7 +297,7 @@ export class ProvisionService {
     const host = h.row.name;
     const report: Report = (step, status, message, failure) => {
       const details: ProvisionStepDetails = { run: runId, host, step, status, ...(message ? { message } : {}), ...(failure ? { failure } : {}) };
-      this.record('provision.step', host, details);
+      this.record({ kind: 'provision.step', subject: `host:${host}`, details });
     };
     const desired = desiredHost(await this.withTls(h, true), artifacts);
     let ssh: SshConnection | null = null;

@@ -1,24 +1,18 @@
 // store/: the SQLite source of truth (better-sqlite3). Owns the schema, migrations and
 // transactions. Imported by core/ services only; knows nothing of HTTP, IPC or Electron.
 import Database from 'better-sqlite3';
-import type { CoreEvent, EventKind } from '../contract/index.js';
+import type { KnownEvent, NewEvent } from '../contract/index.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 type Param = string | number | bigint | Buffer | null;
-
-export interface NewEvent {
-  kind: EventKind;
-  subject: string;
-  details?: Record<string, unknown>;
-}
 
 /** A transaction handle: statements are prepared once per Store and cached. */
 export interface Tx {
   get<T>(sql: string, ...params: Param[]): T | undefined;
   all<T>(sql: string, ...params: Param[]): T[];
   run(sql: string, ...params: Param[]): { changes: number; lastInsertRowid: number | bigint };
-  /** Appends to the audit trail in this transaction; subscribers see it after commit. */
-  event(e: NewEvent): CoreEvent;
+  /** Appends to the audit trail in this transaction; subscribers see it after commit. Only a known kind, with its details. */
+  event(e: NewEvent): KnownEvent;
 }
 
 export interface StoreOptions {
@@ -35,8 +29,8 @@ export interface StoreOptions {
 export class Store {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly listeners = new Set<(events: CoreEvent[]) => void>();
-  private pending: CoreEvent[] = [];
+  private readonly listeners = new Set<(events: KnownEvent[]) => void>();
+  private pending: KnownEvent[] = [];
   private readonly tx: Tx;
   private readonly writeTx: <T>(fn: () => T) => T;
   private readonly nestedTx: <T>(fn: () => T) => T;
@@ -143,7 +137,7 @@ export class Store {
   }
 
   /** Called with the events of each committed write, in order. */
-  onDidCommit(listener: (events: CoreEvent[]) => void): () => void {
+  onDidCommit(listener: (events: KnownEvent[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -162,22 +156,21 @@ export class Store {
     return s;
   }
 
-  private appendEvent(e: NewEvent): CoreEvent {
+  private appendEvent(e: NewEvent): KnownEvent {
     if (!this.db.inTransaction) throw new Error('invariant failed: events are written inside a write transaction');
     const time = this.opts.now().toISOString();
     const actor = this.opts.actor?.() ?? 'core';
     const origin = this.opts.origin?.() ?? '';
-    const details = e.details ?? {};
     const r = this.tx.run(
       'INSERT INTO events (time, actor, kind, subject, details, origin) VALUES (?, ?, ?, ?, ?, ?)',
       time,
       actor,
       e.kind,
       e.subject,
-      JSON.stringify(details),
+      JSON.stringify(e.details),
       origin,
     );
-    const event: CoreEvent = { id: Number(r.lastInsertRowid), time, actor, origin, kind: e.kind, subject: e.subject, details };
+    const event: KnownEvent = { id: Number(r.lastInsertRowid), time, actor, origin, ...e };
     this.pending.push(event);
     return event;
   }

@@ -77,7 +77,7 @@ describe('writes', () => {
     expect(() =>
       store.write((tx) => {
         tx.run("INSERT INTO hosts (name, ssh_user, ssh_address, ssh_port, auth_kind, created_at) VALUES ('a', 'root', 'h', 22, 'agent', 'now')");
-        tx.event({ kind: 'host.created', subject: 'host:a' });
+        tx.event({ kind: 'host.created', subject: 'host:a', details: { ssh: 'root@h:22', auth: 'agent' } });
         // The second row breaks a constraint (same name): the first must go too.
         tx.run("INSERT INTO hosts (name, ssh_user, ssh_address, ssh_port, auth_kind, created_at) VALUES ('A', 'root', 'h', 22, 'agent', 'now')");
       }),
@@ -91,7 +91,7 @@ describe('writes', () => {
     const { store } = openTemp();
     expect(() =>
       store.write(() => {
-        store.write((tx) => tx.event({ kind: 'host.created', subject: 'host:inner' }));
+        store.write((tx) => tx.event({ kind: 'host.created', subject: 'host:inner', details: { ssh: 'root@h:22', auth: 'agent' } }));
         throw new Error('output check failed');
       }),
     ).toThrow(/output check failed/);
@@ -100,7 +100,7 @@ describe('writes', () => {
 
   test('events are append-only: updates and deletes are refused by the database itself', () => {
     const { store } = openTemp();
-    const e = store.write((tx) => tx.event({ kind: 'host.created', subject: 'host:a', details: { x: 1 } }));
+    const e = store.write((tx) => tx.event({ kind: 'host.created', subject: 'host:a', details: { ssh: 'root@h:22', auth: 'agent' } }));
     expect(e).toMatchObject({ id: 1, actor: 'test', time: '2026-01-01T00:00:00.000Z' });
     expect(() => store.db.prepare('UPDATE events SET actor = ?').run('mallory')).toThrow(/append-only/);
     expect(() => store.db.prepare('DELETE FROM events').run()).toThrow(/append-only/);

@@ -9,7 +9,9 @@ import type { HostService } from '../core/hosts/host-service.js';
 import type { HostCheck } from '../provision/host-check.js';
 import type { LocationService } from '../core/locations/location-service.js';
 import type { ProvisionService } from '../provision/provision-service.js';
-import type { LinkService } from '../link/link-service.js';
+import type { LinkHub } from '../link/link-hub.js';
+import type { StatusModel } from '../status/location-status.js';
+import type { BalancerWatch } from '../failover/balancer-watch.js';
 import type { SessionService } from '../core/sessions/session-service.js';
 import type { FailoverService } from '../failover/failover-service.js';
 
@@ -27,7 +29,9 @@ export interface Services {
   devices: DeviceService;
   events: EventService;
   provision: ProvisionService;
-  links: LinkService;
+  links: LinkHub;
+  status: StatusModel;
+  balancers: BalancerWatch;
   sessions: SessionService;
   failover: FailoverService;
 }
@@ -68,8 +72,8 @@ export function createHandlers(s: Services): Handlers {
     'provision.plan': (i) => s.provision.plan(i),
     'provision.apply': (i) => s.provision.apply(i),
     'links.list': () => s.links.list(),
-    'locations.status': (i) => s.links.locationStatus(i.name),
+    'locations.status': (i) => s.status.locationStatus(i.name),
     'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),
-    'locations.lbRelease': (i) => s.links.releaseGateway(i.name, i.gateway),
+    'locations.lbRelease': (i) => s.balancers.releaseGateway(i.name, i.gateway),
   };
 }

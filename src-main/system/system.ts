@@ -8,6 +8,8 @@ import {
   isProcedureName,
   procedures,
   type CoreEvent,
+  type EventKind,
+  type KnownEvent,
   type ProcOutput,
   type ProcedureName,
   type ProcInput,
@@ -25,7 +27,13 @@ import { identityFileProblem } from '../provision/ssh/identity-file.js';
 import { SecretBox } from '../core/keys/secret-box.js';
 import { LocationService } from '../core/locations/location-service.js';
 import { ProvisionService } from '../provision/provision-service.js';
-import { DEFAULT_LINK_SETTINGS, LinkService, type LinkSettings } from '../link/link-service.js';
+import { DEFAULT_LINK_SETTINGS, type LinkSettings } from '../link/link.js';
+import { LinkHub } from '../link/link-hub.js';
+import { PeerSync } from '../link/peer-sync.js';
+import { SessionRelay } from '../link/session-relay.js';
+import { CertRenewal } from '../link/cert-renewal.js';
+import { StatusModel } from '../status/location-status.js';
+import { BalancerWatch } from '../failover/balancer-watch.js';
 import { PkiService } from '../core/pki/pki-service.js';
 import { SessionService } from '../core/sessions/session-service.js';
 import { FailoverService } from '../failover/failover-service.js';
@@ -59,11 +67,26 @@ export interface Core {
   onDidEvent(listener: (event: CoreEvent) => void): () => void;
   lastEventId(): number;
   readonly store: Store;
-  readonly services: { locations: LocationService; pki: PkiService; links: LinkService; sessions: SessionService };
+  readonly services: { locations: LocationService; pki: PkiService; links: LinkHub; peers: PeerSync; sessions: SessionService };
   /** Makes the CA on first start and starts dialling the agents. Entry points call it once. */
   start(): Promise<void>;
   close(): void;
 }
+
+/** Event kinds after which the set of agents Core links with may differ (besides a failover change). */
+export const LINK_TARGET_CHANGES: ReadonlySet<EventKind> = new Set([
+  'gateway.added',
+  'gateway.removed',
+  'edge.added',
+  'edge.removed',
+  'host.created',
+  'host.removed',
+  'host.pinned',
+  'host.uninstalled',
+  'provision.host_finished',
+  'certificate.revoked',
+] satisfies EventKind[]);
+
 
 export function createCore(opts: CoreOptions): Core {
   const ports: CorePorts = {
@@ -80,13 +103,21 @@ export function createCore(opts: CoreOptions): Core {
   const events = new EventService(store);
   const pki = new PkiService(store, secrets, ports);
   const sessions = new SessionService(store, ports);
-  const links = new LinkService(store, pki, ports, sessions, { ...DEFAULT_LINK_SETTINGS, ...opts.link });
+  const links = new LinkHub(store, pki, ports, { ...DEFAULT_LINK_SETTINGS, ...opts.link });
+  // Subscribers to the links, in the order they hear a link come up: its peers, then its certificate.
+  const peers = new PeerSync(links, store, sessions);
+  const relay = new SessionRelay(links, peers, sessions, ports);
+  const renewal = new CertRenewal(links, store, pki, ports);
+  const status = new StatusModel(links, store, sessions);
+  const balancers = new BalancerWatch(links, store, status);
   // Roles, provisioning, revocations and a change of load balancer (the balancer role) change
   // which agents Core should be linked with.
   const unsubscribeLinks = store.onDidCommit((evs) => {
-    const roles = (e: (typeof evs)[number]) => /^(gateway|edge|host)\.|^provision\.host_finished$|^certificate\.revoked$/.test(e.kind) || (e.kind === 'location.updated' && 'failover' in (e.details as object));
+    const roles = (e: KnownEvent) => LINK_TARGET_CHANGES.has(e.kind) || (e.kind === 'location.updated' && e.details.failover !== undefined);
     if (evs.some(roles)) links.sync();
-    links.devicesChanged(evs);
+    peers.committed(evs);
+    relay.committed(evs);
+    status.committed(evs);
   });
   const handlers: Handlers = createHandlers({
     info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
@@ -101,6 +132,8 @@ export function createCore(opts: CoreOptions): Core {
     events,
     provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations),
     links,
+    status,
+    balancers,
   });
 
   async function call(name: string, input: unknown, ctx: CallContext): Promise<unknown> {
@@ -145,13 +178,15 @@ export function createCore(opts: CoreOptions): Core {
     onDidEvent: (listener) => store.onDidCommit((evs) => evs.forEach(listener)),
     lastEventId: () => events.lastId(),
     store,
-    services: { locations, pki, links, sessions },
+    services: { locations, pki, links, peers, sessions },
     start: async () => {
       await pki.ca();
       links.start();
+      renewal.start();
     },
     close: () => {
       unsubscribeLinks();
+      renewal.stop();
       links.stop();
       store.close();
     },

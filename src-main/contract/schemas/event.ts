@@ -1,40 +1,79 @@
 // The audit trail and the one typed event stream: every change Core makes is one of these.
 import { z } from 'zod';
 import { Timestamp } from './common.js';
+import { AgentRoleSchema } from './agent-config.js';
+import { ProvisionFinishedDetails, ProvisionHostFinishedDetails, ProvisionStartedDetails, ProvisionStepDetails } from './provision.js';
+import { SessionEndReason } from './session.js';
 
-export const EVENT_KINDS = [
-  'location.created',
-  'location.updated',
-  'location.removed',
-  'host.created',
-  'host.removed',
-  'host.pinned',
-  'host.uninstalled',
-  'gateway.added',
-  'gateway.removed',
-  'edge.added',
-  'edge.removed',
-  'device.added',
-  'device.removed',
-  'session.started',
-  'session.ended',
-  'provision.started',
-  'provision.step',
-  'provision.host_finished',
-  'provision.finished',
-  'pki.ca_created',
-  'certificate.issued',
-  'certificate.revoked',
-  'certificate.renewed',
-  'link.up',
-  'link.down',
-  'link.refused',
-  'balancer.gateway_out',
-  'balancer.gateway_in',
-  'balancer.nginx_failed',
-] as const;
+const FromTo = <T extends z.ZodType>(t: T) => z.object({ from: t, to: t });
+const LocationRef = z.object({ location: z.string(), host: z.string() });
+const DeviceFacts = z.object({ location: z.string(), name: z.string(), address: z.string(), publicKey: z.string() });
+const SessionFacts = z.object({ location: z.string(), device: z.string(), publicKey: z.string(), address: z.string(), session: z.number().int() });
+const LinkStateName = z.enum(['connecting', 'up', 'down', 'refused']);
+const AgentRef = z.object({ host: z.string(), role: AgentRoleSchema });
+/** A link changed state (link.up, link.down, link.refused): the reason, and what it was before. */
+export const LinkChangeDetails = AgentRef.extend({ reason: z.string().nullable(), healthy: z.boolean().nullable(), was: LinkStateName });
+/** Something on an up link failed and the link stays (link.refused): by whom. */
+export const LinkProblemDetails = AgentRef.extend({ reason: z.string(), by: z.enum(['agent', 'core']) });
+export const BalancerGatewayDetails = z.object({ location: z.string(), gateway: z.string(), balancer: z.string(), reason: z.string().nullable(), since: z.string() });
+
+/** location.updated: only the settings that changed, each from → to. */
+export const LocationUpdatedDetails = z.object({
+  endpoint: FromTo(z.string()).optional(),
+  mfa: FromTo(z.boolean()).optional(),
+  disconnectThreshold: FromTo(z.number()).optional(),
+  routes: FromTo(z.array(z.string())).optional(),
+  /** The whole failover setting before and after (locations.setFailover). */
+  failover: FromTo(z.unknown()).optional(),
+});
+export type LocationUpdatedDetails = z.infer<typeof LocationUpdatedDetails>;
+
+/**
+ * Each event kind with the schema of its details. The audit trail stores details as JSON and
+ * the wire carries them as a plain record (CoreEvent); in Core, tx.event takes only a kind
+ * listed here with its details, and committed events arrive typed (KnownEvent).
+ */
+export const EVENT_DETAILS = {
+  'location.created': z.object({ network: z.string(), endpoint: z.string(), mfa: z.boolean() }),
+  'location.updated': LocationUpdatedDetails,
+  'location.removed': z.object({ network: z.string() }),
+  'host.created': z.object({ ssh: z.string(), auth: z.enum(['agent', 'key']) }),
+  'host.removed': z.object({ ssh: z.string() }),
+  'host.pinned': z.object({ fingerprint: z.string(), previous: z.string().nullable(), os: z.string(), arch: z.string() }),
+  'host.uninstalled': z.object({ units: z.array(z.string()), removed: z.number().int() }),
+  'gateway.added': LocationRef,
+  'gateway.removed': LocationRef,
+  'edge.added': z.object({ host: z.string() }),
+  'edge.removed': z.object({ host: z.string() }),
+  'device.added': DeviceFacts,
+  'device.removed': DeviceFacts,
+  'session.started': SessionFacts,
+  'session.ended': SessionFacts.extend({ reason: SessionEndReason, by: z.string() }),
+  'provision.started': ProvisionStartedDetails,
+  'provision.step': ProvisionStepDetails,
+  'provision.host_finished': ProvisionHostFinishedDetails,
+  'provision.finished': ProvisionFinishedDetails,
+  'pki.ca_created': z.object({ fingerprint256: z.string() }),
+  'certificate.issued': z.object({ serial: z.string(), notAfter: z.string() }),
+  'certificate.revoked': z.object({ serial: z.string(), reason: z.string() }),
+  'certificate.renewed': AgentRef.extend({ serial: z.string(), notAfter: z.string(), via: z.literal('link') }),
+  'link.up': LinkChangeDetails,
+  'link.down': LinkChangeDetails,
+  'link.refused': z.union([LinkChangeDetails, LinkProblemDetails]),
+  'balancer.gateway_out': BalancerGatewayDetails,
+  'balancer.gateway_in': BalancerGatewayDetails,
+  'balancer.nginx_failed': z.object({ host: z.string(), error: z.string() }),
+} as const;
+type Kinds = typeof EVENT_DETAILS;
+
+export const EVENT_KINDS = Object.keys(EVENT_DETAILS) as [keyof Kinds, ...(keyof Kinds)[]];
 export const EventKind = z.enum(EVENT_KINDS);
 export type EventKind = z.infer<typeof EventKind>;
+/** The details of one kind of event. */
+export type EventDetails<K extends EventKind> = z.infer<Kinds[K]>;
+
+/** An event before it is stored: a known kind with its details. */
+export type NewEvent = { [K in EventKind]: { kind: K; subject: string; details: EventDetails<K> } }[EventKind];
 
 export const CoreEvent = z.object({
   /** Increasing sequence number; resume a stream after the last one seen. */
@@ -54,6 +93,16 @@ export const CoreEvent = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 export type CoreEvent = z.infer<typeof CoreEvent>;
+
+/** A stored event whose details match its kind: what Core's own listeners receive. */
+export type KnownEvent = { [K in EventKind]: Omit<CoreEvent, 'kind' | 'details'> & { kind: K; details: EventDetails<K> } }[EventKind];
+
+/** Checks a stored event's details against its kind's schema; throws a ZodError naming the field that does not match. */
+export function parseKnownEvent(e: CoreEvent): KnownEvent {
+  const details: unknown = EVENT_DETAILS[e.kind].parse(e.details);
+  // The schema was picked by e.kind, which TypeScript cannot correlate with the union member.
+  return { ...e, details } as KnownEvent;
+}
 
 export const EventListInput = z.strictObject({
   /** Return events with id greater than this; 0 or absent starts from the oldest kept. */

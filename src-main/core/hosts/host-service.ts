@@ -1,6 +1,7 @@
 import { BulwarkError, parseSshTarget, type Host, type ProcParsedInput } from '../../contract/index.js';
 import { formatEndpoint } from '../../net/endpoint.js';
 import type { Store, Tx } from '../../store/db.js';
+import { hostRoles } from '../../store/queries.js';
 import type { CorePorts, SshTarget } from '../ports.js';
 
 export interface HostRow {
@@ -42,13 +43,8 @@ export function sshDisplay(row: Pick<HostRow, 'ssh_user' | 'ssh_address' | 'ssh_
 }
 
 function roles(tx: Tx, hostId: number): string[] {
-  const gws = tx.all<{ name: string }>(
-    'SELECT l.name FROM gateways g JOIN locations l ON l.id = g.location_id WHERE g.host_id = ? ORDER BY l.name',
-    hostId,
-  );
-  const edge = tx.get<{ id: number }>('SELECT id FROM edges WHERE host_id = ?', hostId);
-  const balanced = tx.all<{ name: string }>("SELECT name FROM locations WHERE failover_mode = 'lb' AND failover_lb_host_id = ? ORDER BY name", hostId);
-  return [...gws.map((g) => `gateway:${g.name}`), ...(edge ? ['edge'] : []), ...balanced.map((l) => `balancer:${l.name}`)];
+  const r = hostRoles(tx, hostId);
+  return [...r.gateway.map((l) => `gateway:${l}`), ...(r.edge ? ['edge'] : []), ...r.balancer.map((l) => `balancer:${l}`)];
 }
 
 export function toHost(tx: Tx, row: HostRow): Host {

@@ -3,6 +3,7 @@ import {
   MIN_MFA_DISCONNECT_THRESHOLD_S,
   type Failover,
   type Location,
+  type LocationUpdatedDetails,
   type ProcParsedInput,
 } from '../../contract/index.js';
 import { addressAt, cidrsOverlap, formatCidr, parseCidr, poolLayout, type Cidr } from '../../net/ip.js';
@@ -173,7 +174,7 @@ export class LocationService {
   update(input: ProcParsedInput<'locations.update'>): Location {
     return this.store.write((tx) => {
       const row = requireLocation(tx, input.name, 'name');
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const changes: LocationUpdatedDetails = {};
       let host = row.endpoint_host;
       let port = row.endpoint_port;
       if (input.endpoint !== undefined) {

@@ -1,0 +1,130 @@
+// status/: the live read model of Bulwark, from what the control links say (locations.status:
+// each gateway's link and data plane, the failover and its problems, each device's tunnel).
+// It subscribes to the LinkHub and keeps what the messages told it; it writes nothing. The
+// seed of the topology read model. Imports contract/, store/, core/sessions and link/;
+// system/ builds it, failover/ reads it.
+import { z } from 'zod';
+import { BulwarkError, FailoverMode, type LocationStatus, type KnownEvent, type PeerStats } from '../contract/index.js';
+import type { Store } from '../store/db.js';
+import { locationGateways } from '../store/queries.js';
+import type { SessionService } from '../core/sessions/session-service.js';
+import { agentSubject } from '../core/pki/pki-service.js';
+import type { Link } from '../link/link.js';
+import type { LinkHub } from '../link/link-hub.js';
+import { lbProblems, vrrpProblems } from './problems.js';
+
+type DeviceStats = PeerStats & { gateway: string };
+
+const LocationRow = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  mfa: z.number().int(),
+  disconnect_threshold: z.number().int(),
+  failover_mode: FailoverMode,
+  failover_vip: z.string().nullable(),
+  lb_host: z.string().nullable(),
+});
+const DeviceRow = z.object({ name: z.string(), address: z.string(), public_key: z.string() });
+
+export class StatusModel {
+  /** location → device public key → the freshest view any gateway reported. */
+  private readonly stats = new Map<string, Map<string, DeviceStats>>();
+
+  constructor(
+    private readonly hub: LinkHub,
+    private readonly store: Store,
+    private readonly sessions: SessionService,
+  ) {
+    hub.onMessage('stats', (link, m) => this.peerStats(link, m.location, m.peers));
+  }
+
+  /** A removed device's counters go with it. */
+  committed(events: KnownEvent[]): void {
+    for (const e of events) if (e.kind === 'device.removed') this.stats.get(e.details.location)?.delete(e.details.publicKey);
+  }
+
+  private peerStats(link: Link, location: string, peers: PeerStats[]): void {
+    const byKey = this.stats.get(location) ?? new Map<string, DeviceStats>();
+    for (const p of peers) {
+      const had = byKey.get(p.publicKey);
+      // With several gateways (failover), the one with the newest handshake carries the device.
+      if (!had || had.gateway === link.target.host || p.latestHandshake >= had.latestHandshake) byKey.set(p.publicKey, { ...p, gateway: link.target.host });
+    }
+    this.stats.set(location, byKey);
+  }
+
+  /** The location live: each gateway's link and data plane, each device's tunnel. */
+  locationStatus(name: string): LocationStatus {
+    return this.store.read((tx) => {
+      const row = tx.get(
+        'SELECT id, name, mfa, disconnect_threshold, failover_mode, failover_vip, (SELECT h.name FROM hosts h WHERE h.id = failover_lb_host_id) AS lb_host FROM locations WHERE name = ?',
+        name,
+      );
+      if (!row) throw BulwarkError.field('name', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
+      const loc = LocationRow.parse(row);
+      const hosts = locationGateways(tx, loc.id);
+      const stats = this.stats.get(loc.name) ?? new Map<string, DeviceStats>();
+      const sessions = loc.mfa === 1 ? this.sessions.active(loc.name) : new Map();
+      const linkOf = (host: string) => this.hub.get(agentSubject('gateway', host));
+      const vrrpOf = (l: Link | undefined) => (l && l.state === 'up' && loc.failover_mode === 'vrrp' ? (l.heartbeat?.vrrp?.find((v) => v.location === loc.name) ?? null) : null);
+      const holders = hosts.filter((h) => vrrpOf(linkOf(h))?.holdsVip);
+      const problems: string[] = [];
+      if (loc.failover_mode === 'vrrp') {
+        problems.push(...vrrpProblems(loc.failover_vip ?? '', hosts.map((h) => ({ host: h, linked: linkOf(h)?.state === 'up', holdsVip: vrrpOf(linkOf(h))?.holdsVip ?? false }))));
+      }
+      const lbLink = loc.failover_mode === 'lb' && loc.lb_host ? this.hub.get(agentSubject('balancer', loc.lb_host)) : undefined;
+      const lbView = lbLink?.state === 'up' ? (lbLink.heartbeat?.balancer ?? null) : null;
+      const rotation = lbView?.locations.find((l) => l.location === loc.name)?.gateways ?? null;
+      if (loc.failover_mode === 'lb' && loc.lb_host) {
+        problems.push(...lbProblems({ host: loc.lb_host, linked: lbLink?.state === 'up', reason: lbLink?.reason ?? null, view: lbView }, rotation));
+      }
+      return {
+        location: loc.name,
+        mfa: loc.mfa === 1,
+        disconnectThreshold: loc.disconnect_threshold,
+        gateways: hosts.map((host) => {
+          const link = linkOf(host);
+          const l = link?.view();
+          const v = vrrpOf(link);
+          const r = rotation?.find((g) => g.host === host);
+          return {
+            host,
+            link: l?.state ?? 'down',
+            since: l?.since ?? null,
+            reason: l ? l.reason : 'not provisioned yet: run "bulwark provision apply"',
+            healthy: l?.healthy ?? null,
+            wireguardMode: l?.wireguardMode ?? null,
+            peers: l?.applied.find((a) => a.location === loc.name)?.peers ?? null,
+            vrrp: v ? { role: v.role, holdsVip: v.holdsVip } : null,
+            lb: r ? { inRotation: r.inRotation, healthy: r.healthy, since: r.since, reason: r.reason } : null,
+          };
+        }),
+        failover: {
+          mode: loc.failover_mode,
+          vip: loc.failover_vip,
+          holders,
+          balancer: loc.failover_mode === 'lb' && loc.lb_host ? { host: loc.lb_host, link: lbLink?.state ?? 'down', nginxRunning: lbView?.nginx.running ?? null } : null,
+          problems,
+        },
+        devices: tx
+          .all('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)
+          .map((r) => {
+            const d = DeviceRow.parse(r);
+            const s = stats.get(d.public_key);
+            const session = sessions.get(d.public_key);
+            return {
+              name: d.name,
+              address: d.address,
+              publicKey: d.public_key,
+              endpoint: s?.endpoint ?? null,
+              latestHandshake: s && s.latestHandshake > 0 ? new Date(s.latestHandshake * 1000).toISOString() : null,
+              rxBytes: s?.rxBytes ?? null,
+              txBytes: s?.txBytes ?? null,
+              gateway: s?.gateway ?? null,
+              session: session ? { id: session.id, startedAt: session.startedAt, startedBy: session.startedBy } : null,
+            };
+          }),
+      };
+    });
+  }
+}

@@ -1,0 +1,9 @@
+import { expect, test } from 'vitest';
+import { EVENT_KINDS } from '../contract/index.js';
+import { LINK_TARGET_CHANGES } from './system.js';
+
+test('every kind that changes a host or its roles makes Core look at its links again', () => {
+  // Which hosts run which agents follows hosts, gateways, edges, provisioning and revocations.
+  const roleKinds = EVENT_KINDS.filter((k) => /^(host|gateway|edge)\./.test(k) || k === 'provision.host_finished' || k === 'certificate.revoked');
+  expect([...LINK_TARGET_CHANGES].sort()).toEqual(roleKinds.sort());
+});

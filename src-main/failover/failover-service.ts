@@ -4,7 +4,7 @@
 import { BulwarkError, DEFAULT_ADVERT_INTERVAL_S, DEFAULT_LB_CHECK, type LbConfig, type Location, type ProcParsedInput } from '../contract/index.js';
 import { renderEnvoyUdp } from '../config-gen/envoy/envoy-udp.js';
 import { renderNginxStream } from '../config-gen/nginx/nginx-stream.js';
-import { BALANCER_RUN_DIR, DATAPLANE_HEALTH_PORT } from '../contract/host-layout.js';
+import { DATAPLANE_HEALTH_PORT, NGINX_PID_FILE } from '../contract/host-layout.js';
 import { balancedAddressOf, balancedLocation, balancerListenAddress } from './balancer-model.js';
 import { cidrContains, formatCidr, formatIp, parseInterfaceAddress, parseIp } from '../net/ip.js';
 import type { Store, Tx } from '../store/db.js';
@@ -46,7 +46,7 @@ export class FailoverService {
           ? renderNginxStream({
               host: lb.name,
               listenAddress,
-              pidFile: `${BALANCER_RUN_DIR}/nginx.pid`,
+              pidFile: NGINX_PID_FILE,
               user: 'nobody nogroup',
               locations: [{ name: balanced.name, listenPort: balanced.listenPort, gateways: balanced.gateways.map((g) => ({ host: g.host, address: g.address, port: g.port, down: false })) }],
             })

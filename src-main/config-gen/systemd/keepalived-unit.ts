@@ -8,6 +8,9 @@ export interface KeepalivedUnitModel {
   program: string;
   /** Bulwark's keepalived.conf. */
   configFile: string;
+  /** keepalived's own pid files, in its unit's RuntimeDirectory (host-layout.ts). */
+  pidFile: string;
+  vrrpPidFile: string;
 }
 
 export function renderKeepalivedUnit(m: KeepalivedUnitModel): string {
@@ -27,7 +30,7 @@ export function renderKeepalivedUnit(m: KeepalivedUnitModel): string {
     '[Service]',
     'Type=simple',
     // In the foreground, VRRP only, logging to the journal; pid files of its own.
-    `ExecStart=${m.program} --dont-fork --log-console --vrrp --use-file=${m.configFile} --pid=/run/bulwark-keepalived/keepalived.pid --vrrp_pid=/run/bulwark-keepalived/vrrp.pid`,
+    `ExecStart=${m.program} --dont-fork --log-console --vrrp --use-file=${m.configFile} --pid=${m.pidFile} --vrrp_pid=${m.vrrpPidFile}`,
     // A keepalived that dies leaves the floating IP behind; the gateway agent notices and removes
     // it, and the restarted keepalived starts as backup (nopreempt).
     'Restart=always',

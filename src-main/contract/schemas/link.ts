@@ -210,7 +210,6 @@ export const LinkState = z.object({
 });
 export type LinkState = z.infer<typeof LinkState>;
 
-export const LocationStatusInput = z.strictObject({ name: z.string() });
 
 /** A location seen live: its gateways' links and data planes, and its devices' tunnels. */
 export const LocationStatus = z.object({

@@ -5,7 +5,7 @@ import { renderBalancerConfig, renderEdgeConfig, renderGatewayConfig, type Balan
 import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
 import { renderKeepalivedConf, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
 import { KEEPALIVED_UNIT, renderKeepalivedUnit } from '../../config-gen/systemd/keepalived-unit.js';
-import { BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from '../../contract/host-layout.js';
+import { BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PID_FILE, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, KEEPALIVED_VRRP_PID_FILE, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from '../../contract/host-layout.js';
 
 /** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
 export interface Artifact {
@@ -154,7 +154,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
   }
   if (model.keepalived) {
     const conf = textFile(KEEPALIVED_CONF, 'config', 0o644, renderKeepalivedConf(model.keepalived));
-    const unit = textFile(KEEPALIVED_UNIT_PATH, 'unit', 0o644, renderKeepalivedUnit({ program: KEEPALIVED_PROGRAM, configFile: KEEPALIVED_CONF }));
+    const unit = textFile(KEEPALIVED_UNIT_PATH, 'unit', 0o644, renderKeepalivedUnit({ program: KEEPALIVED_PROGRAM, configFile: KEEPALIVED_CONF, pidFile: KEEPALIVED_PID_FILE, vrrpPidFile: KEEPALIVED_VRRP_PID_FILE }));
     files.push(conf, unit);
     units.push({ unit: KEEPALIVED_UNIT, role: null, dependsOn: [conf.path, unit.path], healthUrl: null, configPath: conf.path, configSha256: conf.sha256 });
   }

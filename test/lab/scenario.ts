@@ -286,7 +286,8 @@ export class Lab {
 
 /** Runs `fn` while holding a machine-wide lock (an exclusive mkdir), waiting up to 30 s for it. */
 async function withLabLock<T>(fn: () => T): Promise<T> {
-  const lock = join(STATE_ROOT, 'bulwark-lab.lock');
+  // Not bulwark-lab.lock: that name is the file developers flock(1) to run one lab test at a time.
+  const lock = join(STATE_ROOT, 'bulwark-lab.mkdir-lock');
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

@@ -239,6 +239,17 @@ export class Lab {
     this.exec(name, ['umount', dir]);
   }
 
+  /**
+   * Another program reloading systemd while Bulwark works (apt, config management): `systemctl
+   * daemon-reload` every `intervalS` seconds on the host until stop(), which ends it by its PID.
+   */
+  startReloadLoop(name: string, intervalS = 0.2): { pid: number; stop(): void } {
+    const r = this.exec(name, ['sh', '-c', 'nohup sh -c "while true; do systemctl daemon-reload; sleep $1; done" sh "$1" >/dev/null 2>&1 & echo $!', 'sh', String(intervalS)]);
+    const pid = Number(r.stdout.trim());
+    if (!(pid > 0)) throw new Error(`cannot start the reload loop on ${name}: ${r.stderr}`);
+    return { pid, stop: () => void this.exec(name, ['kill', String(pid)]) };
+  }
+
   /** Fault: the host's link to the switch goes down (packets are dropped, nothing is closed). */
   cutLink(name: string, down = true): void {
     ip('-n', this.switchNs, 'link', 'set', `v${this.id}${name}`, down ? 'down' : 'up');

@@ -354,7 +354,12 @@ export class ProvisionService {
       const stopped = await remote.run('restart', 'stopping the agents', [
         'sh',
         '-c',
-        'if [ -e "$1" ]; then exec 9<"$1"; if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $1); wait for it" >&2; exit 75; fi; rm -f -- "$1"; fi; shift; for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done; for i in /sys/class/net/bw-*; do [ -e "$i" ] && ip link del dev "${i##*/}"; done; p=/run/bulwark-balancer/nginx.pid; if [ -s "$p" ]; then kill -QUIT "$(cat "$p")" 2>/dev/null; rm -f -- "$p"; fi; true',
+        'if [ -e "$1" ]; then exec 9<"$1"; if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $1); wait for it" >&2; exit 75; fi; rm -f -- "$1"; fi; shift; for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done; for i in /sys/class/net/bw-*; do [ -e "$i" ] && ip link del dev "${i##*/}"; done; p=/run/bulwark-balancer/nginx.pid; if [ -s "$p" ]; then kill -QUIT "$(cat "$p")" 2>/dev/null; rm -f -- "$p"; fi; ' +
+          // What a unit left running on purpose (KillMode=process: the gateway's wireguard-go)
+          // keeps systemd listing it, not-found, after its file is gone (seen on systemd 252): end
+          // it, and wait until the unit's cgroup is empty (5 s at most), so the reload below can
+          // forget the unit.
+          'for u do systemctl kill --kill-who=all --signal=SIGKILL -- "$u" >/dev/null 2>&1; n=0; while cg=$(systemctl show -p ControlGroup --value -- "$u" 2>/dev/null) && [ -n "$cg" ] && [ -n "$(cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null)" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done; done; true',
         'sh',
         HOST_APPLY_LOCK,
         ...units,
@@ -374,19 +379,23 @@ export class ProvisionService {
         '-c',
         [
           'for p do',
-          '  case "$p" in --dirs) mode=dirs; continue;; esac',
-          '  if [ "$mode" = dirs ]; then',
+          '  case "$p" in --dirs) mode=dirs; continue;; --units) mode=units; continue;; esac',
+          '  if [ "$mode" = units ]; then units="$units $p"',
+          '  elif [ "$mode" = dirs ]; then',
           '    if [ -d "$p" ] && rmdir -- "$p" 2>/dev/null; then echo "$p/"; fi',
           '  elif [ -e "$p" ] || [ -L "$p" ]; then rm -rf -- "$p" && echo "$p"; fi',
           'done',
+          // The reload forgets the removed units; reset-failed forgets a failed one it keeps.
           'systemctl daemon-reload',
-          'systemctl reset-failed 2>/dev/null || true',
+          'for u in $units; do systemctl reset-failed -- "$u" 2>/dev/null; done; true',
         ].join('\n'),
         'sh',
         ...files,
         `${HOST_STATE_DIR}`,
         '--dirs',
         ...dirs,
+        '--units',
+        ...units,
       ]);
       const left = await remote.run('inspect', 'looking for leftovers', ['sh', '-c', 'for d do [ -e "$d" ] && echo "$d"; done; true', 'sh', HOST_ROOT, HOST_CONFIG_DIR, HOST_STATE_DIR]);
       if (left.stdout.trim()) {

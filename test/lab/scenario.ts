@@ -239,6 +239,17 @@ export class Lab {
     this.exec(name, ['umount', dir]);
   }
 
+  /**
+   * Another program reloading systemd while Bulwark works (apt, config management): `systemctl
+   * daemon-reload` every `intervalS` seconds on the host until stop(), which ends it by its PID.
+   */
+  startReloadLoop(name: string, intervalS = 0.2): { pid: number; stop(): void } {
+    const r = this.exec(name, ['sh', '-c', 'nohup sh -c "while true; do systemctl daemon-reload; sleep $1; done" sh "$1" >/dev/null 2>&1 & echo $!', 'sh', String(intervalS)]);
+    const pid = Number(r.stdout.trim());
+    if (!(pid > 0)) throw new Error(`cannot start the reload loop on ${name}: ${r.stderr}`);
+    return { pid, stop: () => void this.exec(name, ['kill', String(pid)]) };
+  }
+
   /** Fault: the host's link to the switch goes down (packets are dropped, nothing is closed). */
   cutLink(name: string, down = true): void {
     ip('-n', this.switchNs, 'link', 'set', `v${this.id}${name}`, down ? 'down' : 'up');
@@ -286,7 +297,8 @@ export class Lab {
 
 /** Runs `fn` while holding a machine-wide lock (an exclusive mkdir), waiting up to 30 s for it. */
 async function withLabLock<T>(fn: () => T): Promise<T> {
-  const lock = join(STATE_ROOT, 'bulwark-lab.lock');
+  // Not bulwark-lab.lock: that name is the file developers flock(1) to run one lab test at a time.
+  const lock = join(STATE_ROOT, 'bulwark-lab.mkdir-lock');
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

@@ -15,6 +15,8 @@ import type { SshConnection } from '../../core/ports.js';
 import type { Artifact, DesiredHost } from '../plan/desired-state.js';
 import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir, isBulwarkPath, isBulwarkUnit } from '../../contract/host-layout.js';
 import { configsToDiff, isUpToDate, pathsToInspect, planChanges, type HostChanges, type ObservedHost } from '../plan/host-plan.js';
+import { formatBytes } from '../../text/bytes.js';
+import { lastLines } from '../../text/last-lines.js';
 import { shellCommand } from '../ssh/quote.js';
 import type { ExecResult, Upload } from '../ssh/session.js';
 import { FACTS_SCRIPT, describeProblems, parseFacts, preflightProblems, type HostFacts, type HostNeeds } from './preflight.js';
@@ -27,14 +29,6 @@ export class StepFailed extends Error {
   constructor(readonly failure: StepFailure) {
     super(failure.message);
   }
-}
-
-export function lastLines(text: string, n = 20): string[] {
-  return text
-    .split('\n')
-    .map((l) => l.replace(/\s+$/, ''))
-    .filter((l) => l.length > 0)
-    .slice(-n);
 }
 
 /** Runs commands as root: directly when connected as root, else through passwordless sudo. */
@@ -238,12 +232,6 @@ export async function applyHost(ssh: SshConnection, job: HostJob, report: Report
     if (notes.length) failure.message = `${failure.message}\n${notes.join(' ')}`;
     return { outcome: 'failed', changedFiles: 0, units: changes?.units ?? [], failure, rolledBack: false };
   }
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging: string): Promise<HostApplyOrder> {

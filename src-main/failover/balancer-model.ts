@@ -6,7 +6,7 @@ import { parseIp } from '../net/ip.js';
 import { DATAPLANE_HEALTH_PORT } from '../contract/host-layout.js';
 import type { Tx } from '../store/db.js';
 import { hostRoles } from '../store/queries.js';
-import { bracketHost } from '../net/endpoint.js';
+import { bracketHost, wildcardAddressFor } from '../net/endpoint.js';
 import type { HostRow } from '../core/hosts/host-service.js';
 import type { LocationRow } from '../core/locations/location-service.js';
 
@@ -17,7 +17,7 @@ export function lanAddressOf(h: { lan_address: string | null; ssh_address: strin
 
 /** Where a load balancer on this host listens for clients: every address of its family. */
 export function balancerListenAddress(lb: Pick<HostRow, 'ssh_address'>): string {
-  return lb.ssh_address.includes(':') ? '::' : '0.0.0.0';
+  return wildcardAddressFor(lb.ssh_address);
 }
 
 /**

@@ -53,6 +53,11 @@ export function parseEndpoint(text: string, defaultPort: number): ParseResult<En
   return { ok: true, value: { host, port } };
 }
 
+/** The wildcard address of a host's family, for a listener on every address: "::" or "0.0.0.0". */
+export function wildcardAddressFor(host: string): string {
+  return host.includes(':') ? '::' : '0.0.0.0';
+}
+
 /** A host as it goes before ":port" or into a URL: an IPv6 address in brackets. */
 export function bracketHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;

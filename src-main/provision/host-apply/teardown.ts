@@ -2,14 +2,14 @@
 // has that role: the gateway's tunnels (KillMode=process) and the balancer's nginx.
 import { readdirSync, rmSync } from 'node:fs';
 import { livePid } from '../../../agents/shared/pid.js';
-import { BALANCER_RUN_DIR } from '../../contract/host-layout.js';
+import { NGINX_PID_FILE } from '../../contract/host-layout.js';
 import { run } from './output.js';
 
 /** Interface names of Bulwark's tunnels (interfaceName() in the host layout gives them). */
 const TUNNEL_PREFIX = 'bw-';
 
 export function stopBalancerNginx(): void {
-  const pidFile = `${BALANCER_RUN_DIR}/nginx.pid`;
+  const pidFile = NGINX_PID_FILE;
   const pid = livePid(pidFile, 'nginx');
   try {
     if (pid !== null) process.kill(pid, 'SIGQUIT');

@@ -1,7 +1,6 @@
 // The `bulwark` command line: a client of the contract. Exit codes: 0 ok, 2 bad input, 1 other failure.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BulwarkError, type Device, type ErrorCode, type Host, type Location, type Session } from '../contract/index.js';
-import { DEFAULT_LISTEN } from '../platform/listen.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BulwarkError, type Device, type Host, type Location, type Session } from '../contract/index.js';
 import { formatEndpoint } from '../net/endpoint.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { addProvisionCommands } from './provision-commands.js';
@@ -10,27 +9,11 @@ import { shellQuote } from '../provision/ssh/quote.js';
 const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
 import { keyValues, safe, table } from './format.js';
 import type { CliIo } from './io.js';
-
-export type { CliIo };
-
-/** What a failed command prints and returns. `flags` maps contract field names to the flag the user typed. */
-export function reportError(err: unknown, flags: Record<string, string>, io: CliIo): number {
-  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-  if (!(err instanceof BulwarkError)) {
-    io.err(`bulwark: unexpected failure: ${(err as Error)?.stack ?? String(err)}\n`);
-    return 1;
-  }
-  const issues = err.issues.length > 0 ? err.issues : [];
-  if (issues.length > 0) {
-    for (const i of issues) io.err(`bulwark: ${flags[i.field] ?? i.field}: ${i.message}\n`);
-  } else {
-    io.err(`bulwark: ${err.message}\n`);
-  }
-  return BAD_INPUT.has(err.code) ? 2 : 1;
-}
-
-/** Failures the user fixes by changing what they typed: exit code 2. The rest exit 1. */
-const BAD_INPUT = new Set<ErrorCode>(['invalid_input', 'not_found', 'already_exists', 'overlap']);
+import { GLOBAL_OPTIONS } from './client.js';
+import { Cli } from './command.js';
+import { register as registerServe } from './commands/serve.js';
+import { addOptions } from './options.js';
+import { reportError } from './report-error.js';
 
 function intArg(flag: string, min: number) {
   return (v: string) => {
@@ -52,16 +35,10 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-export function buildProgram(
-  io: CliIo,
-  hooks: { serve: (o: Record<string, unknown>) => Promise<void>; demo: (o: Record<string, unknown>) => Promise<void> },
-): { program: Command; exitCode: () => number } {
-  const program = new Command('bulwark');
+export function buildProgram(cli: Cli): { program: Command; exitCode: () => number } {
+  const io = cli.io;
+  const program = addOptions(new Command('bulwark').description('Install and run a highly available WireGuard VPN on your own hosts.'), GLOBAL_OPTIONS);
   program
-    .description('Install and run a highly available WireGuard VPN on your own hosts.')
-    .addOption(new Option('--data-dir <dir>', 'Core data dir (default: $BULWARK_DATA_DIR, else ~/.local/share/bulwark)'))
-    .addOption(new Option('--server <url>', 'talk to the Bulwark server at this URL instead of the data dir\'s'))
-    .addOption(new Option('--token-file <file>', 'API token file for --server (default: $BULWARK_TOKEN_FILE)'))
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
@@ -80,19 +57,7 @@ export function buildProgram(
   const json = (v: unknown) => io.out(`${JSON.stringify(v, null, 2)}\n`);
   const withJson = (c: Command) => c.option('--json', 'print JSON instead of text');
 
-  program
-    .command('serve')
-    .description('run Core headless with its UI and API (HTTP + WebSocket)')
-    .option('--listen <host:port>', 'address to listen on; beyond loopback needs TLS', DEFAULT_LISTEN)
-    .option('--tls-cert <file>', 'PEM certificate for HTTPS')
-    .option('--tls-key <file>', 'PEM private key for HTTPS')
-    .action(act({}, async (_o, cmd) => hooks.serve((cmd as Command).optsWithGlobals())));
-
-  program
-    .command('demo')
-    .description('start Core with a throwaway demo data dir and print how to open the UI')
-    .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
-    .action(act({}, async (_o, cmd) => hooks.demo((cmd as Command).optsWithGlobals())));
+  registerServe(program, cli);
 
   const location = program.command('location').description('VPN networks: their address pool, endpoint and gateways');
   location
@@ -319,7 +284,7 @@ export function buildProgram(
     client,
     json,
     setExitCode: (code) => (exitCode = code),
-    live: process.stdout.isTTY === true && process.env.TERM !== 'dumb',
+    live: cli.live,
   });
 
   const gateway = program.command('gateway').description('hosts that run WireGuard for a location');
@@ -541,19 +506,11 @@ export function buildProgram(
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const { program, exitCode } = buildProgram(io, {
-    serve: async (o) => {
-      const { runServe } = await import('./serve-command.js');
-      await runServe(o, io);
-    },
-    demo: async (o) => {
-      const { runDemo } = await import('./serve-command.js');
-      await runDemo(o, io);
-    },
-  });
+  const cli = new Cli(io, process.stdout.isTTY === true && process.env.TERM !== 'dumb');
+  const { program, exitCode } = buildProgram(cli);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode();
+    return exitCode() || cli.exitCode;
   } catch (err) {
     return reportError(err, {}, io);
   }

@@ -43,7 +43,8 @@ export class Cli {
     return async (...args: A): Promise<void> => {
       try {
         const code = await action(...args);
-        if (code !== undefined) this.code = code;
+        // A `void` action may still hand back a value (stdout.write's boolean): only numbers count.
+        if (typeof code === 'number') this.code = code;
       } catch (err) {
         this.code = reportError(err, flags, this.io);
       }

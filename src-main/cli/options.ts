@@ -2,7 +2,8 @@
 // them to commander (the flag is the key in kebab case: `lbHost` is `--lb-host`), gives the
 // action their types, and tells the error report which flag filled which contract field.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { invariant } from '../contract/index.js';
+import type { z } from 'zod';
+import { fromZodError, invariant } from '../contract/index.js';
 
 export interface OptionSpec<T> {
   /** The commander options behind one key, given its flag: one, or `--x` and `--no-x` for a toggle. */
@@ -103,4 +104,14 @@ export function flagsByField(cmd: Command, specs: OptionSpecs): Record<string, s
   for (const a of cmd.registeredArguments) flags[a.name()] = a.name().toUpperCase();
   for (const [key, s] of Object.entries(specs)) flags[s.field ?? key] ??= flagOf(key);
   return flags;
+}
+
+/**
+ * A procedure's input checked on this side by the contract's own schema, for options whose type
+ * the contract narrows (`--mode` is a failover mode): bad input fails with the server's words.
+ */
+export function checked<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw fromZodError(r.error);
+  return r.data;
 }

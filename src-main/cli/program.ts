@@ -1,6 +1,6 @@
 // The `bulwark` command line: a client of the contract. Exit codes: 0 ok, 2 bad input, 1 other failure.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { BulwarkError, type Device, type Host, type Location, type Session } from '../contract/index.js';
+import { Command, InvalidArgumentError } from 'commander';
+import { type Device, type Host, type Session } from '../contract/index.js';
 import { formatEndpoint } from '../net/endpoint.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { addProvisionCommands } from './provision-commands.js';
@@ -11,6 +11,7 @@ import { keyValues, safe, table } from './format.js';
 import type { CliIo } from './io.js';
 import { GLOBAL_OPTIONS } from './client.js';
 import { Cli } from './command.js';
+import { register as registerLocation } from './commands/location.js';
 import { register as registerServe } from './commands/serve.js';
 import { addOptions } from './options.js';
 import { reportError } from './report-error.js';
@@ -23,17 +24,6 @@ function intArg(flag: string, min: number) {
 }
 
 type Action = (...args: unknown[]) => Promise<void>;
-
-function describeFailover(f: Location['failover']): string {
-  if (f.mode === 'vrrp') return `vrrp, floating IP ${f.vip} (router id ${f.routerId}, adverts every ${f.advertInterval} s${f.unicast ? ', unicast' : ''}${f.interface ? `, on ${f.interface}` : ''})`;
-  if (f.mode === 'lb') return `lb, UDP load balancer on ${f.lbHost} (failback ${f.lbFailback ?? 'auto'})`;
-  return 'none';
-}
-
-/** For a repeatable option: collects every value given. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 export function buildProgram(cli: Cli): { program: Command; exitCode: () => number } {
   const io = cli.io;
@@ -59,155 +49,7 @@ export function buildProgram(cli: Cli): { program: Command; exitCode: () => numb
 
   registerServe(program, cli);
 
-  const location = program.command('location').description('VPN networks: their address pool, endpoint and gateways');
-  location
-    .command('add <name>')
-    .description('create a location with its own WireGuard key pair')
-    .requiredOption('--network <cidr>', 'address pool for devices, e.g. 10.10.0.0/24')
-    .requiredOption('--endpoint <host[:port]>', 'where clients connect (floating IP or load balancer in HA setups); port defaults to 51820')
-    .option('--mfa', 'devices need a fresh MFA session before they connect')
-    .option('--disconnect-threshold <seconds>', 'MFA only: idle seconds before a gateway drops a peer (default 300, at least 60)', intArg('--disconnect-threshold', 1))
-    .option('--route <cidr>', 'a network behind the gateways that devices reach through the VPN (repeat for more)', collect)
-    .addOption(new Option('--json', 'print JSON instead of text'))
-    .action(
-      act(
-        { name: 'NAME', network: '--network', endpoint: '--endpoint', mfa: '--mfa', disconnectThreshold: '--disconnect-threshold', routes: '--route' },
-        async (name, o, cmd) => {
-          const opts = o as { network: string; endpoint: string; mfa?: boolean; disconnectThreshold?: number; route?: string[]; json?: boolean };
-          const loc = await client(cmd as Command).call('locations.create', {
-            name: name as string,
-            network: opts.network,
-            endpoint: opts.endpoint,
-            routes: opts.route ?? [],
-            mfa: opts.mfa ?? false,
-            ...(opts.disconnectThreshold === undefined ? {} : { disconnectThreshold: opts.disconnectThreshold }),
-          });
-          if (opts.json) json(loc);
-          else io.out(`Created location ${safe(loc.name)}: pool ${loc.network}, gateway ${loc.gatewayAddress}, endpoint ${formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })}, public key ${loc.publicKey}\n`);
-        },
-      ),
-    );
-  withJson(location.command('list').description('list locations')).action(
-    act({}, async (o, cmd) => {
-      const list = await client(cmd as Command).call('locations.list', {});
-      if ((o as { json?: boolean }).json) return json(list);
-      if (list.length === 0) return io.out('No locations yet. Add one with "bulwark location add NAME --network CIDR --endpoint HOST".\n');
-      io.out(table(['NAME', 'NETWORK', 'ENDPOINT', 'MFA', 'GATEWAYS', 'DEVICES'], list.map((l) => [l.name, l.network, formatEndpoint({ host: l.endpointHost, port: l.endpointPort }), l.mfa ? 'on' : 'off', l.gatewayCount, l.deviceCount])));
-    }),
-  );
-  withJson(location.command('show <name>').description('show one location')).action(
-    act({ name: 'NAME' }, async (name, o, cmd) => {
-      const c = client(cmd as Command);
-      const loc: Location = await c.call('locations.get', { name: name as string });
-      const gateways = await c.call('gateways.list', { location: loc.name });
-      if ((o as { json?: boolean }).json) return json({ ...loc, gateways });
-      io.out(
-        keyValues([
-          ['Name', loc.name],
-          ['Network', loc.network],
-          ['Gateway address', loc.gatewayAddress],
-          ['Endpoint', formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })],
-          ['Routes', loc.routes.length ? loc.routes.join(', ') : 'none'],
-          ['MFA', loc.mfa ? `on (peers dropped after ${loc.disconnectThreshold} s idle)` : 'off'],
-          ['Failover', describeFailover(loc.failover)],
-          ['Public key', loc.publicKey],
-          ['Gateways', gateways.length === 0 ? 'none' : gateways.map((g) => g.host).join(', ')],
-          ['Devices', loc.deviceCount],
-          ['Created', loc.createdAt],
-        ]),
-      );
-    }),
-  );
-  withJson(
-    location
-      .command('set <name>')
-      .description('change a location; gateways get the change at the next "bulwark provision apply"')
-      .option('--endpoint <host[:port]>', 'where clients connect')
-      .option('--mfa', 'require MFA')
-      .option('--no-mfa', 'do not require MFA')
-      .option('--disconnect-threshold <seconds>', 'MFA only: idle seconds before a gateway drops a peer', intArg('--disconnect-threshold', 1))
-      .option('--route <cidr>', 'replace the routes with these (repeat for more)', collect)
-      .option('--no-routes', 'remove every route'),
-  ).action(
-    act({ name: 'NAME', endpoint: '--endpoint', mfa: '--mfa', disconnectThreshold: '--disconnect-threshold', routes: '--route' }, async (name, o, cmd) => {
-      const opts = o as { endpoint?: string; mfa?: boolean; disconnectThreshold?: number; route?: string[]; routes?: boolean; json?: boolean };
-      const loc = await client(cmd as Command).call('locations.update', {
-        name: name as string,
-        ...(opts.route !== undefined ? { routes: opts.route } : opts.routes === false ? { routes: [] } : {}),
-        ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
-        ...(opts.mfa === undefined ? {} : { mfa: opts.mfa }),
-        ...(opts.disconnectThreshold === undefined ? {} : { disconnectThreshold: opts.disconnectThreshold }),
-      });
-      if (opts.json) return json(loc);
-      io.out(`Updated location ${safe(loc.name)}: endpoint ${formatEndpoint({ host: loc.endpointHost, port: loc.endpointPort })}, MFA ${loc.mfa ? `on (${loc.disconnectThreshold} s)` : 'off'}. Run "bulwark provision plan --location ${safe(loc.name)}" to see what changes on its gateways.\n`);
-    }),
-  );
-  withJson(
-    location
-      .command('failover <name>')
-      .description('how the gateways share the clients: a floating IP (vrrp), a UDP load balancer (lb), or none; takes effect at the next "bulwark provision apply"')
-      .requiredOption('--mode <mode>', 'vrrp, lb or none')
-      .option('--vip <address/prefix>', "vrrp: the floating IP with the LAN's prefix, e.g. 198.51.100.100/24")
-      .option('--interface <name>', "vrrp: the LAN interface (default: each gateway's own, as host check saw it)")
-      .option('--advert-interval <seconds>', 'vrrp: seconds between VRRP adverts, 0.01-255 (default 0.1)', (v) => (/^[0-9]+(\.[0-9]+)?$/.test(v) ? Number(v) : NaN))
-      .option('--unicast', 'vrrp: send adverts to the other gateways instead of multicast')
-      .option('--router-id <n>', 'vrrp: VRRP router id 1-255 (default: the lowest free one on that LAN)', intArg('--router-id', 1))
-      .option('--lb-host <host>', 'lb: the host that runs the load balancer')
-      .option('--lb-failback <policy>', 'lb: auto (a recovered gateway returns to rotation by itself; its former clients move back) or manual (it waits for "bulwark location lb-release")'),
-  ).action(
-    act({ name: 'NAME', mode: '--mode', vip: '--vip', interface: '--interface', advertInterval: '--advert-interval', unicast: '--unicast', routerId: '--router-id', lbHost: '--lb-host', lbFailback: '--lb-failback' }, async (name, o, cmd) => {
-      const opts = o as { mode: string; vip?: string; interface?: string; advertInterval?: number; unicast?: boolean; routerId?: number; lbHost?: string; lbFailback?: string; json?: boolean };
-      if (opts.advertInterval !== undefined && Number.isNaN(opts.advertInterval)) throw BulwarkError.field('advertInterval', 'is not a number of seconds, such as 0.1');
-      const loc = await client(cmd as Command).call('locations.setFailover', {
-        name: name as string,
-        mode: opts.mode as 'none',
-        ...(opts.vip === undefined ? {} : { vip: opts.vip }),
-        ...(opts.interface === undefined ? {} : { interface: opts.interface }),
-        ...(opts.advertInterval === undefined ? {} : { advertInterval: opts.advertInterval }),
-        ...(opts.unicast === undefined ? {} : { unicast: true }),
-        ...(opts.routerId === undefined ? {} : { routerId: opts.routerId }),
-        ...(opts.lbHost === undefined ? {} : { lbHost: opts.lbHost }),
-        ...(opts.lbFailback === undefined ? {} : { lbFailback: opts.lbFailback as 'auto' }),
-      });
-      if (opts.json) return json(loc);
-      io.out(`Location ${safe(loc.name)}: failover ${describeFailover(loc.failover)}. Run "bulwark provision plan --location ${safe(loc.name)}" to see what changes on its hosts.\n`);
-    }),
-  );
-  withJson(
-    location
-      .command('lb-config <name>')
-      .description("an lb-mode location's load balancer configuration: nginx as Bulwark's balancer agent runs it, or Envoy to run yourself (docs/failover.md)")
-      .option('--format <format>', 'nginx or envoy', 'envoy'),
-  ).action(
-    act({ name: 'NAME', format: '--format' }, async (name, o, cmd) => {
-      const opts = o as { format: string; json?: boolean };
-      const r = await client(cmd as Command).call('locations.lbConfig', { name: name as string, format: opts.format as 'envoy' });
-      if (opts.json) return json(r);
-      io.out(r.text);
-    }),
-  );
-  withJson(
-    location
-      .command('lb-release <name>')
-      .description('lb mode with manual failback: put a gateway that passes its checks again back into rotation (its former clients move back to it, each re-handshaking once)')
-      .requiredOption('--gateway <host>', 'the gateway to put back'),
-  ).action(
-    act({ name: 'NAME', gateway: '--gateway' }, async (name, o, cmd) => {
-      const opts = o as { gateway: string; json?: boolean };
-      const st = await client(cmd as Command).call('locations.lbRelease', { name: name as string, gateway: opts.gateway });
-      if (opts.json) return json(st);
-      io.out(`${safe(opts.gateway)} is back in the load balancer's rotation for ${safe(st.location)}.\n`);
-    }),
-  );
-  location
-    .command('remove <name>')
-    .description('remove a location that has no gateways and no devices')
-    .action(
-      act({ name: 'NAME' }, async (name, _o, cmd) => {
-        await client(cmd as Command).call('locations.remove', { name: name as string });
-        io.out(`Removed location ${safe(name)}\n`);
-      }),
-    );
+  registerLocation(program, cli);
 
   const host = program.command('host').description('machines Bulwark reaches over SSH');
   host

@@ -1,16 +1,15 @@
 // The `bulwark` command line: a client of the contract. Exit codes: 0 ok, 2 bad input, 1 other failure.
 import { Command, InvalidArgumentError } from 'commander';
-import { type Device, type Host, type Session } from '../contract/index.js';
-import { formatEndpoint } from '../net/endpoint.js';
+import { type Device, type Session } from '../contract/index.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { addProvisionCommands } from './provision-commands.js';
 import { shellQuote } from '../provision/ssh/quote.js';
 
-const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
-import { keyValues, safe, table } from './format.js';
+import { safe, table } from './format.js';
 import type { CliIo } from './io.js';
 import { GLOBAL_OPTIONS } from './client.js';
 import { Cli } from './command.js';
+import { register as registerHost } from './commands/host.js';
 import { register as registerLocation } from './commands/location.js';
 import { register as registerServe } from './commands/serve.js';
 import { addOptions } from './options.js';
@@ -51,76 +50,9 @@ export function buildProgram(cli: Cli): { program: Command; exitCode: () => numb
 
   registerLocation(program, cli);
 
-  const host = program.command('host').description('machines Bulwark reaches over SSH');
-  host
-    .command('add <name>')
-    .description('register a host (nothing is run on it yet)')
-    .requiredOption('--ssh <user@address[:port]>', 'SSH destination, e.g. root@198.51.100.11')
-    .option('--identity <file>', 'SSH private key (default: use the ssh-agent)')
-    .option('--json', 'print JSON instead of text')
-    .action(
-      act({ name: 'NAME', ssh: '--ssh', identityFile: '--identity' }, async (name, o, cmd) => {
-        const opts = o as { ssh: string; identity?: string; json?: boolean };
-        const { resolve } = await import('node:path');
-        const h: Host = await client(cmd as Command).call('hosts.create', {
-          name: name as string,
-          ssh: opts.ssh,
-          ...(opts.identity === undefined ? {} : { identityFile: resolve(opts.identity) }),
-        });
-        if (opts.json) return json(h);
-        io.out(`Added host ${safe(h.name)} (${safe(sshTarget(h))}, ${h.auth.kind === 'key' ? `key ${safe(h.auth.identityFile)}` : 'ssh-agent'}); its host key is pinned at first contact\n`);
-      }),
-    );
-  withJson(host.command('list').description('list hosts')).action(
-    act({}, async (o, cmd) => {
-      const list = await client(cmd as Command).call('hosts.list', {});
-      if ((o as { json?: boolean }).json) return json(list);
-      if (list.length === 0) return io.out('No hosts yet. Add one with "bulwark host add NAME --ssh USER@ADDRESS".\n');
-      io.out(table(['NAME', 'SSH', 'AUTH', 'HOST KEY', 'ROLES'], list.map((h) => [h.name, sshTarget(h), h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent', h.hostKeyFingerprint ?? 'not pinned', h.roles.join(',') || '-'])));
-    }),
-  );
-  withJson(host.command('show <name>').description('show one host')).action(
-    act({ name: 'NAME' }, async (name, o, cmd) => {
-      const h = await client(cmd as Command).call('hosts.get', { name: name as string });
-      if ((o as { json?: boolean }).json) return json(h);
-      io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent'], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['Created', h.createdAt]]));
-    }),
-  );
-  withJson(
-    host
-      .command('check <name>')
-      .description("connect, show the host key's fingerprint, OS, architecture and privileges; --accept pins the key")
-      .option('--accept <fingerprint>', 'pin this SHA256 fingerprint (it must be the one the host presents)')
-      .option('--repin', 'replace a pinned key after a deliberate reinstall (with --accept)'),
-  ).action(
-    act({ name: 'NAME', accept: '--accept', repin: '--repin' }, async (name, o, cmd) => {
-      const opts = o as { accept?: string; repin?: boolean; json?: boolean };
-      const r = await client(cmd as Command).call('hosts.check', {
-        name: name as string,
-        ...(opts.accept === undefined ? {} : { accept: opts.accept }),
-        repin: opts.repin ?? false,
-      });
-      if (opts.json) return json(r);
-      io.out(keyValues([['Host', r.host.name], ['SSH', sshTarget(r.host)], ['Host key', r.fingerprint], ['OS', r.facts.os], ['Architecture', r.facts.arch], ['Privileges', r.facts.privileges]]));
-      io.out(
-        r.pinned
-          ? `The host key is pinned; a different key will stop every operation on ${safe(r.host.name)}.\n`
-          : `The host key is not pinned yet. Compare it with the host's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then run:\n  bulwark host check ${safe(r.host.name)} --accept ${r.fingerprint}\n`,
-      );
-    }),
-  );
-  host
-    .command('remove <name>')
-    .description('forget a host that is no gateway or edge (run "host uninstall" first if Bulwark installed on it)')
-    .option('--force', "forget it even though Bulwark's agents are still installed (a machine that is gone)")
-    .action(
-      act({ name: 'NAME', force: '--force' }, async (name, o, cmd) => {
-        await client(cmd as Command).call('hosts.remove', { name: name as string, force: (o as { force?: boolean }).force ?? false });
-        io.out(`Removed host ${safe(name)}\n`);
-      }),
-    );
+  registerHost(program, cli);
 
-  addProvisionCommands(program, host, {
+  addProvisionCommands(program, {
     io,
     act,
     client,

@@ -1,4 +1,4 @@
-// `bulwark provision plan|apply` and `bulwark host uninstall`. Apply follows its own run's
+// `bulwark provision plan|apply`. Apply follows its own run's
 // events: on a terminal, a live block with one line per host; otherwise one line per step.
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
@@ -115,7 +115,7 @@ class Progress {
   }
 }
 
-export function addProvisionCommands(program: Command, host: Command, d: ProvisionCliDeps): void {
+export function addProvisionCommands(program: Command, d: ProvisionCliDeps): void {
   const provision = program.command('provision').description('install and update agents on hosts over SSH: plan, then apply');
   provision
     .command('plan')
@@ -168,19 +168,6 @@ export function addProvisionCommands(program: Command, host: Command, d: Provisi
         } finally {
           sub?.close();
         }
-      }),
-    );
-
-  host
-    .command('uninstall <name>')
-    .description("stop Bulwark's agents on a host and remove every file Bulwark put there")
-    .option('--json', 'print JSON instead of text')
-    .action(
-      d.act({ name: 'NAME' }, async (name, o, cmd) => {
-        const r = await d.client(cmd as Command).call('hosts.uninstall', { name: name as string });
-        if ((o as { json?: boolean }).json) return d.json(r);
-        if (r.units.length === 0 && r.removed.length === 0) return d.io.out(`Nothing of Bulwark's was on ${safe(r.host)}.\n`);
-        d.io.out(`Stopped and disabled on ${safe(r.host)}: ${r.units.map(safe).join(', ') || 'no units'}\nRemoved:\n${r.removed.map((p) => `  ${safe(p)}`).join('\n')}\n`);
       }),
     );
 }

@@ -2,7 +2,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { type Device, type Session } from '../contract/index.js';
 import { connect, type ConnectOptions } from './connect.js';
-import { addProvisionCommands } from './provision-commands.js';
 import { shellQuote } from '../provision/ssh/quote.js';
 
 import { safe, table } from './format.js';
@@ -10,6 +9,7 @@ import type { CliIo } from './io.js';
 import { GLOBAL_OPTIONS } from './client.js';
 import { Cli } from './command.js';
 import { register as registerHost } from './commands/host.js';
+import { register as registerProvision } from './commands/provision.js';
 import { register as registerLocation } from './commands/location.js';
 import { register as registerServe } from './commands/serve.js';
 import { addOptions } from './options.js';
@@ -52,14 +52,7 @@ export function buildProgram(cli: Cli): { program: Command; exitCode: () => numb
 
   registerHost(program, cli);
 
-  addProvisionCommands(program, {
-    io,
-    act,
-    client,
-    json,
-    setExitCode: (code) => (exitCode = code),
-    live: cli.live,
-  });
+  registerProvision(program, cli);
 
   const gateway = program.command('gateway').description('hosts that run WireGuard for a location');
   const gwFlags = { location: '--location', host: '--host' };

@@ -8,32 +8,15 @@ import {
   type HostPlan,
   type ProvisionApplyOutput,
   type StepFailure,
-} from '../contract/index.js';
-import type { HttpClient } from '../transport/http/client.js';
-import { safe, table } from './format.js';
-import type { CliIo } from './io.js';
+} from '../../contract/index.js';
+import { formatBytes } from '../../text/bytes.js';
+import { client } from '../client.js';
+import type { Cli } from '../command.js';
+import { safe, table } from '../format.js';
+import type { CliIo } from '../io.js';
+import { flag, json, parsed, text } from '../options.js';
 
-type Act = (flags: Record<string, string>, fn: (...args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
-
-export interface ProvisionCliDeps {
-  io: CliIo;
-  act: Act;
-  client: (cmd: Command) => HttpClient;
-  json: (v: unknown) => void;
-  setExitCode: (code: number) => void;
-  /** True when stdout is a terminal that can redraw lines. */
-  live: boolean;
-}
-
-const scopeFlags = { location: '--location', host: '--host', parallel: '--parallel', installPackages: '--install-packages' };
-
-function size(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-export function formatPlan(hosts: HostPlan[]): string {
+function formatPlan(hosts: HostPlan[]): string {
   const out: string[] = [];
   for (const h of hosts) {
     const roles = h.roles.length ? ` (${h.roles.join(', ')})` : '';
@@ -49,7 +32,7 @@ export function formatPlan(hosts: HostPlan[]): string {
     const mark = { add: '+', change: '~', remove: '-' } as const;
     const width = Math.max(...h.files.map((f) => f.path.length));
     for (const f of h.files) {
-      const what = f.action === 'remove' ? 'remove' : `${f.action} ${f.kind}, ${size(f.size)}${f.secret ? ', secret: not shown' : ''}`;
+      const what = f.action === 'remove' ? 'remove' : `${f.action} ${f.kind}, ${formatBytes(f.size)}${f.secret ? ', secret: not shown' : ''}`;
       out.push(`  ${mark[f.action]} ${safe(f.path).padEnd(width)}  ${what}`);
       if (f.diff && f.action === 'change') out.push(...f.diff.split('\n').map((l) => `      ${safe(l)}`));
     }
@@ -58,7 +41,7 @@ export function formatPlan(hosts: HostPlan[]): string {
   return `${out.join('\n')}\n`;
 }
 
-export function formatFailure(host: string, f: StepFailure): string {
+function formatFailure(host: string, f: StepFailure): string {
   const lines = [`${safe(host)}: failed at ${f.step}: ${f.message.split('\n').map(safe).join('\n  ')}`];
   if (f.command) lines.push(`  command:   ${safe(f.command)}`);
   if (f.exitCode !== null) lines.push(`  exit code: ${f.exitCode}`);
@@ -75,7 +58,7 @@ function outcomeText(r: HostApplyResult): string {
   return `FAILED at ${r.failure?.step ?? '?'}${r.rolledBack ? ', rolled back' : ''}`;
 }
 
-export function formatResult(r: ProvisionApplyOutput): string {
+function formatResult(r: ProvisionApplyOutput): string {
   const rows = r.hosts.map((h) => [h.host, outcomeText(h), `${(h.durationMs / 1000).toFixed(1)} s`]);
   let text = table(['HOST', 'RESULT', 'TIME'], rows);
   for (const h of r.hosts) if (h.failure) text += `\n${formatFailure(h.host, h.failure)}`;
@@ -115,59 +98,53 @@ class Progress {
   }
 }
 
-export function addProvisionCommands(program: Command, d: ProvisionCliDeps): void {
+const scope = {
+  location: text('<name>', 'only the gateways of this location'),
+  host: text('<name>', 'only this host'),
+};
+
+export function register(program: Command, cli: Cli): void {
+  const { io } = cli;
   const provision = program.command('provision').description('install and update agents on hosts over SSH: plan, then apply');
-  provision
-    .command('plan')
-    .description('show, per host, the files, units and restarts an apply would make')
-    .option('--location <name>', 'only the gateways of this location')
-    .option('--host <name>', 'only this host')
-    .option('--json', 'print JSON instead of text')
-    .action(
-      d.act(scopeFlags, async (o, cmd) => {
-        const opts = o as { location?: string; host?: string; json?: boolean };
-        const r = await d.client(cmd as Command).call('provision.plan', { location: opts.location, host: opts.host });
-        if (opts.json) return d.json(r);
-        d.io.out(formatPlan(r.hosts));
-        if (r.hosts.some((h) => h.status === 'error')) d.setExitCode(1);
-      }),
-    );
-  provision
-    .command('apply')
-    .description('preflight, upload, move into place, restart what changed and verify health; a failed host is rolled back')
-    .option('--location <name>', 'only the gateways of this location')
-    .option('--host <name>', 'only this host')
-    .option('--install-packages', 'install missing packages (wireguard-tools, wireguard-go) with apt-get')
-    .option('--parallel <n>', 'hosts at a time (1-32, default 8)', (v) => Number(v))
-    .option('--json', 'print the result as JSON')
-    .action(
-      d.act(scopeFlags, async (o, cmd) => {
-        const opts = o as { location?: string; host?: string; installPackages?: boolean; parallel?: number; json?: boolean };
-        const c = d.client(cmd as Command);
-        const runId = randomUUID();
-        const progress = new Progress(d.io, d.live);
-        const [newest] = await c.call('events.list', { newest: true, limit: 1 });
-        const sub = opts.json
-          ? null
-          : await c.subscribe((m) => {
-              if (m.type !== 'event' || m.event.kind !== 'provision.step') return;
-              const details = ProvisionStepDetails.safeParse(m.event.details);
-              if (details.success && details.data.run === runId) progress.update(details.data);
-            }, newest?.id ?? 0);
-        try {
-          const r = await c.call('provision.apply', {
-            location: opts.location,
-            host: opts.host,
-            runId,
-            installPackages: opts.installPackages ?? false,
-            ...(opts.parallel === undefined ? {} : { parallel: opts.parallel }),
-          });
-          if (opts.json) d.json(r);
-          else d.io.out(`\n${formatResult(r)}`);
-          if (!r.ok) d.setExitCode(1);
-        } finally {
-          sub?.close();
-        }
-      }),
-    );
+
+  cli.command(provision, 'plan', 'show, per host, the files, units and restarts an apply would make', { ...scope, json }, async (o, cmd) => {
+    const r = await client(cmd).call('provision.plan', { location: o.location, host: o.host });
+    if (o.json) return cli.json(r);
+    io.out(formatPlan(r.hosts));
+    if (r.hosts.some((h) => h.status === 'error')) return 1;
+  });
+
+  const applyOptions = {
+    ...scope,
+    installPackages: flag('install missing packages (wireguard-tools, wireguard-go) with apt-get'),
+    parallel: parsed('<n>', 'hosts at a time (1-32, default 8)', (v) => Number(v)),
+    json: flag('print the result as JSON'),
+  };
+  cli.command(provision, 'apply', 'preflight, upload, move into place, restart what changed and verify health; a failed host is rolled back', applyOptions, async (o, cmd) => {
+    const c = client(cmd);
+    const runId = randomUUID();
+    const progress = new Progress(io, cli.live);
+    const [newest] = await c.call('events.list', { newest: true, limit: 1 });
+    const sub = o.json
+      ? null
+      : await c.subscribe((m) => {
+          if (m.type !== 'event' || m.event.kind !== 'provision.step') return;
+          const details = ProvisionStepDetails.safeParse(m.event.details);
+          if (details.success && details.data.run === runId) progress.update(details.data);
+        }, newest?.id ?? 0);
+    try {
+      const r = await c.call('provision.apply', {
+        location: o.location,
+        host: o.host,
+        runId,
+        installPackages: o.installPackages ?? false,
+        ...(o.parallel === undefined ? {} : { parallel: o.parallel }),
+      });
+      if (o.json) cli.json(r);
+      else io.out(`\n${formatResult(r)}`);
+      if (!r.ok) return 1;
+    } finally {
+      sub?.close();
+    }
+  });
 }

@@ -7,7 +7,7 @@ import type { Cli } from '../command.js';
 import { keyValues, safe, table } from '../format.js';
 import { checked, flag, json, negation, parsed, repeated, required, text, toggle, wholeNumber, withDefault } from '../options.js';
 
-export function describeFailover(f: Location['failover']): string {
+function describeFailover(f: Location['failover']): string {
   if (f.mode === 'vrrp') return `vrrp, floating IP ${f.vip} (router id ${f.routerId}, adverts every ${f.advertInterval} s${f.unicast ? ', unicast' : ''}${f.interface ? `, on ${f.interface}` : ''})`;
   if (f.mode === 'lb') return `lb, UDP load balancer on ${f.lbHost} (failback ${f.lbFailback ?? 'auto'})`;
   return 'none';

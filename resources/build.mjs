@@ -2,7 +2,7 @@
 // dist/main.cjs and dist/preload.cjs (Electron shell), dist/renderer (the UI, with vite), and
 // dist/agents: what provisioning installs on hosts (one-file agent bundles, the host-apply
 // program, and the Node runtime that runs them, with build.json naming its version and arch).
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
@@ -57,4 +57,6 @@ await Promise.all([
   // A sandboxed preload can require only "electron": everything else is bundled in.
   build({ ...common, entryPoints: ['src-main/transport/ipc/preload.ts'], outfile: 'dist/preload.cjs', format: 'cjs', external: ['electron'] }),
 ]);
+// esbuild writes files 0644; `npm link` puts this file itself on the PATH, so it must stay executable.
+chmodSync(`${root}dist/bulwark.mjs`, 0o755);
 await viteBuild({ configFile: `${root}src-renderer/vite.config.ts`, logLevel: 'warn' });

@@ -20,6 +20,14 @@ afterAll(async () => {
 });
 
 describe('bulwark CLI', () => {
+  test('the built CLI runs by its own path, as `npm link` puts it on the PATH', async () => {
+    const { execFile } = await import('node:child_process');
+    const { CLI } = await import('../helpers/server.js');
+    expect(statSync(CLI).mode & 0o111, `${CLI} must be executable after "npm run build"`).toBe(0o111);
+    const help = await new Promise<string>((done, fail) => execFile(CLI, ['--help'], (err, stdout) => (err ? fail(err) : done(stdout))));
+    expect(help).toMatch(/^Usage: bulwark/);
+  });
+
   test('--help everywhere', async () => {
     for (const args of [['--help'], ['location', '--help'], ['location', 'add', '--help'], ['device', 'add', '--help'], ['serve', '--help']]) {
       const r = await runCli(args);

@@ -1,11 +1,35 @@
-// `bulwark serve` and `bulwark demo`: run Core in this process until SIGINT or SIGTERM.
-import { existsSync } from 'node:fs';
+// `bulwark serve` and `bulwark demo`: run Core in this process until SIGINT or SIGTERM. The
+// server's packages (fastify, pino) load only when one of them runs, not for every command.
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
-import { resolveDataDir } from '../platform/data-dir.js';
-import { createLog } from '../platform/log.js';
-import { serve, type Running } from '../serve.js';
-import type { CliIo } from './io.js';
+import type { Command } from 'commander';
+import { resolveDataDir } from '../../platform/data-dir.js';
+import { DEFAULT_LISTEN } from '../../platform/listen.js';
+import type { Running } from '../../serve.js';
+import type { GlobalOptions } from '../client.js';
+import type { Cli } from '../command.js';
+import type { CliIo } from '../io.js';
+import { text, withDefault, type Options } from '../options.js';
+
+const SERVE_OPTIONS = {
+  listen: withDefault('<host:port>', 'address to listen on; beyond loopback needs TLS', DEFAULT_LISTEN),
+  tlsCert: text('<file>', 'PEM certificate for HTTPS'),
+  tlsKey: text('<file>', 'PEM private key for HTTPS'),
+};
+const DEMO_OPTIONS = { listen: withDefault('<host:port>', 'address to listen on', DEFAULT_LISTEN) };
+
+type ServeOptions = Options<typeof SERVE_OPTIONS> & GlobalOptions;
+type DemoOptions = Options<typeof DEMO_OPTIONS> & GlobalOptions;
+
+export function register(program: Command, cli: Cli): void {
+  cli.command(program, 'serve', 'run Core headless with its UI and API (HTTP + WebSocket)', SERVE_OPTIONS, (_o, cmd) =>
+    runServe(cmd.optsWithGlobals<ServeOptions>(), cli.io),
+  );
+  cli.command(program, 'demo', 'start Core with a throwaway demo data dir and print how to open the UI', DEMO_OPTIONS, (_o, cmd) =>
+    runDemo(cmd.optsWithGlobals<DemoOptions>(), cli.io),
+  );
+}
 
 /**
  * The built renderer sits beside the bundled CLI (dist/renderer); this code may run from
@@ -38,23 +62,16 @@ async function runUntilSignal(running: Running): Promise<void> {
   });
 }
 
-async function start(o: Record<string, unknown>, dataDir: string, io: CliIo): Promise<Running> {
+async function start(o: { listen: string; tlsCert?: string | undefined; tlsKey?: string | undefined }, dataDir: string, io: CliIo): Promise<Running> {
+  const [{ serve }, { createLog }] = await Promise.all([import('../../serve.js'), import('../../platform/log.js')]);
   if (!uiDir()) io.err('bulwark: the UI is not built, so only the API is served; run "npm run build" first\n');
   // Everything this server writes (database, WAL, keys) is for its owner alone.
   process.umask(0o077);
-  return serve({
-    dataDir,
-    listen: String(o.listen),
-    tlsCert: o.tlsCert as string | undefined,
-    tlsKey: o.tlsKey as string | undefined,
-    uiDir: uiDir(),
-    agentsDir: agentsDir(),
-    log: createLog(),
-  });
+  return serve({ dataDir, listen: o.listen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, uiDir: uiDir(), agentsDir: agentsDir(), log: createLog() });
 }
 
-export async function runServe(o: Record<string, unknown>, io: CliIo): Promise<void> {
-  const running = await start(o, resolveDataDir(o.dataDir as string | undefined), io);
+async function runServe(o: ServeOptions, io: CliIo): Promise<void> {
+  const running = await start(o, resolveDataDir(o.dataDir), io);
   io.out(
     `Bulwark is serving ${running.url}/ (data dir ${running.paths.dir})\n` +
       `Log in with the token in ${running.paths.token}; the CLI finds this server through the data dir.\n`,
@@ -62,10 +79,10 @@ export async function runServe(o: Record<string, unknown>, io: CliIo): Promise<v
   await runUntilSignal(running);
 }
 
-export async function runDemo(o: Record<string, unknown>, io: CliIo): Promise<void> {
-  const dataDir = resolve((o.dataDir as string | undefined) ?? process.env.BULWARK_DATA_DIR ?? '.demo-data');
+async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
+  const dataDir = resolve(o.dataDir ?? process.env.BULWARK_DATA_DIR ?? '.demo-data');
   const running = await start(o, dataDir, io);
-  const token = (await import('node:fs')).readFileSync(running.paths.token, 'utf8').trim();
+  const token = readFileSync(running.paths.token, 'utf8').trim();
   const core = running.core;
   if ((await core.invoke('locations.list', {})).length === 0) {
     await core.invoke('locations.create', { name: 'hq', network: '10.66.0.0/24', endpoint: 'vpn.example.com:51820' }, { actor: 'demo' });

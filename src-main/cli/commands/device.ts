@@ -1,0 +1,41 @@
+// `bulwark device …`: the WireGuard peers of a location, and the client config of a new one.
+import type { Command } from 'commander';
+import { shellQuote } from '../../provision/ssh/quote.js';
+import { client } from '../client.js';
+import type { Cli } from '../command.js';
+import { safe, table } from '../format.js';
+import { json, required, text } from '../options.js';
+
+export function register(program: Command, cli: Cli): void {
+  const { io } = cli;
+  const device = program.command('device').description('WireGuard peers of a location');
+  const location = required('<name>');
+
+  const addOptions = { location, pubkey: text('<key>', "the device's own WireGuard public key (wg pubkey)", { field: 'publicKey' }), json };
+  cli.command(device, 'add <name>', 'add a device; without --pubkey, prints its complete client config once', addOptions, async (name, o, cmd) => {
+    const c = client(cmd);
+    const r = await c.call('devices.add', { location: o.location, name, ...(o.pubkey === undefined ? {} : { publicKey: o.pubkey }) });
+    if (o.json) return cli.json(r);
+    const loc = await c.call('locations.get', { name: r.device.location });
+    io.err(
+      `Added device ${safe(r.device.name)} to location ${safe(r.device.location)} with address ${r.device.address}.\n` +
+        (loc.mfa ? `The location ${safe(loc.name)} uses MFA: the device connects once its user has passed MFA (or after "bulwark session start --location ${safe(loc.name)} ${safe(shellQuote(r.device.name))}").\n` : '') +
+        (r.containsPrivateKey
+          ? 'Its client config follows. Save it now: the private key is shown once and not stored anywhere.\n'
+          : 'Its client config follows; put the private key that belongs to --pubkey in it.\n'),
+    );
+    io.out(r.clientConfig);
+  });
+
+  cli.command(device, 'list', 'list the devices of a location', { location, json }, async (o, cmd) => {
+    const list = await client(cmd).call('devices.list', { location: o.location });
+    if (o.json) return cli.json(list);
+    if (list.length === 0) return io.out(`No devices in ${safe(o.location)}. Add one with "bulwark device add --location ${safe(o.location)} NAME".\n`);
+    io.out(table(['NAME', 'ADDRESS', 'PUBLIC KEY', 'CREATED'], list.map((d) => [d.name, d.address, d.publicKey, d.createdAt])));
+  });
+
+  cli.command(device, 'remove <name>', 'remove a device from its location', { location }, async (name, o, cmd) => {
+    await client(cmd).call('devices.remove', { location: o.location, name });
+    io.out(`Removed device ${safe(name)} from location ${safe(o.location)}\n`);
+  });
+}

@@ -1,0 +1,150 @@
+// `bulwark provision plan|apply`. Apply follows its own run's
+// events: on a terminal, a live block with one line per host; otherwise one line per step.
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import {
+  ProvisionStepDetails,
+  type HostApplyResult,
+  type HostPlan,
+  type ProvisionApplyOutput,
+  type StepFailure,
+} from '../../contract/index.js';
+import { formatBytes } from '../../text/bytes.js';
+import { client } from '../client.js';
+import type { Cli } from '../command.js';
+import { safe, table } from '../format.js';
+import type { CliIo } from '../io.js';
+import { flag, json, parsed, text } from '../options.js';
+
+function formatPlan(hosts: HostPlan[]): string {
+  const out: string[] = [];
+  for (const h of hosts) {
+    const roles = h.roles.length ? ` (${h.roles.join(', ')})` : '';
+    if (h.status === 'error') {
+      out.push(`${safe(h.host)}${roles}: cannot plan: ${safe(h.error?.message)}`);
+      continue;
+    }
+    if (h.status === 'up_to_date') {
+      out.push(`${safe(h.host)}${roles}: up to date`);
+      continue;
+    }
+    out.push(`${safe(h.host)}${roles}: ${h.files.length} file${h.files.length === 1 ? '' : 's'}, ${h.units.length} unit${h.units.length === 1 ? '' : 's'} to change`);
+    const mark = { add: '+', change: '~', remove: '-' } as const;
+    const width = Math.max(...h.files.map((f) => f.path.length));
+    for (const f of h.files) {
+      const what = f.action === 'remove' ? 'remove' : `${f.action} ${f.kind}, ${formatBytes(f.size)}${f.secret ? ', secret: not shown' : ''}`;
+      out.push(`  ${mark[f.action]} ${safe(f.path).padEnd(width)}  ${what}`);
+      if (f.diff && f.action === 'change') out.push(...f.diff.split('\n').map((l) => `      ${safe(l)}`));
+    }
+    for (const u of h.units) out.push(`  ${u.action} ${safe(u.unit)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function formatFailure(host: string, f: StepFailure): string {
+  const lines = [`${safe(host)}: failed at ${f.step}: ${f.message.split('\n').map(safe).join('\n  ')}`];
+  if (f.command) lines.push(`  command:   ${safe(f.command)}`);
+  if (f.exitCode !== null) lines.push(`  exit code: ${f.exitCode}`);
+  if (f.output.length) lines.push('  output (last lines):', ...f.output.map((l) => `    ${safe(l)}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function outcomeText(r: HostApplyResult): string {
+  if (r.outcome === 'up_to_date') return 'up to date';
+  if (r.outcome === 'applied') {
+    const units = r.units.map((u) => `${u.action} ${u.unit}`).join(', ');
+    return `applied: ${r.changedFiles} file${r.changedFiles === 1 ? '' : 's'}${units ? `; ${units}` : ''}`;
+  }
+  return `FAILED at ${r.failure?.step ?? '?'}${r.rolledBack ? ', rolled back' : ''}`;
+}
+
+function formatResult(r: ProvisionApplyOutput): string {
+  const rows = r.hosts.map((h) => [h.host, outcomeText(h), `${(h.durationMs / 1000).toFixed(1)} s`]);
+  let text = table(['HOST', 'RESULT', 'TIME'], rows);
+  for (const h of r.hosts) if (h.failure) text += `\n${formatFailure(h.host, h.failure)}`;
+  const failed = r.hosts.filter((h) => h.outcome === 'failed').length;
+  const upToDate = r.hosts.every((h) => h.outcome === 'up_to_date');
+  text += `\n${failed ? `${failed} of ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'} failed` : upToDate ? 'Everything is up to date; nothing was touched.' : 'Done.'} (${(r.durationMs / 1000).toFixed(1)} s)\n`;
+  return text;
+}
+
+/** The live per-host display: one line each, redrawn in place on a terminal. */
+class Progress {
+  private readonly lines = new Map<string, string>();
+  private drawn = 0;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly live: boolean,
+  ) {}
+
+  update(d: ProvisionStepDetails): void {
+    const text = `${d.step.padEnd(9)} ${d.status === 'started' ? '…' : d.status === 'ok' ? 'ok' : 'FAILED'}${d.message ? `  ${d.message.split('\n')[0]}` : ''}`;
+    if (!this.live) {
+      this.io.out(`${safe(d.host)}  ${safe(text)}\n`);
+      return;
+    }
+    this.lines.set(d.host, text);
+    this.redraw();
+  }
+
+  private redraw(): void {
+    const cols = Math.max(40, process.stdout.columns ?? 100);
+    const width = Math.max(...[...this.lines.keys()].map((h) => h.length));
+    let block = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
+    for (const [host, text] of this.lines) block += `\x1b[2K${`${safe(host).padEnd(width)}  ${safe(text)}`.slice(0, cols - 1)}\n`;
+    this.drawn = this.lines.size;
+    this.io.out(block);
+  }
+}
+
+const scope = {
+  location: text('<name>', 'only the gateways of this location'),
+  host: text('<name>', 'only this host'),
+};
+
+export function register(program: Command, cli: Cli): void {
+  const { io } = cli;
+  const provision = program.command('provision').description('install and update agents on hosts over SSH: plan, then apply');
+
+  cli.command(provision, 'plan', 'show, per host, the files, units and restarts an apply would make', { ...scope, json }, async (o, cmd) => {
+    const r = await client(cmd).call('provision.plan', { location: o.location, host: o.host });
+    if (o.json) return cli.json(r);
+    io.out(formatPlan(r.hosts));
+    if (r.hosts.some((h) => h.status === 'error')) return 1;
+  });
+
+  const applyOptions = {
+    ...scope,
+    installPackages: flag('install missing packages (wireguard-tools, wireguard-go) with apt-get'),
+    parallel: parsed('<n>', 'hosts at a time (1-32, default 8)', (v) => Number(v)),
+    json: flag('print the result as JSON'),
+  };
+  cli.command(provision, 'apply', 'preflight, upload, move into place, restart what changed and verify health; a failed host is rolled back', applyOptions, async (o, cmd) => {
+    const c = client(cmd);
+    const runId = randomUUID();
+    const progress = new Progress(io, cli.live);
+    const [newest] = await c.call('events.list', { newest: true, limit: 1 });
+    const sub = o.json
+      ? null
+      : await c.subscribe((m) => {
+          if (m.type !== 'event' || m.event.kind !== 'provision.step') return;
+          const details = ProvisionStepDetails.safeParse(m.event.details);
+          if (details.success && details.data.run === runId) progress.update(details.data);
+        }, newest?.id ?? 0);
+    try {
+      const r = await c.call('provision.apply', {
+        location: o.location,
+        host: o.host,
+        runId,
+        installPackages: o.installPackages ?? false,
+        ...(o.parallel === undefined ? {} : { parallel: o.parallel }),
+      });
+      if (o.json) cli.json(r);
+      else io.out(`\n${formatResult(r)}`);
+      if (!r.ok) return 1;
+    } finally {
+      sub?.close();
+    }
+  });
+}

@@ -1,0 +1,81 @@
+// `bulwark status`: every agent's control link, or one location's gateways and devices live.
+// It exits 1 while something is down, so a script can wait on it.
+import type { Command } from 'commander';
+import type { LinkState, LocationStatus } from '../../contract/index.js';
+import { formatBytes } from '../../text/bytes.js';
+import { client } from '../client.js';
+import type { Cli } from '../command.js';
+import { safe, table } from '../format.js';
+import { json, text } from '../options.js';
+
+const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
+const bytes = (n: number | null) => (n === null ? '-' : formatBytes(n));
+const ago = (iso: string | null) => (iso === null ? 'never' : `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`);
+
+type GatewayStatus = LocationStatus['gateways'][number];
+
+function formatLocation(st: LocationStatus): string {
+  let out = `Location ${safe(st.location)}${st.mfa ? ` (MFA: a device is connected only with a session; idle peers are dropped after ${st.disconnectThreshold} s)` : ''}\n\nGateways\n`;
+  const vrrp = st.failover.mode === 'vrrp';
+  const lb = st.failover.mode === 'lb';
+  const rotation = (r: GatewayStatus['lb']) => (r === null ? '-' : `${r.inRotation ? 'in rotation' : 'OUT'}${r.healthy === false ? ', check fails' : ''}`);
+  const gwHead = ['HOST', 'LINK', 'SINCE', 'HEALTH', 'WIREGUARD', 'PEERS', ...(vrrp ? ['VRRP'] : []), ...(lb ? ['LOAD BALANCER'] : []), 'WHY'];
+  const gwRow = (g: GatewayStatus) => [
+    g.host,
+    g.link,
+    g.since,
+    health(g.healthy),
+    g.wireguardMode,
+    g.peers,
+    ...(vrrp ? [g.vrrp ? `${g.vrrp.role ?? 'starting'}${g.vrrp.holdsVip ? ', holds the floating IP' : ''}` : '-'] : []),
+    ...(lb ? [rotation(g.lb)] : []),
+    g.reason,
+  ];
+  out += st.gateways.length === 0 ? '  none: add one with "bulwark gateway add"\n' : table(gwHead, st.gateways.map(gwRow));
+  if (vrrp) out += `\nFloating IP ${st.failover.vip}: ${st.failover.holders.length ? `held by ${st.failover.holders.join(', ')}` : 'held by no gateway'}\n`;
+  const b = st.failover.balancer;
+  if (b) out += `\nLoad balancer ${safe(b.host)}: link ${b.link}${b.nginxRunning === null ? '' : b.nginxRunning ? ', nginx running' : ', NGINX NOT RUNNING'}\n`;
+  for (const p of st.failover.problems) out += `PROBLEM: ${safe(p)}\n`;
+  out += `\nDevices\n`;
+  const head = ['NAME', 'ADDRESS', 'HANDSHAKE', 'ENDPOINT', 'RX', 'TX', 'VIA', ...(st.mfa ? ['SESSION'] : [])];
+  const row = (d: LocationStatus['devices'][number]) => [
+    d.name,
+    d.address,
+    ago(d.latestHandshake),
+    d.endpoint,
+    bytes(d.rxBytes),
+    bytes(d.txBytes),
+    d.gateway,
+    ...(st.mfa ? [d.session ? `${d.session.id} since ${d.session.startedAt}` : 'none (waiting for MFA)'] : []),
+  ];
+  return out + (st.devices.length === 0 ? '  none\n' : table(head, st.devices.map(row)));
+}
+
+function formatLinks(links: LinkState[]): string {
+  if (links.length === 0) return 'No agents yet: Core links with agents once their hosts are provisioned ("bulwark provision apply").\n';
+  return table(
+    ['AGENT', 'LINK', 'SINCE', 'HEALTH', 'VERSION', 'CERT UNTIL', 'BAD MSGS', 'WHY'],
+    links.map((l) => [l.agent, l.state, l.since, health(l.healthy), l.agentVersion, l.certificate?.notAfter.slice(0, 10), l.badMessages, l.reason]),
+  );
+}
+
+export function register(program: Command, cli: Cli): void {
+  const options = {
+    location: text('<name>', "a location's gateways (link, health, WireGuard mode, peers) and devices (handshake, endpoint, traffic)", { field: 'name' }),
+    json,
+  };
+  const description = "each agent's control link (state, since when, health, why it is down); with --location, its gateways and devices live";
+  cli.command(program, 'status', description, options, async (o, cmd) => {
+    if (o.location !== undefined) {
+      const st = await client(cmd).call('locations.status', { name: o.location });
+      if (o.json) return cli.json(st);
+      cli.io.out(formatLocation(st));
+      if (st.gateways.some((g) => g.link !== 'up' || g.healthy === false) || st.failover.problems.length > 0) return 1;
+      return;
+    }
+    const links = await client(cmd).call('links.list', {});
+    if (o.json) return cli.json(links);
+    cli.io.out(formatLinks(links));
+    if (links.some((l) => l.state !== 'up')) return 1;
+  });
+}

@@ -15,7 +15,7 @@ export function register(program: Command, cli: Cli): void {
   };
   cli.command(program, 'events', 'show the audit trail; --follow streams new events', options, async (o, cmd) => {
     const c = client(cmd);
-    const print = (e: CoreEvent) => (o.json ? io.out(`${JSON.stringify(e)}\n`) : io.out(`${e.time}  ${safe(e.kind).padEnd(16)}  ${safe(e.subject)}  by ${safe(e.actor)}\n`));
+    const print = (e: CoreEvent) => (o.json ? io.out(`${JSON.stringify(e)}\n`) : io.out(`${e.time}  ${safe(e.kind).padEnd(16)}  ${safe(e.subject)}  by ${safe(e.actor)}${e.origin && e.origin !== 'in-process' ? ` via ${safe(e.origin)}` : ''}\n`));
     const list = await c.call('events.list', { limit: Math.min(o.limit, 1000), newest: true });
     if (o.json && !o.follow) return cli.json(list);
     list.forEach(print);

@@ -3,7 +3,8 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import type { StreamMessage } from '../../src-main/contract/index.js';
-import { startInProcess, UI_DIR, type InProcessServer } from '../helpers/server.js';
+import { request } from 'node:http';
+import { startChild, startInProcess, tempDir, UI_DIR, type InProcessServer } from '../helpers/server.js';
 
 function connections(srv: InProcessServer): Promise<number> {
   return new Promise((resolve, reject) => srv.running.http.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
@@ -196,6 +197,31 @@ describe('Host names from the TLS certificate', () => {
       expect(await statusFor('evil.example')).toBe(421);
     } finally {
       await running.stop();
+    }
+  });
+});
+
+describe('bulwark serve --allow-host', () => {
+  function statusFor(url: string, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${url}/healthz`, { headers: { Host: host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  test('a name given with --allow-host is answered; any other name still gets 421', async () => {
+    using dir = tempDir();
+    const srv = await startChild(dir.dir, ['--allow-host', 'vpn-admin.example', '--allow-host', 'bulwark.example']);
+    try {
+      expect(await statusFor(srv.url, 'vpn-admin.example')).toBe(200);
+      expect(await statusFor(srv.url, 'bulwark.example')).toBe(200);
+      expect(await statusFor(srv.url, 'evil.example')).toBe(421);
+    } finally {
+      await srv.stop();
     }
   });
 });

@@ -2,19 +2,14 @@
 // generator's reviewed output. Regenerate with `npx vitest run --config test/vitest.config.ts -u`.
 // keepalived itself checks each golden file (`keepalived -t`) in test/lab/failover.test.ts,
 // on a lab host, where keepalived is installed.
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { goldenFiles } from '../../../test/helpers/golden.js';
 import { instanceName, renderKeepalivedConf, type KeepalivedModel } from './keepalived-conf.js';
 
-const dir = join(import.meta.dirname, 'testdata');
-const cases = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
-const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as KeepalivedModel;
 
 describe('renderKeepalivedConf', () => {
-  test.each(cases)('%s matches its golden file', async (name) => {
-    await expect(renderKeepalivedConf(load(name))).toMatchFileSnapshot(join(dir, `${name}.conf`));
-  });
+  const { load } = goldenFiles<KeepalivedModel>(join(import.meta.dirname, 'testdata'), 'conf', renderKeepalivedConf);
 
   test('every instance is VRRPv3, starts as backup, never preempts, and tracks the data plane', () => {
     const conf = renderKeepalivedConf(load('two-locations'));

@@ -1,19 +1,14 @@
 // Test data source: testdata/*.json are hand-written models; the .conf files are the
 // generator's reviewed output. Regenerate with `npx vitest run --config test/vitest.config.ts -u`.
 // nginx itself checks each golden file (`nginx -t`) in test/lab/failover.test.ts, on a lab host.
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { goldenFiles } from '../../../test/helpers/golden.js';
 import { renderNginxStream, type NginxStreamModel } from './nginx-stream.js';
 
-const dir = join(import.meta.dirname, 'testdata');
-const cases = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
-const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as NginxStreamModel;
 
 describe('renderNginxStream', () => {
-  test.each(cases)('%s matches its golden file', async (name) => {
-    await expect(renderNginxStream(load(name))).toMatchFileSnapshot(join(dir, `${name}.conf`));
-  });
+  const { load } = goldenFiles<NginxStreamModel>(join(import.meta.dirname, 'testdata'), 'conf', renderNginxStream);
 
   test('sticky by client address, sessions outlive two keepalives, failed gateways marked down', () => {
     const conf = renderNginxStream(load('two-locations'));

@@ -2,21 +2,17 @@
 // generator's reviewed output. Regenerate with `npx vitest run --config test/vitest.config.ts -u`.
 // Where systemd-analyze exists (it does on Debian and in CI), every unit is also verified by it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { goldenFiles } from '../../../test/helpers/golden.js';
 import { tempDir } from '../../../test/helpers/server.js';
 import { hasCommand } from '../../../test/helpers/tools.js';
 import { renderAgentUnit, systemdQuote, unitName, type AgentUnitModel } from './agent-unit.js';
 
-const dir = join(import.meta.dirname, 'testdata');
-const cases = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
-const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as AgentUnitModel;
 
 describe('renderAgentUnit', () => {
-  test.each(cases)('%s matches its golden file', async (name) => {
-    await expect(renderAgentUnit(load(name))).toMatchFileSnapshot(join(dir, `${name}.service`));
-  });
+  const { cases, load } = goldenFiles<AgentUnitModel>(join(import.meta.dirname, 'testdata'), 'service', renderAgentUnit);
 
   test('a gateway may manage the network and use TUN; an edge may not', () => {
     const gw = renderAgentUnit(load('gateway'));

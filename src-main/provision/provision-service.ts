@@ -358,8 +358,8 @@ export class ProvisionService {
           // What a unit left running on purpose (KillMode=process: the gateway's wireguard-go)
           // keeps systemd listing it, not-found, after its file is gone (seen on systemd 252): end
           // it, and wait until the unit's cgroup is empty (5 s at most), so the reload below can
-          // forget the unit.
-          'for u do systemctl kill --kill-who=all --signal=SIGKILL -- "$u" >/dev/null 2>&1; n=0; while cg=$(systemctl show -p ControlGroup --value -- "$u" 2>/dev/null) && [ -n "$cg" ] && [ -n "$(cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null)" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done; done; true',
+          // forget the unit (cgroup v2, or its unified tree on a hybrid host).
+          'for u do systemctl kill --kill-who=all --signal=SIGKILL -- "$u" >/dev/null 2>&1; n=0; while cg=$(systemctl show -p ControlGroup --value -- "$u" 2>/dev/null) && [ -n "$cg" ] && [ -n "$(cat "/sys/fs/cgroup$cg/cgroup.procs" "/sys/fs/cgroup/unified$cg/cgroup.procs" 2>/dev/null)" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done; done; true',
         'sh',
         HOST_APPLY_LOCK,
         ...units,

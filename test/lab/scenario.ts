@@ -4,7 +4,7 @@
 // with its id and removed by down(), which stops only the processes it started, by PID.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { addressAt, formatCidr, parseCidr, type Cidr } from '../../src-main/net/ip.js';
@@ -300,6 +300,35 @@ export class Lab {
   }
 }
 
+/**
+ * The hosts' own cgroups (made at boot, see boot()), deepest first. A killed host's processes
+ * leave them a moment after they die, so this waits up to 5 s for each tree to empty.
+ */
+function removeHostCgroups(prefix: string): string[] {
+  const removed: string[] = [];
+  for (const tree of ['unified', 'systemd']) {
+    const root = `/sys/fs/cgroup/${tree}`;
+    if (!existsSync(root)) continue;
+    for (const d of readdirSync(root).filter((d) => d.startsWith(prefix))) {
+      const top = join(root, d);
+      const deadline = Date.now() + 5000;
+      while (existsSync(top) && Date.now() < deadline) {
+        const dirs = [top, ...(readdirSync(top, { recursive: true }) as string[]).map((sub) => join(top, sub))].filter((c) => statSync(c, { throwIfNoEntry: false })?.isDirectory());
+        for (const cg of dirs.sort((x, y) => y.length - x.length)) {
+          try {
+            rmdirSync(cg);
+          } catch {
+            // a process is still leaving it
+          }
+        }
+        if (existsSync(top)) spawnSync('sleep', ['0.1']);
+      }
+      if (!existsSync(top)) removed.push(`cgroup ${tree}/${d}`);
+    }
+  }
+  return removed;
+}
+
 /** Runs `fn` while holding a machine-wide lock (an exclusive mkdir), waiting up to 30 s for it. */
 async function withLabLock<T>(fn: () => T): Promise<T> {
   // Not bulwark-lab.lock: that name is the file developers flock(1) to run one lab test at a time.
@@ -381,6 +410,7 @@ export function removeLabLeftovers(id?: string): string[] {
         }
       }
     }
+    removed.push(...removeHostCgroups(`bwl${labId}`));
     // The admin link first: deleting the switch namespace would take it silently.
     try {
       ip('link', 'del', `bwl${labId}a`);

@@ -16,11 +16,11 @@ import { loadArtifacts, type LoadedArtifacts } from './artifacts.js';
 import { unitName } from '../config-gen/systemd/agent-unit.js';
 import { desiredHost, type HostModel } from './plan/desired-state.js';
 import { instanceName, type KeepalivedModel } from '../config-gen/keepalived/keepalived-conf.js';
-import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, HOST_APPLY_LOCK, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath, HOST_CONFIG_DIR, HOST_ROOT, HOST_STATE_DIR, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath, HOST_RUNTIME, TLS_CA } from '../contract/host-layout.js';
+import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath } from '../contract/host-layout.js';
 import { isUpToDate } from './plan/host-plan.js';
 import type { HostNeeds } from './remote/preflight.js';
-import { applyHost, planHost, RemoteHost, readFacts, sanitizeManifest, StepFailed, toFailure, type Report } from './remote/host-run.js';
-import { AGENT_ROLES, HostManifest, type NewEvent } from '../contract/index.js';
+import { applyHost, planHost, RemoteHost, readFacts, StepFailed, toFailure, type Report } from './remote/host-run.js';
+import type { NewEvent } from '../contract/index.js';
 import type { Store, Tx } from '../store/db.js';
 import { hasRole, hostRoles } from '../store/queries.js';
 import { requireHost, sshTargetOf, type HostRow } from '../core/hosts/host-service.js';
@@ -29,6 +29,8 @@ import type { CorePorts, SshConnection } from '../core/ports.js';
 import type { AgentRole, PkiService } from '../core/pki/pki-service.js';
 import type { LocationService } from '../core/locations/location-service.js';
 import { balancedBy, balancerListenAddress, lanAddressOf } from '../failover/balancer-model.js';
+import { wildcardAddressFor } from '../net/endpoint.js';
+import { removeBulwark } from './uninstall.js';
 
 interface ScopedHost {
   row: HostRow;
@@ -131,7 +133,7 @@ export class ProvisionService {
       model: {
         name: row.name,
         edge,
-        controlAddress: row.ssh_address.includes(':') ? '::' : '0.0.0.0',
+        controlAddress: wildcardAddressFor(row.ssh_address),
         gatewayLocations: locations.map((l) => ({
           name: l.name,
           interface: interfaceName(l.name),
@@ -339,72 +341,7 @@ export class ProvisionService {
         throw new BulwarkError('invalid_input', `host ${row.name}: ${row.ssh_user} is not root and has no passwordless sudo, so Bulwark cannot remove its files`, { field: 'name' });
       }
       const remote = new RemoteHost(ssh, facts.privileges);
-      const manifestText = (await remote.run('inspect', 'reading the manifest', ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', `${HOST_STATE_DIR}/manifest.json`])).stdout;
-      let manifest: HostManifest | null = null;
-      try {
-        // From the host, so not trusted: only Bulwark's own paths and units are acted on.
-        manifest = sanitizeManifest(manifestText.trim() ? HostManifest.parse(JSON.parse(manifestText)) : null);
-      } catch {
-        manifest = null; // damaged: the fixed layout below still finds everything Bulwark installs
-      }
-      const roles = AGENT_ROLES;
-      const units = [...new Set([...(manifest?.units ?? []), ...roles.map((r) => unitName(r))])];
-      // Stop and disable every unit that exists; report the ones that did. Not while an apply
-      // still runs on the host (it holds the lock).
-      const stopped = await remote.run('restart', 'stopping the agents', [
-        'sh',
-        '-c',
-        'if [ -e "$1" ]; then exec 9<"$1"; if ! flock -n 9; then echo "another Bulwark apply is still running on this host (it holds $1); wait for it" >&2; exit 75; fi; rm -f -- "$1"; fi; shift; for u do if [ -n "$(systemctl list-unit-files --no-legend -- "$u" 2>/dev/null)" ]; then systemctl disable --now -- "$u" >/dev/null 2>&1; echo "$u"; fi; done; for i in /sys/class/net/bw-*; do [ -e "$i" ] && ip link del dev "${i##*/}"; done; p=/run/bulwark-balancer/nginx.pid; if [ -s "$p" ]; then kill -QUIT "$(cat "$p")" 2>/dev/null; rm -f -- "$p"; fi; ' +
-          // What a unit left running on purpose (KillMode=process: the gateway's wireguard-go)
-          // keeps systemd listing it, not-found, after its file is gone (seen on systemd 252): end
-          // it, and wait until the unit's cgroup is empty (5 s at most), so the reload below can
-          // forget the unit (cgroup v2, or its unified tree on a hybrid host).
-          'for u do systemctl kill --kill-who=all --signal=SIGKILL -- "$u" >/dev/null 2>&1; n=0; while cg=$(systemctl show -p ControlGroup --value -- "$u" 2>/dev/null) && [ -n "$cg" ] && [ -n "$(cat "/sys/fs/cgroup$cg/cgroup.procs" "/sys/fs/cgroup/unified$cg/cgroup.procs" 2>/dev/null)" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done; done; true',
-        'sh',
-        HOST_APPLY_LOCK,
-        ...units,
-      ]);
-      const files = [
-        ...new Set([
-          ...(manifest?.files.map((f) => f.path) ?? []),
-          HOST_RUNTIME,
-          TLS_CA,
-          ...roles.flatMap((r) => [agentProgramPath(r), agentConfigPath(r), agentUnitPath(r), agentCertPath(r), agentKeyPath(r)]),
-        ]),
-      ];
-      // Files first, then Bulwark's own directories (deepest first) and its state directory.
-      const dirs = [...new Set([...(manifest?.dirs ?? []), HOST_ROOT, `${HOST_ROOT}/bin`, ...AGENT_ROLES.map((r) => `${HOST_ROOT}/${r}`), `${HOST_CONFIG_DIR}/tls`, HOST_CONFIG_DIR])].sort((a, b) => b.length - a.length);
-      const removed = await remote.run('install', 'removing files', [
-        'sh',
-        '-c',
-        [
-          'for p do',
-          '  case "$p" in --dirs) mode=dirs; continue;; --units) mode=units; continue;; esac',
-          '  if [ "$mode" = units ]; then units="$units $p"',
-          '  elif [ "$mode" = dirs ]; then',
-          '    if [ -d "$p" ] && rmdir -- "$p" 2>/dev/null; then echo "$p/"; fi',
-          '  elif [ -e "$p" ] || [ -L "$p" ]; then rm -rf -- "$p" && echo "$p"; fi',
-          'done',
-          // The reload forgets the removed units; reset-failed forgets a failed one it keeps.
-          'systemctl daemon-reload',
-          'for u in $units; do systemctl reset-failed -- "$u" 2>/dev/null; done; true',
-        ].join('\n'),
-        'sh',
-        ...files,
-        `${HOST_STATE_DIR}`,
-        '--dirs',
-        ...dirs,
-        '--units',
-        ...units,
-      ]);
-      const left = await remote.run('inspect', 'looking for leftovers', ['sh', '-c', 'for d do [ -e "$d" ] && echo "$d"; done; true', 'sh', HOST_ROOT, HOST_CONFIG_DIR, HOST_STATE_DIR]);
-      if (left.stdout.trim()) {
-        throw new BulwarkError(
-          'in_use',
-          `host ${row.name}: removed Bulwark's files, but ${left.stdout.trim().split('\n').join(', ')} still hold files Bulwark did not put there; look at them and remove them by hand`,
-        );
-      }
-      const result = { host: row.name, units: stopped.stdout.split('\n').filter(Boolean), removed: removed.stdout.split('\n').filter(Boolean) };
+      const result = { host: row.name, ...(await removeBulwark(remote, row.name)) };
       this.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = NULL WHERE id = ?', row.id));
       this.store.write((tx) => tx.event({ kind: 'host.uninstalled', subject: `host:${row.name}`, details: { units: result.units, removed: result.removed.length } }));
       return result;

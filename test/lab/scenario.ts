@@ -4,16 +4,17 @@
 // with its id and removed by down(), which stops only the processes it started, by PID.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { addressAt, formatCidr, parseCidr, type Cidr } from '../../src-main/net/ip.js';
 import { hasCommand } from '../helpers/tools.js';
 import { ensureLabImage } from './image.js';
 import { chooseLabPrefix, readMachineNetwork } from './network.js';
+import { childrenOf, ip, isRunning, killQuietly, removeLabLeftovers, STATE_PREFIX, STATE_ROOT, waitGone } from './teardown.js';
 
-const STATE_ROOT = '/tmp';
-const STATE_PREFIX = 'bulwark-lab-';
+export { isRunning, removeLabLeftovers };
+
 
 export interface LabHost {
   name: string;
@@ -34,9 +35,6 @@ export function labMissing(): string | null {
   return null;
 }
 
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
 
 function waitForPort(address: string, port: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -300,35 +298,6 @@ export class Lab {
   }
 }
 
-/**
- * The hosts' own cgroups (made at boot, see boot()), deepest first. A killed host's processes
- * leave them a moment after they die, so this waits up to 5 s for each tree to empty.
- */
-function removeHostCgroups(prefix: string): string[] {
-  const removed: string[] = [];
-  for (const tree of ['unified', 'systemd']) {
-    const root = `/sys/fs/cgroup/${tree}`;
-    if (!existsSync(root)) continue;
-    for (const d of readdirSync(root).filter((d) => d.startsWith(prefix))) {
-      const top = join(root, d);
-      const deadline = Date.now() + 5000;
-      while (existsSync(top) && Date.now() < deadline) {
-        const dirs = [top, ...(readdirSync(top, { recursive: true }) as string[]).map((sub) => join(top, sub))].filter((c) => statSync(c, { throwIfNoEntry: false })?.isDirectory());
-        for (const cg of dirs.sort((x, y) => y.length - x.length)) {
-          try {
-            rmdirSync(cg);
-          } catch {
-            // a process is still leaving it
-          }
-        }
-        if (existsSync(top)) spawnSync('sleep', ['0.1']);
-      }
-      if (!existsSync(top)) removed.push(`cgroup ${tree}/${d}`);
-    }
-  }
-  return removed;
-}
-
 /** Runs `fn` while holding a machine-wide lock (an exclusive mkdir), waiting up to 30 s for it. */
 async function withLabLock<T>(fn: () => T): Promise<T> {
   // Not bulwark-lab.lock: that name is the file developers flock(1) to run one lab test at a time.
@@ -356,81 +325,4 @@ function readlinkQuietly(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function killQuietly(pid: number): void {
-  try {
-    if (pid > 0) process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** True while the process exists and has not exited (a zombie awaiting its parent counts as gone). */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function waitGone(pid: number, timeoutMs: number): void {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && isRunning(pid)) spawnSync('sleep', ['0.05']);
-}
-
-/** Removes a lab's namespaces, link, processes (from its pid files) and state dir. All labs when id is undefined. */
-export function removeLabLeftovers(id?: string): string[] {
-  const removed: string[] = [];
-  const ids = id ? [id] : readdirSync(STATE_ROOT).filter((d) => d.startsWith(STATE_PREFIX)).map((d) => d.slice(STATE_PREFIX.length));
-  for (const labId of ids) {
-    const dir = join(STATE_ROOT, `${STATE_PREFIX}${labId}`);
-    if (existsSync(dir)) {
-      for (const f of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
-        const pid = Number(readFileSync(join(dir, f), 'utf8'));
-        // Only a process that is still the nspawn we started (its command line says so).
-        try {
-          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`bwl${labId}`)) {
-            for (const c of childrenOf(pid)) killQuietly(c);
-            killQuietly(pid);
-            waitGone(pid, 5000);
-          }
-        } catch {
-          // not running
-        }
-      }
-    }
-    removed.push(...removeHostCgroups(`bwl${labId}`));
-    // The admin link first: deleting the switch namespace would take it silently.
-    try {
-      ip('link', 'del', `bwl${labId}a`);
-      removed.push(`link bwl${labId}a`);
-    } catch {
-      // already gone
-    }
-    const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`bwl${labId}-`));
-    for (const ns of namespaces) {
-      try {
-        ip('netns', 'del', ns);
-        removed.push(`netns ${ns}`);
-      } catch {
-        // already gone
-      }
-    }
-    if (existsSync(dir)) {
-      rmSync(dir, { recursive: true, force: true });
-      removed.push(dir);
-    }
-  }
-  return removed;
 }

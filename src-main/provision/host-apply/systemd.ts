@@ -5,8 +5,13 @@
 // systemd reads the file again only at the next daemon-reload. So host-apply checks LoadState
 // before a job and reloads first when it is stale, and retries a job answered "not found"
 // once after a reload of its own; any other failure is the unit's and is reported as it is.
+// A listing can also stay stale across reloads: overlayfs (containers, the lab) caches a merged
+// directory's listing until the directory changes again, and a listing read while an entry was
+// renamed may miss it. So before its own reload host-apply changes the directory once (a file
+// made and removed), which makes the next readdir read it afresh.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HOST_UNIT_DIR } from '../../contract/host-layout.js';
 import { run, StepError, withJournal } from './output.js';
 
@@ -61,6 +66,25 @@ function loadFacts(unit: string): { loadState: string; fileExists: boolean } {
   return { loadState, fileExists: candidates.some((p) => existsSync(p)) };
 }
 
+/** A daemon-reload that reads the unit's directory afresh (see the top of this file). */
+function reloadAfresh(unit: string): void {
+  const dir = dirname(loadFactsPath(unit));
+  const nudge = join(dir, `.bulwark-reload-${process.pid}`);
+  try {
+    writeFileSync(nudge, '');
+    rmSync(nudge, { force: true });
+  } catch {
+    // a read-only unit directory: the reload still helps in every other case
+  }
+  systemctl('daemon-reload');
+}
+
+/** Where the unit's file is: the manager's FragmentPath, else Bulwark's unit directory. */
+function loadFactsPath(unit: string): string {
+  const fragment = query('show', '-p', 'FragmentPath', '--value', '--', unit);
+  return fragment || `${HOST_UNIT_DIR}/${unit}`;
+}
+
 /**
  * `systemctl ARGS -- UNIT`, with the unit's journal on failure. A unit that a reload by others
  * left not-found or failed to load (its file is there) gets a daemon-reload first; a job that
@@ -69,14 +93,14 @@ function loadFacts(unit: string): { loadState: string; fileExists: boolean } {
 export function unitJob(unit: string, ...args: string[]): void {
   withJournal(unit, () => {
     const before = loadFacts(unit);
-    if (staleLoad(before)) systemctl('daemon-reload');
+    if (staleLoad(before)) reloadAfresh(unit);
     try {
       systemctl(...args, '--', unit);
     } catch (err) {
       if (!(err instanceof StepError)) throw err;
       const facts = loadFacts(unit);
       if (!retryAfterReload({ exitCode: err.exitCode, ...facts, retried: false })) throw err;
-      systemctl('daemon-reload');
+      reloadAfresh(unit);
       try {
         systemctl(...args, '--', unit);
       } catch (again) {

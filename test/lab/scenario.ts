@@ -151,14 +151,10 @@ export class Lab {
     writeFileSync(hostnameFile, `${name}\n`);
     const logFile = join(this.dir, `${name}.log`);
     const out = openSync(logFile, 'a');
-    // With no systemd outside (legacy/hybrid cgroups, no cgroup namespace), every host's systemd
-    // would use the same /system.slice/<unit> cgroups and see the others' processes in them (a
-    // removed unit then stays listed): each host starts in a cgroup of its own.
     const machine = `bwl${this.id}${name}`;
     const child = spawn(
-      'sh',
+      'systemd-nspawn',
       [
-        '-c', 'for h in unified systemd; do [ -d "/sys/fs/cgroup/$h" ] && mkdir -p "/sys/fs/cgroup/$h/$1" && echo $$ >"/sys/fs/cgroup/$h/$1/cgroup.procs"; done; shift; exec systemd-nspawn "$@"', 'sh', machine,
         '-D', this.image, '--register=no', '--keep-unit', '--volatile=overlay', '-q',
         `--network-namespace-path=/run/netns/${netns}`, '--capability=CAP_NET_ADMIN,CAP_NET_RAW', '--bind=/dev/net/tun',
         `--bind-ro=${join(this.dir, 'keys')}:/root/.ssh`, `--bind-ro=${hostnameFile}:/etc/hostname`,

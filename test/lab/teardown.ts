@@ -1,7 +1,7 @@
 // Teardown of labs: ending a lab's processes by PID (only those it started), its namespaces,
-// links and cgroups; also what `npm run lab:down` runs for labs an interrupted run left.
+// and links; also what `npm run lab:down` runs for labs an interrupted run left.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const STATE_ROOT = '/tmp';
@@ -9,35 +9,6 @@ export const STATE_PREFIX = 'bulwark-lab-';
 
 export function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/**
- * The hosts' own cgroups (made at boot, see boot()), deepest first. A killed host's processes
- * leave them a moment after they die, so this waits up to 5 s for each tree to empty.
- */
-function removeHostCgroups(prefix: string): string[] {
-  const removed: string[] = [];
-  for (const tree of ['unified', 'systemd']) {
-    const root = `/sys/fs/cgroup/${tree}`;
-    if (!existsSync(root)) continue;
-    for (const d of readdirSync(root).filter((d) => d.startsWith(prefix))) {
-      const top = join(root, d);
-      const deadline = Date.now() + 5000;
-      while (existsSync(top) && Date.now() < deadline) {
-        const dirs = [top, ...(readdirSync(top, { recursive: true }) as string[]).map((sub) => join(top, sub))].filter((c) => statSync(c, { throwIfNoEntry: false })?.isDirectory());
-        for (const cg of dirs.sort((x, y) => y.length - x.length)) {
-          try {
-            rmdirSync(cg);
-          } catch {
-            // a process is still leaving it
-          }
-        }
-        if (existsSync(top)) spawnSync('sleep', ['0.1']);
-      }
-      if (!existsSync(top)) removed.push(`cgroup ${tree}/${d}`);
-    }
-  }
-  return removed;
 }
 
 export function childrenOf(pid: number): number[] {
@@ -92,7 +63,6 @@ export function removeLabLeftovers(id?: string): string[] {
         }
       }
     }
-    removed.push(...removeHostCgroups(`bwl${labId}`));
     // The admin link first: deleting the switch namespace would take it silently.
     try {
       ip('link', 'del', `bwl${labId}a`);

@@ -169,18 +169,14 @@ describe('small leaks and surprises', () => {
 
 describe('Host names from the TLS certificate', () => {
   test('a name the certificate is for is answered; others still get 421', async () => {
-    const { execFileSync } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const https = await import('node:https');
     const { pino } = await import('pino');
     const { serve } = await import('../../src-main/serve.js');
-    const { tempDir } = await import('../helpers/server.js');
+    const { selfSignedCert, tempDir } = await import('../helpers/server.js');
     using tmp = tempDir();
-    const cert = join(tmp.dir, 'cert.pem');
-    const key = join(tmp.dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=bulwark.test',
-      '-addext', 'subjectAltName=DNS:bulwark.test,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const { cert, key } = selfSignedCert(tmp.dir, 'bulwark.test', 'DNS:bulwark.test,IP:127.0.0.1');
     const running = await serve({ dataDir: join(tmp.dir, 'data'), listen: '127.0.0.1:0', tlsCert: cert, tlsKey: key, log: pino({ level: 'silent' }) });
     try {
       const statusFor = (host: string) =>

@@ -216,18 +216,14 @@ describe('listening', () => {
   });
 
   test('with --tls-cert and --tls-key it serves HTTPS only', async () => {
-    const { execFileSync } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const https = await import('node:https');
     const { serve } = await import('../../src-main/serve.js');
     const { pino } = await import('pino');
-    const { tempDir } = await import('../helpers/server.js');
+    const { selfSignedCert, tempDir } = await import('../helpers/server.js');
     using tmp = tempDir();
-    const cert = join(tmp.dir, 'cert.pem');
-    const key = join(tmp.dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const { cert, key } = selfSignedCert(tmp.dir, 'localhost', 'IP:127.0.0.1');
     const running = await serve({ dataDir: join(tmp.dir, 'data'), listen: '127.0.0.1:0', tlsCert: cert, tlsKey: key, log: pino({ level: 'silent' }) });
     try {
       expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);

@@ -1,6 +1,6 @@
 // Starts a real `bulwark serve` for a test: in-process (fast, for API tests) or as a child
 // process of the built CLI (for CLI and crash tests). Each gets its own throwaway data dir.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,4 +115,12 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
     p.on('error', reject);
     p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/** A throwaway self-signed certificate (P-256, one day) for `cn` and the given subjectAltName. */
+export function selfSignedCert(dir: string, cn: string, san: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, '-addext', `subjectAltName=${san}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
 }

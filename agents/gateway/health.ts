@@ -12,9 +12,12 @@ import { interfaceHealth, type WgMode } from './wireguard.js';
 export const PAUSE_MS = 4500;
 
 export class DataPlaneHealth {
-  private current: string[];
+  /** "<location>: <problem>" for each location the last check found unhealthy. */
+  private located: string[];
   /** Each location's problem (null: healthy), for the load balancers' checks. */
   private readonly byLocation: Map<string, string | null>;
+  /** Problems beside the locations' own, by owner, that hold until their owner clears them. */
+  private readonly standing = new Map<string, string>();
 
   constructor(
     private readonly locations: readonly GatewayLocationConfig[],
@@ -22,26 +25,30 @@ export class DataPlaneHealth {
     private readonly startFailures: ReadonlyMap<string, string>,
     private readonly afterLocation: (loc: GatewayLocationConfig, problem: string | null) => Promise<void>,
   ) {
-    this.current = [...startFailures].map(([name, why]) => `${name}: ${why}`);
+    this.located = [...startFailures].map(([name, why]) => `${name}: ${why}`);
     this.byLocation = new Map(locations.map((l) => [l.name, startFailures.get(l.name) ?? 'not checked yet']));
   }
 
-  /** "<location>: <problem>" for each unhealthy location; empty when the data plane is healthy. */
+  /** Every problem, the locations' first; empty when the data plane is healthy. */
   get problems(): string[] {
-    return this.current;
+    return [...this.located, ...this.standing.values()];
   }
 
   get ok(): boolean {
-    return this.current.length === 0;
+    return this.problems.length === 0;
   }
 
   problemOf(location: string): string | null {
     return this.byLocation.has(location) ? (this.byLocation.get(location) ?? null) : 'not served by this gateway';
   }
 
-  /** A problem beside the locations' own, until the next check. */
-  note(problem: string): void {
-    this.current = [...this.current, problem];
+  /**
+   * Sets (or, with null, clears) a problem beside the locations' own, such as a listener that
+   * could not start. Checks leave it alone: it holds until its owner clears it.
+   */
+  setStanding(owner: string, problem: string | null): void {
+    if (problem === null) this.standing.delete(owner);
+    else this.standing.set(owner, problem);
   }
 
   async check(): Promise<void> {
@@ -52,8 +59,8 @@ export class DataPlaneHealth {
       this.byLocation.set(loc.name, p ?? null);
       await this.afterLocation(loc, p ?? null);
     }
-    if (found.join('\n') !== this.current.join('\n')) log(found.length ? 'data plane unhealthy' : 'data plane healthy', { problems: found });
-    this.current = found;
+    if (found.join('\n') !== this.located.join('\n')) log(found.length ? 'data plane unhealthy' : 'data plane healthy', { problems: found });
+    this.located = found;
   }
 
   /**
@@ -89,23 +96,46 @@ export function wireguardView(locations: readonly GatewayLocationConfig[], state
   };
 }
 
+/** How often a LAN health listener that could not start tries again. */
+export const LAN_HEALTH_RETRY_MS = 10_000;
+
 /**
  * Serves /healthz on loopback and, with lb-mode locations, the per-location health on the LAN.
- * The LAN one failing to listen is a problem, not a failure: the tunnels still work, and
- * without it the load balancer takes this gateway out, which is the safe side.
+ * The LAN one failing to listen is a standing problem, not a failure: the tunnels still work,
+ * and without it the load balancer takes this gateway out, which is the safe side. It tries
+ * again every `retryMs` and clears the problem once it listens (the port was freed, the address
+ * came back).
  */
-export async function serveGatewayHealth(config: Pick<GatewayAgentConfig, 'host' | 'health' | 'lanHealth'>, health: DataPlaneHealth, report: () => AgentHealth): Promise<() => Promise<void>> {
+export async function serveGatewayHealth(
+  config: Pick<GatewayAgentConfig, 'host' | 'health' | 'lanHealth'>,
+  health: DataPlaneHealth,
+  report: () => AgentHealth,
+  retryMs = LAN_HEALTH_RETRY_MS,
+): Promise<() => Promise<void>> {
   const stopHealth = await serveHealth(config.health.address, config.health.port, report);
   let stopLanHealth = async () => undefined as void;
-  if (config.lanHealth) {
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const lan = config.lanHealth;
+  const listenLan = async (): Promise<void> => {
+    if (!lan) return;
     try {
-      stopLanHealth = await serveDataPlaneHealth(config.lanHealth.address, config.lanHealth.port, config.host, config.lanHealth.locations, (name) => health.problemOf(name));
+      const stop = await serveDataPlaneHealth(lan.address, lan.port, config.host, lan.locations, (name) => health.problemOf(name));
+      if (stopped) return void (await stop());
+      stopLanHealth = stop;
+      if (retry) log('serving the data-plane health for the load balancer', { address: lan.address, port: lan.port });
+      retry = undefined;
+      health.setStanding('lan-health', null);
     } catch (err) {
-      health.note(`load balancer health checks: ${(err as Error).message}`);
-      log('cannot serve the data-plane health for the load balancer', { error: (err as Error).message });
+      if (!retry) log('cannot serve the data-plane health for the load balancer; trying again', { error: (err as Error).message, retryMs });
+      health.setStanding('lan-health', `load balancer health checks: ${(err as Error).message}`);
+      if (!stopped) retry = setTimeout(() => void listenLan(), retryMs);
     }
-  }
+  };
+  await listenLan();
   return async () => {
+    stopped = true;
+    clearTimeout(retry);
     await stopLanHealth();
     await stopHealth();
   };

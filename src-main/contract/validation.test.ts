@@ -97,6 +97,9 @@ describe('issue #11: names that would lie on screen', () => {
     ['a zero-width joiner', 'An\u200Dna', /U\+200D/],
     ['a byte-order mark inside', 'An\uFEFFna', /U\+FEFF/],
     ['a soft hyphen', 'An\u00ADna', /U\+00AD/],
+    ['a Cyrillic А among Latin letters', '\u0410nna', /mixes Cyrillic and Latin letters in the word "\u0410nna"/],
+    ['a Greek ο among Latin letters', 'R\u03BFuter', /mixes Latin and Greek letters/],
+    ['Latin letters in a Cyrillic word', 'Ноутбyк', /mixes Cyrillic and Latin letters/],
   ])('a device name with %s is refused, naming the character', (_what, name, message) => {
     for (const proc of ['devices.add', 'devices.remove', 'sessions.start'] as const) {
       const input = proc === 'sessions.start' ? { location: 'hq', device: name } : { location: 'hq', name };
@@ -112,6 +115,11 @@ describe('issue #11: names that would lie on screen', () => {
     expect(procedures['devices.remove'].input.parse({ location: 'hq', name: decomposed }).name).toBe('Ren\u00E9');
     expect(procedures['devices.add'].input.parse({ location: 'hq', name: '👍 ünïcödé' }).name).toBe('👍 ünïcödé');
   });
+
+  test.each(['iPhone Анны', 'Ноутбук Анны', 'Λάπτοπ', '山田のMacBook', '김민준의 노트북', 'Anna-laptop 2', "Zoë's Mac", '👍 ünïcödé', 'محمد لابتوب'])(
+    'the device name %j, each word in one script or a mix real writing uses, is accepted',
+    (name) => expect(procedures['devices.add'].input.safeParse({ location: 'hq', name }).success).toBe(true),
+  );
 
   test('locations.status checks the name like every other procedure', () => {
     expect(problems('locations.status', { name: '../x' }).field).toBe('name');

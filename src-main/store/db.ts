@@ -83,6 +83,7 @@ export class Store {
       if (m.version <= this.schemaVersion) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
+        m.rows?.(this.db);
         this.db.pragma(`user_version = ${m.version}`);
       }).immediate();
     }

@@ -45,4 +45,29 @@ describe('databases from earlier versions', () => {
       core.close();
     }
   });
+
+  test.each(fixtures)('%s: a device name stored decomposed ("Rene" and an accent) can be named again, and one that looked like another is kept apart', async (file) => {
+    using tmp = tempDir();
+    const dbFile = join(tmp.dir, 'bulwark.db');
+    const raw = new Database(dbFile);
+    raw.pragma('foreign_keys = OFF');
+    raw.exec(readFileSync(join(dir, file), 'utf8'));
+    const add = raw.prepare("INSERT INTO devices (location_id, name, public_key, host_index, address, created_at) VALUES (1, ?, ?, ?, ?, '2026-11-25T00:00:00.000Z')");
+    add.run('Rene\u0301', wireGuardPublicKey(Buffer.alloc(32, 7).toString('base64')), 10, '10.10.0.10/32');
+    add.run('Ren\u00E9', wireGuardPublicKey(Buffer.alloc(32, 8).toString('base64')), 11, '10.10.0.11/32');
+    add.run('Zoe\u0308', wireGuardPublicKey(Buffer.alloc(32, 9).toString('base64')), 12, '10.10.0.12/32');
+    raw.close();
+    const core = createCore({ dbFile, masterKey: FIXTURE_KEY });
+    try {
+      const names = (await core.invoke('devices.list', { location: 'hq' })).map((d) => d.name).sort();
+      const kept = names.filter((n) => /^Ren\u00E9 \(\d+\)$/.test(n));
+      expect(kept).toHaveLength(1);
+      expect(names).toEqual(["Anna's laptop", 'Ren\u00E9', kept[0], 'Zo\u00EB'].sort());
+      // Typed either way, the name finds the device that was stored decomposed.
+      expect(await core.invoke('devices.remove', { location: 'hq', name: 'Zoe\u0308' })).toBeTruthy();
+      expect((await core.invoke('devices.list', { location: 'hq' })).map((d) => d.name)).not.toContain('Zo\u00EB');
+    } finally {
+      core.close();
+    }
+  });
 });

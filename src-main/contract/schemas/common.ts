@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseCidr } from '../../net/ip.js';
 import { parsePort } from '../../net/endpoint.js';
+import { mixedScripts } from '../../text/scripts.js';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** A UTF-16 surrogate without its partner: not a character, stored as bytes that are not UTF-8. */
@@ -28,6 +29,13 @@ export function unicodeProblem(v: string): string | null {
   return null;
 }
 
+/** Why a name would pass for another one (a word mixing Latin and Cyrillic letters), or null. */
+function lookAlikeProblem(v: string): string | null {
+  const mixed = mixedScripts(v);
+  if (!mixed) return null;
+  return `mixes ${mixed.scripts.join(' and ')} letters in the word ${JSON.stringify(mixed.word)}, so it can look like another name; write each word in one script`;
+}
+
 /** Name of a location or host: used in file, unit and interface names, so kept to a safe alphabet. */
 export const ResourceName = z.string().superRefine((v, ctx) => {
   if (v.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty; give a name such as "hq" or "gw-1"' });
@@ -41,14 +49,15 @@ export const ResourceName = z.string().superRefine((v, ctx) => {
 });
 
 /**
- * Free-text name of a device ("Anna's laptop"): printable characters only, 1 to 64 of them, in
- * Unicode's composed form (NFC), so that "é" typed as one character or as "e" and an accent is
+ * Free-text name of a device ("Anna's laptop"): printable characters only, 1 to 64 of them, each
+ * word in one script (or a mix that real writing uses, as Japanese does), in Unicode's composed
+ * form (NFC), so that "é" typed as one character or as "e" and an accent is
  * one name, and the uniqueness check sees them as the same.
  */
 export const DeviceName = z
   .string()
   .superRefine((v, ctx) => {
-    const unicode = unicodeProblem(v);
+    const unicode = unicodeProblem(v) ?? lookAlikeProblem(v);
     if (v.trim().length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty; give a name such as "anna-laptop"' });
     else if (v.length > 64) ctx.addIssue({ code: 'custom', message: 'is too long; use at most 64 characters' });
     else if (CONTROL.test(v)) {

@@ -7,6 +7,8 @@ export default defineConfig({
     include: ['src-main/**/*.test.ts', 'agents/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Builds the lab image before any lab test starts, when the run has lab tests.
+    globalSetup: ['./test/helpers/lab-image-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', './test/helpers/summary-reporter.ts'],

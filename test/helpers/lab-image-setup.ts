@@ -8,7 +8,11 @@ import { labMissing } from '../lab/scenario.js';
 
 export default async function setup(project: TestProject): Promise<void> {
   if (labMissing()) return;
-  const { testFiles } = await project.globTestFiles(project.vitest.filenamePattern);
+  // The command line's file filters (`vitest run test/lab/x.test.ts`): Vitest sets them before
+  // global setup runs (4.1) but keeps the field out of its public types.
+  const given: unknown = Reflect.get(project.vitest, 'filenamePattern');
+  const filters = Array.isArray(given) ? given.filter((f): f is string => typeof f === 'string') : undefined;
+  const { testFiles } = await project.globTestFiles(filters);
   if (!testFiles.some((f) => f.includes('/test/lab/'))) return;
   const image = ensureLabImage((line) => console.log(line));
   if (image.built) console.log(`lab image built in ${image.seconds.toFixed(0)} s`);

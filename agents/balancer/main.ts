@@ -46,17 +46,29 @@ runAgent(async () => {
   const { config, sha256, path } = loadConfig(BalancerAgentConfig);
   const startedAt = new Date().toISOString();
   const stateFile = join(stateDirectory('balancer'), 'rotation.json');
-  let saved: Record<string, string[]> = {};
-  try {
-    saved = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, string[]>;
-  } catch {
-    // first start, or a damaged file: every gateway starts in rotation
-  }
+  const drainFile = join(stateDirectory('balancer'), 'drained.json');
+  const readSaved = (file: string): Record<string, string[]> => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>;
+    } catch {
+      return {}; // first start, or a damaged file: every gateway starts in rotation
+    }
+  };
+  const saved = readSaved(stateFile);
+  const drained = readSaved(drainFile);
   const now = () => new Date().toISOString();
   const rotations = new Map(
     config.locations.map((l) => [
       l.name,
-      new Rotation(l.gateways.map((g) => g.host), config.check, now(), new Set(saved[l.name] ?? []), l.failback, (host) => `bulwark location lb-release ${l.name} --gateway ${host}`),
+      new Rotation(
+        l.gateways.map((g) => g.host),
+        config.check,
+        now(),
+        new Set(saved[l.name] ?? []),
+        l.failback,
+        (host) => `bulwark location lb-release ${l.name} --gateway ${host}`,
+        new Set(drained[l.name] ?? []),
+      ),
     ]),
   );
   const nginx = new Nginx(config.nginx.program, config.nginx.runDir);
@@ -75,8 +87,13 @@ runAgent(async () => {
     });
   const save = () => {
     try {
-      writeFileSync(`${stateFile}.tmp`, JSON.stringify(Object.fromEntries([...rotations].map(([name, r]) => [name, r.out()]))));
-      renameSync(`${stateFile}.tmp`, stateFile);
+      for (const [file, hosts] of [
+        [stateFile, (r: Rotation) => r.out()],
+        [drainFile, (r: Rotation) => r.drainedHosts()],
+      ] as const) {
+        writeFileSync(`${file}.tmp`, JSON.stringify(Object.fromEntries([...rotations].map(([name, r]) => [name, hosts(r)]))));
+        renameSync(`${file}.tmp`, file);
+      }
     } catch (err) {
       log('cannot save the rotation', { error: (err as Error).message });
     }
@@ -149,15 +166,24 @@ runAgent(async () => {
     hello: () => ({ type: 'hello', protocol: LINK_PROTOCOL, role: 'balancer', host: config.host, version: VERSION, configSha256: sha256, startedAt }),
     healthy,
     balancer: view,
-    // Manual failback: Core releases a gateway held out although healthy.
+    // Manual failback: Core releases a gateway held out although healthy. A rolling apply:
+    // Core drains a gateway while it changes it.
     handle: async (msg: CoreMessage): Promise<AgentMessage | null> => {
-      if (msg.type !== 'release') return null;
+      if (msg.type !== 'release' && msg.type !== 'drain') return null;
       const rotation = rotations.get(msg.location);
       if (!rotation) throw new Error(`location ${msg.location} is not balanced here`);
-      rotation.release(msg.host, now());
-      log('gateway released into rotation', { location: msg.location, gateway: msg.host });
+      if (msg.type === 'release') {
+        rotation.release(msg.host, now());
+        log('gateway released into rotation', { location: msg.location, gateway: msg.host });
+      } else if (msg.drained) {
+        rotation.drain(msg.host, now());
+        log('gateway drained for a rolling apply', { location: msg.location, gateway: msg.host });
+      } else {
+        rotation.undrain(msg.host);
+        log('drain ended; the gateway returns once it passes its checks', { location: msg.location, gateway: msg.host });
+      }
       save();
-      await applyNginx('gateway released');
+      await applyNginx(msg.type === 'release' ? 'gateway released' : 'gateway drained');
       return null;
     },
   });

@@ -76,4 +76,39 @@ describe('Rotation with manual failback', () => {
     r.observe([ok('gw1'), bad('gw2')], 'b1');
     expect(r.observe([ok('gw1'), bad('gw2')], 'b2')).toEqual([{ host: 'gw1', inRotation: true, reason: null }]);
   });
+
+  test('drain: out while a rolling apply changes it, whatever its checks say; back after `rise` passes once undrained', () => {
+    const r = new Rotation(['gw1', 'gw2'], policy, 't0');
+    expect(r.drain('gw1', 't1')).toBe(true);
+    expect(r.isIn('gw1')).toBe(false);
+    for (let i = 0; i < 4; i++) expect(r.observe([ok('gw1'), ok('gw2')], `p${i}`)).toEqual([]);
+    expect(r.view().find((g) => g.host === 'gw1')).toMatchObject({ inRotation: false, healthy: true, since: 't1', reason: 'taken out while a rolling apply changes it' });
+    r.undrain('gw1');
+    expect(r.observe([ok('gw1'), ok('gw2')], 'q1')).toEqual([]);
+    expect(r.observe([ok('gw1'), ok('gw2')], 'q2')).toEqual([{ host: 'gw1', inRotation: true, reason: null }]);
+  });
+
+  test('drain refuses the last gateway in rotation, and a drained gateway cannot be released', () => {
+    const r = new Rotation(['gw1', 'gw2'], policy, 't0', new Set(), 'manual');
+    r.drain('gw1', 't1');
+    expect(() => r.drain('gw2', 't2')).toThrow(/only gateway in rotation/);
+    expect(() => r.release('gw1', 't3')).toThrow(/rolling apply/);
+  });
+
+  test('manual failback: an undrained gateway is held, as after a failure, until released', () => {
+    const r = new Rotation(['gw1', 'gw2'], policy, 't0', new Set(), 'manual', (h) => `bulwark location lb-release hq --gateway ${h}`);
+    r.drain('gw1', 't1');
+    r.undrain('gw1');
+    for (let i = 0; i < 3; i++) expect(r.observe([ok('gw1'), ok('gw2')], `p${i}`)).toEqual([]);
+    expect(r.view().find((g) => g.host === 'gw1')!.reason).toMatch(/stays out until released.*lb-release hq --gateway gw1/);
+    r.release('gw1', 't9');
+    expect(r.isIn('gw1')).toBe(true);
+  });
+
+  test('a drain outlives an agent restart', () => {
+    const r = new Rotation(['gw1', 'gw2'], policy, 't0', new Set(['gw1']), 'auto', undefined, new Set(['gw1']));
+    expect(r.isIn('gw1')).toBe(false);
+    expect(r.drainedHosts()).toEqual(['gw1']);
+    for (let i = 0; i < 3; i++) expect(r.observe([ok('gw1'), ok('gw2')], `p${i}`)).toEqual([]);
+  });
 });

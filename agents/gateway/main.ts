@@ -74,6 +74,7 @@ runAgent(async () => {
     startedAt,
     problems: health.problems,
     wireguard: wireguardView(config.locations, state, mode, reporter.statsReadMs),
+    ...(config.keepalivedFifo ? { vrrp: vrrp.view() } : {}),
   }));
   reporter.start();
   const stopFifo = await vrrp.listen(config.keepalivedFifo);

@@ -1,7 +1,7 @@
 // The VRRP side's decisions, without keepalived: when a floating IP on this host is a stray that
 // must go, and what a role keepalived tells asks of the gateway.
 import { describe, expect, test } from 'vitest';
-import { mustDropVip, roleAction, strayChecksAfter } from './vrrp-role.js';
+import { inferredRole, mustDropVip, roleAction, strayChecksAfter } from './vrrp-role.js';
 
 describe('a floating IP that must not be here', () => {
   test.each([
@@ -43,5 +43,17 @@ describe('roleAction', () => {
     ['FAULT', 'STOP', 'standDown'],
   ] as const)('%s then %s: %s', (was, role, want) => {
     expect(roleAction(was, role)).toBe(want);
+  });
+});
+
+describe('a role keepalived has not told (the agent restarted under a running keepalived)', () => {
+  test('is master with the floating IP here, backup without it', () => {
+    expect(inferredRole(null, true, () => true)).toBe('MASTER');
+    expect(inferredRole(null, false, () => true)).toBe('BACKUP');
+  });
+  test('is not guessed without a running keepalived, nor over a role keepalived told', () => {
+    expect(inferredRole(null, true, () => false)).toBeNull();
+    expect(inferredRole('FAULT', false, () => true)).toBeNull();
+    expect(inferredRole('BACKUP', true, () => true)).toBeNull();
   });
 });

@@ -41,6 +41,16 @@ export function mustDropVip(holdsVip: boolean, strayChecks: number, keepalivedLi
   return holdsVip && (!keepalivedLives() || strayChecks >= 2);
 }
 
+/**
+ * The role of a location keepalived has not told this agent about (the agent restarted while
+ * keepalived ran on): a running keepalived with the floating IP here is master, without it
+ * backup. Nothing is inferred without a running keepalived, and a told role is never replaced.
+ */
+export function inferredRole(role: VrrpRole | null, holdsVip: boolean, keepalivedLives: () => boolean): VrrpRole | null {
+  if (role !== null || !keepalivedLives()) return null;
+  return holdsVip ? 'MASTER' : 'BACKUP';
+}
+
 /** What a role change asks of the gateway: take over on becoming master, stand down on any other new role. */
 export function roleAction(was: VrrpRole | null, role: VrrpRole): 'takeover' | 'standDown' | null {
   if (role === 'MASTER') return was !== 'MASTER' ? 'takeover' : null;
@@ -77,6 +87,11 @@ export class VrrpRoles {
       }
     }
     v.holdsVip = await holdsVip(loc.vrrp.interface, loc.vrrp.vip);
+    const inferred = inferredRole(v.role, v.holdsVip, () => keepalivedAlive());
+    if (inferred) {
+      v.role = inferred;
+      log('VRRP role (from the floating IP, keepalived told this agent nothing yet)', { location: loc.name, role: inferred });
+    }
     v.strayChecks = strayChecksAfter(v.role, v.holdsVip, v.strayChecks);
     if (mustDropVip(v.holdsVip, v.strayChecks, () => keepalivedAlive())) {
       try {

@@ -6,11 +6,12 @@ import { existsSync, openSync, constants as fs } from 'node:fs';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { KEEPALIVED_PID_FILE } from '../../src-main/contract/host-layout.js';
+import type { VrrpRole } from '../../src-main/contract/index.js';
 import { livePid } from '../shared/pid.js';
 
 const run = promisify(execFile);
 
-export type VrrpRole = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+export type { VrrpRole };
 
 /** One line of keepalived's notify FIFO: `INSTANCE "bw_hq" MASTER 100`; null for other lines (groups, checkers). */
 export function parseNotifyLine(line: string): { instance: string; role: VrrpRole } | null {

@@ -64,11 +64,7 @@ export class BalancerWatch {
     }
   }
 
-  /**
-   * Manual failback: asks the location's balancer to put a gateway that passes its checks
-   * again back into rotation, and waits (up to 5 s) until its heartbeat says it did.
-   */
-  async releaseGateway(location: string, gateway: string): Promise<LocationStatus> {
+  private lbLocation(location: string, gateway: string): z.infer<typeof ReleaseRow> {
     const row = this.store.read((tx) =>
       tx.get(
         `SELECT l.name, l.failover_mode, l.failover_lb_failback, (SELECT h.name FROM hosts h WHERE h.id = l.failover_lb_host_id) AS lb_host,
@@ -79,12 +75,26 @@ export class BalancerWatch {
       ),
     );
     if (!row) throw BulwarkError.field('name', `no location named ${JSON.stringify(location)}; see "bulwark location list"`, 'not_found');
-    const loc = ReleaseRow.parse(row);
+    return ReleaseRow.parse(row);
+  }
+
+  /** The location's balancer link, up; throws what is wrong with it otherwise. */
+  private balancerLink(lbHost: string): Link {
+    const link = this.hub.get(agentSubject('balancer', lbHost));
+    if (!link || link.state !== 'up') throw new BulwarkError('unavailable', `Core has no link with the load balancer ${lbHost} (${link?.reason ?? 'not provisioned yet'}); try again when "bulwark status" shows it up`);
+    return link;
+  }
+
+  /**
+   * Manual failback: asks the location's balancer to put a gateway that passes its checks
+   * again back into rotation, and waits (up to 5 s) until its heartbeat says it did.
+   */
+  async releaseGateway(location: string, gateway: string): Promise<LocationStatus> {
+    const loc = this.lbLocation(location, gateway);
     if (loc.failover_mode !== 'lb' || !loc.lb_host) throw BulwarkError.field('name', `location ${loc.name} does not use a load balancer; nothing to release`);
     if (loc.failover_lb_failback !== 'manual') throw BulwarkError.field('name', `location ${loc.name} fails back by itself (failback auto): a gateway returns to rotation once it passes its checks`);
     if (loc.is_gateway !== 1) throw BulwarkError.field('gateway', `${gateway} is not a gateway of location ${loc.name}; see "bulwark gateway list --location ${loc.name}"`, 'not_found');
-    const link = this.hub.get(agentSubject('balancer', loc.lb_host));
-    if (!link || link.state !== 'up') throw new BulwarkError('unavailable', `Core has no link with the load balancer ${loc.lb_host} (${link?.reason ?? 'not provisioned yet'}); try again when "bulwark status" shows it up`);
+    const link = this.balancerLink(loc.lb_host);
     const entry = () => link.heartbeat?.balancer?.locations.find((l) => l.location === loc.name)?.gateways.find((g) => g.host === gateway);
     const now = entry();
     if (now?.inRotation) return this.status.locationStatus(loc.name);
@@ -96,5 +106,38 @@ export class BalancerWatch {
       await new Promise((r) => setTimeout(r, 50));
     }
     return this.status.locationStatus(loc.name);
+  }
+
+  /**
+   * A rolling apply: asks the location's balancer to take `gateway` out of rotation (drained)
+   * or to end that, and waits until its heartbeat shows the gateway out, or back in (auto
+   * failback; with manual failback it stays held out, and this returns at once). Throws with
+   * the balancer's own words when it refuses (the last gateway in rotation cannot be drained).
+   */
+  async drain(location: string, gateway: string, drained: boolean, timeoutMs: number): Promise<string> {
+    const loc = this.lbLocation(location, gateway);
+    if (loc.failover_mode !== 'lb' || !loc.lb_host) throw new BulwarkError('invalid_input', `location ${loc.name} does not use a load balancer`);
+    const link = this.balancerLink(loc.lb_host);
+    const entry = () => link.heartbeat?.balancer?.locations.find((l) => l.location === loc.name)?.gateways.find((g) => g.host === gateway);
+    let refused: string | null = null;
+    const stopListening = this.hub.onMessage('refused', (l, m) => {
+      if (l === link && m.reason.startsWith('drain:')) refused = m.reason.slice('drain:'.length).trim();
+    });
+    try {
+      link.send({ type: 'drain', location: loc.name, host: gateway, drained });
+      if (!drained && loc.failover_lb_failback === 'manual') return `${gateway} stays out of rotation until released (failback manual): bulwark location lb-release ${loc.name} --gateway ${gateway}`;
+      const t0 = Date.now();
+      for (;;) {
+        if (refused !== null) throw new BulwarkError('unavailable', `the load balancer ${loc.lb_host} refused: ${refused}`);
+        const e = entry();
+        if (e && e.inRotation !== drained) return `${gateway} ${drained ? 'out of' : 'back in'} ${loc.lb_host}'s rotation after ${Date.now() - t0} ms`;
+        if (Date.now() - t0 > timeoutMs || link.state !== 'up') {
+          throw new BulwarkError('unavailable', `the load balancer ${loc.lb_host} did not show ${gateway} ${drained ? 'out of' : 'back in'} rotation within ${Math.round(timeoutMs / 1000)} s (${e?.reason ?? 'no word on it'}); see "journalctl -u bulwark-balancer" there`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      stopListening();
+    }
   }
 }

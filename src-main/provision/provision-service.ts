@@ -5,7 +5,6 @@ import pLimit from 'p-limit';
 import {
   BulwarkError,
   DEFAULT_LB_CHECK,
-  type HostApplyResult,
   type HostPlan,
   type ProcOutput,
   type ProcParsedInput,
@@ -14,15 +13,19 @@ import {
 } from '../contract/index.js';
 import { loadArtifacts, type LoadedArtifacts } from './artifacts.js';
 import { unitName } from '../config-gen/systemd/agent-unit.js';
+import { KEEPALIVED_UNIT } from '../config-gen/systemd/keepalived-unit.js';
 import { desiredHost, type HostModel } from './plan/desired-state.js';
 import { instanceName, type KeepalivedModel } from '../config-gen/keepalived/keepalived-conf.js';
 import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath } from '../contract/host-layout.js';
 import { isUpToDate } from './plan/host-plan.js';
 import type { HostNeeds } from './remote/preflight.js';
-import { applyHost, planHost, RemoteHost, readFacts, StepFailed, toFailure, type Report } from './remote/host-run.js';
+import { discardStaging, planHost, prepareHost, RemoteHost, readFacts, StepFailed, toFailure, type HostJob, type Report } from './remote/host-run.js';
+import { planRollout, type RolloutLocation } from './rollout/rollout-plan.js';
+import { runRollout, type HostWork } from './rollout/rollout-run.js';
+import type { RolloutLive } from './rollout/live.js';
 import type { NewEvent } from '../contract/index.js';
 import type { Store, Tx } from '../store/db.js';
-import { hasRole, hostRoles } from '../store/queries.js';
+import { hasRole, hostRoles, lastRestartMs, locationGateways } from '../store/queries.js';
 import { requireHost, sshTargetOf, type HostRow } from '../core/hosts/host-service.js';
 import { gatewayAddressOf, requireLocation, type LocationRow } from '../core/locations/location-service.js';
 import type { CorePorts, SshConnection } from '../core/ports.js';
@@ -36,6 +39,22 @@ interface ScopedHost {
   row: HostRow;
   model: Omit<HostModel, 'tls' | 'locationKeys'>;
   udpPorts: HostNeeds['udpPorts'];
+  /** The locations it is a gateway of: failover mode, every gateway, the load balancer. */
+  locations: { name: string; mode: LocationRow['failover_mode']; gateways: string[]; balancer: string | null }[];
+}
+
+/** A location whose clients can move to another gateway while one changes (the rollout's unit). */
+const rolls = (l: ScopedHost['locations'][number]): l is ScopedHost['locations'][number] & { mode: 'vrrp' | 'lb' } => l.mode !== 'none' && l.gateways.length >= 2;
+
+/** Whether an apply starts the gateway agent for the first time: the host serves no client yet. */
+function firstStart(units: { unit: string; action: string }[]): boolean {
+  return units.some((u) => u.unit === unitName('gateway') && u.action === 'start');
+}
+
+/** The floating IPs a gateway hands over before its units restart in a rolling apply; null without any. */
+function handoverOf(model: ScopedHost['model']): HostJob['handover'] {
+  const vips = model.gatewayLocations.flatMap((l) => (l.vrrp ? [{ location: l.name, interface: l.vrrp.interface, address: l.vrrp.vip.slice(0, l.vrrp.vip.indexOf('/')) }] : []));
+  return vips.length > 0 ? { unit: KEEPALIVED_UNIT, vips } : null;
 }
 
 export class ProvisionService {
@@ -48,6 +67,7 @@ export class ProvisionService {
     private readonly agentsDir: string | undefined,
     private readonly pki: PkiService,
     private readonly locations: LocationService,
+    private readonly live: RolloutLive,
   ) {}
 
   /**
@@ -150,6 +170,12 @@ export class ProvisionService {
         lanHealth: lbLocations.length > 0 ? { address: lanAddressOf(row), port: DATAPLANE_HEALTH_PORT, locations: lbLocations } : null,
         balancer,
       },
+      locations: locations.map((l) => ({
+        name: l.name,
+        mode: l.failover_mode,
+        gateways: locationGateways(tx, l.id),
+        balancer: l.failover_mode === 'lb' ? (tx.all<{ name: string }>('SELECT name FROM hosts WHERE id = ?', l.failover_lb_host_id ?? -1)[0]?.name ?? null) : null,
+      })),
       udpPorts: [
         ...locations.map((l) => ({ port: l.endpoint_port, unit: unitName('gateway'), what: `WireGuard of location ${l.name}` })),
         ...(balancer?.locations ?? []).map((l) => ({ port: l.listenPort, unit: unitName('balancer'), what: `the load balancer of location ${l.name}` })),
@@ -227,7 +253,23 @@ export class ProvisionService {
         }),
       ),
     );
-    return { hosts: plans };
+    const changing = plans.filter((p) => p.status === 'changes' && p.units.length > 0).map((p) => p.host);
+    const fresh = new Set(plans.filter((p) => firstStart(p.units)).map((p) => p.host));
+    return { hosts: plans, rollout: this.rollout(hosts, changing, 'rolling', fresh) };
+  }
+
+  /** The order an apply changes `changing` in, from what Core sees live now. */
+  private rollout(hosts: ScopedHost[], changing: string[], order: ProcParsedInput<'provision.apply'>['order'], fresh: ReadonlySet<string>) {
+    const byName = new Map<string, RolloutLocation>();
+    for (const h of hosts) {
+      for (const l of h.locations) {
+        if (byName.has(l.name)) continue;
+        const seen = new Map(this.live.gateways(l.name).map((g) => [g.host, g]));
+        byName.set(l.name, { name: l.name, mode: l.mode, balancer: l.balancer, gateways: l.gateways.map((g) => seen.get(g) ?? { host: g, ready: false, why: 'not linked', holdsVip: null }) });
+      }
+    }
+    const lastRestart = new Map(this.store.read((tx) => changing.flatMap((h) => ((ms) => (ms === undefined ? [] : [[h, ms] as const]))(lastRestartMs(tx, h)))));
+    return planRollout({ order, changing, fresh, locations: [...byName.values()], lastRestartMs: lastRestart });
   }
 
   /** Takes every host of a run at once (or none); the returned function frees one host, or all. */
@@ -250,7 +292,7 @@ export class ProvisionService {
    * cannot be stored (disk full, database busy) is dropped, and the apply's result still says
    * how every host ended.
    */
-  private record(e: Extract<NewEvent, { kind: 'provision.step' | 'provision.host_finished' }>): void {
+  private record(e: Extract<NewEvent, { kind: 'provision.step' | 'provision.host_finished' | 'provision.wave' }>): void {
     try {
       this.store.write((tx) => tx.event(e));
     } catch {
@@ -264,23 +306,43 @@ export class ProvisionService {
     const runId = input.runId ?? randomUUID();
     const release = this.claim(hosts.map((h) => h.row.name));
     const started = Date.now();
+    const connections: SshConnection[] = [];
     try {
       this.store.write((tx) => tx.event({ kind: 'provision.started', subject: `run:${runId}`, details: { run: runId, hosts: hosts.map((h) => h.row.name) } }));
       const limit = pLimit(input.parallel);
-      const results = await Promise.all(
-        hosts.map((h) =>
-          limit(async () => {
-            const r = await this.applyOne(h, artifacts, runId, input.installPackages).catch(
-              (err: unknown): HostApplyResult => ({ host: h.row.name, outcome: 'failed', changedFiles: 0, units: [], failure: toFailure('connect', err), rolledBack: false, durationMs: 0 }),
-            );
-            release(h.row.name);
-            const details: ProvisionHostFinishedDetails = { run: runId, host: r.host, outcome: r.outcome, rolledBack: r.rolledBack, durationMs: r.durationMs, failure: r.failure };
-            this.record({ kind: 'provision.host_finished', subject: `host:${r.host}`, details });
-            return r;
-          }),
-        ),
-      );
-      const ok = results.every((r) => r.outcome !== 'failed');
+      // Every host is prepared first, in parallel: preflight, inspect and upload change
+      // nothing, and the rollout's order needs to know which hosts change.
+      const work = new Map<string, HostWork>();
+      await Promise.all(hosts.map((h) => limit(async () => work.set(h.row.name, await this.prepareOne(h, artifacts, runId, input, connections)))));
+      const staged = [...work.values()].flatMap((w) => (w.prepared.kind === 'staged' ? [{ host: w.host, units: w.prepared.changes.units }] : []));
+      const rollout = this.rollout(hosts, staged.map((s) => s.host), input.order, new Set(staged.filter((s) => firstStart(s.units)).map((s) => s.host)));
+      if (rollout.outages.length > 0 && !input.allowOutage) {
+        await Promise.all([...work.values()].map(async (w) => (w.prepared.kind === 'staged' ? discardStaging(w.prepared.remote, w.prepared.staging) : undefined)));
+        throw BulwarkError.field(
+          'allowOutage',
+          `this apply would cut clients off:\n${rollout.outages.map((o) => `  ${o.message}`).join('\n')}\nNothing was changed. Bring the other gateways back first (see "bulwark status"), or run again with --allow-outage to accept it`,
+        );
+      }
+      const { results, stopped } = await runRollout(rollout, work, {
+        live: this.live,
+        limit,
+        allowOutage: input.allowOutage,
+        onWave: (index, names, status) => this.record({ kind: 'provision.wave', subject: `run:${runId}`, details: { run: runId, index, of: rollout.waves.length, hosts: names, status } }),
+        onApplied: (host) => {
+          // A host left with no files of Bulwark's is no longer "provisioned".
+          const w = work.get(host);
+          const at = w && w.job.desired.files.length > 0 ? this.ports.now().toISOString() : null;
+          const id = hosts.find((h) => h.row.name === host)?.row.id;
+          this.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', at, id ?? -1));
+        },
+        onHost: (r, restartMs) => {
+          release(r.host);
+          const details: ProvisionHostFinishedDetails = { run: runId, host: r.host, outcome: r.outcome, rolledBack: r.rolledBack, durationMs: r.durationMs, restartMs, failure: r.failure };
+          this.record({ kind: 'provision.host_finished', subject: `host:${r.host}`, details });
+        },
+      });
+      results.sort((x, y) => (x.host < y.host ? -1 : 1));
+      const ok = results.every((r) => r.outcome === 'applied' || r.outcome === 'up_to_date');
       this.store.write((tx) =>
         tx.event({
           kind: 'provision.finished',
@@ -288,13 +350,15 @@ export class ProvisionService {
           details: { run: runId, ok, outcomes: Object.fromEntries(results.map((r) => [r.host, r.outcome])) },
         }),
       );
-      return { runId, ok, hosts: results, durationMs: Date.now() - started };
+      return { runId, ok, hosts: results, rollout, stopped, durationMs: Date.now() - started };
     } finally {
+      connections.forEach((c) => c.close());
       release();
     }
   }
 
-  private async applyOne(h: ScopedHost, artifacts: LoadedArtifacts, runId: string, installPackages: boolean): Promise<HostApplyResult> {
+  /** Connects, then preflight, inspect and upload; nothing Bulwark installs changes yet. */
+  private async prepareOne(h: ScopedHost, artifacts: LoadedArtifacts, runId: string, input: ProcParsedInput<'provision.apply'>, connections: SshConnection[]): Promise<HostWork> {
     const started = Date.now();
     const host = h.row.name;
     const report: Report = (step, status, message, failure) => {
@@ -302,27 +366,29 @@ export class ProvisionService {
       this.record({ kind: 'provision.step', subject: `host:${host}`, details });
     };
     const desired = desiredHost(await this.withTls(h, true), artifacts);
-    let ssh: SshConnection | null = null;
+    const job: HostJob = {
+      desired,
+      needs: this.needs(h, artifacts),
+      installPackages: input.installPackages,
+      hostApply: artifacts.hostApply,
+      runId,
+      now: this.ports.now,
+      restartAll: input.restart,
+      handover: input.order === 'rolling' ? handoverOf(h.model) : null,
+    };
+    const rolling = h.locations.filter(rolls).map((l) => ({ name: l.name, mode: l.mode }));
+    report('connect', 'started', `${h.row.ssh_user}@${h.row.ssh_address}:${h.row.ssh_port}`);
+    let ssh: SshConnection;
     try {
-      report('connect', 'started', `${h.row.ssh_user}@${h.row.ssh_address}:${h.row.ssh_port}`);
-      try {
-        ssh = await this.connect(h.row);
-      } catch (err) {
-        const failure = toFailure('connect', err);
-        report('connect', 'failed', failure.message, failure);
-        return { host, outcome: 'failed', changedFiles: 0, units: [], failure, rolledBack: false, durationMs: Date.now() - started };
-      }
-      report('connect', 'ok', `host key ${ssh.fingerprint}`);
-      const r = await applyHost(ssh, { desired, needs: this.needs(h, artifacts), installPackages, hostApply: artifacts.hostApply, runId, now: this.ports.now }, report);
-      if (r.outcome === 'applied') {
-        // A host left with no files of Bulwark's is no longer "provisioned".
-        const at = desired.files.length > 0 ? this.ports.now().toISOString() : null;
-        this.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', at, h.row.id));
-      }
-      return { host, ...r, durationMs: Date.now() - started };
-    } finally {
-      ssh?.close();
+      ssh = await this.connect(h.row);
+    } catch (err) {
+      const failure = toFailure('connect', err);
+      report('connect', 'failed', failure.message, failure);
+      return { host, job, report, started, rolling, prepared: { kind: 'failed', result: { outcome: 'failed', changedFiles: 0, units: [], failure, rolledBack: false } } };
     }
+    connections.push(ssh);
+    report('connect', 'ok', `host key ${ssh.fingerprint}`);
+    return { host, job, report, started, rolling, prepared: await prepareHost(ssh, job, report) };
   }
 
   /** Stops and removes everything Bulwark put on the host; says what it removed. */

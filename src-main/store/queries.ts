@@ -72,3 +72,15 @@ export function locationPolicy(tx: Tx, name: string): { mfa: boolean; disconnect
   const p = PolicyRow.parse(row);
   return { mfa: p.mfa === 1, disconnectThreshold: p.disconnect_threshold };
 }
+
+const RestartDetails = z.object({ restartMs: z.number().int().nullable().optional() });
+
+/** How long the host's last restart took (ms, first unit restart to verified health), from its newest apply that restarted something. */
+export function lastRestartMs(tx: Tx, host: string): number | undefined {
+  const rows = tx.all("SELECT details FROM events WHERE kind = 'provision.host_finished' AND subject = ? ORDER BY id DESC LIMIT 20", `host:${host}`);
+  for (const r of rows) {
+    const d = RestartDetails.safeParse(JSON.parse(z.object({ details: z.string() }).parse(r).details));
+    if (d.success && typeof d.data.restartMs === 'number') return d.data.restartMs;
+  }
+  return undefined;
+}

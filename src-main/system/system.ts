@@ -40,6 +40,7 @@ import { FailoverService } from '../failover/failover-service.js';
 import { callContext, currentActor, currentOrigin, type CallContext } from '../core/context.js';
 import type { CorePorts } from '../core/ports.js';
 import { createHandlers, type Handlers } from './router.js';
+import { RolloutLiveView } from './rollout-live.js';
 
 export { VERSION } from '../contract/index.js';
 import { VERSION } from '../contract/index.js';
@@ -130,7 +131,7 @@ export function createCore(opts: CoreOptions): Core {
     sessions,
     failover: new FailoverService(store, (name) => locations.get(name), (tx, host, reason) => pki.revokeAgent(tx, 'balancer', host, reason)),
     events,
-    provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations),
+    provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations, new RolloutLiveView(status, balancers, links)),
     links,
     status,
     balancers,

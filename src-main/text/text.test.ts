@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { formatBytes } from './bytes.js';
+import { formatDuration } from './duration.js';
 import { lastLines } from './last-lines.js';
 
 describe('formatBytes', () => {
@@ -20,4 +21,15 @@ describe('lastLines', () => {
   test('drops lines that match the noise pattern', () => {
     expect(lastLines('x\nsyntax is ok\ny', 5, /syntax is ok/)).toEqual(['x', 'y']);
   });
+});
+
+describe('formatDuration', () => {
+  test.each([
+    [0, '0 ms'],
+    [372.4, '372 ms'],
+    [1000, '1.0 s'],
+    [2140, '2.1 s'],
+    [59_949, '59.9 s'],
+    [185_000, '3 min 5 s'],
+  ])('%d ms is %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
 });

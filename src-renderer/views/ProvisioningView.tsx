@@ -6,7 +6,7 @@ import { useProvision, type HostProgress, type Run, type Scope } from '../stores
 import { FormError } from './form.js';
 
 const ACTION_MARK: Record<FileChange['action'], string> = { add: '+', change: '~', remove: '-' };
-const OUTCOME_LABEL: Record<HostOutcome, string> = { applied: 'applied', up_to_date: 'up to date', failed: 'failed' };
+const OUTCOME_LABEL: Record<HostOutcome, string> = { applied: 'applied', up_to_date: 'up to date', failed: 'failed', skipped: 'not changed (rollout stopped)' };
 const PLAN_LABEL: Record<HostPlan['status'], string> = { changes: 'changes', up_to_date: 'up to date', error: 'error' };
 
 function encodeScope(scope: Scope): string {

@@ -17,7 +17,7 @@ export async function provisionGateway(lab: Lab, srv: InProcessServer, host: { n
 }
 
 /** What the gateway agent's loopback health endpoint answers, read on the host. */
-export function gatewayHealth(lab: Lab, host: string): { ok: boolean; wireguard: { mode: string; locations: { name: string; interface: string; peers: number; mfa?: boolean; expiredUnacknowledged?: number }[] } } {
+export function gatewayHealth(lab: Lab, host: string): { ok: boolean; startedAt: string; wireguard: { mode: string; locations: { name: string; interface: string; peers: number; mfa?: boolean; expiredUnacknowledged?: number }[] } } {
   const raw = lab.exec(host, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/9461 && printf "GET /healthz HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3']).stdout;
   return JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
 }

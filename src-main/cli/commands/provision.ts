@@ -4,9 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import {
   ProvisionStepDetails,
+  ProvisionWaveDetails,
   type HostApplyResult,
   type HostPlan,
   type ProvisionApplyOutput,
+  type Rollout,
   type StepFailure,
 } from '../../contract/index.js';
 import { formatBytes } from '../../text/bytes.js';
@@ -41,6 +43,26 @@ function formatPlan(hosts: HostPlan[]): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The rollout: each wave with its hosts, who hands over to whom, what is drained; warnings and outages. */
+export function formatRollout(r: Rollout): string {
+  if (r.waves.length === 0) return '';
+  const out = [r.order === 'rolling' ? 'Order (rolling: each failover location keeps serving):' : 'Order (all at once):'];
+  for (const w of r.waves) {
+    const hosts = w.hosts.map((h) => {
+      const what = [
+        ...h.handovers.map((x) => `hands ${safe(x.location)}'s floating IP to ${x.to.length ? x.to.map(safe).join(' or ') : 'nobody ready'}`),
+        ...h.drains.map((d) => `out of ${safe(d.balancer)}'s rotation for ${safe(d.location)} meanwhile`),
+      ];
+      return `${safe(h.host)}${what.length ? ` (${what.join('; ')})` : ''}`;
+    });
+    out.push(`  wave ${w.index + 1}: ${hosts.join(', ')}`);
+  }
+  for (const n of r.warnings) out.push(`  note: ${safe(n.message)}`);
+  for (const n of r.outages) out.push(`  OUTAGE: ${safe(n.message)}`);
+  if (r.outages.length) out.push('  An apply refuses this without --allow-outage.');
+  return `${out.join('\n')}\n`;
+}
+
 function formatFailure(host: string, f: StepFailure): string {
   const lines = [`${safe(host)}: failed at ${f.step}: ${f.message.split('\n').map(safe).join('\n  ')}`];
   if (f.command) lines.push(`  command:   ${safe(f.command)}`);
@@ -51,6 +73,7 @@ function formatFailure(host: string, f: StepFailure): string {
 
 function outcomeText(r: HostApplyResult): string {
   if (r.outcome === 'up_to_date') return 'up to date';
+  if (r.outcome === 'skipped') return 'not changed (rollout stopped)';
   if (r.outcome === 'applied') {
     const units = r.units.map((u) => `${u.action} ${u.unit}`).join(', ');
     return `applied: ${r.changedFiles} file${r.changedFiles === 1 ? '' : 's'}${units ? `; ${units}` : ''}`;
@@ -62,6 +85,10 @@ function formatResult(r: ProvisionApplyOutput): string {
   const rows = r.hosts.map((h) => [h.host, outcomeText(h), `${(h.durationMs / 1000).toFixed(1)} s`]);
   let text = table(['HOST', 'RESULT', 'TIME'], rows);
   for (const h of r.hosts) if (h.failure) text += `\n${formatFailure(h.host, h.failure)}`;
+  for (const s of r.stopped) {
+    const kept = r.hosts.filter((h) => h.outcome === 'skipped').map((h) => h.host);
+    text += `\nThe rollout of location ${safe(s.location)} stopped: ${safe(s.message)}.${kept.length ? ` ${kept.map(safe).join(', ')} kept the old version.` : ''} The location keeps serving from its other gateways. Fix ${safe(s.host)}, then run "bulwark provision apply --location ${safe(s.location)}" to resume: hosts already changed are up to date.\n`;
+  }
   const failed = r.hosts.filter((h) => h.outcome === 'failed').length;
   const upToDate = r.hosts.every((h) => h.outcome === 'up_to_date');
   text += `\n${failed ? `${failed} of ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'} failed` : upToDate ? 'Everything is up to date; nothing was touched.' : 'Done.'} (${(r.durationMs / 1000).toFixed(1)} s)\n`;
@@ -88,6 +115,18 @@ class Progress {
     this.redraw();
   }
 
+  /** A wave starts or ends: said on its own line, above the live block. */
+  wave(d: ProvisionWaveDetails): void {
+    const line = `wave ${d.index + 1} of ${d.of} ${d.status === 'started' ? 'started' : 'done'}: ${d.hosts.map(safe).join(', ')}\n`;
+    if (!this.live || this.drawn === 0) {
+      this.io.out(line);
+      return;
+    }
+    this.io.out(`\x1b[${this.drawn}A\x1b[J${line}`);
+    this.drawn = 0;
+    this.redraw();
+  }
+
   private redraw(): void {
     const cols = Math.max(40, process.stdout.columns ?? 100);
     const width = Math.max(...[...this.lines.keys()].map((h) => h.length));
@@ -111,6 +150,8 @@ export function register(program: Command, cli: Cli): void {
     const r = await client(cmd).call('provision.plan', { location: o.location, host: o.host });
     if (o.json) return cli.json(r);
     io.out(formatPlan(r.hosts));
+    const order = formatRollout(r.rollout);
+    if (order) io.out(`\n${order}`);
     if (r.hosts.some((h) => h.status === 'error')) return 1;
   });
 
@@ -118,6 +159,9 @@ export function register(program: Command, cli: Cli): void {
     ...scope,
     installPackages: flag('install missing packages (wireguard-tools, wireguard-go) with apt-get'),
     parallel: parsed('<n>', 'hosts at a time (1-32, default 8)', (v) => Number(v)),
+    restart: flag('restart every Bulwark unit in scope even where nothing changed (after a package upgrade), in the rolling order'),
+    allAtOnce: flag('change every host at once instead of one gateway at a time per failover location (an outage for a live location; needs --allow-outage)'),
+    allowOutage: flag('go ahead although a location would lose service (no ready standby, or --all-at-once)'),
     json: flag('print the result as JSON'),
   };
   cli.command(provision, 'apply', 'preflight, upload, move into place, restart what changed and verify health; a failed host is rolled back', applyOptions, async (o, cmd) => {
@@ -128,7 +172,13 @@ export function register(program: Command, cli: Cli): void {
     const sub = o.json
       ? null
       : await c.subscribe((m) => {
-          if (m.type !== 'event' || m.event.kind !== 'provision.step') return;
+          if (m.type !== 'event') return;
+          if (m.event.kind === 'provision.wave') {
+            const wave = ProvisionWaveDetails.safeParse(m.event.details);
+            if (wave.success && wave.data.run === runId && wave.data.of > 1) progress.wave(wave.data);
+            return;
+          }
+          if (m.event.kind !== 'provision.step') return;
           const details = ProvisionStepDetails.safeParse(m.event.details);
           if (details.success && details.data.run === runId) progress.update(details.data);
         }, newest?.id ?? 0);
@@ -139,6 +189,9 @@ export function register(program: Command, cli: Cli): void {
         runId,
         installPackages: o.installPackages ?? false,
         ...(o.parallel === undefined ? {} : { parallel: o.parallel }),
+        restart: o.restart ?? false,
+        order: o.allAtOnce ? 'all_at_once' : 'rolling',
+        allowOutage: o.allowOutage ?? false,
       });
       if (o.json) cli.json(r);
       else io.out(`\n${formatResult(r)}`);

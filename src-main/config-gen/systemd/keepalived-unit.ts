@@ -31,6 +31,8 @@ export function renderKeepalivedUnit(m: KeepalivedUnitModel): string {
     'Type=simple',
     // In the foreground, VRRP only, logging to the journal; pid files of its own.
     `ExecStart=${m.program} --dont-fork --log-console --vrrp --use-file=${m.configFile} --pid=${m.pidFile} --vrrp_pid=${m.vrrpPidFile}`,
+    // A changed keepalived.conf is re-read in place: keepalived keeps each instance's state.
+    'ExecReload=/bin/kill -HUP $MAINPID',
     // A keepalived that dies leaves the floating IP behind; the gateway agent notices and removes
     // it, and the restarted keepalived starts as backup (nopreempt).
     'Restart=always',

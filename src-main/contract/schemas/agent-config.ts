@@ -154,6 +154,14 @@ export const BalancerView = z.strictObject({
 export type BalancerView = z.infer<typeof BalancerView>;
 
 /** What an agent's health endpoint answers (GET /healthz). */
+/** keepalived's states as its notify FIFO names them. */
+export const VrrpRole = z.enum(['MASTER', 'BACKUP', 'FAULT', 'STOP']);
+export type VrrpRole = z.infer<typeof VrrpRole>;
+
+/** A gateway's part in one vrrp location: keepalived's last word on its role (null: none yet), and whether the floating IP is on this host. */
+export const VrrpLocationView = z.strictObject({ location: z.string(), role: VrrpRole.nullable(), holdsVip: z.boolean() });
+export type VrrpLocationView = z.infer<typeof VrrpLocationView>;
+
 export const AgentHealth = z.object({
   ok: z.boolean(),
   role: AgentRoleSchema,
@@ -187,6 +195,8 @@ export const AgentHealth = z.object({
     .optional(),
   /** A balancer: nginx and each location's gateways as its checks see them. */
   balancer: BalancerView.optional(),
+  /** A gateway with vrrp locations: each one's VRRP role (null: not known yet) and whether the floating IP is here. */
+  vrrp: z.array(VrrpLocationView).optional(),
 });
 export type AgentHealth = z.infer<typeof AgentHealth>;
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Timestamp } from './common.js';
 import { AgentRoleSchema } from './agent-config.js';
-import { ProvisionFinishedDetails, ProvisionHostFinishedDetails, ProvisionStartedDetails, ProvisionStepDetails } from './provision.js';
+import { ProvisionFinishedDetails, ProvisionHostFinishedDetails, ProvisionStartedDetails, ProvisionStepDetails, ProvisionWaveDetails } from './provision.js';
 import { SessionEndReason } from './session.js';
 
 const FromTo = <T extends z.ZodType>(t: T) => z.object({ from: t, to: t });
@@ -50,6 +50,7 @@ export const EVENT_DETAILS = {
   'session.started': SessionFacts,
   'session.ended': SessionFacts.extend({ reason: SessionEndReason, by: z.string() }),
   'provision.started': ProvisionStartedDetails,
+  'provision.wave': ProvisionWaveDetails,
   'provision.step': ProvisionStepDetails,
   'provision.host_finished': ProvisionHostFinishedDetails,
   'provision.finished': ProvisionFinishedDetails,

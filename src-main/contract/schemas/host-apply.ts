@@ -27,11 +27,33 @@ export const HostApplyOrder = z.strictObject({
     reload: z.boolean(),
     start: z.array(z.string()),
     restart: z.array(z.string()),
+    /** Units that re-read their configuration in place (systemctl reload), where that is enough. */
+    refresh: z.array(z.string()).default([]),
     stop: z.array(z.string()),
   }),
+  /**
+   * vrrp, rolling order: a host that holds one of these floating IPs when its units are about to
+   * restart gives it up first. Stopping keepalived gracefully sends a priority-0 advert, so a
+   * standby takes over at once (with Bulwark's handshakes) instead of after the master-down
+   * timeout; keepalived then starts again with the restarts, as BACKUP (nopreempt). null: no
+   * handover (all at once, or no floating IP here).
+   */
+  handover: z
+    .strictObject({ unit: z.string(), vips: z.array(z.strictObject({ location: z.string(), interface: z.string(), address: z.string() })) })
+    .nullable()
+    .default(null),
   /** After the restarts: each unit must be active and its health endpoint must report this config. */
   /** url null: the unit being active (and staying so for a moment) is the check. */
-  verify: z.array(z.strictObject({ unit: z.string(), url: z.string().nullable(), configPath: z.string(), configSha256: z.string() })),
+  verify: z.array(
+    z.strictObject({
+      unit: z.string(),
+      url: z.string().nullable(),
+      configPath: z.string(),
+      configSha256: z.string(),
+      /** A gateway with floating IPs: its health must also name a VRRP role (MASTER or BACKUP) for each, so the next gateway's turn finds a standby. */
+      vrrpRoles: z.boolean().default(false),
+    }),
+  ),
   /** Seconds to wait for each verification. */
   verifyTimeoutS: z.number().int(),
   /** Bulwark's record of what it installed; written last. */
@@ -43,7 +65,7 @@ export type HostApplyOrder = z.infer<typeof HostApplyOrder>;
 export const HostApplyLine = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('step'),
-    step: z.enum(['backup', 'install', 'reload', 'restart', 'verify', 'rollback']),
+    step: z.enum(['backup', 'install', 'reload', 'handover', 'restart', 'verify', 'rollback']),
     status: z.enum(['started', 'ok', 'failed']),
     message: z.string().optional(),
     command: z.string().optional(),

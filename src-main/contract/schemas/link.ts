@@ -2,7 +2,7 @@
 // these messages, one JSON object per WebSocket message. Either side refuses a message that
 // does not parse, counts it, and keeps the link.
 import { z } from 'zod';
-import { AgentRoleSchema, BalancerView } from './agent-config.js';
+import { AgentRoleSchema, BalancerView, VrrpLocationView, VrrpRole } from './agent-config.js';
 
 /** Bumped when a message changes incompatibly; both sides refuse a peer with another version. */
 export const LINK_PROTOCOL = 3;
@@ -29,7 +29,7 @@ export const AgentHeartbeat = z.strictObject({
   /** The agent's own view of its health (data plane, for a gateway). */
   healthy: z.boolean(),
   /** A gateway's vrrp locations: keepalived's last word on its role (null before any), and whether the floating IP is on this host. */
-  vrrp: z.array(z.strictObject({ location: z.string(), role: z.enum(['MASTER', 'BACKUP', 'FAULT', 'STOP']).nullable(), holdsVip: z.boolean() })).optional(),
+  vrrp: z.array(VrrpLocationView).optional(),
   /** A balancer: nginx and which gateways of each location are in rotation. */
   balancer: BalancerView.optional(),
 });
@@ -182,7 +182,15 @@ export const CoreRelease = z.strictObject({
   host: z.string(),
 });
 
-export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate, CoreRelease]);
+/** To a balancer, in a rolling apply: take the gateway out of rotation while it is changed (drained true), or end that. */
+export const CoreDrain = z.strictObject({
+  type: z.literal('drain'),
+  location: z.string(),
+  host: z.string(),
+  drained: z.boolean(),
+});
+
+export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate, CoreRelease, CoreDrain]);
 export type CoreMessage = z.infer<typeof CoreMessage>;
 
 /** Core's view of one agent's link, for status and the UI. */
@@ -228,7 +236,7 @@ export const LocationStatus = z.object({
       /** Peers the gateway confirmed for this location; null when unknown (no link). */
       peers: z.number().int().nullable(),
       /** vrrp: the gateway's VRRP role and whether the floating IP is on it; null without vrrp or without a link. */
-      vrrp: z.object({ role: z.enum(['MASTER', 'BACKUP', 'FAULT', 'STOP']).nullable(), holdsVip: z.boolean() }).nullable(),
+      vrrp: z.object({ role: VrrpRole.nullable(), holdsVip: z.boolean() }).nullable(),
       /** lb: whether the load balancer sends clients to this gateway, as its agent last said; null without lb or without its link. */
       lb: z.object({ inRotation: z.boolean(), healthy: z.boolean().nullable(), since: z.string(), reason: z.string().nullable() }).nullable(),
     }),

@@ -36,8 +36,8 @@ export type FileChange = z.infer<typeof FileChange>;
 export const UnitChange = z.object({
   /** e.g. "bulwark-gateway.service". */
   unit: z.string(),
-  /** start: new unit; restart: its files changed; stop: it is no longer wanted and is removed. */
-  action: z.enum(['start', 'restart', 'stop']),
+  /** start: new unit; restart: its files changed; reload: only files it re-reads in place changed (keepalived.conf); stop: it is no longer wanted and is removed. */
+  action: z.enum(['start', 'restart', 'reload', 'stop']),
 });
 export type UnitChange = z.infer<typeof UnitChange>;
 
@@ -64,7 +64,43 @@ export const HostPlan = z.object({
 });
 export type HostPlan = z.infer<typeof HostPlan>;
 
-export const ProvisionPlanOutput = z.object({ hosts: z.array(HostPlan) });
+/** The order in which an apply changes hosts: rolling (each failover location keeps serving) or every host at once. */
+export const RolloutOrder = z.enum(['rolling', 'all_at_once']);
+export type RolloutOrder = z.infer<typeof RolloutOrder>;
+
+/** One host's turn in a rollout. */
+export const RolloutHost = z.object({
+  host: z.string(),
+  /** vrrp locations whose floating IP this host holds and hands over (keepalived stops gracefully) before it is changed; `to`: the gateways ready to take it. */
+  handovers: z.array(z.object({ location: z.string(), to: z.array(z.string()) })),
+  /** lb locations whose load balancer takes this host out of rotation while it is changed. */
+  drains: z.array(z.object({ location: z.string(), balancer: z.string() })),
+});
+export type RolloutHost = z.infer<typeof RolloutHost>;
+
+/** What an admin should know about a location in this rollout, in words to act on. */
+export const RolloutNote = z.object({ location: z.string(), message: z.string() });
+
+export const Rollout = z.object({
+  order: RolloutOrder,
+  /**
+   * Hosts changed together, in order; each wave starts once the one before it is done and
+   * verified. Wave 0 holds the hosts that serve no failover location (edges, load balancers,
+   * gateways of locations with one gateway or no failover), in parallel.
+   */
+  waves: z.array(z.object({ index: z.number().int(), hosts: z.array(RolloutHost) })),
+  /** Worth knowing, not blocking: a location with one gateway, a holder Core cannot see. */
+  warnings: z.array(RolloutNote),
+  /** Locations that lose service during this rollout, and why; an apply needs allowOutage for them. */
+  outages: z.array(RolloutNote),
+});
+export type Rollout = z.infer<typeof Rollout>;
+
+export const ProvisionPlanOutput = z.object({
+  hosts: z.array(HostPlan),
+  /** The order an apply would change the hosts that have changes in. */
+  rollout: Rollout,
+});
 export type ProvisionPlanOutput = z.infer<typeof ProvisionPlanOutput>;
 
 export const ProvisionApplyInput = z
@@ -80,6 +116,12 @@ export const ProvisionApplyInput = z
     installPackages: z.boolean().default(false),
     /** How many hosts are provisioned at the same time; 1-32, default 8. */
     parallel: z.number().int().min(1).max(32).default(8),
+    /** rolling (default): failover locations change one gateway at a time; all_at_once: every host together, an outage for a live location. */
+    order: RolloutOrder.default('rolling'),
+    /** Go ahead although the rollout's plan says a location loses service (its other gateways are not ready, or all_at_once). */
+    allowOutage: z.boolean().default(false),
+    /** Restart every Bulwark unit in scope even where nothing changed (after a package upgrade on the hosts), in the same order. */
+    restart: z.boolean().default(false),
   })
   .superRefine((v, ctx) => {
     if (v.location !== undefined && v.host !== undefined) {
@@ -87,7 +129,8 @@ export const ProvisionApplyInput = z
     }
   });
 
-export const HostOutcome = z.enum(['applied', 'up_to_date', 'failed']);
+/** skipped: not changed, because the rollout of one of its locations stopped at another host's failure. */
+export const HostOutcome = z.enum(['applied', 'up_to_date', 'failed', 'skipped']);
 export type HostOutcome = z.infer<typeof HostOutcome>;
 
 export const HostApplyResult = z.object({
@@ -109,6 +152,10 @@ export const ProvisionApplyOutput = z.object({
   /** True when every host was applied or already up to date. */
   ok: z.boolean(),
   hosts: z.array(HostApplyResult),
+  /** The order the hosts were changed in. */
+  rollout: Rollout,
+  /** Locations whose rollout stopped at a failed host: the hosts after it keep their old version and the location keeps serving. */
+  stopped: z.array(z.object({ location: z.string(), host: z.string(), message: z.string() })),
   durationMs: z.number().int(),
 });
 export type ProvisionApplyOutput = z.infer<typeof ProvisionApplyOutput>;
@@ -123,7 +170,8 @@ export const HostUninstallOutput = z.object({
 });
 
 /** Steps of one host's apply, in order; "rollback" runs only after a failure. */
-export const PROVISION_STEPS = ['connect', 'preflight', 'inspect', 'upload', 'backup', 'install', 'reload', 'restart', 'verify', 'rollback'] as const;
+/** handover: a vrrp master gives up its floating IP; drain/undrain: the load balancer takes the gateway out of rotation and back; settle: Core sees the host linked and in its role again. */
+export const PROVISION_STEPS = ['connect', 'preflight', 'inspect', 'upload', 'drain', 'backup', 'install', 'reload', 'handover', 'restart', 'verify', 'settle', 'undrain', 'rollback'] as const;
 export const ProvisionStep = z.enum(PROVISION_STEPS);
 export type ProvisionStep = z.infer<typeof ProvisionStep>;
 
@@ -145,12 +193,25 @@ export const ProvisionHostFinishedDetails = z.object({
   outcome: HostOutcome,
   rolledBack: z.boolean(),
   durationMs: z.number().int(),
+  /** ms from the first unit restart to its verified health; null when no unit restarted. The plan quotes it for a location with one gateway. */
+  restartMs: z.number().int().nullable().optional(),
   failure: StepFailure.nullable(),
 });
 export type ProvisionHostFinishedDetails = z.infer<typeof ProvisionHostFinishedDetails>;
 
 /** details of "provision.started". */
 export const ProvisionStartedDetails = z.object({ run: z.string(), hosts: z.array(z.string()) });
+
+/** details of "provision.wave": a rollout wave starts or ends. */
+export const ProvisionWaveDetails = z.object({
+  run: z.string(),
+  index: z.number().int(),
+  /** How many waves the rollout has. */
+  of: z.number().int(),
+  hosts: z.array(z.string()),
+  status: z.enum(['started', 'finished']),
+});
+export type ProvisionWaveDetails = z.infer<typeof ProvisionWaveDetails>;
 /** details of "provision.finished": one outcome per host. */
 export const ProvisionFinishedDetails = z.object({
   run: z.string(),

@@ -16,6 +16,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync,
 import { dirname, join } from 'node:path';
 import { HostApplyOrder } from '../../contract/index.js';
 import { backUp, cleanup, placeAtomically, sha256, type Saved } from './files.js';
+import { handOver, heldVips } from './handover.js';
 import { emit, StepError, type Step } from './output.js';
 import { rollback, type UnitState } from './rollback.js';
 import { isActive, isEnabled, systemctl, unitJob } from './systemd.js';
@@ -44,16 +45,16 @@ async function main(): Promise<number> {
   const saved: Saved[] = [];
   const touched: string[] = [];
   const createdDirs: string[] = [];
-  const allUnits = [...new Set([...order.units.start, ...order.units.restart, ...order.units.stop])];
+  const allUnits = [...new Set([...order.units.start, ...order.units.restart, ...order.units.refresh, ...order.units.stop, ...(order.handover ? [order.handover.unit] : [])])];
   const unitsBefore: UnitState[] = [];
   const stateDirsBefore = new Map(order.stateDirs.map((d) => [d, existsSync(d)]));
   let current: Step = 'backup';
 
-  const step = async <T>(name: Step, message: string, fn: () => T | Promise<T>): Promise<T> => {
+  const step = async <T>(name: Step, message: string, fn: () => T | Promise<T>, done?: (v: T) => string): Promise<T> => {
     current = name;
     emit({ type: 'step', step: name, status: 'started', message });
     const out = await fn();
-    emit({ type: 'step', step: name, status: 'ok' });
+    emit({ type: 'step', step: name, status: 'ok', ...(done ? { message: done(out) } : {}) });
     return out;
   };
 
@@ -98,10 +99,21 @@ async function main(): Promise<number> {
 
     if (order.units.reload) await step('reload', 'systemctl daemon-reload', () => systemctl('daemon-reload'));
 
+    // A master gives up its floating IPs before anything it serves restarts; its keepalived
+    // then starts again with the other units, as BACKUP.
+    const restart = [...order.units.restart];
+    const handover = order.handover;
+    const held = handover && (order.units.restart.length > 0 || order.units.stop.length > 0) ? heldVips(handover) : [];
+    if (handover && held.length > 0) {
+      await step('handover', `giving up ${held.map((v) => v.address).join(', ')} to the standby`, () => handOver(handover, held, (unit) => act(unit, 'stop')), (m) => m);
+      if (!order.units.stop.includes(handover.unit) && !restart.includes(handover.unit)) restart.push(handover.unit);
+    }
+
     const restartMessage = [
       order.units.stop.length ? `stop ${order.units.stop.join(' ')}` : '',
       order.units.start.length ? `start ${order.units.start.join(' ')}` : '',
-      order.units.restart.length ? `restart ${order.units.restart.join(' ')}` : '',
+      restart.length ? `restart ${restart.join(' ')}` : '',
+      order.units.refresh.length ? `reload ${order.units.refresh.join(' ')}` : '',
     ]
       .filter(Boolean)
       .join('; ');
@@ -116,10 +128,11 @@ async function main(): Promise<number> {
           if (unit === 'bulwark-balancer.service') stopBalancerNginx();
         }
         for (const unit of order.units.start) act(unit, 'enable', '--now');
-        for (const unit of order.units.restart) {
+        for (const unit of restart) {
           act(unit, 'enable');
           act(unit, 'restart');
         }
+        for (const unit of order.units.refresh) act(unit, 'reload');
       });
     }
 

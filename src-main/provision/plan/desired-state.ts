@@ -61,6 +61,8 @@ export interface DesiredUnit {
   role: AgentRole | null;
   /** Paths whose change means a restart. */
   dependsOn: string[];
+  /** Those of dependsOn that the unit re-reads on `systemctl reload`: a change to these alone needs no restart. */
+  reloadOn: string[];
   /** The agent's health endpoint, which must report configSha256; null: being active is enough. */
   healthUrl: string | null;
   configPath: string;
@@ -147,6 +149,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
       unit: unitName(role),
       role,
       dependsOn: [HOST_RUNTIME, program.path, configFile.path, unit.path],
+      reloadOn: [],
       healthUrl: `http://127.0.0.1:${HEALTH_PORT[role]}/healthz`,
       configPath: configFile.path,
       configSha256: configFile.sha256,
@@ -156,7 +159,8 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
     const conf = textFile(KEEPALIVED_CONF, 'config', 0o644, renderKeepalivedConf(model.keepalived));
     const unit = textFile(KEEPALIVED_UNIT_PATH, 'unit', 0o644, renderKeepalivedUnit({ program: KEEPALIVED_PROGRAM, configFile: KEEPALIVED_CONF, pidFile: KEEPALIVED_PID_FILE, vrrpPidFile: KEEPALIVED_VRRP_PID_FILE }));
     files.push(conf, unit);
-    units.push({ unit: KEEPALIVED_UNIT, role: null, dependsOn: [conf.path, unit.path], healthUrl: null, configPath: conf.path, configSha256: conf.sha256 });
+    // keepalived re-reads its configuration on SIGHUP and keeps each instance's state.
+    units.push({ unit: KEEPALIVED_UNIT, role: null, dependsOn: [conf.path, unit.path], reloadOn: [conf.path], healthUrl: null, configPath: conf.path, configSha256: conf.sha256 });
   }
   files.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.path < b.path ? -1 : 1));
   return {

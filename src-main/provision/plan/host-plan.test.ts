@@ -47,6 +47,29 @@ describe('desiredHost', () => {
 });
 
 describe('planChanges', () => {
+  const vrrpGateway: HostModel = {
+    ...gateway,
+    keepalived: { host: 'gw-1', notifyFifo: '/run/bulwark/keepalived.fifo', instances: [{ location: 'office', interface: 'eth0', routerId: 1, advertInterval: 0.1, vip: '198.51.100.25/27', unicast: null, trackFile: '/run/bulwark/track-office' }] },
+  };
+
+  test('only keepalived.conf changed: keepalived reloads in place, nothing restarts', () => {
+    const before = installed(vrrpGateway);
+    const after = { ...vrrpGateway, keepalived: { ...vrrpGateway.keepalived!, instances: [{ ...vrrpGateway.keepalived!.instances[0]!, advertInterval: 0.2 }] } };
+    const c = planChanges(desiredHost(after, artifacts), before);
+    expect(c.files.map((f) => f.path)).toEqual(['/etc/bulwark/keepalived.conf']);
+    expect(c.units).toEqual([{ unit: 'bulwark-keepalived.service', action: 'reload' }]);
+  });
+
+  test('restartAll restarts every running unit although nothing changed (after a package upgrade)', () => {
+    const c = planChanges(desiredHost(vrrpGateway, artifacts), installed(vrrpGateway), new Map(), { restartAll: true });
+    expect(c.files).toEqual([]);
+    expect(c.units).toEqual([
+      { unit: 'bulwark-gateway.service', action: 'restart' },
+      { unit: 'bulwark-keepalived.service', action: 'restart' },
+    ]);
+    expect(isUpToDate(c)).toBe(false);
+  });
+
   test('from nothing: every file is added and the unit started', () => {
     const c = planChanges(desiredHost(gateway, artifacts), empty);
     expect(c.files.map((f) => `${f.action} ${f.path}`)).toHaveLength(8);

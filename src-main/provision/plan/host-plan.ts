@@ -62,7 +62,12 @@ export function shortDiff(path: string, before: string, after: string): string {
   return lines.join('\n');
 }
 
-export function planChanges(desired: DesiredHost, observed: ObservedHost, currentTexts: Map<string, string> = new Map()): HostChanges {
+export interface PlanOptions {
+  /** Restart every desired unit that runs, even where nothing changed (after a package upgrade). */
+  restartAll?: boolean;
+}
+
+export function planChanges(desired: DesiredHost, observed: ObservedHost, currentTexts: Map<string, string> = new Map(), opts: PlanOptions = {}): HostChanges {
   const files: FileChange[] = [];
   const write: DesiredFile[] = [];
   for (const f of desired.files) {
@@ -90,8 +95,10 @@ export function planChanges(desired: DesiredHost, observed: ObservedHost, curren
   }
   for (const u of desired.units) {
     const active = observed.activeUnits.has(u.unit);
+    const touched = u.dependsOn.filter((p) => changed.has(p));
     if (!active) units.push({ unit: u.unit, action: 'start' });
-    else if (u.dependsOn.some((p) => changed.has(p))) units.push({ unit: u.unit, action: 'restart' });
+    else if (opts.restartAll || touched.some((p) => !u.reloadOn.includes(p))) units.push({ unit: u.unit, action: 'restart' });
+    else if (touched.length > 0) units.push({ unit: u.unit, action: 'reload' });
   }
   const reload = [...changed].some((p) => kindOfPath(p) === 'unit');
   return { files, units, write, remove, reload };

@@ -130,6 +130,10 @@ export interface HostJob {
   hostApply: Artifact;
   runId: string;
   now: () => Date;
+  /** Restart every desired unit that runs, even where nothing changed. */
+  restartAll: boolean;
+  /** The floating IPs this host gives up before its units restart (rolling order); null: none. */
+  handover: HostApplyOrder['handover'];
 }
 
 export interface HostRunResult {
@@ -139,6 +143,17 @@ export interface HostRunResult {
   failure: StepFailure | null;
   rolledBack: boolean;
 }
+
+/** A host after preflight, inspect and upload: what its commit will do, waiting for its turn. */
+export interface StagedHost {
+  remote: RemoteHost;
+  changes: HostChanges;
+  order: HostApplyOrder;
+  staging: string;
+}
+
+/** How a host's preparation ended: nothing to do, staged for its commit, or failed (nothing changed). */
+export type Prepared = { kind: 'up_to_date' } | ({ kind: 'staged' } & StagedHost) | { kind: 'failed'; result: HostRunResult };
 
 /** Timed step: reports started, then ok (with a message) or failed. */
 async function step<T>(report: Report, name: ProvisionStep, message: string, work: () => Promise<T>, done?: (v: T) => string): Promise<T> {
@@ -201,9 +216,11 @@ export async function planHost(ssh: SshConnection, desired: DesiredHost): Promis
   return planChanges(desired, observed, texts);
 }
 
-/** Applies one host. Never throws: the result says how it ended. */
-export async function applyHost(ssh: SshConnection, job: HostJob, report: Report): Promise<HostRunResult> {
-  const none = { changedFiles: 0, units: [] as UnitChange[] };
+/**
+ * Prepares one host's apply: preflight, inspect, and the upload to staging. Nothing Bulwark
+ * installs changes yet. Never throws: a failure is the result.
+ */
+export async function prepareHost(ssh: SshConnection, job: HostJob, report: Report): Promise<Prepared> {
   let changes: HostChanges | null = null;
   const installed: string[] = [];
   let remote: RemoteHost | null = null;
@@ -211,27 +228,34 @@ export async function applyHost(ssh: SshConnection, job: HostJob, report: Report
     const facts = await preflight(new RemoteHost(ssh, 'root'), job, report, installed);
     remote = new RemoteHost(ssh, facts.privileges);
     const r = remote;
-    changes = await step(report, 'inspect', 'comparing files and units with the plan', async () => planChanges(job.desired, await inspect(r, job.desired, facts.activeUnits)), (c) =>
+    changes = await step(report, 'inspect', 'comparing files and units with the plan', async () => planChanges(job.desired, await inspect(r, job.desired, facts.activeUnits), new Map(), { restartAll: job.restartAll }), (c) =>
       isUpToDate(c) ? 'up to date' : `${c.files.length} file${c.files.length === 1 ? '' : 's'} and ${c.units.length} unit${c.units.length === 1 ? '' : 's'} to change`,
     );
-    if (isUpToDate(changes)) return { outcome: 'up_to_date', ...none, failure: null, rolledBack: false };
+    if (isUpToDate(changes)) return { kind: 'up_to_date' };
     const c = changes;
     const staging = `${HOST_STAGING_DIR}/${job.runId}`;
     const order = await step(report, 'upload', `${c.write.length} file${c.write.length === 1 ? '' : 's'}, ${formatBytes(c.write.reduce((n, f) => n + f.size, 0))}`, () => upload(r, job, c, staging));
-    return await commit(r, job, c, staging, order, report);
+    return { kind: 'staged', remote: r, changes: c, order, staging };
   } catch (err) {
     const failure = err instanceof StepFailed ? err.failure : toFailure('connect', err);
-    if (failure.step === 'upload' && remote) {
-      // Best effort: a staged copy (up to 100 MB with the runtime) is not left behind.
-      await remote.run('upload', 'removing the staging directory', ['rm', '-rf', '--', `${HOST_STAGING_DIR}/${job.runId}`]).catch(() => undefined);
-    }
+    if (failure.step === 'upload' && remote) await discardStaging(remote, `${HOST_STAGING_DIR}/${job.runId}`);
     const notes = [
       changes ? 'Nothing Bulwark installs was changed on the host: the failure came before the commit.' : '',
       installed.length ? `apt-get did install ${installed.join(' ')}.` : '',
     ].filter(Boolean);
     if (notes.length) failure.message = `${failure.message}\n${notes.join(' ')}`;
-    return { outcome: 'failed', changedFiles: 0, units: changes?.units ?? [], failure, rolledBack: false };
+    return { kind: 'failed', result: { outcome: 'failed', changedFiles: 0, units: changes?.units ?? [], failure, rolledBack: false } };
   }
+}
+
+/** Best effort: a staged copy (up to 100 MB with the runtime) is not left behind. */
+export async function discardStaging(remote: RemoteHost, staging: string): Promise<void> {
+  await remote.run('upload', 'removing the staging directory', ['rm', '-rf', '--', staging]).catch(() => undefined);
+}
+
+/** Commits a staged host: host-apply installs, restarts, verifies, or rolls back. Never throws. */
+export function commitStaged(s: StagedHost, job: HostJob, report: Report): Promise<HostRunResult> {
+  return commit(s.remote, job, s.changes, s.staging, s.order, report);
 }
 
 async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging: string): Promise<HostApplyOrder> {
@@ -262,9 +286,13 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
       reload: c.reload,
       start: c.units.filter((u) => u.action === 'start').map((u) => u.unit),
       restart: c.units.filter((u) => u.action === 'restart').map((u) => u.unit),
+      refresh: c.units.filter((u) => u.action === 'reload').map((u) => u.unit),
       stop: c.units.filter((u) => u.action === 'stop').map((u) => u.unit),
     },
-    verify: job.desired.units.filter((u) => c.units.some((x) => x.unit === u.unit && x.action !== 'stop')).map((u) => ({ unit: u.unit, url: u.healthUrl, configPath: u.configPath, configSha256: u.configSha256 })),
+    handover: job.handover,
+    verify: job.desired.units
+      .filter((u) => c.units.some((x) => x.unit === u.unit && x.action !== 'stop') || (job.handover !== null && u.role === 'gateway'))
+      .map((u) => ({ unit: u.unit, url: u.healthUrl, configPath: u.configPath, configSha256: u.configSha256, vrrpRoles: u.role === 'gateway' && job.handover !== null })),
     verifyTimeoutS: 20,
     manifest: { path: HOST_MANIFEST, content: '' },
   };

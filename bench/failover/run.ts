@@ -11,52 +11,18 @@
 //      the client is stuck to is cut; then, restored, it comes back into rotation (d').
 // The fault is a link cut of the master. Gap = the longest time between two ping replies.
 // Run as root: npm run bench:failover
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { serve } from '../../src-main/serve.js';
 import { addressAt } from '../../src-main/net/ip.js';
-import { Lab, labMissing } from '../../test/lab/scenario.js';
+import { startBench } from '../lab-core.js';
+import { clientPing, fmt, median, sleep } from '../lab-ping.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 /** Seconds the client pings around a fault with takeover (the passive standby gets 22). */
 const WINDOW_S = Number(process.env.WINDOW_S ?? 5);
-const root = `${process.cwd()}/`;
-const missing = labMissing();
-if (missing) {
-  console.error(`bench/failover cannot run: ${missing}`);
-  process.exit(1);
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms  [${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}]  (${xs.map((x) => x.toFixed(0)).join(', ')})`;
-
-const base = mkdtempSync(join(tmpdir(), 'bulwark-bench-failover-'));
-const lab = await Lab.create();
-const dataDir = join(base, 'data');
-const running = await serve({ dataDir, listen: '127.0.0.1:0', agentsDir: join(root, 'dist/agents'), log: pino({ level: 'silent' }), link: { heartbeatMs: 300, downAfterMs: 2000 } });
-/** The built CLI, as an admin runs it. */
-const cli = async (...args: string[]) => {
-  try {
-    return (await promisify(execFile)(process.execPath, [join(root, 'dist/bulwark.mjs'), '--data-dir', dataDir, ...args])).stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`bulwark ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`);
-  }
-};
+const { lab, core, cli, gatewaysOf, stop } = await startBench('failover');
 try {
-  const core = running.core;
   const hosts = await Promise.all(['gw1', 'gw2', 'client', 'lb'].map((h) => lab.boot(h)));
   const vip = addressAt(lab.prefix, 25n);
-  await cli('location', 'add', 'ha', '--network', '10.80.0.0/24', '--endpoint', `${vip}:51820`);
-  for (const h of hosts.slice(0, 2)) {
-    await core.invoke('hosts.create', { name: h.name, ssh: `root@${h.address}`, identityFile: lab.keyFile });
-    await core.invoke('hosts.check', { name: h.name, accept: (await core.invoke('hosts.check', { name: h.name })).fingerprint });
-    await core.invoke('gateways.add', { location: 'ha', host: h.name });
-  }
+  await gatewaysOf('ha', '10.80.0.0/24', `${vip}:51820`, hosts.slice(0, 2));
   const holder = async (): Promise<string | null> => {
     const st = await core.invoke('locations.status', { name: 'ha' });
     const up = st.gateways.filter((g) => g.link === 'up' && g.healthy).length;
@@ -81,62 +47,8 @@ try {
   lab.exec('client', ['sh', '-c', 'mkdir -p /etc/wireguard && umask 077 && printf "%s" "$1" > /etc/wireguard/wg0.conf && wg-quick up wg0', 'sh', device]);
   await sleep(3000);
 
-  /** Runs `act` while the client pings every 10 ms; returns the longest gap between replies. */
-  const gapDuring = async (act: () => Promise<void>, windowS: number, target = '10.80.0.1'): Promise<number> => {
-    lab.exec('client', ['sh', '-c', `rm -f /tmp/b.out; ping -D -i 0.01 -w ${windowS} ${target} > /tmp/b.out 2>&1 &`]);
-    await sleep(1000);
-    const actAt = Date.now();
-    await act();
-    const deadline = Date.now() + (windowS + 10) * 1000;
-    while (!lab.exec('client', ['cat', '/tmp/b.out']).stdout.includes('packet loss')) {
-      if (Date.now() > deadline) throw new Error('ping did not finish');
-      await sleep(200);
-    }
-    const out = lab.exec('client', ['cat', '/tmp/b.out']).stdout;
-    const replies = [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from \S+ icmp_seq=(\d+)/gm)].map((m) => ({ at: Number(m[1]) * 1000, seq: Number(m[2]) }));
-    // A gap counts only when the traffic came back: the last reply must be well after the fault.
-    const last = Math.max(0, ...replies.map((r) => r.at));
-    if (last < actAt + 1000) throw new Error(`traffic did not come back within ${windowS - 1} s of the fault (last reply ${((last - actAt) / 1000).toFixed(2)} s after it)`);
-    // The outage: the longest run of pings that got no answer (found by sequence number, so
-    // replies that arrive late or in a burst do not hide it), timed from the reply before it to
-    // the reply after it (ping -i 0.01 sends every ~16 ms here, not every 10 ms).
-    const answered = new Set(replies.map((r) => r.seq));
-    const at = new Map(replies.map((r) => [r.seq, r.at]));
-    const maxSeq = Math.max(...answered);
-    let run = 0;
-    let longest = 0;
-    let gap = 0;
-    for (let q = Math.min(...answered); q <= maxSeq; q++) {
-      if (answered.has(q)) {
-        if (run > longest) {
-          longest = run;
-          gap = at.get(q)! - at.get(q - run - 1)!;
-        }
-        run = 0;
-      } else run += 1;
-    }
-    if (process.env.VERBOSE) {
-      const lost: string[] = [];
-      for (let q = 1, start = -1; q <= maxSeq + 1; q++) {
-        if (!answered.has(q) && q <= maxSeq) start = start < 0 ? q : start;
-        else if (start >= 0) lost.push(`${start}-${q - 1}`), (start = -1);
-      }
-      console.log(`    ${/\d+ packets transmitted.*/.exec(out)?.[0]}; answered seq ${Math.min(...answered)}..${maxSeq}; lost ${lost.join(' ') || 'none inside'}; fault at seq ~${Math.round((actAt - (replies[0]?.at ?? actAt)) / 10) + Math.min(...answered)}`);
-    }
-    return gap;
-  };
+  const { gapDuring, flowing } = clientPing(lab, '10.80.0.1');
   const agentPid = (h: string) => lab.exec(h, ['systemctl', 'show', '-p', 'MainPID', '--value', 'bulwark-gateway.service']).stdout.trim();
-
-  /** Traffic flows steadily: 50 pings 10 ms apart, at most one lost (waits up to 30 s). */
-  const flowing = async (target = '10.80.0.1', waitMs = 30_000) => {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const r = lab.exec('client', ['ping', '-q', '-c', '50', '-i', '0.01', '-W', '1', target]).stdout;
-      const got = Number(/(\d+) received/.exec(r)?.[1] ?? 0);
-      if (got >= 49) return;
-      if (Date.now() > deadline) throw new Error(`traffic does not flow steadily before the fault: ${r.trim().split('\n').at(-2)}`);
-    }
-  };
 
   /** One failover: cut the master's link, measure, restore, settle. With passive, the standby's agent is paused. */
   const failover = async (passive: boolean, windowS: number) => {
@@ -248,7 +160,5 @@ try {
   console.error('bench/failover failed:', err);
   process.exitCode = 1;
 } finally {
-  await running.stop();
-  await lab.down();
-  rmSync(base, { recursive: true, force: true });
+  await stop();
 }

@@ -51,9 +51,13 @@ function firstStart(units: { unit: string; action: string }[]): boolean {
   return units.some((u) => u.unit === unitName('gateway') && u.action === 'start');
 }
 
-/** The floating IPs a gateway hands over before its units restart in a rolling apply; null without any. */
-function handoverOf(model: ScopedHost['model']): HostJob['handover'] {
-  const vips = model.gatewayLocations.flatMap((l) => (l.vrrp ? [{ location: l.name, interface: l.vrrp.interface, address: l.vrrp.vip.slice(0, l.vrrp.vip.indexOf('/')) }] : []));
+/**
+ * The floating IPs a gateway hands over before its units restart in a rolling apply: those of
+ * its vrrp locations with another gateway to take them (a lone gateway keeps its address while
+ * only its agent restarts); null without any.
+ */
+function handoverOf(model: ScopedHost['model'], rolling: ReadonlySet<string>): HostJob['handover'] {
+  const vips = model.gatewayLocations.flatMap((l) => (l.vrrp && rolling.has(l.name) ? [{ location: l.name, interface: l.vrrp.interface, address: l.vrrp.vip.slice(0, l.vrrp.vip.indexOf('/')) }] : []));
   return vips.length > 0 ? { unit: KEEPALIVED_UNIT, vips } : null;
 }
 
@@ -318,9 +322,11 @@ export class ProvisionService {
       const rollout = this.rollout(hosts, staged.map((s) => s.host), input.order, new Set(staged.filter((s) => firstStart(s.units)).map((s) => s.host)));
       if (rollout.outages.length > 0 && !input.allowOutage) {
         await Promise.all([...work.values()].map(async (w) => (w.prepared.kind === 'staged' ? discardStaging(w.prepared.remote, w.prepared.staging) : undefined)));
+        // The run ends here, so whoever follows it (the UI, events --follow) sees it end.
+        this.store.write((tx) => tx.event({ kind: 'provision.finished', subject: `run:${runId}`, details: { run: runId, ok: false, outcomes: Object.fromEntries(hosts.map((h) => [h.row.name, 'skipped' as const])) } }));
         throw BulwarkError.field(
           'allowOutage',
-          `this apply would cut clients off:\n${rollout.outages.map((o) => `  ${o.message}`).join('\n')}\nNothing was changed. Bring the other gateways back first (see "bulwark status"), or run again with --allow-outage to accept it`,
+          `this apply would cut clients off:\n${rollout.outages.map((o) => `  ${o.message}`).join('\n')}\nNothing was changed. Bring the other gateways back first (see "bulwark status"), or apply again allowing the outage (--allow-outage; in the UI, "allow an outage")`,
         );
       }
       const { results, stopped } = await runRollout(rollout, work, {
@@ -366,6 +372,7 @@ export class ProvisionService {
       this.record({ kind: 'provision.step', subject: `host:${host}`, details });
     };
     const desired = desiredHost(await this.withTls(h, true), artifacts);
+    const rolling = h.locations.filter(rolls).map((l) => ({ name: l.name, mode: l.mode }));
     const job: HostJob = {
       desired,
       needs: this.needs(h, artifacts),
@@ -374,9 +381,8 @@ export class ProvisionService {
       runId,
       now: this.ports.now,
       restartAll: input.restart,
-      handover: input.order === 'rolling' ? handoverOf(h.model) : null,
+      handover: input.order === 'rolling' ? handoverOf(h.model, new Set(rolling.filter((l) => l.mode === 'vrrp').map((l) => l.name))) : null,
     };
-    const rolling = h.locations.filter(rolls).map((l) => ({ name: l.name, mode: l.mode }));
     report('connect', 'started', `${h.row.ssh_user}@${h.row.ssh_address}:${h.row.ssh_port}`);
     let ssh: SshConnection;
     try {

@@ -7,11 +7,14 @@ import {
   ProvisionHostFinishedDetails,
   ProvisionStartedDetails,
   ProvisionStepDetails,
+  ProvisionWaveDetails,
   type CoreEvent,
   type HostApplyResult,
   type HostOutcome,
   type HostPlan,
+  type ProvisionApplyOutput,
   type ProvisionStep,
+  type Rollout,
   type StepFailure,
 } from '../../src-main/contract/index.js';
 import { useApp } from './app-store.js';
@@ -49,11 +52,17 @@ export interface Run {
   /** The newest event applied to this run: a stream that resumes may send one again. */
   lastEventId: number;
   durationMs: number | null;
+  /** The rollout wave under way (or last finished); null before the first or for a run of one wave. */
+  wave: { index: number; of: number; hosts: string[]; status: ProvisionWaveDetails['status'] } | null;
+  /** From the call's result: locations whose rollout stopped at a failed host. */
+  stopped: ProvisionApplyOutput['stopped'];
 }
 
 export interface PlanResult {
   scope: Scope;
   hosts: HostPlan[];
+  /** The order an apply would change the hosts in. */
+  rollout: Rollout;
   /** True once a run finished after this plan was made: the host may differ from it now. */
   stale: boolean;
 }
@@ -61,6 +70,10 @@ export interface PlanResult {
 interface ProvisionState {
   scope: Scope;
   installPackages: boolean;
+  /** Restart every unit in scope even where nothing changed (rolling). */
+  restart: boolean;
+  /** Go ahead although a location loses service. */
+  allowOutage: boolean;
   planning: boolean;
   plan: PlanResult | null;
   planError: string | null;
@@ -69,6 +82,8 @@ interface ProvisionState {
   applyError: string | null;
   setScope(scope: Scope): void;
   setInstallPackages(on: boolean): void;
+  setRestart(on: boolean): void;
+  setAllowOutage(on: boolean): void;
   makePlan(): Promise<void>;
   apply(): Promise<void>;
   receive(event: CoreEvent): void;
@@ -114,6 +129,8 @@ function staled(plan: PlanResult | null): PlanResult | null {
 export const useProvision = create<ProvisionState>((set, get) => ({
   scope: { kind: 'all' },
   installPackages: false,
+  restart: false,
+  allowOutage: false,
   planning: false,
   plan: null,
   planError: null,
@@ -122,6 +139,8 @@ export const useProvision = create<ProvisionState>((set, get) => ({
   applyError: null,
   setScope: (scope) => set({ scope, plan: null, planError: null, applyError: null }),
   setInstallPackages: (installPackages) => set({ installPackages }),
+  setRestart: (restart) => set({ restart }),
+  setAllowOutage: (allowOutage) => set({ allowOutage }),
   makePlan: async () => {
     const api = useApp.getState().api;
     if (!api || get().planning) return;
@@ -129,7 +148,7 @@ export const useProvision = create<ProvisionState>((set, get) => ({
     set({ planning: true, planError: null });
     try {
       const r = await api.call('provision.plan', scopeInput(scope));
-      if (get().scope === scope) set({ plan: { scope, hosts: r.hosts, stale: false } });
+      if (get().scope === scope) set({ plan: { scope, hosts: r.hosts, rollout: r.rollout, stale: false } });
     } catch (err) {
       set({ planError: (err as Error).message, plan: null });
     } finally {
@@ -140,14 +159,14 @@ export const useProvision = create<ProvisionState>((set, get) => ({
     const api = useApp.getState().api;
     if (!api || get().applying) return;
     const id = newRunId();
-    const { scope, installPackages } = get();
-    set({ applying: true, applyError: null, run: { id, mine: true, actor: null, state: 'running', ok: null, hosts: [], lastEventId: 0, durationMs: null } });
+    const { scope, installPackages, restart, allowOutage } = get();
+    set({ applying: true, applyError: null, run: { id, mine: true, actor: null, state: 'running', ok: null, hosts: [], lastEventId: 0, durationMs: null, wave: null, stopped: [] } });
     try {
-      const r = await api.call('provision.apply', { ...scopeInput(scope), runId: id, installPackages });
+      const r = await api.call('provision.apply', { ...scopeInput(scope), runId: id, installPackages, restart, allowOutage });
       set((s) => {
         if (s.run?.id !== id) return {};
         const run = r.hosts.reduce((acc, h) => withHost(acc, h.host, (p) => finished(p, h)), s.run);
-        return { run: { ...run, state: 'finished', ok: r.ok, durationMs: r.durationMs }, plan: staled(s.plan) };
+        return { run: { ...run, state: 'finished', ok: r.ok, durationMs: r.durationMs, stopped: r.stopped }, plan: staled(s.plan) };
       });
     } catch (err) {
       // Refused before it started (scope, busy host): nothing to follow. After it started
@@ -169,10 +188,17 @@ export const useProvision = create<ProvisionState>((set, get) => ({
       } else if (!applying && run?.state !== 'running') {
         // Someone else's run (the CLI, another window): follow it while ours is not running.
         set({
-          run: { id: d.data.run, mine: false, actor: event.actor, state: 'running', ok: null, hosts: d.data.hosts.map(emptyHost), lastEventId: event.id, durationMs: null },
+          run: { id: d.data.run, mine: false, actor: event.actor, state: 'running', ok: null, hosts: d.data.hosts.map(emptyHost), lastEventId: event.id, durationMs: null, wave: null, stopped: [] },
           applyError: null,
         });
       }
+      return;
+    }
+    if (event.kind === 'provision.wave') {
+      const d = ProvisionWaveDetails.safeParse(event.details);
+      const run = get().run;
+      if (!d.success || run?.id !== d.data.run || event.id <= run.lastEventId || d.data.of < 2) return;
+      set({ run: { ...run, wave: { index: d.data.index, of: d.data.of, hosts: d.data.hosts, status: d.data.status }, lastEventId: event.id } });
       return;
     }
     if (event.kind === 'provision.step') {

@@ -1,5 +1,5 @@
 // Plan, then apply: what each host in the scope would get, and the live progress of a run.
-import type { FileChange, HostOutcome, HostPlan, StepFailure } from '../../src-main/contract/index.js';
+import type { FileChange, HostOutcome, HostPlan, Rollout, StepFailure } from '../../src-main/contract/index.js';
 import { formatBytes } from '../../src-main/text/bytes.js';
 import { useApp } from '../stores/app-store.js';
 import { useProvision, type HostProgress, type Run, type Scope } from '../stores/provision-store.js';
@@ -160,6 +160,37 @@ function HostPlanCard({ plan }: { plan: HostPlan }) {
   );
 }
 
+/** The order an apply changes hosts in: waves, handovers and drains, then what to know. */
+function RolloutOrder({ rollout }: { rollout: Rollout }) {
+  if (rollout.waves.length === 0) return null;
+  return (
+    <div className="card wide" data-testid="plan-rollout">
+      <strong>Order</strong>{' '}
+      <span className="muted">{rollout.order === 'rolling' ? 'rolling: each failover location keeps serving' : 'all at once'}</span>
+      <ol className="rollout-waves">
+        {rollout.waves.map((w) => (
+          <li key={w.index} data-testid={`plan-wave-${w.index + 1}`}>
+            {w.hosts.map((h, i) => (
+              <span key={h.host}>
+                {i > 0 ? ', ' : ''}
+                <span className="mono">{h.host}</span>
+                {h.handovers.map((x) => ` (hands ${x.location}'s floating IP to ${x.to.length ? x.to.join(' or ') : 'nobody ready'})`).join('')}
+                {h.drains.map((d) => ` (out of ${d.balancer}'s rotation for ${d.location} meanwhile)`).join('')}
+              </span>
+            ))}
+          </li>
+        ))}
+      </ol>
+      {rollout.warnings.map((n, i) => (
+        <p key={`w${i}`} className="muted" data-testid="plan-rollout-warning">{n.message}</p>
+      ))}
+      {rollout.outages.map((n, i) => (
+        <p key={`o${i}`} className="form-error" data-testid="plan-rollout-outage">{n.message}. Apply refuses this unless “Allow an outage” is ticked.</p>
+      ))}
+    </div>
+  );
+}
+
 function PlanPanel() {
   const plan = useProvision((s) => s.plan);
   if (!plan) return null;
@@ -167,6 +198,7 @@ function PlanPanel() {
     <section data-testid="provision-plan-result">
       <h3>Plan</h3>
       {plan.stale ? <p className="warning-text" data-testid="plan-stale">A run finished after this plan was made; plan again to see the hosts as they are now.</p> : null}
+      <RolloutOrder rollout={plan.rollout} />
       {plan.hosts.map((h) => (
         <HostPlanCard key={h.host} plan={h} />
       ))}
@@ -248,6 +280,16 @@ function RunPanel() {
     <section data-testid="provision-run" data-run={run.id} data-state={run.state}>
       <h3>Apply</h3>
       <RunSummary run={run} />
+      {run.wave ? (
+        <p data-testid="provision-run-wave">
+          Wave {run.wave.index + 1} of {run.wave.of} {run.wave.status === 'started' ? 'under way' : 'done'}: <span className="mono">{run.wave.hosts.join(', ')}</span>
+        </p>
+      ) : null}
+      {run.stopped.map((s) => (
+        <p key={s.location} className="form-error" data-testid="provision-run-stopped">
+          The rollout of location {s.location} stopped: {s.message}. The hosts after it kept their old version and the location keeps serving. Fix {s.host}, then apply again to resume.
+        </p>
+      ))}
       {run.hosts.length === 0 ? <p className="empty">Waiting for Core to start the run…</p> : null}
       <ol className="progress">
         {run.hosts.map((p) => (
@@ -265,12 +307,19 @@ export function ProvisioningView() {
   const applyError = useProvision((s) => s.applyError);
   const installPackages = useProvision((s) => s.installPackages);
   const setInstallPackages = useProvision((s) => s.setInstallPackages);
+  const restart = useProvision((s) => s.restart);
+  const setRestart = useProvision((s) => s.setRestart);
+  const allowOutage = useProvision((s) => s.allowOutage);
+  const setAllowOutage = useProvision((s) => s.setAllowOutage);
   const makePlan = useProvision((s) => s.makePlan);
   const apply = useProvision((s) => s.apply);
   return (
     <section className="page" data-testid="provisioning-page">
       <h2>Provisioning</h2>
-      <p className="empty">Plan shows what each host would get; Apply installs it over SSH, one host-side commit per host that rolls back on failure.</p>
+      <p className="empty">
+        Plan shows what each host would get and in which order; Apply installs it over SSH, one host-side commit per host that rolls back on failure. Failover
+        locations change one gateway at a time, so they keep serving.
+      </p>
       <div className="card wide form">
         <ScopePicker />
         <label className="field">
@@ -278,6 +327,20 @@ export function ProvisioningView() {
           <span>
             <input type="checkbox" checked={installPackages} onChange={(e) => setInstallPackages(e.target.checked)} data-testid="provision-install-packages" /> install them
             with apt-get instead of stopping at the preflight
+          </span>
+        </label>
+        <label className="field">
+          <span className="field-label">Restart</span>
+          <span>
+            <input type="checkbox" checked={restart} onChange={(e) => setRestart(e.target.checked)} data-testid="provision-restart" /> restart every unit in scope even where
+            nothing changed (after a package upgrade), one gateway at a time
+          </span>
+        </label>
+        <label className="field">
+          <span className="field-label">Outage</span>
+          <span>
+            <input type="checkbox" checked={allowOutage} onChange={(e) => setAllowOutage(e.target.checked)} data-testid="provision-allow-outage" /> allow an outage: go ahead
+            although a location has no gateway ready to take its clients
           </span>
         </label>
         <div className="actions">

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { until } from '../helpers/agent.js';
-import { AGENTS_DIR, startInProcess } from '../helpers/server.js';
+import { AGENTS_DIR, runCli, startInProcess } from '../helpers/server.js';
 import { floatingIpLab, largestGap, TUNNEL_GATEWAY } from './floating-ip.js';
 import { gatewayHealth } from './gateway-setup.js';
 import { Lab, labMissing } from './scenario.js';
@@ -101,5 +101,87 @@ describe.skipIf(missing !== null)('rolling apply on a live vrrp location', () =>
     lab.exec(first, ['sh', '-c', 'rm -rf /etc/systemd/system/bulwark-gateway.service.d && systemctl daemon-reload']);
     const resumed = await cli('provision', 'apply');
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+
+    // With the standby gone, changing the master would cut the clients off: refused, nothing changed.
+    const holderNow = await until('one holder after the resumed rollout', () => settled(['gw1', 'gw2']), 20_000);
+    const standby = holderNow === 'gw1' ? 'gw2' : 'gw1';
+    lab.cutLink(standby);
+    await until(`Core to see ${standby} gone`, async () => (await srv.client.call('locations.status', { name: 'ha' })).gateways.find((g) => g.host === standby)?.link !== 'up', 20_000);
+    const planned = await cli('provision', 'plan', '--host', holderNow);
+    expect(planned.stdout).toMatch(new RegExp(`OUTAGE: location ha loses service while ${holderNow} is changed: no other gateway is ready to take its clients \\(${standby}: link `));
+    const refused = await cli('provision', 'apply', '--restart', '--host', holderNow);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`location ha loses service while ${holderNow} is changed`);
+    expect(refused.stderr).toContain('Nothing was changed.');
+    expect(await until('the master still holds it', () => settled([holderNow]), 10_000)).toBe(holderNow);
+    lab.cutLink(standby, false);
+  }, 400_000);
+
+  test('lb: one gateway at a time, drained at the balancer first; clients of the gateway not changed yet do not move', async () => {
+    await using lab = await Lab.create();
+    using agents = agentsCopy();
+    await using srv = await startInProcess({ agentsDir: agents.dir, link: { heartbeatMs: 300, downAfterMs: 2000 } });
+    const cli = (...args: string[]) => runCli(['--data-dir', srv.dataDir, ...args]);
+    const [gw1, gw2, lb] = await Promise.all([lab.boot('gw1'), lab.boot('gw2'), lab.boot('lb'), lab.boot('c1'), lab.boot('c2')]);
+    expect((await cli('location', 'add', 'lbt', '--network', '10.78.0.0/24', '--endpoint', `${lb!.address}:51820`)).code).toBe(0);
+    for (const h of [gw1!, gw2!, lb!]) {
+      await srv.client.call('hosts.create', { name: h.name, ssh: `root@${h.address}`, identityFile: lab.keyFile });
+      const own = lab.exec(h.name, ['ssh-keygen', '-lf', '/etc/ssh/ssh_host_ed25519_key.pub']).stdout.split(' ')[1]!;
+      await srv.client.call('hosts.check', { name: h.name, accept: own });
+    }
+    for (const g of ['gw1', 'gw2']) await srv.client.call('gateways.add', { location: 'lbt', host: g });
+    expect((await cli('location', 'failover', 'lbt', '--mode', 'lb', '--lb-host', 'lb')).code).toBe(0);
+    const first = await cli('provision', 'apply');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const inRotation = async () => (await srv.client.call('locations.status', { name: 'lbt' })).gateways.filter((g) => g.lb?.inRotation).map((g) => g.host);
+    await until('both gateways in rotation', async () => (await inRotation()).length === 2, 30_000);
+
+    // Clients until both gateways have one (nginx hashes the client's address).
+    const keys = new Map<string, string>();
+    const gatewayOf = (c: string) => {
+      const at = (g: string) => Number(lab.exec(g, ['wg', 'show', 'bw-lbt', 'latest-handshakes']).stdout.split('\n').find((l) => l.startsWith(keys.get(c)!))?.split('\t')[1] ?? 0);
+      return at('gw1') >= at('gw2') ? 'gw1' : 'gw2';
+    };
+    const sticky = new Map<string, string>();
+    for (let i = 1; i <= 6 && new Set(sticky.values()).size < 2; i++) {
+      const c = `c${i}`;
+      if (i > 2) await lab.boot(c);
+      const device = await cli('device', 'add', '--location', 'lbt', c);
+      expect(lab.exec(c, ['sh', '-c', 'mkdir -p /etc/wireguard && umask 077 && printf "%s" "$1" > /etc/wireguard/wg0.conf && wg-quick up wg0', 'sh', device.stdout]).code).toBe(0);
+      keys.set(c, lab.exec(c, ['wg', 'show', 'wg0', 'public-key']).stdout.trim());
+      await until(`traffic from ${c}`, () => lab.exec(c, ['ping', '-c', '1', '-W', '1', '10.78.0.1']).code === 0, 15_000);
+      sticky.set(c, gatewayOf(c));
+    }
+    expect(new Set(sticky.values()).size, 'six clients all hashed to one gateway').toBe(2);
+
+    agents.newGatewayBuild('lb');
+    const plan = await cli('provision', 'plan');
+    expect(plan.stdout).toContain("  wave 1: gw1 (out of lb's rotation for lbt meanwhile)\n  wave 2: gw2 (out of lb's rotation for lbt meanwhile)\n");
+    const WINDOW_S = 90;
+    for (const c of sticky.keys()) lab.exec(c, ['sh', '-c', `ping -D -i 0.1 -w ${WINDOW_S} 10.78.0.1 > /tmp/roll.out 2>&1 &`]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const apply = await cli('provision', 'apply');
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const events = await srv.client.call('events.list', { newest: true, limit: 1000 });
+    const wave2 = events.find((e) => e.kind === 'provision.wave' && e.details.index === 1 && e.details.status === 'started');
+    expect(wave2).toBeDefined();
+    const wave2At = Date.parse(wave2!.time);
+    for (const g of ['gw1', 'gw2']) {
+      expect(events.some((e) => e.kind === 'balancer.gateway_out' && e.details.gateway === g && /rolling apply/.test(String(e.details.reason))), `${g} drained`).toBe(true);
+    }
+    await until('both gateways back in rotation', async () => (await inRotation()).length === 2, 30_000);
+
+    for (const c of sticky.keys()) await until(`the ping of ${c}`, () => lab.exec(c, ['sh', '-c', 'grep -c "packet loss" /tmp/roll.out || true']).stdout.trim() === '1', 120_000);
+    for (const [c, g] of sticky) {
+      const times = [...lab.exec(c, ['cat', '/tmp/roll.out']).stdout.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
+      const before = times.filter((t) => t < wave2At);
+      let gap = 0;
+      for (let i = 1; i < before.length; i++) gap = Math.max(gap, before[i]! - before[i - 1]!);
+      console.log(`lb rolling apply: ${c} on ${g}: largest gap before gw2's turn ${gap.toFixed(0)} ms; last reply ${((times.at(-1)! - wave2At) / 1000).toFixed(0)} s after it`);
+      // gw2's clients did not move while gw1 was changed; everyone has traffic at the end.
+      if (g === 'gw2') expect(gap, `${c} kept gw2 during gw1's turn`).toBeLessThan(5000);
+      expect(times.at(-1)!, `${c}: traffic at the end`).toBeGreaterThan(Date.now() - 15_000);
+    }
+    for (const g of ['gw1', 'gw2']) expect(lab.exec(g, ['wg', 'show', 'bw-lbt', 'peers']).stdout.trim().split('\n'), g).toHaveLength(sticky.size);
   }, 400_000);
 });

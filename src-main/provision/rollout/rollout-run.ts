@@ -104,7 +104,7 @@ async function takeTurn(w: HostWork, turn: RolloutHost, deps: RolloutDeps): Prom
       const me = deps.live.gateways(h.location).find((g) => g.host === w.host);
       const ready = deps.live.gateways(h.location).filter((g) => g.host !== w.host && g.ready);
       if (me?.holdsVip !== false && ready.length === 0) {
-        return fail('handover', new Error(`no other gateway of location ${h.location} is ready to take its floating IP; changing ${w.host} now would cut its clients off (run again with --allow-outage to accept that)`));
+        return fail('handover', new Error(`no other gateway of location ${h.location} is ready to take its floating IP; changing ${w.host} now would cut its clients off (apply again allowing the outage to accept that: --allow-outage)`));
       }
     }
   }

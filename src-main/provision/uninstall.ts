@@ -17,7 +17,8 @@ import {
   agentProgramPath,
   agentUnitPath,
 } from '../contract/host-layout.js';
-import { sanitizeManifest, type RemoteHost } from './remote/host-run.js';
+import { sanitizeManifest } from './remote/inspect.js';
+import type { RemoteHost } from './remote/remote-host.js';
 
 /** Removes Bulwark from the host; returns the units it stopped and the paths it removed. */
 export async function removeBulwark(remote: RemoteHost, host: string): Promise<{ units: string[]; removed: string[] }> {

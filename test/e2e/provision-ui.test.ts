@@ -115,6 +115,9 @@ describe.skipIf(missing !== null)('provisioning in the UI', () => {
       expect(await card.getByTestId(`plan-units-${name}`).textContent()).toContain('start bulwark-gateway.service');
     }
 
+    // The order: no failover here, so both gateways change together, in one wave.
+    expect(await page.getByTestId('plan-rollout').getByTestId('plan-wave-1').textContent()).toBe('gw1, gw2');
+    expect(await page.getByTestId('plan-rollout-outage').count()).toBe(0);
     await page.getByTestId('provision-plan-result').screenshot({ path: 'test-results/ui-provision-plan.png' });
 
     // Apply: each host's row moves through the steps while the call is still running, then

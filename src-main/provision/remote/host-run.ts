@@ -2,7 +2,6 @@
 // staging with checksums, then hand the commit to the host-apply program, which finishes or
 // rolls back on the host by itself. Every remote command is built with shellCommand.
 import {
-  BulwarkError,
   HostApplyLine,
   HostManifest,
   type HostApplyOrder,
@@ -13,115 +12,15 @@ import {
 } from '../../contract/index.js';
 import type { SshConnection } from '../../core/ports.js';
 import type { Artifact, DesiredHost } from '../plan/desired-state.js';
-import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir, isBulwarkPath, isBulwarkUnit } from '../../contract/host-layout.js';
-import { configsToDiff, isUpToDate, pathsToInspect, planChanges, type HostChanges, type ObservedHost } from '../plan/host-plan.js';
+import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir } from '../../contract/host-layout.js';
+import { configsToDiff, isUpToDate, planChanges, type HostChanges } from '../plan/host-plan.js';
 import { formatBytes } from '../../text/bytes.js';
 import { lastLines } from '../../text/last-lines.js';
 import { shellCommand } from '../ssh/quote.js';
 import type { ExecResult, Upload } from '../ssh/session.js';
-import { FACTS_SCRIPT, describeProblems, parseFacts, preflightProblems, type HostFacts, type HostNeeds } from './preflight.js';
-
-export type StepStatus = 'started' | 'ok' | 'failed';
-export type Report = (step: ProvisionStep, status: StepStatus, message?: string, failure?: StepFailure) => void;
-
-/** A failed step, with the command and the last lines of its output. */
-export class StepFailed extends Error {
-  constructor(readonly failure: StepFailure) {
-    super(failure.message);
-  }
-}
-
-/** Runs commands as root: directly when connected as root, else through passwordless sudo. */
-export class RemoteHost {
-  constructor(
-    readonly ssh: SshConnection,
-    readonly privileges: 'root' | 'sudo' | 'none',
-  ) {}
-
-  command(argv: string[]): string {
-    const [program = '', ...args] = this.privileges === 'sudo' ? ['sudo', '-n', '--', ...argv] : argv;
-    return shellCommand(program, ...args);
-  }
-
-  /** Runs argv as root; a non-zero exit is a StepFailed for `step`. */
-  async run(step: ProvisionStep, what: string, argv: string[], onLine?: (line: string) => void, timeoutMs?: number): Promise<ExecResult> {
-    const command = this.command(argv);
-    const r = await this.ssh.exec(command, onLine, timeoutMs);
-    if (r.code !== 0) {
-      throw new StepFailed({ step, message: `${what} failed (exit code ${r.code})`, command: displayCommand(argv), exitCode: r.code, output: lastLines(`${r.stdout}\n${r.stderr}`) });
-    }
-    return r;
-  }
-}
-
-/** A command as shown to the admin: the script of "sh -c SCRIPT" is summarised, not repeated. */
-function displayCommand(argv: string[]): string {
-  if (argv[0] === 'sh' && argv[1] === '-c') return shellCommand('sh', '-c', `${(argv[2] ?? '').split('\n')[0]}…`, ...argv.slice(3));
-  const [program = '', ...args] = argv;
-  return shellCommand(program, ...args);
-}
-
-export async function readFacts(ssh: SshConnection): Promise<HostFacts> {
-  const r = await ssh.exec(shellCommand('sh', '-c', FACTS_SCRIPT));
-  if (r.code !== 0) {
-    throw new StepFailed({ step: 'preflight', message: 'the preflight script failed', command: 'sh -c <preflight script>', exitCode: r.code, output: lastLines(`${r.stdout}\n${r.stderr}`) });
-  }
-  return parseFacts(r.stdout);
-}
-
-/** Mode and SHA-256 of each path given that is a regular file (links and missing paths print nothing). */
-const DIGEST_SCRIPT = 'for p do if [ -f "$p" ] && [ ! -L "$p" ]; then printf "%s " "$(stat -c %a -- "$p")"; sha256sum -- "$p"; fi; done';
-
-/** Reads Bulwark's manifest and the digest and mode of every path the plan needs. */
-export async function inspect(remote: RemoteHost, desired: DesiredHost, activeUnits: Set<string>): Promise<ObservedHost> {
-  const readManifest = async (): Promise<HostManifest | null> => {
-    const r = await remote.run('inspect', 'reading the manifest', ['sh', '-c', `cat ${HOST_MANIFEST} 2>/dev/null || true`]);
-    if (r.stdout.trim() === '') return null;
-    try {
-      return HostManifest.parse(JSON.parse(r.stdout));
-    } catch (err) {
-      // Without it Bulwark cannot tell which old files and units to remove: say so, do not guess.
-      throw new StepFailed({
-        step: 'inspect',
-        message: `${HOST_MANIFEST}, Bulwark's record of what it installed, is damaged (${(err as Error).message.split('\n')[0]}); move it away and apply again (files are then compared by digest, but files of roles removed since are no longer known), or run "bulwark host uninstall" and apply again`,
-        command: `cat ${HOST_MANIFEST}`,
-        exitCode: 0,
-        output: lastLines(r.stdout, 5),
-      });
-    }
-  };
-  const manifest = sanitizeManifest(await readManifest());
-  const paths = pathsToInspect(desired, manifest);
-  const r = await remote.run('inspect', 'reading file digests', ['sh', '-c', DIGEST_SCRIPT, 'sh', ...paths]);
-  const files = new Map<string, { sha256: string; mode: number }>();
-  for (const line of r.stdout.split('\n')) {
-    const m = /^([0-7]+) ([0-9a-f]{64}) {2}(.+)$/.exec(line);
-    if (m) files.set(m[3]!, { mode: parseInt(m[1]!, 8), sha256: m[2]! });
-  }
-  return { files, manifest, activeUnits };
-}
-
-/**
- * The manifest comes from the host, so it is not trusted: only Bulwark's own paths and units
- * may be removed or stopped because a manifest lists them.
- */
-export function sanitizeManifest(m: HostManifest | null): HostManifest | null {
-  if (m === null) return null;
-  return { ...m, files: m.files.filter((f) => isBulwarkPath(f.path)), units: m.units.filter(isBulwarkUnit), dirs: m.dirs.filter((d) => HOST_DIRS.some((x) => x.path === d)) };
-}
-
-/** Current text of changed configs, for the plan's diff. */
-export async function readTexts(remote: RemoteHost, paths: string[]): Promise<Map<string, string>> {
-  const texts = new Map<string, string>();
-  if (paths.length === 0) return texts;
-  const r = await remote.run('inspect', 'reading current configs', ['sh', '-c', 'for p do printf "@@file %s\\n" "$p"; base64 -w0 -- "$p"; echo; done', 'sh', ...paths]);
-  const lines = r.stdout.split('\n');
-  for (let i = 0; i + 1 < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.startsWith('@@file ')) texts.set(line.slice(7), Buffer.from(lines[i + 1] ?? '', 'base64').toString('utf8'));
-  }
-  return texts;
-}
+import { describeProblems, preflightProblems, type HostFacts, type HostNeeds } from './preflight.js';
+import { inspect, readTexts } from './inspect.js';
+import { displayCommand, readFacts, RemoteHost, StepFailed, toFailure, type Report } from './remote-host.js';
 
 export interface HostJob {
   desired: DesiredHost;
@@ -167,12 +66,6 @@ async function step<T>(report: Report, name: ProvisionStep, message: string, wor
     report(name, 'failed', failure.message, failure);
     throw new StepFailed(failure);
   }
-}
-
-export function toFailure(stepName: ProvisionStep, err: unknown): StepFailure {
-  if (err instanceof StepFailed) return err.failure;
-  const message = err instanceof BulwarkError || err instanceof Error ? err.message : String(err);
-  return { step: stepName, message, command: null, exitCode: null, output: [] };
 }
 
 async function preflight(remote: RemoteHost, job: HostJob, report: Report, installed: string[]): Promise<HostFacts> {

@@ -4,7 +4,8 @@
 // before the next wave. A failed host stops the rollout of each failover location it serves:
 // the hosts after it keep their old version (their staging is removed) and are "skipped".
 import type { HostApplyResult, Rollout, RolloutHost } from '../../contract/index.js';
-import { commitStaged, discardStaging, toFailure, type HostJob, type Prepared, type Report } from '../remote/host-run.js';
+import { commitStaged, discardStaging, type HostJob, type Prepared } from '../remote/host-run.js';
+import { toFailure, type Report } from '../remote/remote-host.js';
 import type { RolloutLive } from './live.js';
 
 /** One host's part: how its preparation ended, and what its commit needs. */

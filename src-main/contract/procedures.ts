@@ -10,7 +10,7 @@ import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } f
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus } from './schemas/link.js';
-import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanOutput, ProvisionScope } from './schemas/provision.js';
+import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput } from './schemas/provision.js';
 
 /** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
 export type ProcedureKind = 'query' | 'mutation' | 'action';
@@ -70,7 +70,7 @@ export const procedures = {
 
   'events.list': query(EventListInput, z.array(CoreEvent)),
 
-  'provision.plan': action(ProvisionScope, ProvisionPlanOutput),
+  'provision.plan': action(ProvisionPlanInput, ProvisionPlanOutput),
   'provision.apply': action(ProvisionApplyInput, ProvisionApplyOutput),
 
   'links.list': query(Empty, z.array(LinkState)),

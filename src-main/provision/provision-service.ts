@@ -74,7 +74,7 @@ export class ProvisionService {
           let ssh: SshConnection | null = null;
           try {
             ssh = await this.connect(h.row);
-            const c = await planHost(ssh, desired);
+            const c = await planHost(ssh, desired, scope.restart);
             return { host: h.row.name, roles: desired.roles, status: isUpToDate(c) ? 'up_to_date' : 'changes', files: c.files, units: c.units, error: null };
           } catch (err) {
             return { host: h.row.name, roles: desired.roles, status: 'error', files: [], units: [], error: toFailure(ssh ? 'inspect' : 'connect', err) };

@@ -144,10 +144,10 @@ export const useProvision = create<ProvisionState>((set, get) => ({
   makePlan: async () => {
     const api = useApp.getState().api;
     if (!api || get().planning) return;
-    const scope = get().scope;
+    const { scope, restart } = get();
     set({ planning: true, planError: null });
     try {
-      const r = await api.call('provision.plan', scopeInput(scope));
+      const r = await api.call('provision.plan', { ...scopeInput(scope), restart });
       if (get().scope === scope) set({ plan: { scope, hosts: r.hosts, rollout: r.rollout, stale: false } });
     } catch (err) {
       set({ planError: (err as Error).message, plan: null });

@@ -146,8 +146,9 @@ export function register(program: Command, cli: Cli): void {
   const { io } = cli;
   const provision = program.command('provision').description('install and update agents on hosts over SSH: plan, then apply');
 
-  cli.command(provision, 'plan', 'show, per host, the files, units and restarts an apply would make', { ...scope, json }, async (o, cmd) => {
-    const r = await client(cmd).call('provision.plan', { location: o.location, host: o.host });
+  const planOptions = { ...scope, restart: flag('plan to restart every Bulwark unit in scope even where nothing changed, as apply --restart would'), json };
+  cli.command(provision, 'plan', 'show, per host, the files, units and restarts an apply would make, and the order it would make them in', planOptions, async (o, cmd) => {
+    const r = await client(cmd).call('provision.plan', { location: o.location, host: o.host, restart: o.restart ?? false });
     if (o.json) return cli.json(r);
     io.out(formatPlan(r.hosts));
     const order = formatRollout(r.rollout);

@@ -4,16 +4,17 @@ import { z } from 'zod';
 import { ResourceName } from './common.js';
 
 /** Which hosts: the gateways of one location, one host, or (neither) every host with a role. */
-export const ProvisionScope = z
-  .strictObject({
-    location: ResourceName.optional(),
-    host: ResourceName.optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.location !== undefined && v.host !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['host'], message: 'give either a location or a host, not both' });
-    }
-  });
+const scopeFields = {
+  location: ResourceName.optional(),
+  host: ResourceName.optional(),
+};
+
+/** A scope names a location or a host, not both. */
+function oneScope(v: { location?: string; host?: string }, ctx: z.RefinementCtx): void {
+  if (v.location !== undefined && v.host !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['host'], message: 'give either a location or a host, not both' });
+  }
+}
 
 export const FILE_KINDS = ['runtime', 'program', 'certificate', 'config', 'unit'] as const;
 export const FileKind = z.enum(FILE_KINDS);
@@ -96,6 +97,15 @@ export const Rollout = z.object({
 });
 export type Rollout = z.infer<typeof Rollout>;
 
+/** A plan: the scope, and whether to plan the restart of every unit (as `apply --restart` would). */
+export const ProvisionPlanInput = z
+  .strictObject({
+    ...scopeFields,
+    /** Plan to restart every Bulwark unit in scope even where nothing changed. */
+    restart: z.boolean().default(false),
+  })
+  .superRefine(oneScope);
+
 export const ProvisionPlanOutput = z.object({
   hosts: z.array(HostPlan),
   /** The order an apply would change the hosts that have changes in. */
@@ -105,8 +115,7 @@ export type ProvisionPlanOutput = z.infer<typeof ProvisionPlanOutput>;
 
 export const ProvisionApplyInput = z
   .strictObject({
-    location: ResourceName.optional(),
-    host: ResourceName.optional(),
+    ...scopeFields,
     /** Lets the caller follow this run's progress events before the call returns. */
     runId: z
       .string()
@@ -123,13 +132,8 @@ export const ProvisionApplyInput = z
     /** Restart every Bulwark unit in scope even where nothing changed (after a package upgrade on the hosts), in the same order. */
     restart: z.boolean().default(false),
   })
-  .superRefine((v, ctx) => {
-    if (v.location !== undefined && v.host !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['host'], message: 'give either a location or a host, not both' });
-    }
-  });
+  .superRefine(oneScope);
 
-/** skipped: not changed, because the rollout of one of its locations stopped at another host's failure. */
 export const HostOutcome = z.enum(['applied', 'up_to_date', 'failed', 'skipped']);
 export type HostOutcome = z.infer<typeof HostOutcome>;
 

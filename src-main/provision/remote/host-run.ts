@@ -98,7 +98,7 @@ async function preflight(remote: RemoteHost, job: HostJob, report: Report, insta
 }
 
 /** Plans one host: what would change. The connection is the caller's. */
-export async function planHost(ssh: SshConnection, desired: DesiredHost): Promise<HostChanges> {
+export async function planHost(ssh: SshConnection, desired: DesiredHost, restartAll = false): Promise<HostChanges> {
   const facts = await readFacts(ssh);
   if (facts.privileges === 'none') {
     throw new StepFailed({ step: 'preflight', message: `the SSH user is not root and has no passwordless sudo, so Bulwark cannot read its files`, command: null, exitCode: null, output: [] });
@@ -106,7 +106,7 @@ export async function planHost(ssh: SshConnection, desired: DesiredHost): Promis
   const remote = new RemoteHost(ssh, facts.privileges);
   const observed = await inspect(remote, desired, facts.activeUnits);
   const texts = await readTexts(remote, configsToDiff(desired, observed));
-  return planChanges(desired, observed, texts);
+  return planChanges(desired, observed, texts, { restartAll });
 }
 
 /**

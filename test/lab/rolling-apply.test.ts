@@ -181,8 +181,8 @@ describe.skipIf(missing !== null)('rolling apply on a live vrrp location', () =>
       console.log(`lb rolling apply: ${c} on ${g}: largest gap before gw2's turn ${gap.toFixed(0)} ms; last reply ${((times.at(-1)! - wave2At) / 1000).toFixed(0)} s after it`);
       // gw2's clients did not move while gw1 was changed; everyone has traffic at the end.
       if (g === 'gw2') {
-        // gw1's turn took well over 10 s: these clients answered all through it.
-        expect(before.length, `${c}: replies before gw2's turn`).toBeGreaterThan(100);
+        // They answered all through the preparation and gw1's turn (drain, commit, settle, undrain: seconds).
+        expect(before.length, `${c}: replies before gw2's turn`).toBeGreaterThan(30);
         expect(gap, `${c} kept gw2 during gw1's turn`).toBeLessThan(5000);
       }
       expect(times.at(-1)!, `${c}: traffic at the end`).toBeGreaterThan(Date.now() - 15_000);

@@ -19,7 +19,7 @@ import type { CorePorts, SshConnection } from '../core/ports.js';
 import type { AgentRole, PkiService } from '../core/pki/pki-service.js';
 import type { LocationService } from '../core/locations/location-service.js';
 import { removeBulwark } from './uninstall.js';
-import { firstStart, handoverOf, hostsInScope, needsOf, rolls, type ScopedHost } from './scope.js';
+import { firstStart, handoverOf, hostsInScope, needsOf, onlyReloads, rolls, type ScopedHost } from './scope.js';
 
 export class ProvisionService {
   /** Hosts with an apply or uninstall in progress: one at a time per host. */
@@ -86,11 +86,12 @@ export class ProvisionService {
     );
     const changing = plans.filter((p) => p.status === 'changes' && p.units.length > 0).map((p) => p.host);
     const fresh = new Set(plans.filter((p) => firstStart(p.units)).map((p) => p.host));
-    return { hosts: plans, rollout: this.rollout(hosts, changing, 'rolling', fresh) };
+    const reloadOnly = new Set(plans.filter((p) => onlyReloads(p.units)).map((p) => p.host));
+    return { hosts: plans, rollout: this.rollout(hosts, changing, 'rolling', fresh, reloadOnly) };
   }
 
   /** The order an apply changes `changing` in, from what Core sees live now. */
-  private rollout(hosts: ScopedHost[], changing: string[], order: ProcParsedInput<'provision.apply'>['order'], fresh: ReadonlySet<string>) {
+  private rollout(hosts: ScopedHost[], changing: string[], order: ProcParsedInput<'provision.apply'>['order'], fresh: ReadonlySet<string>, reloadOnly: ReadonlySet<string>) {
     const byName = new Map<string, RolloutLocation>();
     for (const h of hosts) {
       for (const l of h.locations) {
@@ -100,7 +101,7 @@ export class ProvisionService {
       }
     }
     const lastRestart = new Map(this.store.read((tx) => changing.flatMap((h) => ((ms) => (ms === undefined ? [] : [[h, ms] as const]))(lastRestartMs(tx, h)))));
-    return planRollout({ order, changing, fresh, locations: [...byName.values()], lastRestartMs: lastRestart });
+    return planRollout({ order, changing, fresh, reloadOnly, locations: [...byName.values()], lastRestartMs: lastRestart });
   }
 
   /** Takes every host of a run at once (or none); the returned function frees one host, or all. */
@@ -146,7 +147,8 @@ export class ProvisionService {
       const work = new Map<string, HostWork>();
       await Promise.all(hosts.map((h) => limit(async () => work.set(h.row.name, await this.prepareOne(h, artifacts, runId, input, connections)))));
       const staged = [...work.values()].flatMap((w) => (w.prepared.kind === 'staged' ? [{ host: w.host, units: w.prepared.changes.units }] : []));
-      const rollout = this.rollout(hosts, staged.map((s) => s.host), input.order, new Set(staged.filter((s) => firstStart(s.units)).map((s) => s.host)));
+      const hostsWhere = (f: (units: HostPlan['units']) => boolean) => new Set(staged.filter((s) => f(s.units)).map((s) => s.host));
+      const rollout = this.rollout(hosts, staged.map((s) => s.host), input.order, hostsWhere(firstStart), hostsWhere(onlyReloads));
       if (rollout.outages.length > 0 && !input.allowOutage) {
         await Promise.all([...work.values()].map(async (w) => (w.prepared.kind === 'staged' ? discardStaging(w.prepared.remote, w.prepared.staging) : undefined)));
         // The run ends here, so whoever follows it (the UI, events --follow) sees it end.

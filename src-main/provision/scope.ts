@@ -36,6 +36,11 @@ export function firstStart(units: { unit: string; action: string }[]): boolean {
   return units.some((u) => u.unit === unitName('gateway') && u.action === 'start');
 }
 
+/** Whether an apply only reloads units (keepalived.conf changed): nothing the host serves stops. */
+export function onlyReloads(units: { action: string }[]): boolean {
+  return units.length > 0 && units.every((u) => u.action === 'reload');
+}
+
 /**
  * The floating IPs a gateway hands over before its units restart in a rolling apply: those of
  * its vrrp locations with another gateway to take them (a lone gateway keeps its address while

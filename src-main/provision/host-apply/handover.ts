@@ -40,5 +40,5 @@ export async function handOver(h: Handover, held: Vip[], stop: (unit: string) =>
     if (Date.now() > deadline) throw new StepError(`${held.filter(holds).map((v) => v.address).join(', ')} still on this host 5 s after keepalived stopped`, `ip -j -4 addr show`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  return `gave up ${held.map((v) => `${v.address} (${v.location})`).join(', ')} in ${Math.round(performance.now() - t0)} ms`;
+  return `gave up ${held.map((v) => `${v.address} (${v.location})`).join(', ')}; keepalived stopped in ${Math.round(performance.now() - t0)} ms`;
 }

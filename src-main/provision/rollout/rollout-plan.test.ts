@@ -53,6 +53,7 @@ describe('planRollout', () => {
   test('a backup changed while the master is not linked is no outage: the master keeps serving', () => {
     const r = planRollout(input(['gw2'], [vrrp('hq', [gw('gw1', true, false), gw('gw2', false)])]));
     expect(r.outages).toEqual([]);
+    expect(r.warnings).toEqual([]);
   });
 
   test('an unknown holder: every gateway is ready to hand over, and the plan says Core cannot see it', () => {
@@ -95,6 +96,14 @@ describe('planRollout', () => {
     const r = planRollout(input(['gw1', 'gw2'], [vrrp('hq', [gw('gw1', null, false), gw('gw2', null, false)])], { fresh: new Set(['gw1', 'gw2']) }));
     expect(waves(r)).toEqual([['gw1'], ['gw2']]);
     expect(r.waves.flatMap((w) => w.hosts.flatMap((h) => [...h.handovers, ...h.drains]))).toEqual([]);
+    expect(r.outages).toEqual([]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  test('a change that only reloads keepalived: still one at a time, but the master keeps its address', () => {
+    const r = planRollout(input(['gw1', 'gw2'], [vrrp('hq', [gw('gw1', true), gw('gw2', false, false)])], { reloadOnly: new Set(['gw1', 'gw2']) }));
+    expect(waves(r)).toEqual([['gw2'], ['gw1']]);
+    expect(r.waves.flatMap((w) => w.hosts.flatMap((h) => h.handovers))).toEqual([]);
     expect(r.outages).toEqual([]);
   });
 });

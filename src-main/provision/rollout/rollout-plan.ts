@@ -31,6 +31,8 @@ export interface RolloutInput {
   changing: string[];
   /** Of those, hosts whose gateway agent does not run yet (a first install): they serve no client, so they hand over nothing and cut nobody off. */
   fresh?: ReadonlySet<string>;
+  /** Of those, hosts whose units only reload (keepalived re-reads its config and keeps its state): nothing they serve stops, so they hand over nothing. */
+  reloadOnly?: ReadonlySet<string>;
   /** The locations any changing host is a gateway of. */
   locations: RolloutLocation[];
   /** How long each host's last restart took (ms), for the one-gateway warning; absent: never measured. */
@@ -103,7 +105,9 @@ export function planRollout(input: RolloutInput): Rollout {
   }
 
   for (const l of rolling) {
-    if (l.mode === 'vrrp' && l.gateways.every((g) => g.holdsVip === null)) {
+    // (A first install has no holder yet: nothing to say.)
+    const running = l.gateways.some((g) => changing.includes(g.host) && !input.fresh?.has(g.host));
+    if (l.mode === 'vrrp' && running && l.gateways.every((g) => g.holdsVip === null)) {
       warnings.push({ location: l.name, message: `Core cannot see which gateway holds the floating IP of location ${l.name} (no link to any): each hands it over if it holds it when its turn comes` });
     }
   }
@@ -111,7 +115,7 @@ export function planRollout(input: RolloutInput): Rollout {
   const turn = (host: string): RolloutHost => {
     const handovers: RolloutHost['handovers'] = [];
     const drains: RolloutHost['drains'] = [];
-    if (input.fresh?.has(host)) return { host, handovers, drains };
+    if (input.fresh?.has(host) || input.reloadOnly?.has(host)) return { host, handovers, drains };
     for (const l of locationsOf(host)) {
       const me = l.gateways.find((g) => g.host === host);
       const others = l.gateways.filter((g) => g.host !== host);

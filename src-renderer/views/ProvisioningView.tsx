@@ -1,5 +1,6 @@
 // Plan, then apply: what each host in the scope would get, and the live progress of a run.
-import type { FileChange, HostOutcome, HostPlan, Rollout, StepFailure } from '../../src-main/contract/index.js';
+import type { FileChange, HostOutcome, HostPlan, StepFailure } from '../../src-main/contract/index.js';
+import { RolloutOrder } from './RolloutOrder.js';
 import { formatBytes } from '../../src-main/text/bytes.js';
 import { useApp } from '../stores/app-store.js';
 import { useProvision, type HostProgress, type Run, type Scope } from '../stores/provision-store.js';
@@ -157,37 +158,6 @@ function HostPlanCard({ plan }: { plan: HostPlan }) {
         </ul>
       ) : null}
     </article>
-  );
-}
-
-/** The order an apply changes hosts in: waves, handovers and drains, then what to know. */
-function RolloutOrder({ rollout }: { rollout: Rollout }) {
-  if (rollout.waves.length === 0) return null;
-  return (
-    <div className="card wide" data-testid="plan-rollout">
-      <strong>Order</strong>{' '}
-      <span className="muted">{rollout.order === 'rolling' ? 'rolling: each failover location keeps serving' : 'all at once'}</span>
-      <ol className="rollout-waves">
-        {rollout.waves.map((w) => (
-          <li key={w.index} data-testid={`plan-wave-${w.index + 1}`}>
-            {w.hosts.map((h, i) => (
-              <span key={h.host}>
-                {i > 0 ? ', ' : ''}
-                <span className="mono">{h.host}</span>
-                {h.handovers.map((x) => ` (hands ${x.location}'s floating IP to ${x.to.length ? x.to.join(' or ') : 'nobody ready'})`).join('')}
-                {h.drains.map((d) => ` (out of ${d.balancer}'s rotation for ${d.location} meanwhile)`).join('')}
-              </span>
-            ))}
-          </li>
-        ))}
-      </ol>
-      {rollout.warnings.map((n, i) => (
-        <p key={`w${i}`} className="muted" data-testid="plan-rollout-warning">{n.message}</p>
-      ))}
-      {rollout.outages.map((n, i) => (
-        <p key={`o${i}`} className="form-error" data-testid="plan-rollout-outage">{n.message}. Apply refuses this unless “Allow an outage” is ticked.</p>
-      ))}
-    </div>
   );
 }
 

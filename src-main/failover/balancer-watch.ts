@@ -117,16 +117,26 @@ export class BalancerWatch {
   async drain(location: string, gateway: string, drained: boolean, timeoutMs: number): Promise<string> {
     const loc = this.lbLocation(location, gateway);
     if (loc.failover_mode !== 'lb' || !loc.lb_host) throw new BulwarkError('invalid_input', `location ${loc.name} does not use a load balancer`);
+    const t0 = Date.now();
+    // A balancer changed in an earlier wave may still be redialling: wait for its link.
+    const agent = agentSubject('balancer', loc.lb_host);
+    while (this.hub.get(agent)?.state !== 'up' || !this.hub.get(agent)?.heartbeat) {
+      if (Date.now() - t0 > timeoutMs) {
+        this.balancerLink(loc.lb_host); // throws, naming why the link is not up
+        throw new BulwarkError('unavailable', `the load balancer ${loc.lb_host} has not reported since its link came up; see "journalctl -u bulwark-balancer" there`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const link = this.balancerLink(loc.lb_host);
     const entry = () => link.heartbeat?.balancer?.locations.find((l) => l.location === loc.name)?.gateways.find((g) => g.host === gateway);
     let refused: string | null = null;
     const stopListening = this.hub.onMessage('refused', (l, m) => {
-      if (l === link && m.reason.startsWith('drain:')) refused = m.reason.slice('drain:'.length).trim();
+      // The balancer names the gateway (or the location) it refused for.
+      if (l === link && m.reason.startsWith('drain:') && (m.reason.includes(gateway) || m.reason.includes(loc.name))) refused = m.reason.slice('drain:'.length).trim();
     });
     try {
       link.send({ type: 'drain', location: loc.name, host: gateway, drained });
       if (!drained && loc.failover_lb_failback === 'manual') return `${gateway} stays out of rotation until released (failback manual): bulwark location lb-release ${loc.name} --gateway ${gateway}`;
-      const t0 = Date.now();
       for (;;) {
         if (refused !== null) throw new BulwarkError('unavailable', `the load balancer ${loc.lb_host} refused: ${refused}`);
         const e = entry();

@@ -19,7 +19,12 @@ import type { CorePorts, SshConnection } from '../core/ports.js';
 import type { AgentRole, PkiService } from '../core/pki/pki-service.js';
 import type { LocationService } from '../core/locations/location-service.js';
 import { removeBulwark } from './uninstall.js';
-import { firstStart, handoverOf, hostsInScope, needsOf, onlyReloads, rolls, type ScopedHost } from './scope.js';
+import { handoverOf, hostsInScope, interrupts, needsOf, rolls, type ScopedHost } from './scope.js';
+
+/** The vrrp locations of a host that have another gateway to take their floating IP. */
+function rollingVrrp(h: ScopedHost): Set<string> {
+  return new Set(h.locations.filter((l) => rolls(l) && l.mode === 'vrrp').map((l) => l.name));
+}
 
 export class ProvisionService {
   /** Hosts with an apply or uninstall in progress: one at a time per host. */
@@ -84,14 +89,12 @@ export class ProvisionService {
         }),
       ),
     );
-    const changing = plans.filter((p) => p.status === 'changes' && p.units.length > 0).map((p) => p.host);
-    const fresh = new Set(plans.filter((p) => firstStart(p.units)).map((p) => p.host));
-    const reloadOnly = new Set(plans.filter((p) => onlyReloads(p.units)).map((p) => p.host));
-    return { hosts: plans, rollout: this.rollout(hosts, changing, 'rolling', fresh, reloadOnly) };
+    const changing = plans.filter((p) => p.status === 'changes');
+    return { hosts: plans, rollout: this.rollout(hosts, changing, 'rolling') };
   }
 
   /** The order an apply changes `changing` in, from what Core sees live now. */
-  private rollout(hosts: ScopedHost[], changing: string[], order: ProcParsedInput<'provision.apply'>['order'], fresh: ReadonlySet<string>, reloadOnly: ReadonlySet<string>) {
+  private rollout(hosts: ScopedHost[], changing: { host: string; units: HostPlan['units'] }[], order: ProcParsedInput<'provision.apply'>['order']) {
     const byName = new Map<string, RolloutLocation>();
     for (const h of hosts) {
       for (const l of h.locations) {
@@ -100,8 +103,11 @@ export class ProvisionService {
         byName.set(l.name, { name: l.name, mode: l.mode, balancer: l.balancer, gateways: l.gateways.map((g) => seen.get(g) ?? { host: g, ready: false, why: 'not linked', holdsVip: null }) });
       }
     }
-    const lastRestart = new Map(this.store.read((tx) => changing.flatMap((h) => ((ms) => (ms === undefined ? [] : [[h, ms] as const]))(lastRestartMs(tx, h)))));
-    return planRollout({ order, changing, fresh, reloadOnly, locations: [...byName.values()], lastRestartMs: lastRestart });
+    const names = changing.map((c) => c.host);
+    const lastRestart = new Map(this.store.read((tx) => names.flatMap((h) => ((ms) => (ms === undefined ? [] : [[h, ms] as const]))(lastRestartMs(tx, h)))));
+    const quiet = new Set(changing.filter((c) => !interrupts(c.units)).map((c) => c.host));
+    const canHandOver = new Set(hosts.filter((h) => handoverOf(h.model, rollingVrrp(h)) !== null).map((h) => h.row.name));
+    return planRollout({ order, changing: names, quiet, canHandOver, locations: [...byName.values()], lastRestartMs: lastRestart });
   }
 
   /** Takes every host of a run at once (or none); the returned function frees one host, or all. */
@@ -146,9 +152,9 @@ export class ProvisionService {
       // nothing, and the rollout's order needs to know which hosts change.
       const work = new Map<string, HostWork>();
       await Promise.all(hosts.map((h) => limit(async () => work.set(h.row.name, await this.prepareOne(h, artifacts, runId, input, connections)))));
+      // (prepareOne never throws: a host that cannot be prepared is a failed one.)
       const staged = [...work.values()].flatMap((w) => (w.prepared.kind === 'staged' ? [{ host: w.host, units: w.prepared.changes.units }] : []));
-      const hostsWhere = (f: (units: HostPlan['units']) => boolean) => new Set(staged.filter((s) => f(s.units)).map((s) => s.host));
-      const rollout = this.rollout(hosts, staged.map((s) => s.host), input.order, hostsWhere(firstStart), hostsWhere(onlyReloads));
+      const rollout = this.rollout(hosts, staged, input.order);
       if (rollout.outages.length > 0 && !input.allowOutage) {
         await Promise.all([...work.values()].map(async (w) => (w.prepared.kind === 'staged' ? discardStaging(w.prepared.remote, w.prepared.staging) : undefined)));
         // The run ends here, so whoever follows it (the UI, events --follow) sees it end.
@@ -164,11 +170,16 @@ export class ProvisionService {
         allowOutage: input.allowOutage,
         onWave: (index, names, status) => this.record({ kind: 'provision.wave', subject: `run:${runId}`, details: { run: runId, index, of: rollout.waves.length, hosts: names, status } }),
         onApplied: (host) => {
-          // A host left with no files of Bulwark's is no longer "provisioned".
+          // A host left with no files of Bulwark's is no longer "provisioned". (Not worth
+          // failing the run for: the next apply records it.)
           const w = work.get(host);
           const at = w && w.job.desired.files.length > 0 ? this.ports.now().toISOString() : null;
           const id = hosts.find((h) => h.row.name === host)?.row.id;
-          this.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', at, id ?? -1));
+          try {
+            this.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', at, id ?? -1));
+          } catch {
+            // see above
+          }
         },
         onHost: (r, restartMs) => {
           release(r.host);
@@ -200,26 +211,34 @@ export class ProvisionService {
       const details: ProvisionStepDetails = { run: runId, host, step, status, ...(message ? { message } : {}), ...(failure ? { failure } : {}) };
       this.record({ kind: 'provision.step', subject: `host:${host}`, details });
     };
-    const desired = desiredHost(await this.withTls(h, true), artifacts);
     const rolling = h.locations.filter(rolls).map((l) => ({ name: l.name, mode: l.mode }));
+    const failed = (step: 'connect' | 'preflight', err: unknown): HostWork => {
+      const failure = toFailure(step, err);
+      report(step, 'failed', failure.message, failure);
+      return { host, job, report, started, rolling, prepared: { kind: 'failed', result: { outcome: 'failed', changedFiles: 0, units: [], failure, rolledBack: false } } };
+    };
     const job: HostJob = {
-      desired,
+      desired: { host, roles: [], files: [], units: [] },
       needs: needsOf(h, artifacts),
       installPackages: input.installPackages,
       hostApply: artifacts.hostApply,
       runId,
       now: this.ports.now,
       restartAll: input.restart,
-      handover: input.order === 'rolling' ? handoverOf(h.model, new Set(rolling.filter((l) => l.mode === 'vrrp').map((l) => l.name))) : null,
+      handover: input.order === 'rolling' ? handoverOf(h.model, rollingVrrp(h)) : null,
     };
+    try {
+      // Certificates are issued here; a failure is this host's, not the run's.
+      job.desired = desiredHost(await this.withTls(h, true), artifacts);
+    } catch (err) {
+      return failed('preflight', err);
+    }
     report('connect', 'started', `${h.row.ssh_user}@${h.row.ssh_address}:${h.row.ssh_port}`);
     let ssh: SshConnection;
     try {
       ssh = await this.connect(h.row);
     } catch (err) {
-      const failure = toFailure('connect', err);
-      report('connect', 'failed', failure.message, failure);
-      return { host, job, report, started, rolling, prepared: { kind: 'failed', result: { outcome: 'failed', changedFiles: 0, units: [], failure, rolledBack: false } } };
+      return failed('connect', err);
     }
     connections.push(ssh);
     report('connect', 'ok', `host key ${ssh.fingerprint}`);

@@ -31,23 +31,24 @@ export interface ScopedHost {
 /** A location whose clients can move to another gateway while one changes (the rollout's unit). */
 export const rolls = (l: ScopedHost['locations'][number]): l is ScopedHost['locations'][number] & { mode: 'vrrp' | 'lb' } => l.mode !== 'none' && l.gateways.length >= 2;
 
-/** Whether an apply starts the gateway agent for the first time: the host serves no client yet. */
-export function firstStart(units: { unit: string; action: string }[]): boolean {
-  return units.some((u) => u.unit === unitName('gateway') && u.action === 'start');
-}
-
-/** Whether an apply only reloads units (keepalived.conf changed): nothing the host serves stops. */
-export function onlyReloads(units: { action: string }[]): boolean {
-  return units.length > 0 && units.every((u) => u.action === 'reload');
+/**
+ * Whether an apply stops anything the host serves: a unit restarts or stops. Files alone, a
+ * first start and a reload do not (host-apply hands over on the same test). Pure.
+ */
+export function interrupts(units: { action: string }[]): boolean {
+  return units.some((u) => u.action === 'restart' || u.action === 'stop');
 }
 
 /**
  * The floating IPs a gateway hands over before its units restart in a rolling apply: those of
- * its vrrp locations with another gateway to take them (a lone gateway keeps its address while
- * only its agent restarts); null without any.
+ * its vrrp locations, when each has another gateway to take it; null when any is a lone
+ * gateway's (it keeps its address while only its agent restarts) or there is none.
  */
 export function handoverOf(model: ScopedHost['model'], rolling: ReadonlySet<string>): HostJob['handover'] {
-  const vips = model.gatewayLocations.flatMap((l) => (l.vrrp && rolling.has(l.name) ? [{ location: l.name, interface: l.vrrp.interface, address: l.vrrp.vip.slice(0, l.vrrp.vip.indexOf('/')) }] : []));
+  const vrrp = model.gatewayLocations.filter((l) => l.vrrp);
+  // One keepalived carries them all: stopping it for the others would cut a lone one off.
+  if (vrrp.some((l) => !rolling.has(l.name))) return null;
+  const vips = vrrp.flatMap((l) => (l.vrrp ? [{ location: l.name, interface: l.vrrp.interface, address: l.vrrp.vip.slice(0, l.vrrp.vip.indexOf('/')) }] : []));
   return vips.length > 0 ? { unit: KEEPALIVED_UNIT, vips } : null;
 }
 

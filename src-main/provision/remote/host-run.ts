@@ -41,6 +41,8 @@ export interface HostRunResult {
   units: UnitChange[];
   failure: StepFailure | null;
   rolledBack: boolean;
+  /** The commit failed and so did its rollback: the host needs a person. */
+  rollbackFailed?: boolean;
 }
 
 /** A host after preflight, inspect and upload: what its commit will do, waiting for its turn. */
@@ -281,5 +283,5 @@ async function commit(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
   };
   if (end?.outcome === 'rollback_failed') f.message = `${f.message}\nThe rollback did not complete: ${end.message}. Check the host by hand.`;
   else if (end?.outcome === 'rolled_back') f.message = `${f.message}\nThe host was rolled back to its previous files and units.`;
-  return { outcome: 'failed', changedFiles: 0, units: c.units, failure: f, rolledBack: end?.outcome === 'rolled_back' };
+  return { outcome: 'failed', changedFiles: 0, units: c.units, failure: f, rolledBack: end?.outcome === 'rolled_back', rollbackFailed: end?.outcome === 'rollback_failed' };
 }

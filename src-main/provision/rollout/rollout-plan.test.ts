@@ -93,7 +93,7 @@ describe('planRollout', () => {
   });
 
   test('a first install serves nobody yet: one at a time, but no handover, no drain and no outage', () => {
-    const r = planRollout(input(['gw1', 'gw2'], [vrrp('hq', [gw('gw1', null, false), gw('gw2', null, false)])], { fresh: new Set(['gw1', 'gw2']) }));
+    const r = planRollout(input(['gw1', 'gw2'], [vrrp('hq', [gw('gw1', null, false), gw('gw2', null, false)])], { quiet: new Set(['gw1', 'gw2']) }));
     expect(waves(r)).toEqual([['gw1'], ['gw2']]);
     expect(r.waves.flatMap((w) => w.hosts.flatMap((h) => [...h.handovers, ...h.drains]))).toEqual([]);
     expect(r.outages).toEqual([]);
@@ -101,9 +101,14 @@ describe('planRollout', () => {
   });
 
   test('a change that only reloads keepalived: still one at a time, but the master keeps its address', () => {
-    const r = planRollout(input(['gw1', 'gw2'], [vrrp('hq', [gw('gw1', true), gw('gw2', false, false)])], { reloadOnly: new Set(['gw1', 'gw2']) }));
+    const r = planRollout(input(['gw1', 'gw2'], [vrrp('hq', [gw('gw1', true), gw('gw2', false, false)])], { quiet: new Set(['gw1', 'gw2']) }));
     expect(waves(r)).toEqual([['gw2'], ['gw1']]);
     expect(r.waves.flatMap((w) => w.hosts.flatMap((h) => h.handovers))).toEqual([]);
     expect(r.outages).toEqual([]);
+  });
+
+  test('a master whose keepalived also carries a lone gateway\'s address does not hand over (stopping it would cut that location off)', () => {
+    const r = planRollout(input(['gw1', 'gw2'], [vrrp('hq', [gw('gw1', true), gw('gw2')])], { canHandOver: new Set(['gw2']) }));
+    expect(r.waves.flatMap((w) => w.hosts.flatMap((h) => h.handovers))).toEqual([]);
   });
 });

@@ -27,12 +27,16 @@ export interface RolloutLocation {
 
 export interface RolloutInput {
   order: RolloutOrder;
-  /** Hosts whose apply starts, restarts or stops a unit; others need no turn. */
+  /** Hosts whose apply changes anything; each gets a turn. */
   changing: string[];
-  /** Of those, hosts whose gateway agent does not run yet (a first install): they serve no client, so they hand over nothing and cut nobody off. */
-  fresh?: ReadonlySet<string>;
-  /** Of those, hosts whose units only reload (keepalived re-reads its config and keeps its state): nothing they serve stops, so they hand over nothing. */
-  reloadOnly?: ReadonlySet<string>;
+  /**
+   * Of those, hosts whose apply stops nothing they serve: no unit restarts or stops (files
+   * only, a first start, keepalived re-reading its config). They keep their turn, but hand
+   * over nothing, drain nothing and cut nobody off.
+   */
+  quiet?: ReadonlySet<string>;
+  /** Hosts whose keepalived can be stopped for a handover (it carries no lone gateway's floating IP); absent: every host. */
+  canHandOver?: ReadonlySet<string>;
   /** The locations any changing host is a gateway of. */
   locations: RolloutLocation[];
   /** How long each host's last restart took (ms), for the one-gateway warning; absent: never measured. */
@@ -106,7 +110,7 @@ export function planRollout(input: RolloutInput): Rollout {
 
   for (const l of rolling) {
     // (A first install has no holder yet: nothing to say.)
-    const running = l.gateways.some((g) => changing.includes(g.host) && !input.fresh?.has(g.host));
+    const running = l.gateways.some((g) => changing.includes(g.host) && !input.quiet?.has(g.host));
     if (l.mode === 'vrrp' && running && l.gateways.every((g) => g.holdsVip === null)) {
       warnings.push({ location: l.name, message: `Core cannot see which gateway holds the floating IP of location ${l.name} (no link to any): each hands it over if it holds it when its turn comes` });
     }
@@ -115,13 +119,13 @@ export function planRollout(input: RolloutInput): Rollout {
   const turn = (host: string): RolloutHost => {
     const handovers: RolloutHost['handovers'] = [];
     const drains: RolloutHost['drains'] = [];
-    if (input.fresh?.has(host) || input.reloadOnly?.has(host)) return { host, handovers, drains };
+    if (input.quiet?.has(host)) return { host, handovers, drains };
     for (const l of locationsOf(host)) {
       const me = l.gateways.find((g) => g.host === host);
       const others = l.gateways.filter((g) => g.host !== host);
       const ready = others.filter((g) => g.ready).map((g) => g.host);
       const serving = l.mode === 'lb' || me?.holdsVip !== false;
-      if (l.mode === 'vrrp' && me?.holdsVip !== false) handovers.push({ location: l.name, to: ready });
+      if (l.mode === 'vrrp' && me?.holdsVip !== false && (input.canHandOver?.has(host) ?? true)) handovers.push({ location: l.name, to: ready });
       if (l.mode === 'lb' && l.balancer) drains.push({ location: l.name, balancer: l.balancer });
       if (serving && ready.length === 0) {
         const why = others.map((g) => `${g.host}: ${g.why ?? 'not ready'}`).join('; ');

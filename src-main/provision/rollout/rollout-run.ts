@@ -99,23 +99,26 @@ async function takeTurn(w: HostWork, turn: RolloutHost, deps: RolloutDeps): Prom
     return { result: { host: w.host, outcome: 'failed' as const, changedFiles: 0, units: staged.changes.units, failure, rolledBack: false, durationMs: Date.now() - w.started }, restartMs: null };
   };
 
-  // The standby must be there when the turn comes, not only when the plan was made.
+  // The other gateways must be there when the turn comes, not only when the plan was made.
   if (!deps.allowOutage) {
-    for (const h of turn.handovers) {
-      const me = deps.live.gateways(h.location).find((g) => g.host === w.host);
-      const ready = deps.live.gateways(h.location).filter((g) => g.host !== w.host && g.ready);
-      if (me?.holdsVip !== false && ready.length === 0) {
-        return fail('handover', new Error(`no other gateway of location ${h.location} is ready to take its floating IP; changing ${w.host} now would cut its clients off (apply again allowing the outage to accept that: --allow-outage)`));
+    const turnLocations = [...turn.handovers.map((h) => ({ location: h.location, step: 'handover' as const, what: 'take its floating IP' })), ...turn.drains.map((d) => ({ location: d.location, step: 'drain' as const, what: "take its clients (in the load balancer's rotation)" }))];
+    for (const t of turnLocations) {
+      const seen = deps.live.gateways(t.location);
+      const me = seen.find((g) => g.host === w.host);
+      const others = seen.filter((g) => g.host !== w.host);
+      if ((t.step === 'drain' || me?.holdsVip !== false) && !others.some((g) => g.ready)) {
+        const why = others.map((g) => `${g.host}: ${g.why ?? 'not ready'}`).join('; ');
+        return fail(t.step, new Error(`no other gateway of location ${t.location} is ready to ${t.what} (${why}); changing ${w.host} now would cut its clients off. Bring one back (or release it), then apply again to resume; or accept the outage with --allow-outage`));
       }
     }
   }
   const drained: string[] = [];
   for (const d of turn.drains) {
     w.report('drain', 'started', `taking ${w.host} out of ${d.balancer}'s rotation for location ${d.location}`);
+    // Undone on every way out but a failed rollback, even when the balancer did not confirm.
+    drained.push(d.location);
     try {
-      const said = await deps.live.drain(d.location, w.host, true, DRAIN_TIMEOUT_MS);
-      drained.push(d.location);
-      w.report('drain', 'ok', said);
+      w.report('drain', 'ok', await deps.live.drain(d.location, w.host, true, DRAIN_TIMEOUT_MS));
     } catch (err) {
       await undrain(w, drained, deps);
       return fail('drain', err);
@@ -124,7 +127,7 @@ async function takeTurn(w: HostWork, turn: RolloutHost, deps: RolloutDeps): Prom
 
   const t0 = Date.now();
   const r = await commitStaged(staged, w.job, w.report);
-  const restarted = staged.changes.units.some((u) => u.action !== 'stop');
+  const restartMs = r.outcome === 'applied' && staged.changes.units.some((u) => u.action === 'restart' || u.action === 'start') ? Date.now() - t0 : null;
   let result: HostApplyResult = { host: w.host, ...r, durationMs: Date.now() - w.started };
   if (r.outcome === 'applied') deps.onApplied(w.host);
   if (r.outcome === 'applied' && w.rolling.length > 0) {
@@ -141,9 +144,10 @@ async function takeTurn(w: HostWork, turn: RolloutHost, deps: RolloutDeps): Prom
       }
     }
   }
-  // Back into rotation when it runs (new or restored) and is healthy; a failed rollback stays out.
-  if (r.outcome === 'applied' || r.rolledBack) await undrain(w, drained, deps);
-  return { result, restartMs: restarted && r.outcome === 'applied' ? Date.now() - t0 : null };
+  // Back into rotation (the balancer still checks it first) on every outcome but a rollback
+  // that did not complete: that host needs a person before it takes clients again.
+  if (!r.rollbackFailed) await undrain(w, drained, deps);
+  return { result, restartMs };
 }
 
 async function undrain(w: HostWork, locations: string[], deps: RolloutDeps): Promise<void> {

@@ -257,7 +257,8 @@ function RunPanel() {
       ) : null}
       {run.stopped.map((s) => (
         <p key={s.location} className="form-error" data-testid="provision-run-stopped">
-          The rollout of location {s.location} stopped: {s.message}. The hosts after it kept their old version and the location keeps serving. Fix {s.host}, then apply again to resume.
+          The rollout of location {s.location} stopped: {s.message}. {s.kept.length ? `${s.kept.join(', ')} kept the old version; ` : ''}the location keeps serving. Fix {s.host},
+          then apply again to resume.
         </p>
       ))}
       {run.hosts.length === 0 ? <p className="empty">Waiting for Core to start the run…</p> : null}

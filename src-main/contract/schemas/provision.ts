@@ -159,7 +159,16 @@ export const ProvisionApplyOutput = z.object({
   /** The order the hosts were changed in. */
   rollout: Rollout,
   /** Locations whose rollout stopped at a failed host: the hosts after it keep their old version and the location keeps serving. */
-  stopped: z.array(z.object({ location: z.string(), host: z.string(), message: z.string() })),
+  stopped: z.array(
+    z.object({
+      location: z.string(),
+      /** The host whose failure stopped it. */
+      host: z.string(),
+      message: z.string(),
+      /** The hosts this stop kept from changing (they keep their old version); empty when none came after. */
+      kept: z.array(z.string()),
+    }),
+  ),
   durationMs: z.number().int(),
 });
 export type ProvisionApplyOutput = z.infer<typeof ProvisionApplyOutput>;

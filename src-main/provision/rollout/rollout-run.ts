@@ -39,18 +39,18 @@ export const DRAIN_TIMEOUT_MS = 30_000;
 
 export interface RolloutOutcome {
   results: HostApplyResult[];
-  stopped: { location: string; host: string; message: string }[];
+  stopped: { location: string; host: string; message: string; kept: string[] }[];
 }
 
 export async function runRollout(rollout: Rollout, work: Map<string, HostWork>, deps: RolloutDeps): Promise<RolloutOutcome> {
   const results: HostApplyResult[] = [];
-  const stopped = new Map<string, { location: string; host: string; message: string }>();
+  const stopped = new Map<string, RolloutOutcome['stopped'][number]>();
   const finish = (r: HostApplyResult, restartMs: number | null = null) => {
     results.push(r);
     deps.onHost(r, restartMs);
   };
   const stop = (w: HostWork, message: string) => {
-    for (const l of w.rolling) if (!stopped.has(l.name)) stopped.set(l.name, { location: l.name, host: w.host, message });
+    for (const l of w.rolling) if (!stopped.has(l.name)) stopped.set(l.name, { location: l.name, host: w.host, message, kept: [] });
   };
 
   // Hosts that failed before their turn, or have nothing to do, end now; a failure stops its locations.
@@ -72,6 +72,7 @@ export async function runRollout(rollout: Rollout, work: Map<string, HostWork>, 
           if (!w || w.prepared.kind !== 'staged') return;
           const halted = w.rolling.map((l) => stopped.get(l.name)).find((s) => s !== undefined);
           if (halted) {
+            halted.kept.push(w.host);
             await discardStaging(w.prepared.remote, w.prepared.staging);
             finish({ host: w.host, outcome: 'skipped', changedFiles: 0, units: w.prepared.changes.units, failure: null, rolledBack: false, durationMs: Date.now() - w.started });
             return;
@@ -137,7 +138,7 @@ async function takeTurn(w: HostWork, turn: RolloutHost, deps: RolloutDeps): Prom
         w.report('settle', 'ok', await deps.live.settle(l.name, w.host, SETTLE_TIMEOUT_MS));
       } catch (err) {
         const failure = toFailure('settle', err);
-        failure.message = `${failure.message}\n${w.host} was changed, but the next gateways of ${l.name} wait until it is back.`;
+        failure.message = `${failure.message}\n${w.host} was changed; the rollout of ${l.name} stops here, so its gateways not changed yet keep their old version.`;
         w.report('settle', 'failed', failure.message, failure);
         result = { ...result, outcome: 'failed', failure, durationMs: Date.now() - w.started };
         break;

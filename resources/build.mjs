@@ -3,7 +3,10 @@
 // dist/agents: what provisioning installs on hosts (one-file agent bundles, the host-apply
 // program, and the Node runtime that runs them, with build.json naming its version and arch).
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { build } from 'esbuild';
+import * as esbuild from 'esbuild';
+import { buildEdgeWeb } from './edge-web.mjs';
+
+const { build } = esbuild;
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +24,15 @@ writeFileSync(
   `${root}dist/agents/build.json`,
   `${JSON.stringify({ version: VERSION ?? 'unknown', arch: UNAME[process.arch] ?? process.arch, node: process.version }, null, 2)}\n`,
 );
+// The edge's pages and scripts, built for browsers, become a module inside the edge agent.
+const edgeWeb = await buildEdgeWeb(esbuild, root);
+const edgeWebPlugin = {
+  name: 'bulwark-edge-web',
+  setup(b) {
+    b.onResolve({ filter: /^bulwark:edge-web$/ }, () => ({ path: 'edge-web', namespace: 'bulwark' }));
+    b.onLoad({ filter: /.*/, namespace: 'bulwark' }, () => ({ contents: `export default ${JSON.stringify(edgeWeb)};`, loader: 'js' }));
+  },
+};
 // Hosts have no npm and no internet: each agent is one self-contained file.
 const agent = (name, entry) =>
   build({
@@ -33,6 +45,7 @@ const agent = (name, entry) =>
     legalComments: 'none',
     // ws loads these native speed-ups only if present (inside try/catch); hosts have none.
     external: ['bufferutil', 'utf-8-validate'],
+    plugins: [edgeWebPlugin],
     // ws is CommonJS: give the ESM bundle a require() for Node's built-ins.
     banner: { js: "import { createRequire as __bulwarkRequire } from 'node:module'; const require = __bulwarkRequire(import.meta.url);" },
   });

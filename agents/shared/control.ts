@@ -36,6 +36,10 @@ export interface ControlOptions {
   vrrp?: () => NonNullable<Extract<AgentMessage, { type: 'heartbeat' }>['vrrp']>;
   /** A balancer: nginx and its rotation, for every heartbeat. */
   balancer?: () => NonNullable<Extract<AgentMessage, { type: 'heartbeat' }>['balancer']>;
+  /** An edge: its readiness and what it served, for every heartbeat. */
+  edge?: () => NonNullable<Extract<AgentMessage, { type: 'heartbeat' }>['edge']>;
+  /** Told after the agent's certificate changed (renewed over the link, or its files changed), so other listeners can present it too. */
+  onTlsChanged?: () => void;
   /** Told when a link is welcomed (with a way to send on it) and when it ends (null). */
   onLink?: (link: ControlLink | null) => void;
   /** Everything but welcome and ping; the answer (if any) goes back on the link. */
@@ -45,7 +49,7 @@ export interface ControlOptions {
 const notAfter = (pem: Buffer | string) => Date.parse(new X509Certificate(pem).validTo);
 
 /** The CA, and the provisioned certificate or the renewed one, whichever is valid the longest. */
-function tlsFiles(o: ControlOptions) {
+export function tlsFiles(o: Pick<ControlOptions, 'ca' | 'cert' | 'key' | 'renewed'>) {
   const files = { ca: readFileSync(o.ca), cert: readFileSync(o.cert), key: readFileSync(o.key) };
   try {
     const cert = readFileSync(o.renewed.cert);
@@ -59,7 +63,7 @@ function tlsFiles(o: ControlOptions) {
 }
 
 /** Checks a certificate Core sent: from the trusted CA, for this agent, with its key, newer than the one in use. */
-function checkRenewal(o: ControlOptions, certPem: string, keyPem: string, inUse: Buffer): X509Certificate {
+function checkRenewal(o: Pick<ControlOptions, 'ca' | 'cert' | 'key' | 'renewed' | 'subject'>, certPem: string, keyPem: string, inUse: Buffer): X509Certificate {
   const cert = new X509Certificate(certPem);
   const ca = new X509Certificate(readFileSync(o.ca));
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error('the certificate is not signed by the CA this agent trusts');
@@ -120,7 +124,7 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
       }
       if (msg.type === 'welcome') {
         if (timer) clearInterval(timer);
-        const beat = () => ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy(), ...(o.vrrp ? { vrrp: o.vrrp() } : {}), ...(o.balancer ? { balancer: o.balancer() } : {}) } satisfies AgentMessage));
+        const beat = () => ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy(), ...(o.vrrp ? { vrrp: o.vrrp() } : {}), ...(o.balancer ? { balancer: o.balancer() } : {}), ...(o.edge ? { edge: o.edge() } : {}) } satisfies AgentMessage));
         beat();
         timer = setInterval(beat, msg.heartbeatMs);
         o.onLink?.({ send: (m) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m)), statsMs: msg.statsMs });
@@ -133,6 +137,7 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
           writeAtomic(o.renewed.key, msg.keyPem);
           writeAtomic(o.renewed.cert, msg.certPem);
           server.setSecureContext(tlsFiles(o));
+          o.onTlsChanged?.();
           const serial = cert.serialNumber.toLowerCase().replace(/^0+/, '');
           log('control link: installed a renewed certificate', { serial, notAfter: cert.validTo });
           ws.send(JSON.stringify({ type: 'certificateInstalled', serial, notAfter: new Date(cert.validTo).toISOString() } satisfies AgentMessage));
@@ -168,6 +173,7 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
   const reload = () => {
     try {
       server.setSecureContext(tlsFiles(o));
+      o.onTlsChanged?.();
       log('control link: certificate files reloaded');
     } catch (err) {
       log('control link: cannot reload certificate files; keeping the old ones', { error: (err as Error).message });

@@ -129,3 +129,23 @@ export const WIREGUARD_RUN_DIR = '/run/wireguard';
 export function wireguardSocketPath(iface: string): string {
   return `${WIREGUARD_RUN_DIR}/${iface}.sock`;
 }
+
+/** An edge's public HTTPS listener (all addresses): the pages and the public API, reached through the edge balancer. */
+export const EDGE_PUBLIC_PORT = 9443;
+
+/** The edge balancer: HAProxy in front of every edge, with Bulwark's own config and unit (an admin's haproxy is left alone). */
+export const HAPROXY_PROGRAM = '/usr/sbin/haproxy';
+export const HAPROXY_CONF = '/etc/bulwark/haproxy.cfg';
+export const HAPROXY_UNIT = 'bulwark-haproxy.service';
+export const HAPROXY_UNIT_PATH = '/etc/systemd/system/bulwark-haproxy.service';
+/** The public certificate and its key in one file, as HAProxy reads them (0600). */
+export const HAPROXY_PUBLIC_PEM = '/etc/bulwark/tls/public.pem';
+/** The page HAProxy answers when no edge can take a request (a full HTTP response, as its errorfile wants). */
+export const HAPROXY_UNAVAILABLE_PAGE = '/etc/bulwark/edge-unavailable.http';
+/** HAProxy's runtime directory (RuntimeDirectory=bulwark-haproxy): its stats socket, which the balancer agent reads. */
+export const HAPROXY_RUN_DIR = '/run/bulwark-haproxy';
+export const HAPROXY_STATS_SOCKET = `${HAPROXY_RUN_DIR}/admin.sock`;
+/** The port clients reach the edge balancer on (HTTPS). */
+export const EDGE_BALANCER_PORT = 443;
+/** A name every edge certificate carries besides its host's, so a proxy that checks one name for all upstreams (nginx) can verify any edge. */
+export const EDGE_TLS_NAME = 'edges.bulwark.internal';

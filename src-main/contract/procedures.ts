@@ -10,6 +10,7 @@ import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } f
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus } from './schemas/link.js';
+import { EdgePublic, EdgeSetPublicInput, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput } from './schemas/provision.js';
 
 /** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
@@ -67,6 +68,15 @@ export const procedures = {
   'sessions.list': query(SessionListInput, z.array(Session)),
   'sessions.start': mutation(SessionRef, Session),
   'sessions.end': mutation(SessionRef, Session),
+
+  'edges.public': query(Empty, EdgePublic.nullable()),
+  'edges.setPublic': action(EdgeSetPublicInput, EdgePublic),
+
+  'invites.create': mutation(InviteCreateInput, InviteCreateOutput),
+  'invites.list': query(InviteListInput, z.array(Invite)),
+  'invites.revoke': mutation(InviteRef, Invite),
+  'lockouts.list': query(Empty, z.array(Lockout)),
+  'lockouts.clear': mutation(LockoutRef, Lockout),
 
   'events.list': query(EventListInput, z.array(CoreEvent)),
 

@@ -1,6 +1,7 @@
 // Provisioning: plan and apply Core's model onto hosts over SSH, in the rollout's order (every
 // host prepared first, then waves; rollout/), each host's steps in order; uninstall. Every step
 // is an event ("provision.step"). Which hosts and what each needs: scope.ts.
+import type { EdgePublicService } from '../core/edges/edge-public.js';
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { BulwarkError, type HostPlan, type NewEvent, type ProcOutput, type ProcParsedInput, type ProvisionHostFinishedDetails, type ProvisionStepDetails } from '../contract/index.js';
@@ -37,7 +38,14 @@ export class ProvisionService {
     private readonly pki: PkiService,
     private readonly locations: LocationService,
     private readonly live: RolloutLive,
+    private readonly edgePublic: EdgePublicService,
   ) {}
+
+  /** The public certificate, its chain and its key in one PEM, as HAProxy reads them. */
+  private publicPem(): string | null {
+    const tls = this.store.read((tx) => this.edgePublic.tls(tx));
+    return tls ? `${tls.certPem.trim()}\n${tls.keyPem.trim()}\n` : null;
+  }
 
   /**
    * The host's model with its TLS material. A plan uses what exists (a missing or expiring
@@ -51,7 +59,8 @@ export class ProvisionService {
       agents[role] = cert ? { certPem: cert.certPem, keyPem: cert.keyPem } : null;
     }
     const locationKeys = Object.fromEntries(h.model.gatewayLocations.map((l) => [l.name, this.locations.privateKey(l.name)]));
-    return { ...h.model, tls: { caPem: await this.pki.caPem(), agents }, locationKeys };
+    const edgeBalancer = h.model.edgeBalancer ? { ...h.model.edgeBalancer, publicPem: this.publicPem() } : null;
+    return { ...h.model, edgeBalancer, tls: { caPem: await this.pki.caPem(), agents }, locationKeys };
   }
 
   /** Connects with the pinned key; a host never checked is refused before connecting. */

@@ -17,6 +17,8 @@ import { requireHost, type HostRow } from '../core/hosts/host-service.js';
 import { gatewayAddressOf, requireLocation, type LocationRow } from '../core/locations/location-service.js';
 import { balancedBy, balancerListenAddress, lanAddressOf } from '../failover/balancer-model.js';
 import { wildcardAddressFor } from '../net/endpoint.js';
+import { edgeBalancerOf, edgeTrustedProxies } from './edge-scope.js';
+import { HAPROXY_UNIT, EDGE_BALANCER_PORT, EDGE_PUBLIC_PORT } from '../contract/host-layout.js';
 
 const NameRow = z.object({ name: z.string() });
 
@@ -110,6 +112,7 @@ export function vrrpOf(tx: Tx, row: HostRow, locations: LocationRow[]) {
 export function modelOf(tx: Tx, row: HostRow): ScopedHost {
   const locations = tx.all<LocationRow>('SELECT l.* FROM locations l JOIN gateways g ON g.location_id = l.id WHERE g.host_id = ? ORDER BY l.name', row.id);
   const edge = hostRoles(tx, row.id).edge;
+  const edgeBalancer = edgeBalancerOf(tx, row);
   const { vrrp, keepalived } = vrrpOf(tx, row, locations);
   const lbLocations = locations.filter((l) => l.failover_mode === 'lb').map((l) => l.name);
   const balanced = balancedBy(tx, row.id);
@@ -135,6 +138,8 @@ export function modelOf(tx: Tx, row: HostRow): ScopedHost {
       keepalived,
       lanHealth: lbLocations.length > 0 ? { address: lanAddressOf(row), port: DATAPLANE_HEALTH_PORT, locations: lbLocations } : null,
       balancer,
+      edgeTrustedProxies: edge ? edgeTrustedProxies(tx) : [],
+      edgeBalancer: edgeBalancer ? { config: edgeBalancer, publicPem: null } : null,
     },
     locations: locations.map((l) => ({
       name: l.name,
@@ -160,6 +165,7 @@ export function needsOf(h: ScopedHost, artifacts: LoadedArtifacts): HostNeeds {
     keepalived: h.model.keepalived !== null,
     edge: h.model.edge,
     balancer: h.model.balancer !== null,
+    edgeBalancer: h.model.edgeBalancer !== null,
     tcpPorts: [
       ...(gateway
         ? [
@@ -171,6 +177,13 @@ export function needsOf(h: ScopedHost, artifacts: LoadedArtifacts): HostNeeds {
         ? [
             { port: HEALTH_PORT.edge, unit: unitName('edge'), what: 'edge agent health' },
             { port: CONTROL_PORT.edge, unit: unitName('edge'), what: "edge agent's control link" },
+            { port: EDGE_PUBLIC_PORT, unit: unitName('edge'), what: "the edge's public HTTPS service" },
+          ]
+        : []),
+      ...(h.model.edgeBalancer
+        ? [
+            { port: EDGE_BALANCER_PORT, unit: HAPROXY_UNIT, what: 'the edge balancer (HTTPS)' },
+            ...(EDGE_BALANCER_PORT === 443 ? [{ port: 80, unit: HAPROXY_UNIT, what: "the edge balancer's redirect to HTTPS" }] : []),
           ]
         : []),
       ...(h.model.lanHealth ? [{ port: DATAPLANE_HEALTH_PORT, unit: unitName('gateway'), what: "the gateway's health checks for the load balancer" }] : []),

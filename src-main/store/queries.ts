@@ -15,6 +15,8 @@ export const HostRoles = z.object({
   edge: z.boolean(),
   /** Location names (failover mode lb with this host as its load balancer), sorted. */
   balancer: z.array(z.string()),
+  /** It runs the HAProxy in front of the edges. */
+  edgeBalancer: z.boolean(),
 });
 export type HostRoles = z.infer<typeof HostRoles>;
 
@@ -24,12 +26,13 @@ export function hostRoles(tx: Tx, hostId: number): HostRoles {
     gateway: names('SELECT l.name FROM gateways g JOIN locations l ON l.id = g.location_id WHERE g.host_id = ? ORDER BY l.name'),
     edge: tx.get('SELECT 1 FROM edges WHERE host_id = ?', hostId) !== undefined,
     balancer: names("SELECT name FROM locations WHERE failover_mode = 'lb' AND failover_lb_host_id = ? ORDER BY name"),
+    edgeBalancer: tx.get('SELECT 1 FROM edge_settings WHERE balancer_host_id = ?', hostId) !== undefined,
   };
 }
 
 /** True when the host has any role at all. */
 export function hasRole(r: HostRoles): boolean {
-  return r.gateway.length > 0 || r.edge || r.balancer.length > 0;
+  return r.gateway.length > 0 || r.edge || r.balancer.length > 0 || r.edgeBalancer;
 }
 
 /** Agent roles a host runs, in a fixed order: gateway, edge, balancer. */

@@ -66,10 +66,15 @@ CREATE TABLE devices (
   host_index INTEGER NOT NULL CHECK (host_index > 0),
   address TEXT NOT NULL,
   created_at TEXT NOT NULL,
+  -- Enrolled through an edge (migration 11): the connect link's id, the sealed TOTP secret, the last TOTP step used.
+  connect_id TEXT,
+  totp_secret_enc BLOB,
+  totp_last_step INTEGER,
   UNIQUE (location_id, name),
   UNIQUE (location_id, public_key),
   UNIQUE (location_id, host_index)
 ) STRICT;
+CREATE UNIQUE INDEX devices_connect_id ON devices (connect_id) WHERE connect_id IS NOT NULL;
 CREATE TABLE events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   time TEXT NOT NULL,
@@ -123,3 +128,54 @@ CREATE TABLE sessions (
   CHECK ((ended_at IS NULL) = (end_reason IS NULL))
 ) STRICT;
 CREATE UNIQUE INDEX sessions_active ON sessions (device_id) WHERE ended_at IS NULL;
+
+-- The public service (migration 11): its settings, Core's own secrets, invites (a token's hash only),
+-- lockouts after wrong codes, and public calls' answers by idempotency key.
+CREATE TABLE edge_settings (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  public_name TEXT NOT NULL,
+  balancer_host_id INTEGER REFERENCES hosts (id) ON DELETE RESTRICT,
+  tls_source TEXT NOT NULL CHECK (tls_source IN ('admin', 'ca')),
+  tls_cert_pem TEXT NOT NULL,
+  tls_key_enc BLOB NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE core_secrets (
+  name TEXT PRIMARY KEY,
+  value_enc BLOB NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE invites (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  location_id INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+  device_name TEXT NOT NULL COLLATE NOCASE,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT,
+  device_id INTEGER REFERENCES devices (id) ON DELETE SET NULL,
+  revoked_at TEXT,
+  revoked_by TEXT,
+  totp_secret_enc BLOB
+) STRICT;
+CREATE INDEX invites_location ON invites (location_id);
+CREATE TABLE lockouts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('device', 'address')),
+  subject TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  locked_at TEXT NOT NULL,
+  until TEXT NOT NULL,
+  cleared_at TEXT,
+  cleared_by TEXT
+) STRICT;
+CREATE INDEX lockouts_subject ON lockouts (kind, subject);
+CREATE TABLE edge_replies (
+  idempotency_key TEXT PRIMARY KEY,
+  call TEXT NOT NULL,
+  input_sha256 TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;

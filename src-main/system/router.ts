@@ -14,6 +14,9 @@ import type { StatusModel } from '../status/location-status.js';
 import type { BalancerWatch } from '../failover/balancer-watch.js';
 import type { SessionService } from '../core/sessions/session-service.js';
 import type { FailoverService } from '../failover/failover-service.js';
+import type { EdgePublicService } from '../core/edges/edge-public.js';
+import type { InviteService } from '../core/public/invite-service.js';
+import type { LockoutService } from '../core/public/lockouts.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -34,6 +37,9 @@ export interface Services {
   balancers: BalancerWatch;
   sessions: SessionService;
   failover: FailoverService;
+  edgePublic: EdgePublicService;
+  invites: InviteService;
+  lockouts: LockoutService;
 }
 
 export function createHandlers(s: Services): Handlers {
@@ -62,6 +68,13 @@ export function createHandlers(s: Services): Handlers {
     'edges.list': () => s.edges.list(),
     'edges.add': (i) => s.edges.add(i.host),
     'edges.remove': (i) => s.edges.remove(i.host),
+    'edges.public': () => s.edgePublic.get(),
+    'edges.setPublic': (i) => s.edgePublic.set(i),
+    'invites.create': (i) => s.invites.create(i),
+    'invites.list': (i) => s.invites.list(i),
+    'invites.revoke': (i) => s.invites.revoke(i.id),
+    'lockouts.list': () => s.lockouts.active(),
+    'lockouts.clear': (i) => s.lockouts.clear(i.id),
     'devices.list': (i) => s.devices.list(i.location),
     'devices.add': (i) => s.devices.add(i),
     'devices.remove': (i) => s.devices.remove(i.location, i.name),

@@ -41,6 +41,15 @@ import { callContext, currentActor, currentOrigin, type CallContext } from '../c
 import type { CorePorts } from '../core/ports.js';
 import { createHandlers, type Handlers } from './router.js';
 import { RolloutLiveView } from './rollout-live.js';
+import { EdgePublicService } from '../core/edges/edge-public.js';
+import { InviteService } from '../core/public/invite-service.js';
+import { EnrollmentService } from '../core/public/enrollment-service.js';
+import { ConnectService } from '../core/public/connect-service.js';
+import { AttemptLimiter } from '../core/public/attempt-limiter.js';
+import { LockoutService } from '../core/public/lockouts.js';
+import { EdgeRelay } from '../edge/edge-relay.js';
+import { GatewayConfirmations } from '../edge/confirm.js';
+import { ReplyCache } from '../edge/reply-cache.js';
 
 export { VERSION } from '../contract/index.js';
 import { VERSION } from '../contract/index.js';
@@ -80,6 +89,7 @@ export const LINK_TARGET_CHANGES: ReadonlySet<EventKind> = new Set([
   'gateway.removed',
   'edge.added',
   'edge.removed',
+  'edge.public_set',
   'host.created',
   'host.removed',
   'host.pinned',
@@ -111,6 +121,20 @@ export function createCore(opts: CoreOptions): Core {
   const renewal = new CertRenewal(links, store, pki, ports);
   const status = new StatusModel(links, store, sessions);
   const balancers = new BalancerWatch(links, store, status);
+  const devices = new DeviceService(store, ports, sessions);
+  const edgePublic = new EdgePublicService(store, ports, secrets, pki);
+  const invites = new InviteService(store, ports);
+  const limiter = new AttemptLimiter();
+  const connect = new ConnectService(store, ports, secrets, sessions, limiter);
+  const edgeRelay = new EdgeRelay({
+    hub: links,
+    settings: edgePublic,
+    enrollment: new EnrollmentService(store, ports, secrets, invites, devices, limiter),
+    connect,
+    confirmations: new GatewayConfirmations(links, peers, store),
+    replies: new ReplyCache(store, ports),
+    onInternalError: (call, err) => opts.onInternalError?.(call, err),
+  });
   // Roles, provisioning, revocations and a change of load balancer (the balancer role) change
   // which agents Core should be linked with.
   const unsubscribeLinks = store.onDidCommit((evs) => {
@@ -118,6 +142,7 @@ export function createCore(opts: CoreOptions): Core {
     if (evs.some(roles)) links.sync();
     peers.committed(evs);
     relay.committed(evs);
+    edgeRelay.committed(evs);
     status.committed(evs);
   });
   const handlers: Handlers = createHandlers({
@@ -127,11 +152,14 @@ export function createCore(opts: CoreOptions): Core {
     hostCheck: new HostCheck(store, ports),
     gateways: new GatewayService(store, ports, pki),
     edges: new EdgeService(store, ports, pki),
-    devices: new DeviceService(store, ports, sessions),
+    devices,
+    edgePublic,
+    invites,
+    lockouts: new LockoutService(store, ports),
     sessions,
     failover: new FailoverService(store, (name) => locations.get(name), (tx, host, reason) => pki.revokeAgent(tx, 'balancer', host, reason)),
     events,
-    provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations, new RolloutLiveView(status, balancers, links)),
+    provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations, new RolloutLiveView(status, balancers, links), edgePublic),
     links,
     status,
     balancers,

@@ -30,6 +30,9 @@ export interface AgentFiles {
   host: string;
   healthPort: number;
   controlPort: number;
+  /** An edge: its public HTTPS port (0: any free one) and the addresses whose X-Forwarded-For it believes. */
+  publicPort?: number;
+  trustedProxies?: string[];
   tls: { ca: string; cert: string; key: string };
 }
 
@@ -40,7 +43,7 @@ export function writeAgentFiles(dir: string, f: AgentFiles): string {
   const text =
     f.role === 'gateway'
       ? renderGatewayConfig({ host: f.host, healthPort: f.healthPort, control, locations: [] })
-      : renderEdgeConfig({ host: f.host, healthPort: f.healthPort, control });
+      : renderEdgeConfig({ host: f.host, healthPort: f.healthPort, control, public: { address: '127.0.0.1', port: f.publicPort ?? 0 }, trustedProxies: f.trustedProxies ?? [] });
   writeFileSync(join(dir, 'agent.json'), text);
   return text;
 }

@@ -10,7 +10,7 @@ import { hasCommand } from '../helpers/tools.js';
 export const IMAGE_CACHE = process.env.BULWARK_LAB_CACHE ?? '/var/cache/bulwark-lab';
 const MIRROR = 'http://deb.debian.org/debian';
 const BASE_PACKAGES = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'iproute2'];
-const LAB_PACKAGES = ['keepalived', 'wireguard-go', 'wireguard-tools', 'nginx-light', 'libnginx-mod-stream', 'iputils-ping', 'procps', 'ca-certificates', 'sudo'];
+const LAB_PACKAGES = ['keepalived', 'wireguard-go', 'wireguard-tools', 'nginx-light', 'libnginx-mod-stream', 'haproxy', 'iputils-ping', 'procps', 'ca-certificates', 'sudo'];
 
 /** Each host gets fresh SSH host keys at boot, so a host re-created from the image has a new key. */
 const HOSTKEYS_UNIT = `[Unit]
@@ -74,7 +74,7 @@ export function ensureLabImage(log: (line: string) => void = () => undefined): L
     run('apt-get install', 'chroot', [tmp, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...LAB_PACKAGES]);
     run('apt-get clean', 'chroot', [tmp, 'apt-get', 'clean']);
     // No daemon starts by itself: provisioning decides what runs on a lab host.
-    for (const unit of ['keepalived.service', 'nginx.service']) run(`disable ${unit}`, 'chroot', [tmp, 'systemctl', 'disable', unit]);
+    for (const unit of ['keepalived.service', 'nginx.service', 'haproxy.service']) run(`disable ${unit}`, 'chroot', [tmp, 'systemctl', 'disable', unit]);
     execFileSync('sh', ['-c', 'rm -f "$1"/etc/ssh/ssh_host_*', 'sh', tmp]);
     writeFileSync(join(tmp, 'etc/systemd/system/lab-hostkeys.service'), HOSTKEYS_UNIT);
     run('enable lab-hostkeys', 'chroot', [tmp, 'systemctl', 'enable', 'lab-hostkeys.service']);

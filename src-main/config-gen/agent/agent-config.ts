@@ -35,6 +35,8 @@ export interface EdgeConfigModel {
   host: string;
   healthPort: number;
   control: ControlModel;
+  public: { address: string; port: number };
+  trustedProxies: string[];
 }
 
 function control(m: ControlModel): ControlModel {
@@ -75,6 +77,8 @@ export function renderEdgeConfig(m: EdgeConfigModel): string {
     host: m.host,
     health: { address: '127.0.0.1', port: m.healthPort },
     control: control(m.control),
+    public: { address: m.public.address, port: m.public.port },
+    trustedProxies: [...new Set(m.trustedProxies)].sort(),
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

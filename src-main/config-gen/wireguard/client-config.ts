@@ -1,20 +1,7 @@
 // The wg-quick config a device imports. Pure: model in, text out.
 
-export interface ClientConfigModel {
-  locationName: string;
-  deviceName: string;
-  /** The device's private key, or null to emit a placeholder the admin fills in. */
-  privateKey: string | null;
-  /** The device's tunnel address with its host prefix, e.g. 10.10.0.2/32. */
-  address: string;
-  serverPublicKey: string;
-  /** Networks routed into the tunnel (the location's pool at least). */
-  allowedIps: string[];
-  /** HOST:PORT clients dial; IPv6 hosts in brackets. */
-  endpoint: string;
-  /** Seconds; keeps NAT mappings open and lets a new gateway see the client quickly. */
-  persistentKeepalive: number;
-}
+export type { ClientConfigModel } from '../../contract/index.js';
+import type { ClientConfigModel } from '../../contract/index.js';
 
 /** Comment text on one line whatever the name holds (names cannot hold line breaks, but be sure). */
 function oneLine(s: string): string {

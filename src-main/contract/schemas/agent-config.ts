@@ -82,7 +82,17 @@ export const GatewayAgentConfig = z.strictObject({
 });
 export type GatewayAgentConfig = z.infer<typeof GatewayAgentConfig>;
 
-export const EdgeAgentConfig = z.strictObject({ ...AgentBase, role: z.literal('edge') });
+export const EdgeAgentConfig = z.strictObject({
+  ...AgentBase,
+  role: z.literal('edge'),
+  /** The public HTTPS listener (pages and the public API), with the agent's certificate; the edge balancer dials it. */
+  public: z.strictObject({ address: z.string(), port: z.number().int().min(1).max(65535) }),
+  /**
+   * Addresses whose X-Forwarded-For header the edge believes (the edge balancer's): the client
+   * address for rate limits and events. The header from anyone else is refused.
+   */
+  trustedProxies: z.array(z.string()),
+});
 export type EdgeAgentConfig = z.infer<typeof EdgeAgentConfig>;
 
 /** One gateway behind the load balancer: where WireGuard listens and where its data-plane health is. */

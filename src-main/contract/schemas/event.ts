@@ -9,6 +9,7 @@ const FromTo = <T extends z.ZodType>(t: T) => z.object({ from: t, to: t });
 const LocationRef = z.object({ location: z.string(), host: z.string() });
 const DeviceFacts = z.object({ location: z.string(), name: z.string(), address: z.string(), publicKey: z.string() });
 const SessionFacts = z.object({ location: z.string(), device: z.string(), publicKey: z.string(), address: z.string(), session: z.number().int() });
+const InviteFacts = z.object({ invite: z.number().int(), location: z.string(), device: z.string() });
 const LinkStateName = z.enum(['connecting', 'up', 'down', 'refused']);
 const AgentRef = z.object({ host: z.string(), role: AgentRoleSchema });
 /** A link changed state (link.up, link.down, link.refused): the reason, and what it was before. */
@@ -64,6 +65,18 @@ export const EVENT_DETAILS = {
   'balancer.gateway_out': BalancerGatewayDetails,
   'balancer.gateway_in': BalancerGatewayDetails,
   'balancer.nginx_failed': z.object({ host: z.string(), error: z.string() }),
+  'edge.public_set': z.object({ publicName: z.string(), balancer: z.string().nullable(), tls: z.enum(['admin', 'ca']), notAfter: z.string() }),
+  'invite.created': InviteFacts.extend({ expiresAt: z.string() }),
+  'invite.revoked': InviteFacts,
+  'invite.opened': InviteFacts.extend({ client: z.string() }),
+  'invite.refused': z.object({ reason: z.enum(['unknown', 'used', 'expired', 'revoked']), invite: z.number().int().nullable(), location: z.string().nullable(), device: z.string().nullable(), client: z.string() }),
+  'invite.totp_issued': InviteFacts.extend({ client: z.string() }),
+  'invite.used': InviteFacts.extend({ client: z.string(), address: z.string() }),
+  'enroll.failed': InviteFacts.extend({ client: z.string(), reason: z.string() }),
+  'mfa.failed': z.object({ location: z.string(), device: z.string(), reason: z.enum(['bad_code', 'code_reused']), client: z.string() }),
+  'mfa.locked': z.object({ kind: z.enum(['device', 'address']), subject: z.string(), failures: z.number().int(), until: z.string() }),
+  'mfa.unlocked': z.object({ kind: z.enum(['device', 'address']), subject: z.string() }),
+  'connect.confirmed': z.object({ location: z.string(), device: z.string(), session: z.number().int(), confirmed: z.array(z.string()), missing: z.array(z.string()), tookMs: z.number(), client: z.string() }),
 } as const;
 type Kinds = typeof EVENT_DETAILS;
 

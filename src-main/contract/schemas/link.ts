@@ -3,9 +3,10 @@
 // does not parse, counts it, and keeps the link.
 import { z } from 'zod';
 import { AgentRoleSchema, BalancerView, VrrpLocationView, VrrpRole } from './agent-config.js';
+import { EDGE_CALL_NAMES, IdempotencyKey } from './edge.js';
 
 /** Bumped when a message changes incompatibly; both sides refuse a peer with another version. */
-export const LINK_PROTOCOL = 3;
+export const LINK_PROTOCOL = 4;
 
 /** The WebSocket subprotocol both sides require: "bulwark-link.<version>". */
 export const LINK_SUBPROTOCOL = `bulwark-link.${LINK_PROTOCOL}`;
@@ -32,6 +33,8 @@ export const AgentHeartbeat = z.strictObject({
   vrrp: z.array(VrrpLocationView).optional(),
   /** A balancer: nginx and which gateways of each location are in rotation. */
   balancer: BalancerView.optional(),
+  /** An edge: whether it takes public requests (its link is up and it has the shared key), and what it has served. */
+  edge: z.strictObject({ ready: z.boolean(), reason: z.string().nullable(), served: z.number().int(), failed: z.number().int(), inFlight: z.number().int() }).optional(),
 });
 
 /** A gateway applied a peers message (its revision), so Core knows the peers are live there. */
@@ -106,7 +109,29 @@ export const AgentCertificateInstalled = z.strictObject({
   notAfter: z.string(),
 });
 
-export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused, AgentExpired, AgentCertificateInstalled]);
+/** Upper bound of a public call's deadline: the balancer's server timeout is longer. */
+export const EDGE_REQUEST_MAX_MS = 20_000;
+
+/**
+ * An edge relays one public call (contract/schemas/edge.ts) to Core. Core answers with a
+ * `response` of the same id before timeoutMs (counted from when Core receives it, so the two
+ * clocks need not agree), or not at all: the edge then answers 504 itself.
+ */
+export const AgentRequest = z.strictObject({
+  type: z.literal('request'),
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  call: z.enum(EDGE_CALL_NAMES as [string, ...string[]]),
+  /** Parsed by the edge with the call's input schema, and again by Core. */
+  input: z.unknown(),
+  timeoutMs: z.number().int().min(100).max(EDGE_REQUEST_MAX_MS),
+  /** The browser's address as the edge established it (from the balancer's header only when it came from the balancer). */
+  client: z.string().max(64),
+  /** Calls that change something: the browser's key for this action, so a retried request is answered once. */
+  idempotencyKey: IdempotencyKey.nullable(),
+});
+export type AgentRequest = z.infer<typeof AgentRequest>;
+
+export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused, AgentExpired, AgentCertificateInstalled, AgentRequest]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
 export const CoreWelcome = z.strictObject({
@@ -190,7 +215,29 @@ export const CoreDrain = z.strictObject({
   drained: z.boolean(),
 });
 
-export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate, CoreRelease, CoreDrain]);
+/** Core's answer to an edge's request: the HTTP status for the browser and the body (the call's output, or an EdgeError). */
+export const CoreResponse = z.strictObject({
+  type: z.literal('response'),
+  id: z.string(),
+  status: z.number().int().min(200).max(599),
+  body: z.unknown(),
+});
+export type CoreResponse = z.infer<typeof CoreResponse>;
+
+/**
+ * To an edge, after welcome and whenever they change: what all edges share so that any edge can
+ * answer any request. csrfKeys: HMAC keys (base64, 32 bytes), the first signs and all verify
+ * (so a rotation does not break a page open in a browser).
+ */
+export const CoreEdgeSettings = z.strictObject({
+  type: z.literal('edgeSettings'),
+  csrfKeys: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/)).min(1).max(4),
+  /** The name browsers use (the balancer's); null until an admin sets it. */
+  publicName: z.string().nullable(),
+});
+export type CoreEdgeSettings = z.infer<typeof CoreEdgeSettings>;
+
+export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate, CoreRelease, CoreDrain, CoreResponse, CoreEdgeSettings]);
 export type CoreMessage = z.infer<typeof CoreMessage>;
 
 /** Core's view of one agent's link, for status and the UI. */

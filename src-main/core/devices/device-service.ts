@@ -1,4 +1,4 @@
-import { BulwarkError, type Device, type DeviceAddOutput, type ProcParsedInput } from '../../contract/index.js';
+import { BulwarkError, type ClientConfigModel, type Device, type DeviceAddOutput, type ProcParsedInput } from '../../contract/index.js';
 import { renderClientConfig } from '../../config-gen/wireguard/client-config.js';
 import { addressAt, poolLayout, type Cidr } from '../../net/ip.js';
 import { formatEndpoint } from '../../net/endpoint.js';
@@ -70,6 +70,19 @@ function poolFull(location: LocationRow): BulwarkError {
   );
 }
 
+/** A device's wg-quick config without its private key: what Core knows of it. */
+export function clientConfigModel(location: LocationRow, device: { name: string; address: string }): Omit<ClientConfigModel, 'privateKey'> {
+  return {
+    locationName: location.name,
+    deviceName: device.name,
+    address: device.address,
+    serverPublicKey: location.wg_public_key,
+    allowedIps: [location.network, ...(JSON.parse(location.routes) as string[])],
+    endpoint: formatEndpoint({ host: location.endpoint_host, port: location.endpoint_port }),
+    persistentKeepalive: CLIENT_KEEPALIVE_S,
+  };
+}
+
 export class DeviceService {
   constructor(
     private readonly store: Store,
@@ -117,16 +130,7 @@ export class DeviceService {
       });
       return { device: toDevice(tx.get<DeviceRow>(`${SELECT} WHERE d.id = ?`, r.lastInsertRowid as number) as DeviceRow), location: loc };
     });
-    const clientConfig = renderClientConfig({
-      locationName: location.name,
-      deviceName: device.name,
-      privateKey: keys?.privateKey ?? null,
-      address: device.address,
-      serverPublicKey: location.wg_public_key,
-      allowedIps: [location.network, ...(JSON.parse(location.routes) as string[])],
-      endpoint: formatEndpoint({ host: location.endpoint_host, port: location.endpoint_port }),
-      persistentKeepalive: CLIENT_KEEPALIVE_S,
-    });
+    const clientConfig = renderClientConfig({ ...clientConfigModel(location, device), privateKey: keys?.privateKey ?? null });
     return { device, clientConfig, containsPrivateKey: keys !== null };
   }
 

@@ -44,7 +44,7 @@ export function sshDisplay(row: Pick<HostRow, 'ssh_user' | 'ssh_address' | 'ssh_
 
 function roles(tx: Tx, hostId: number): string[] {
   const r = hostRoles(tx, hostId);
-  return [...r.gateway.map((l) => `gateway:${l}`), ...(r.edge ? ['edge'] : []), ...r.balancer.map((l) => `balancer:${l}`)];
+  return [...r.gateway.map((l) => `gateway:${l}`), ...(r.edge ? ['edge'] : []), ...r.balancer.map((l) => `balancer:${l}`), ...(r.edgeBalancer ? ['edge-balancer'] : [])];
 }
 
 export function toHost(tx: Tx, row: HostRow): Host {

@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Store, Tx } from '../../store/db.js';
 import type { SecretBox } from '../keys/secret-box.js';
 import type { CorePorts } from '../ports.js';
+import { EDGE_TLS_NAME } from '../../contract/host-layout.js';
 import { createCa, issueCert, type CaMaterial, type IssuedCert } from './ca.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -104,9 +105,18 @@ export class PkiService {
       if (existing) return existing;
       const isIp = /^[0-9.]+$|:/.test(host.address);
       return this.issue(agentSubject(role, host.name), host.id, role, 'server', AGENT_CERT_DAYS, {
-        dnsNames: [host.name, ...(isIp ? [] : [host.address])],
+        // Every edge also carries one shared name, so a proxy that checks one name for all its upstreams (nginx) can verify any edge.
+        dnsNames: [host.name, ...(isIp ? [] : [host.address]), ...(role === 'edge' ? [EDGE_TLS_NAME] : [])],
         ipAddresses: isIp ? [host.address] : [],
       });
+    });
+  }
+
+  /** A server certificate for the edges' public name from Core's CA (1 year), for labs: browsers do not trust it. */
+  publicCert(name: string): Promise<StoredCert> {
+    return this.serial(async () => {
+      const isIp = /^[0-9.]+$|:/.test(name);
+      return this.issue(`public:${name}`, null, null, 'server', CORE_CERT_DAYS, { dnsNames: isIp ? [] : [name], ipAddresses: isIp ? [name] : [] });
     });
   }
 

@@ -5,7 +5,10 @@ import { renderBalancerConfig, renderEdgeConfig, renderGatewayConfig, type Balan
 import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
 import { renderKeepalivedConf, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
 import { KEEPALIVED_UNIT, renderKeepalivedUnit } from '../../config-gen/systemd/keepalived-unit.js';
-import { BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PID_FILE, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, KEEPALIVED_VRRP_PID_FILE, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from '../../contract/host-layout.js';
+import { renderHaproxyConf, type EdgeBalancerModel } from '../../config-gen/haproxy/haproxy-conf.js';
+import { renderUnavailableHttp } from '../../config-gen/haproxy/unavailable-page.js';
+import { renderHaproxyUnit } from '../../config-gen/systemd/haproxy-unit.js';
+import { EDGE_PUBLIC_PORT, HAPROXY_CONF, HAPROXY_PROGRAM, HAPROXY_PUBLIC_PEM, HAPROXY_RUN_DIR, HAPROXY_UNAVAILABLE_PAGE, HAPROXY_UNIT, HAPROXY_UNIT_PATH, BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PID_FILE, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, KEEPALIVED_VRRP_PID_FILE, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from '../../contract/host-layout.js';
 
 /** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
 export interface Artifact {
@@ -41,6 +44,10 @@ export interface HostModel {
   lanHealth: GatewayConfigModel['lanHealth'];
   /** The load balancer of lb-mode locations: what its agent balances and how it checks; null when it is none. */
   balancer: (Pick<BalancerConfigModel, 'check' | 'locations'> & { listenAddress: string }) | null;
+  /** An edge: the addresses whose X-Forwarded-For header it believes (the edge balancer's). */
+  edgeTrustedProxies: string[];
+  /** The HAProxy in front of the edges, when this host runs it; publicPem: the public certificate, chain and key (a secret). */
+  edgeBalancer: { config: EdgeBalancerModel; publicPem: string | null } | null;
 }
 
 export type FileSource = { kind: 'text'; text: string } | { kind: 'artifact'; artifact: Artifact } | { kind: 'pending'; what: string };
@@ -102,10 +109,8 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
   if (model.gatewayLocations.length > 0) roles.push('gateway');
   if (model.edge) roles.push('edge');
   if (model.balancer) roles.push('balancer');
-  if (roles.length > 0) {
-    files.push(artifactFile(HOST_RUNTIME, 'runtime', 0o755, artifacts.runtime));
-    files.push(textFile(TLS_CA, 'certificate', 0o644, model.tls.caPem));
-  }
+  if (roles.length > 0) files.push(artifactFile(HOST_RUNTIME, 'runtime', 0o755, artifacts.runtime));
+  if (roles.length > 0 || model.edgeBalancer) files.push(textFile(TLS_CA, 'certificate', 0o644, model.tls.caPem));
   for (const role of roles) {
     const tls = model.tls.agents[role] ?? null;
     if (tls) {
@@ -135,7 +140,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
               check: model.balancer!.check,
               locations: model.balancer!.locations,
             })
-          : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control });
+          : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control, public: { address: model.controlAddress, port: EDGE_PUBLIC_PORT }, trustedProxies: model.edgeTrustedProxies });
     const program = artifactFile(agentProgramPath(role), 'program', 0o644, artifacts[role]);
     const configFile = textFile(agentConfigPath(role), 'config', 0o640, config);
     const unit = textFile(
@@ -162,6 +167,15 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
     // keepalived re-reads its configuration on SIGHUP and keeps each instance's state.
     units.push({ unit: KEEPALIVED_UNIT, role: null, dependsOn: [conf.path, unit.path], reloadOn: [conf.path], healthUrl: null, configPath: conf.path, configSha256: conf.sha256 });
   }
+  if (model.edgeBalancer) {
+    const conf = textFile(HAPROXY_CONF, 'config', 0o644, renderHaproxyConf(model.edgeBalancer.config));
+    const page = textFile(HAPROXY_UNAVAILABLE_PAGE, 'config', 0o644, renderUnavailableHttp());
+    const pem = model.edgeBalancer.publicPem === null ? pendingFile(HAPROXY_PUBLIC_PEM, 0o600, 'the public certificate, at apply', true) : textFile(HAPROXY_PUBLIC_PEM, 'certificate', 0o600, model.edgeBalancer.publicPem, true);
+    const unit = textFile(HAPROXY_UNIT_PATH, 'unit', 0o644, renderHaproxyUnit({ program: HAPROXY_PROGRAM, configFile: HAPROXY_CONF, runDir: HAPROXY_RUN_DIR }));
+    files.push(conf, page, pem, unit);
+    // HAProxy re-reads all three on a reload (SIGUSR2, hitless): only its unit changing restarts it.
+    units.push({ unit: HAPROXY_UNIT, role: null, dependsOn: [conf.path, page.path, pem.path, unit.path], reloadOn: [conf.path, page.path, pem.path], healthUrl: null, configPath: conf.path, configSha256: conf.sha256 });
+  }
   files.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.path < b.path ? -1 : 1));
   return {
     host: model.name,
@@ -169,6 +183,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
       ...model.gatewayLocations.map((l) => `gateway:${l.name}`).sort(),
       ...(model.edge ? ['edge'] : []),
       ...(model.balancer ? model.balancer.locations.map((l) => `balancer:${l.name}`).sort() : []),
+      ...(model.edgeBalancer ? ['edge-balancer'] : []),
     ],
     files,
     units,

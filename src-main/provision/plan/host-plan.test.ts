@@ -11,7 +11,7 @@ const artifacts: Artifacts = { runtime: art('runtime', 99_000_000), gateway: art
 const office = { name: 'office', interface: 'bw-office', privateKeyFile: '/etc/bulwark/wg/office.key', network: '10.20.0.0/24', gatewayAddress: '10.20.0.1', listenPort: 51820, publicKey: 'k', mfa: false, disconnectThreshold: 300 };
 const tls = { caPem: 'CA PEM\n', agents: { gateway: { certPem: 'CERT\n', keyPem: 'KEY\n' }, edge: { certPem: 'ECERT\n', keyPem: 'EKEY\n' } } };
 const gateway: HostModel = { name: 'gw-1', gatewayLocations: [office], edge: false,
-  keepalived: null, lanHealth: null, balancer: null, controlAddress: '0.0.0.0', tls, locationKeys: { office: 'PRIVATE-KEY-OF-OFFICE' } };
+  keepalived: null, lanHealth: null, balancer: null, edgeTrustedProxies: [], edgeBalancer: null, controlAddress: '0.0.0.0', tls, locationKeys: { office: 'PRIVATE-KEY-OF-OFFICE' } };
 
 /** A host that has exactly what `model` wants, with its units running. */
 function installed(model: HostModel): ObservedHost {

@@ -31,6 +31,7 @@ const needs: HostNeeds = {
   gateway: true,
   keepalived: false,
   balancer: false,
+  edgeBalancer: false,
   edge: false,
   tcpPorts: [{ port: 9461, unit: 'bulwark-gateway.service', what: 'gateway agent health' }],
   udpPorts: [{ port: 51820, unit: 'bulwark-gateway.service', what: 'WireGuard of location office' }],

@@ -8,13 +8,13 @@ export const FACTS_SCRIPT = [
   'echo "uid=$(id -u)"',
   'if [ "$(id -u)" != 0 ] && sudo -n true 2>/dev/null; then echo sudo=yes; else echo sudo=no; fi',
   'if [ -d /run/systemd/system ]; then echo systemd=yes; else echo systemd=no; fi',
-  'for c in wg wireguard-go keepalived nginx apt-get; do if command -v "$c" >/dev/null 2>&1; then echo "cmd_$c=yes"; else echo "cmd_$c=no"; fi; done',
+  'for c in wg wireguard-go keepalived nginx haproxy apt-get; do if command -v "$c" >/dev/null 2>&1; then echo "cmd_$c=yes"; else echo "cmd_$c=no"; fi; done',
   'if [ -d /sys/module/wireguard ] || modinfo wireguard >/dev/null 2>&1; then echo wg_kernel=yes; else echo wg_kernel=no; fi',
   'if [ -c /dev/net/tun ]; then echo tun=yes; else echo tun=no; fi',
   'if [ -f /usr/lib/nginx/modules/ngx_stream_module.so ]; then echo nginx_stream=yes; else echo nginx_stream=no; fi',
   'for f in /proc/net/tcp /proc/net/tcp6; do [ -r "$f" ] && awk \'NR>1 && $4=="0A" {print "tcp=" $2}\' "$f"; done',
   'for f in /proc/net/udp /proc/net/udp6; do [ -r "$f" ] && awk \'NR>1 && $4=="07" {print "udp=" $2}\' "$f"; done',
-  'for u in bulwark-gateway.service bulwark-edge.service bulwark-balancer.service bulwark-keepalived.service; do echo "unit_$u=$(systemctl is-active "$u" 2>/dev/null)"; done',
+  'for u in bulwark-gateway.service bulwark-edge.service bulwark-balancer.service bulwark-keepalived.service bulwark-haproxy.service; do echo "unit_$u=$(systemctl is-active "$u" 2>/dev/null)"; done',
   'true',
 ].join('\n');
 
@@ -89,6 +89,8 @@ export interface HostNeeds {
   edge: boolean;
   /** The load balancer of lb-mode locations (nginx stream, run by the balancer agent). */
   balancer: boolean;
+  /** The HAProxy in front of the edges. */
+  edgeBalancer: boolean;
   /** TCP ports our agents listen on, with the unit that owns each. */
   tcpPorts: { port: number; unit: string; what: string }[];
   /** UDP ports the gateway (WireGuard) or the balancer (nginx) binds, with the unit that owns each. */
@@ -122,6 +124,7 @@ export function preflightProblems(f: HostFacts, n: HostNeeds): Problem[] {
     if (!f.commands.has('nginx')) fix('missing package nginx (the UDP load balancer of an lb-mode location)', ['nginx', 'libnginx-mod-stream']);
     else if (!f.nginxStream) fix("nginx has no stream module (/usr/lib/nginx/modules/ngx_stream_module.so), which UDP load balancing needs", ['libnginx-mod-stream']);
   }
+  if (n.edgeBalancer && !f.commands.has('haproxy')) fix('missing package haproxy (the load balancer in front of the edges)', ['haproxy']);
   if (n.keepalived && !f.commands.has('keepalived')) fix('missing package keepalived (it holds the floating IP of a vrrp location)', ['keepalived']);
   for (const p of n.tcpPorts) {
     if (f.tcpListening.has(p.port) && !f.activeUnits.has(p.unit)) {

@@ -28,7 +28,7 @@ export function edgeBalancerOf(tx: Tx, row: HostRow): EdgeBalancerModel | null {
   if (!b || b.id !== row.id) return null;
   const edges = tx.all<HostRow>('SELECT h.* FROM edges e JOIN hosts h ON h.id = e.host_id ORDER BY h.name');
   if (edges.length === 0) {
-    throw BulwarkError.field('host', `${row.name} is to balance the edges, but there is no edge yet; add one with "bulwark edge add HOST" (two or more for high availability)`, 'invalid_input');
+    throw BulwarkError.field('host', `${row.name} is to balance the edges, but there is no edge yet; add one with "bulwark edge add --host HOST" (two or more for high availability)`, 'invalid_input');
   }
   return {
     host: row.name,

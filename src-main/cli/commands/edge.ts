@@ -1,14 +1,42 @@
-// `bulwark edge …`: which hosts serve the public HTTP side behind a load balancer.
-import type { Command } from 'commander';
+// `bulwark edge …`: the hosts that serve the public pages (enrollment, MFA), the name browsers
+// use for them, and the HAProxy in front of them.
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { EdgePublic } from '../../contract/index.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
-import { safe, table } from '../format.js';
-import { json, required } from '../options.js';
+import { keyValues, safe, table } from '../format.js';
+import { json, parsed, required } from '../options.js';
+
+/** A PEM file the admin names: read here, on the admin's machine, and sent to Core. */
+const pemFile = (what: string, field: string) =>
+  ({
+    ...parsed('<file>', `${what} (PEM)`, (path: string) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new InvalidArgumentError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give the path of the ${what}`);
+      }
+    }),
+    field,
+  }) as ReturnType<typeof parsed<string>>;
+
+function describe(p: EdgePublic): string {
+  const tls = p.tls.source === 'ca' ? "issued by Bulwark's CA: browsers will not trust it (fine for a lab; give your own with --tls-cert and --tls-key)" : 'yours';
+  return keyValues([
+    ['Public name', p.publicName],
+    ['Balancer', p.balancer ?? 'none (you run your own proxy; see "bulwark edge nginx-config")'],
+    ['Certificate', `${tls}, valid until ${p.tls.notAfter}`],
+    ['Fingerprint', p.tls.fingerprint256],
+  ]);
+}
 
 export function register(program: Command, cli: Cli): void {
   const { io } = cli;
-  const edge = program.command('edge').description('stateless public HTTP services behind a load balancer');
+  const edge = program.command('edge').description('the public side: hosts serving enrollment and MFA pages, their name and their load balancer');
   const host = required('<name>');
+  const tlsCert = pemFile('certificate for the public name, chain included', 'tlsCertPem');
+  const tlsKey = pemFile("certificate's private key", 'tlsKeyPem');
 
   cli.command(edge, 'add', 'make a host an edge', { host, json }, async (o, cmd) => {
     const e = await client(cmd).call('edges.add', { host: o.host });
@@ -26,5 +54,33 @@ export function register(program: Command, cli: Cli): void {
   cli.command(edge, 'remove', 'stop using a host as an edge', { host }, async (o, cmd) => {
     await client(cmd).call('edges.remove', { host: o.host });
     io.out(`Host ${safe(o.host)} is no longer an edge\n`);
+  });
+
+  const publicName = required('<name>', 'the DNS name (or IP) browsers use, e.g. vpn.example.com', { field: 'publicName' });
+
+  cli.command(
+    edge,
+    'balancer',
+    'run HAProxy for all edges on a host (with active checks and retries), under the public name; apply with "bulwark provision apply"',
+    { host: required('<name>', 'the host to run HAProxy on', { field: 'balancer' }), publicName, tlsCert, tlsKey, json },
+    async (o, cmd) => {
+      const p = await client(cmd).call('edges.setPublic', { publicName: o.publicName, balancer: o.host, ...(o.tlsCert !== undefined ? { tlsCertPem: o.tlsCert } : {}), ...(o.tlsKey !== undefined ? { tlsKeyPem: o.tlsKey } : {}) });
+      if (o.json) return cli.json(p);
+      io.out(describe(p));
+      io.out(`\nNext: "bulwark provision plan" shows what changes on ${safe(o.host)} and the edges, then "bulwark provision apply".\n`);
+    },
+  );
+
+  cli.command(edge, 'public-name', 'set the public name without a Bulwark balancer (you run your own proxy in front of the edges)', { publicName, tlsCert, tlsKey, json }, async (o, cmd) => {
+    const p = await client(cmd).call('edges.setPublic', { publicName: o.publicName, balancer: null, ...(o.tlsCert !== undefined ? { tlsCertPem: o.tlsCert } : {}), ...(o.tlsKey !== undefined ? { tlsKeyPem: o.tlsKey } : {}) });
+    if (o.json) return cli.json(p);
+    io.out(describe(p));
+  });
+
+  cli.command(edge, 'show', 'the public name, its certificate and the balancer', { json }, async (o, cmd) => {
+    const p = await client(cmd).call('edges.public', {});
+    if (o.json) return cli.json(p);
+    if (!p) return io.out('No public name yet. Set one with "bulwark edge balancer --host H --public-name vpn.example.com".\n');
+    io.out(describe(p));
   });
 }

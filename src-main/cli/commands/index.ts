@@ -8,6 +8,8 @@ import * as edge from './edge.js';
 import * as events from './events.js';
 import * as gateway from './gateway.js';
 import * as host from './host.js';
+import * as invite from './invite.js';
+import * as lockout from './lockout.js';
 import * as location from './location.js';
 import * as provision from './provision.js';
 import * as serve from './serve.js';
@@ -15,4 +17,4 @@ import * as session from './session.js';
 import * as status from './status.js';
 
 /** In the order `bulwark --help` lists them. */
-export const NOUNS: { register: (program: Command, cli: Cli) => void }[] = [serve, location, host, provision, gateway, edge, device, session, status, events];
+export const NOUNS: { register: (program: Command, cli: Cli) => void }[] = [serve, location, host, provision, gateway, edge, invite, device, session, lockout, status, events];

@@ -13,6 +13,7 @@ import { loadConfig, log, renewedTls, runAgent, serveHealth, stateDirectory } fr
 import { startControl } from '../shared/control.js';
 import { Nginx } from './nginx.js';
 import { Rotation, type CheckResult } from './rotation.js';
+import { parseHaproxyStat, readHaproxyStat } from './haproxy-stats.js';
 
 /** One check of a gateway's data-plane health URL: passes on HTTP 200 within the timeout. */
 function check(host: string, url: string, timeoutMs: number): Promise<CheckResult> {
@@ -141,11 +142,25 @@ runAgent(async () => {
   const timer = setInterval(() => void round(), config.check.intervalMs);
   void round();
 
+  // The edges' HAProxy, when it runs here: its view of the edges, read every second.
+  let edges: NonNullable<BalancerView['edges']> = { entries: [], error: null };
+  const readEdges = async () => {
+    if (!config.edges) return;
+    try {
+      edges = { entries: parseHaproxyStat(await readHaproxyStat(config.edges.statsSocket), config.edges.backend), error: null };
+    } catch (err) {
+      edges = { entries: edges.entries, error: (err as Error).message };
+    }
+  };
+  const edgeTimer = config.edges ? setInterval(() => void readEdges(), 1000) : null;
+  void readEdges();
+
   const view = (): BalancerView => {
     const pid = nginx.pid();
     return {
       nginx: { running: pid !== null, pid, reloads: nginx.reloads, error: nginx.error },
       locations: config.locations.map((l) => ({ location: l.name, gateways: rotations.get(l.name)!.view() })),
+      ...(config.edges ? { edges } : {}),
     };
   };
   const healthy = () => config.locations.length === 0 || nginx.pid() !== null;
@@ -190,6 +205,7 @@ runAgent(async () => {
   log('balancer agent started', { version: VERSION, config: path, nginx: nginx.pid(), locations: config.locations.map((l) => `${l.name} (:${l.listenPort} → ${l.gateways.map((g) => g.host).join(', ')})`) });
   return async () => {
     clearInterval(timer);
+    if (edgeTimer) clearInterval(edgeTimer);
     await stopControl();
     await stopHealth();
   };

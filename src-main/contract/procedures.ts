@@ -10,7 +10,7 @@ import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } f
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus } from './schemas/link.js';
-import { EdgePublic, EdgeSetPublicInput, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
+import { EdgePublic, EdgeSetPublicInput, EdgeStatus, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput } from './schemas/provision.js';
 
 /** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
@@ -71,6 +71,7 @@ export const procedures = {
 
   'edges.public': query(Empty, EdgePublic.nullable()),
   'edges.setPublic': action(EdgeSetPublicInput, EdgePublic),
+  'edges.status': query(Empty, EdgeStatus),
 
   'invites.create': mutation(InviteCreateInput, InviteCreateOutput),
   'invites.list': query(InviteListInput, z.array(Invite)),

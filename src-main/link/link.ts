@@ -166,7 +166,7 @@ export class Link {
     if (msg.type === 'heartbeat') {
       // After delivery, so a subscriber still sees the heartbeat before this one. A heartbeat
       // without a part (no vrrp, no balancer) leaves the last one said.
-      this.heartbeat = { ...msg, vrrp: msg.vrrp ?? this.heartbeat?.vrrp, balancer: msg.balancer ?? this.heartbeat?.balancer };
+      this.heartbeat = { ...msg, vrrp: msg.vrrp ?? this.heartbeat?.vrrp, balancer: msg.balancer ?? this.heartbeat?.balancer, edge: msg.edge ?? this.heartbeat?.edge };
       if (healthChanged) {
         this.healthy = msg.healthy;
         if (this.state === 'up') this.owner.changed(this, 'up');

@@ -116,7 +116,8 @@ export function modelOf(tx: Tx, row: HostRow): ScopedHost {
   const { vrrp, keepalived } = vrrpOf(tx, row, locations);
   const lbLocations = locations.filter((l) => l.failover_mode === 'lb').map((l) => l.name);
   const balanced = balancedBy(tx, row.id);
-  const balancer: HostModel['balancer'] = balanced.length === 0 ? null : { listenAddress: balancerListenAddress(row), check: { ...DEFAULT_LB_CHECK }, locations: balanced };
+  // The balancer agent also reports the edges' HAProxy when it runs here.
+  const balancer: HostModel['balancer'] = balanced.length === 0 && !edgeBalancer ? null : { listenAddress: balancerListenAddress(row), check: { ...DEFAULT_LB_CHECK }, locations: balanced };
   return {
     row,
     model: {
@@ -164,7 +165,7 @@ export function needsOf(h: ScopedHost, artifacts: LoadedArtifacts): HostNeeds {
     gateway,
     keepalived: h.model.keepalived !== null,
     edge: h.model.edge,
-    balancer: h.model.balancer !== null,
+    balancer: (h.model.balancer?.locations.length ?? 0) > 0,
     edgeBalancer: h.model.edgeBalancer !== null,
     tcpPorts: [
       ...(gateway

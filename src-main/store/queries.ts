@@ -37,7 +37,7 @@ export function hasRole(r: HostRoles): boolean {
 
 /** Agent roles a host runs, in a fixed order: gateway, edge, balancer. */
 export function agentRolesOf(r: HostRoles): ('gateway' | 'edge' | 'balancer')[] {
-  return [...(r.gateway.length > 0 ? (['gateway'] as const) : []), ...(r.edge ? (['edge'] as const) : []), ...(r.balancer.length > 0 ? (['balancer'] as const) : [])];
+  return [...(r.gateway.length > 0 ? (['gateway'] as const) : []), ...(r.edge ? (['edge'] as const) : []), ...(r.balancer.length > 0 || r.edgeBalancer ? (['balancer'] as const) : [])];
 }
 
 /** Every host Bulwark installed on, with its roles, by name. */

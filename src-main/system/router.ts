@@ -17,6 +17,7 @@ import type { FailoverService } from '../failover/failover-service.js';
 import type { EdgePublicService } from '../core/edges/edge-public.js';
 import type { InviteService } from '../core/public/invite-service.js';
 import type { LockoutService } from '../core/public/lockouts.js';
+import type { EdgeStatusModel } from '../status/edge-status.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -40,6 +41,7 @@ export interface Services {
   edgePublic: EdgePublicService;
   invites: InviteService;
   lockouts: LockoutService;
+  edgeStatus: EdgeStatusModel;
 }
 
 export function createHandlers(s: Services): Handlers {
@@ -74,6 +76,7 @@ export function createHandlers(s: Services): Handlers {
     'invites.list': (i) => s.invites.list(i),
     'invites.revoke': (i) => s.invites.revoke(i.id),
     'lockouts.list': () => s.lockouts.active(),
+    'edges.status': () => s.edgeStatus.status(),
     'lockouts.clear': (i) => s.lockouts.clear(i.id),
     'devices.list': (i) => s.devices.list(i.location),
     'devices.add': (i) => s.devices.add(i),

@@ -50,6 +50,7 @@ import { LockoutService } from '../core/public/lockouts.js';
 import { EdgeRelay } from '../edge/edge-relay.js';
 import { GatewayConfirmations } from '../edge/confirm.js';
 import { ReplyCache } from '../edge/reply-cache.js';
+import { EdgeStatusModel } from '../status/edge-status.js';
 
 export { VERSION } from '../contract/index.js';
 import { VERSION } from '../contract/index.js';
@@ -125,6 +126,7 @@ export function createCore(opts: CoreOptions): Core {
   const edgePublic = new EdgePublicService(store, ports, secrets, pki);
   const invites = new InviteService(store, ports);
   const limiter = new AttemptLimiter();
+  const lockouts = new LockoutService(store, ports);
   const connect = new ConnectService(store, ports, secrets, sessions, limiter);
   const edgeRelay = new EdgeRelay({
     hub: links,
@@ -155,7 +157,8 @@ export function createCore(opts: CoreOptions): Core {
     devices,
     edgePublic,
     invites,
-    lockouts: new LockoutService(store, ports),
+    lockouts,
+    edgeStatus: new EdgeStatusModel(links, store, edgePublic, lockouts),
     sessions,
     failover: new FailoverService(store, (name) => locations.get(name), (tx, host, reason) => pki.revokeAgent(tx, 'balancer', host, reason)),
     events,

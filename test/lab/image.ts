@@ -10,7 +10,7 @@ import { hasCommand } from '../helpers/tools.js';
 export const IMAGE_CACHE = process.env.BULWARK_LAB_CACHE ?? '/var/cache/bulwark-lab';
 const MIRROR = 'http://deb.debian.org/debian';
 const BASE_PACKAGES = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'iproute2'];
-const LAB_PACKAGES = ['keepalived', 'wireguard-go', 'wireguard-tools', 'nginx-light', 'libnginx-mod-stream', 'haproxy', 'iputils-ping', 'procps', 'ca-certificates', 'sudo'];
+const LAB_PACKAGES = ['keepalived', 'wireguard-go', 'wireguard-tools', 'nginx-light', 'libnginx-mod-stream', 'haproxy', 'socat', 'iputils-ping', 'procps', 'ca-certificates', 'sudo'];
 
 /** Each host gets fresh SSH host keys at boot, so a host re-created from the image has a new key. */
 const HOSTKEYS_UNIT = `[Unit]

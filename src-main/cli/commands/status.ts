@@ -1,7 +1,7 @@
 // `bulwark status`: every agent's control link, or one location's gateways and devices live.
 // It exits 1 while something is down, so a script can wait on it.
 import type { Command } from 'commander';
-import type { LinkState, LocationStatus } from '../../contract/index.js';
+import type { EdgeStatus, LinkState, LocationStatus } from '../../contract/index.js';
 import { formatBytes } from '../../text/bytes.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
@@ -59,6 +59,23 @@ function formatLinks(links: LinkState[]): string {
   );
 }
 
+/** The public side: empty when there are no edges, no public name and no lockouts. */
+function formatEdges(st: EdgeStatus): string {
+  if (st.edges.length === 0 && st.public === null && st.lockouts.length === 0) return '';
+  let out = `\nPublic side${st.public ? `: https://${safe(st.public.publicName)}/${st.public.balancer ? ` through the balancer on ${safe(st.public.balancer)}` : ' (your own proxy)'}` : ''}\n`;
+  if (st.edges.length > 0) {
+    const rotation = (e: EdgeStatus['edges'][number]) => (e.balancer === null ? '-' : `${e.balancer.inRotation ? 'in' : 'OUT'} (${e.balancer.status}${e.balancer.check ? `: ${e.balancer.check}` : ''})`);
+    out += table(
+      ['EDGE', 'LINK', 'READY', 'SERVED', 'FAILED', 'BALANCER', 'WHY'],
+      st.edges.map((e) => [e.host, e.link, e.ready === null ? '-' : e.ready ? 'ready' : 'NOT READY', e.served, e.failed, rotation(e), e.notReady ?? e.reason]),
+    );
+  }
+  if (st.balancer) out += `Balancer ${safe(st.balancer.host)}: agent link ${st.balancer.link ?? 'none yet'}${st.balancer.error ? `, ${safe(st.balancer.error)}` : ''}\n`;
+  for (const l of st.lockouts) out += `LOCKED: ${l.kind} ${safe(l.subject)} until ${l.until} after ${l.failures} failures ("bulwark lockout clear ${l.id}" ends it)\n`;
+  for (const p of st.problems) out += `PROBLEM: ${safe(p)}\n`;
+  return out;
+}
+
 export function register(program: Command, cli: Cli): void {
   const options = {
     location: text('<name>', "a location's gateways (link, health, WireGuard mode, peers) and devices (handshake, endpoint, traffic)", { field: 'name' }),
@@ -74,8 +91,9 @@ export function register(program: Command, cli: Cli): void {
       return;
     }
     const links = await client(cmd).call('links.list', {});
-    if (o.json) return cli.json(links);
-    cli.io.out(formatLinks(links));
+    const edges = await client(cmd).call('edges.status', {});
+    if (o.json) return cli.json({ links, edges });
+    cli.io.out(formatLinks(links) + formatEdges(edges));
     if (links.some((l) => l.state !== 'up')) return 1;
   });
 }

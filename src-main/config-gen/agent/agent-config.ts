@@ -29,6 +29,8 @@ export interface BalancerConfigModel {
   nginx: { program: string; runDir: string; listenAddress: string };
   check: HealthCheckPolicy;
   locations: BalancedLocation[];
+  /** The edges' HAProxy on this host, whose stats the agent reports; null or absent when none. */
+  edges?: { statsSocket: string; backend: string } | null;
 }
 
 export interface EdgeConfigModel {
@@ -100,6 +102,7 @@ export function renderBalancerConfig(m: BalancerConfigModel): string {
       failback: l.failback ?? 'auto',
       gateways: [...l.gateways].sort((a, b) => (a.host < b.host ? -1 : 1)).map((g) => ({ host: g.host, address: g.address, port: g.port, healthUrl: g.healthUrl })),
     })),
+    edges: m.edges ? { statsSocket: m.edges.statsSocket, backend: m.edges.backend } : null,
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

@@ -137,6 +137,8 @@ export const BalancerAgentConfig = z.strictObject({
   }),
   check: HealthCheckPolicy,
   locations: z.array(BalancedLocation),
+  /** The edges' HAProxy on this host: its stats socket, which the agent reads for Core's status; null when it runs none. */
+  edges: z.strictObject({ statsSocket: z.string(), backend: z.string() }).nullable().default(null),
 });
 export type BalancerAgentConfig = z.infer<typeof BalancerAgentConfig>;
 
@@ -157,9 +159,25 @@ export const RotationEntry = z.strictObject({
 });
 export type RotationEntry = z.infer<typeof RotationEntry>;
 
+/** One edge as HAProxy sees it (its stats socket). */
+export const EdgeRotationEntry = z.strictObject({
+  host: z.string(),
+  /** HAProxy sends requests to it. */
+  inRotation: z.boolean(),
+  /** HAProxy's word: UP, DOWN, "UP 1/2" (going down), "DOWN 1/2" (coming back), MAINT. */
+  status: z.string(),
+  /** The last health check's result, e.g. "L7STS 503" or "L4CON: Connection refused"; null when it passed. */
+  check: z.string().nullable(),
+  /** Seconds since the status last changed; null when HAProxy does not say. */
+  sinceSeconds: z.number().int().nullable(),
+});
+export type EdgeRotationEntry = z.infer<typeof EdgeRotationEntry>;
+
 export const BalancerView = z.strictObject({
   nginx: z.strictObject({ running: z.boolean(), pid: z.number().int().nullable(), reloads: z.number().int(), error: z.string().nullable() }),
   locations: z.array(z.strictObject({ location: z.string(), gateways: z.array(RotationEntry) })),
+  /** The edges' HAProxy: each edge in or out of rotation, or an error when its stats cannot be read; absent when this host runs none. */
+  edges: z.strictObject({ entries: z.array(EdgeRotationEntry), error: z.string().nullable() }).optional(),
 });
 export type BalancerView = z.infer<typeof BalancerView>;
 

@@ -2,6 +2,8 @@
 // public name), the public name and its TLS, and lockouts after too many wrong codes.
 import { z } from 'zod';
 import { DeviceName, ResourceName, Timestamp } from './common.js';
+import { EdgeRotationEntry } from './agent-config.js';
+import { LinkState } from './link.js';
 
 /** A duration as an admin types it: "90m", "24h", "7d" (at most 30 days). */
 export const InviteExpiry = z
@@ -85,3 +87,31 @@ export const Lockout = z.object({
 });
 export type Lockout = z.infer<typeof Lockout>;
 export const LockoutRef = z.strictObject({ id: z.number().int().min(1) });
+
+/** The public side live: each edge's link and readiness, the balancer's view of them, lockouts, and what is wrong. */
+export const EdgeStatus = z.object({
+  public: EdgePublic.nullable(),
+  edges: z.array(
+    z.object({
+      host: z.string(),
+      link: LinkState.shape.state,
+      since: z.string(),
+      /** Why the link is down, in words an admin can act on. */
+      reason: z.string().nullable(),
+      /** The edge takes public requests (its link is up and it has the shared key); null without a link. */
+      ready: z.boolean().nullable(),
+      notReady: z.string().nullable(),
+      /** Public calls it relayed since it started, and those that failed (timeouts, answers it could not check). */
+      served: z.number().int().nullable(),
+      failed: z.number().int().nullable(),
+      /** The balancer's view of this edge; null without a balancer or without its link. */
+      balancer: z.object({ inRotation: z.boolean(), status: z.string(), check: z.string().nullable(), sinceSeconds: z.number().int().nullable() }).nullable(),
+    }),
+  ),
+  /** The host that runs HAProxy, its agent's link, and whether HAProxy's stats could be read. */
+  balancer: z.object({ host: z.string(), link: LinkState.shape.state.nullable(), error: z.string().nullable(), entries: z.array(EdgeRotationEntry) }).nullable(),
+  lockouts: z.array(Lockout),
+  /** What is wrong, each with what to do. */
+  problems: z.array(z.string()),
+});
+export type EdgeStatus = z.infer<typeof EdgeStatus>;

@@ -5,10 +5,10 @@ import { renderBalancerConfig, renderEdgeConfig, renderGatewayConfig, type Balan
 import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
 import { renderKeepalivedConf, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
 import { KEEPALIVED_UNIT, renderKeepalivedUnit } from '../../config-gen/systemd/keepalived-unit.js';
-import { renderHaproxyConf, type EdgeBalancerModel } from '../../config-gen/haproxy/haproxy-conf.js';
+import { EDGE_BACKEND, renderHaproxyConf, type EdgeBalancerModel } from '../../config-gen/haproxy/haproxy-conf.js';
 import { renderUnavailableHttp } from '../../config-gen/haproxy/unavailable-page.js';
 import { renderHaproxyUnit } from '../../config-gen/systemd/haproxy-unit.js';
-import { EDGE_PUBLIC_PORT, HAPROXY_CONF, HAPROXY_PROGRAM, HAPROXY_PUBLIC_PEM, HAPROXY_RUN_DIR, HAPROXY_UNAVAILABLE_PAGE, HAPROXY_UNIT, HAPROXY_UNIT_PATH, BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PID_FILE, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, KEEPALIVED_VRRP_PID_FILE, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from '../../contract/host-layout.js';
+import { EDGE_PUBLIC_PORT, HAPROXY_CONF, HAPROXY_PROGRAM, HAPROXY_PUBLIC_PEM, HAPROXY_RUN_DIR, HAPROXY_STATS_SOCKET, HAPROXY_UNAVAILABLE_PAGE, HAPROXY_UNIT, HAPROXY_UNIT_PATH, BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PID_FILE, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, KEEPALIVED_VRRP_PID_FILE, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from '../../contract/host-layout.js';
 
 /** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
 export interface Artifact {
@@ -139,6 +139,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
               nginx: { program: NGINX_PROGRAM, runDir: BALANCER_RUN_DIR, listenAddress: model.balancer!.listenAddress },
               check: model.balancer!.check,
               locations: model.balancer!.locations,
+              edges: model.edgeBalancer ? { statsSocket: HAPROXY_STATS_SOCKET, backend: EDGE_BACKEND } : null,
             })
           : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control, public: { address: model.controlAddress, port: EDGE_PUBLIC_PORT }, trustedProxies: model.edgeTrustedProxies });
     const program = artifactFile(agentProgramPath(role), 'program', 0o644, artifacts[role]);

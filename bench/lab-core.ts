@@ -35,14 +35,18 @@ export async function startBench(name: string) {
     rmSync(base, { recursive: true, force: true });
   };
   const core = running.core;
-  /** A location served by booted lab hosts: each added, its key pinned and made a gateway. */
-  const gatewaysOf = async (location: string, network: string, endpoint: string, hosts: { name: string; address: string }[]) => {
-    await cli('location', 'add', location, '--network', network, '--endpoint', endpoint);
+  /** Booted lab hosts added to Core, each with its key pinned. */
+  const addHosts = async (hosts: { name: string; address: string }[]) => {
     for (const h of hosts) {
       await core.invoke('hosts.create', { name: h.name, ssh: `root@${h.address}`, identityFile: lab.keyFile });
       await core.invoke('hosts.check', { name: h.name, accept: (await core.invoke('hosts.check', { name: h.name })).fingerprint });
-      await core.invoke('gateways.add', { location, host: h.name });
     }
   };
-  return { lab, core, cli, gatewaysOf, stop };
+  /** A location served by booted lab hosts: each added, its key pinned and made a gateway. */
+  const gatewaysOf = async (location: string, network: string, endpoint: string, hosts: { name: string; address: string }[]) => {
+    await cli('location', 'add', location, '--network', network, '--endpoint', endpoint);
+    await addHosts(hosts);
+    for (const h of hosts) await core.invoke('gateways.add', { location, host: h.name });
+  };
+  return { lab, core, cli, addHosts, gatewaysOf, stop };
 }

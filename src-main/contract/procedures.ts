@@ -72,6 +72,10 @@ export const procedures = {
   'edges.public': query(Empty, EdgePublic.nullable()),
   'edges.setPublic': action(EdgeSetPublicInput, EdgePublic),
   'edges.status': query(Empty, EdgeStatus),
+  'edges.nginxConfig': action(
+    z.strictObject({ certificate: z.string().default('/etc/nginx/tls/bulwark-public.pem'), certificateKey: z.string().default('/etc/nginx/tls/bulwark-public.key'), caFile: z.string().default('/etc/nginx/tls/bulwark-ca.pem') }),
+    z.object({ config: z.string(), caPem: z.string() }),
+  ),
 
   'invites.create': mutation(InviteCreateInput, InviteCreateOutput),
   'invites.list': query(InviteListInput, z.array(Invite)),

@@ -77,6 +77,7 @@ export function createHandlers(s: Services): Handlers {
     'invites.revoke': (i) => s.invites.revoke(i.id),
     'lockouts.list': () => s.lockouts.active(),
     'edges.status': () => s.edgeStatus.status(),
+    'edges.nginxConfig': (i) => s.edgePublic.nginxConfig(i),
     'lockouts.clear': (i) => s.lockouts.clear(i.id),
     'devices.list': (i) => s.devices.list(i.location),
     'devices.add': (i) => s.devices.add(i),

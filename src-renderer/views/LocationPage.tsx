@@ -4,6 +4,8 @@ import { useApp } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
 import { age, ago, bytes } from './format.js';
 import { Field, FormError, useForm } from './form.js';
+import { EdgesPanel } from './EdgesPanel.js';
+import { InvitePanel } from './InvitePanel.js';
 
 type GatewayStatus = LocationStatus['gateways'][number];
 type DeviceStatus = LocationStatus['devices'][number];
@@ -198,7 +200,6 @@ function GatewayForm({ location }: { location: string }) {
 export function LocationPage({ name }: { name: string }) {
   const location = useApp((s) => s.locations.find((l) => l.name === name));
   const detail = useApp((s) => (s.detail?.name === name ? s.detail : null));
-  const edges = useApp((s) => s.edges);
   const api = useApp((s) => s.api)!;
   const refresh = useApp((s) => s.refresh);
   const go = useApp((s) => s.go);
@@ -295,11 +296,7 @@ export function LocationPage({ name }: { name: string }) {
       <FailoverForm key={location.name} location={location} />
 
       <h3>Edges</h3>
-      {edges.length ? (
-        <ul className="chips">{edges.map((e) => <li key={e.host}>{e.host}</li>)}</ul>
-      ) : (
-        <p className="empty">No edges. Edges serve every location; add them on the Hosts page.</p>
-      )}
+      <EdgesPanel />
 
       <h3>Devices</h3>
       {detail?.devices.length ? (
@@ -327,7 +324,10 @@ export function LocationPage({ name }: { name: string }) {
       ) : (
         <p className="empty">No devices yet.</p>
       )}
-      <DeviceForm location={name} />
+      <div className="cards">
+        <InvitePanel location={name} mfa={location.mfa} />
+        <DeviceForm location={name} />
+      </div>
     </section>
   );
 }

@@ -131,6 +131,13 @@ describe('public service through an edge', () => {
       const events = (await c.call('events.list', { limit: 1000 })).map((e) => e.kind);
       for (const k of ['invite.created', 'invite.opened', 'invite.used', 'invite.refused', 'invite.totp_issued', 'enroll.failed', 'mfa.failed', 'mfa.locked', 'mfa.unlocked', 'connect.confirmed']) expect(events).toContain(k);
 
+      // For admins who run their own nginx: every edge, verified by the name all edge certificates carry.
+      const nginx = await c.call('edges.nginxConfig', {});
+      expect(nginx.config).toMatch(/server 127\.0\.0\.1:9443 /);
+      expect(nginx.config).toContain('proxy_ssl_name edges.bulwark.internal;');
+      expect(nginx.caPem).toBe(await core.services.pki.caPem());
+      expect(new (await import('node:crypto')).X509Certificate(cert.certPem).subjectAltName).toContain('DNS:edges.bulwark.internal');
+
       // Core gone: the edge says so (503 and the page), never "invalid token".
       await srv.running.stop();
       await until('the edge to notice', async () => (await httpsCall(base, '/readyz')).status === 503, 10_000);

@@ -6,6 +6,9 @@ import { until } from '../helpers/agent.js';
 import { runCli, type InProcessServer } from '../helpers/server.js';
 import { httpsCall } from '../helpers/edge-client.js';
 import type { Lab, LabHost } from './scenario.js';
+import { edgesUp } from './haproxy-view.js';
+
+export { edgesUp };
 
 export const OFFICE_POOL = '10.77.0.0/24';
 export const SECURE_POOL = '10.76.0.0/24';
@@ -30,7 +33,10 @@ export async function edgeLab(lab: Lab, srv: InProcessServer) {
   expect(secure.code, secure.stderr).toBe(0);
   for (const h of [gw!, e1!, e2!, lb!]) await addHost(lab, srv, h);
   for (const l of ['office', 'secure']) await srv.client.call('gateways.add', { location: l, host: 'gw' });
-  for (const e of ['e1', 'e2']) expect((await cli('edge', 'add', '--host', e)).code).toBe(0);
+  for (const e of ['e1', 'e2']) {
+    const added = await cli('edge', 'add', '--host', e);
+    expect(added.code, added.stdout + added.stderr).toBe(0);
+  }
   const balancer = await cli('edge', 'balancer', '--host', 'lb', '--public-name', lb!.address);
   expect(balancer.code, balancer.stderr).toBe(0);
   expect(balancer.stdout).toMatch(/browsers will not trust it/);
@@ -46,16 +52,6 @@ export async function edgeLab(lab: Lab, srv: InProcessServer) {
   await until('the balancer to put both edges in rotation', () => edgesUp(lab).then((up) => up.length === 2), 20_000);
   expect((await httpsCall(base, '/readyz')).status).toBe(200);
   return { cli, base, hosts: { gw: gw!, e1: e1!, e2: e2!, lb: lb!, client: client! } };
-}
-
-/** The edges HAProxy has in rotation now, from its stats socket on the balancer host. */
-export async function edgesUp(lab: Lab): Promise<string[]> {
-  const out = lab.exec('lb', ['sh', '-c', 'echo "show stat" | socat - UNIX-CONNECT:/run/bulwark-haproxy/admin.sock 2>/dev/null || true']).stdout;
-  return out
-    .split('\n')
-    .map((l) => l.split(','))
-    .filter((f) => f[0] === 'bulwark_edges' && f[1]?.startsWith('edge-') && f[17] === 'UP')
-    .map((f) => f[1]!.slice('edge-'.length));
 }
 
 /** Brings a wg-quick tunnel up on the client from a config text. */

@@ -3,6 +3,7 @@
 // authenticator app. The link is the device's own and is meant to be bookmarked.
 import type { EdgeCallOutput } from '../../../src-main/contract/schemas/edge.js';
 import { CallError, PATTERNS, call, explain, formatDuration, newIdempotencyKey, type Explanations } from './api.js';
+import { $, setStatus, showProblem } from './page.js';
 
 const CONNECT_EXPLANATIONS: Explanations = {
   no_authenticator: 'This device has no authenticator app set up, so it cannot connect with a code. Ask your administrator.',
@@ -12,30 +13,6 @@ const CONNECT_EXPLANATIONS: Explanations = {
 /** Errors after which this link cannot work: the form goes away. */
 const FINAL = new Set(['device_unknown', 'no_authenticator', 'invalid_input', 'invite_unknown']);
 
-function $<T extends HTMLElement = HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`bug: connect.html has no #${id}`);
-  return el as T;
-}
-
-function setStatus(text: string | null): void {
-  const status = $('status');
-  status.textContent = text ?? '';
-  status.hidden = text === null;
-}
-
-function showProblem(text: string, retry?: () => void): void {
-  setStatus(null);
-  $('problem-text').textContent = text;
-  $('problem-retry').hidden = !retry;
-  $('retry').onclick = retry
-    ? () => {
-        $('problem').hidden = true;
-        retry();
-      }
-    : null;
-  $('problem').hidden = false;
-}
 
 /** The connect id: the last part of /connect/<id>. */
 export function readConnectId(pathname: string): string | { problem: string } {

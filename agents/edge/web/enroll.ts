@@ -5,6 +5,7 @@
 import { renderClientConfig } from '../../../src-main/config-gen/wireguard/client-config.js';
 import type { EdgeCallOutput } from '../../../src-main/contract/schemas/edge.js';
 import { CallError, PATTERNS, call, explain, newIdempotencyKey, type Explanations } from './api.js';
+import { $, setStatus, showProblem } from './page.js';
 import { drawQr } from './qr.js';
 
 /** Browsers whose WebCrypto has X25519, for the message when this one has not. */
@@ -72,31 +73,6 @@ const ENROLL_EXPLANATIONS: Explanations = {
 /** Errors after which this invite cannot go on: the form goes away. */
 const FINAL = new Set(['invite_unknown', 'invite_used', 'invite_expired', 'invite_revoked', 'invalid_input', 'device_unknown']);
 
-function $<T extends HTMLElement = HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`bug: enroll.html has no #${id}`);
-  return el as T;
-}
-
-function setStatus(text: string | null): void {
-  const status = $('status');
-  status.textContent = text ?? '';
-  status.hidden = text === null;
-}
-
-/** Shows a problem; `retry` (when given) runs from a "Try again" button. */
-function showProblem(text: string, retry?: () => void): void {
-  setStatus(null);
-  $('problem-text').textContent = text;
-  $('problem-retry').hidden = !retry;
-  $('retry').onclick = retry
-    ? () => {
-        $('problem').hidden = true;
-        retry();
-      }
-    : null;
-  $('problem').hidden = false;
-}
 
 function hideProblem(): void {
   $('problem').hidden = true;

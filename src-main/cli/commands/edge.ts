@@ -1,12 +1,12 @@
 // `bulwark edge …`: the hosts that serve the public pages (enrollment, MFA), the name browsers
 // use for them, and the HAProxy in front of them.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { EdgePublic } from '../../contract/index.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
 import { keyValues, safe, table } from '../format.js';
-import { json, parsed, required } from '../options.js';
+import { json, parsed, required, text } from '../options.js';
 
 /** A PEM file the admin names: read here, on the admin's machine, and sent to Core. */
 const pemFile = (what: string, field: string) =>
@@ -76,6 +76,18 @@ export function register(program: Command, cli: Cli): void {
     if (o.json) return cli.json(p);
     io.out(describe(p));
   });
+
+  cli.command(
+    edge,
+    'nginx-config',
+    "print an nginx configuration for your own proxy in front of the edges (passive checks only: see docs/edge.md); --ca-out writes Core's CA, which it needs to verify the edges",
+    { certificate: text('<path>', 'where your nginx keeps the public certificate'), certificateKey: text('<path>', 'and its key'), caFile: text('<path>', "where your nginx keeps Bulwark's CA"), caOut: text('<file>', "write Bulwark's CA (PEM) to this file") },
+    async (o, cmd) => {
+      const r = await client(cmd).call('edges.nginxConfig', { ...(o.certificate ? { certificate: o.certificate } : {}), ...(o.certificateKey ? { certificateKey: o.certificateKey } : {}), ...(o.caFile ? { caFile: o.caFile } : {}) });
+      if (o.caOut) writeFileSync(o.caOut, r.caPem, { mode: 0o644 });
+      io.out(r.config);
+    },
+  );
 
   cli.command(edge, 'show', 'the public name, its certificate and the balancer', { json }, async (o, cmd) => {
     const p = await client(cmd).call('edges.public', {});

@@ -44,7 +44,7 @@
 // - HSTS on every HTTPS answer, HAProxy's own pages included (http-after-response).
 import { EDGE_REQUEST_MAX_MS } from '../../contract/schemas/link.js';
 import { formatEndpoint } from '../../net/endpoint.js';
-import { parseIPv4, parseIPv6 } from '../../net/ip.js';
+import { ipAddress, plainPath, port, positive, safeName } from '../invariants.js';
 
 export interface EdgeBalancerModel {
   /** The host HAProxy runs on (named in the header comment). */
@@ -101,36 +101,6 @@ const CIPHERS = [
 const CIPHERSUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
 
 /** Host names: the safe alphabet of Bulwark's resource names (a letter or digit, then letters, digits, ".", "_", "-"). */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const PATH = /^\/[A-Za-z0-9._/-]+$/;
-
-function safeName(what: string, v: string): string {
-  if (!NAME.test(v)) throw new Error(`invariant failed: ${what} ${JSON.stringify(v)} is a name of letters, digits, ".", "_" and "-"`);
-  return v;
-}
-
-function plainPath(what: string, v: string): string {
-  if (!PATH.test(v) || v.split('/').some((part) => part === '..' || part === '.')) {
-    throw new Error(`invariant failed: ${what} ${JSON.stringify(v)} is a plain absolute path`);
-  }
-  return v;
-}
-
-function ipAddress(what: string, v: string): string {
-  if (parseIPv4(v) === null && parseIPv6(v) === null) throw new Error(`invariant failed: ${what} ${JSON.stringify(v)} is an IP address`);
-  return v;
-}
-
-function port(what: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > 65535) throw new Error(`invariant failed: ${what} ${v} is a port from 1 to 65535`);
-  return v;
-}
-
-function positive(what: string, v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`invariant failed: check ${what} ${v} is a whole number from 1 to ${max}`);
-  return v;
-}
-
 export function renderHaproxyConf(m: EdgeBalancerModel): string {
   const host = safeName('balancer host', m.host);
   const listen = ipAddress('listen address', m.listenAddress);

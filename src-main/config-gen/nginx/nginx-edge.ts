@@ -34,7 +34,7 @@
 import { EDGE_TLS_NAME } from '../../contract/host-layout.js';
 import { EDGE_REQUEST_MAX_MS } from '../../contract/schemas/link.js';
 import { formatEndpoint } from '../../net/endpoint.js';
-import { parseIPv4, parseIPv6 } from '../../net/ip.js';
+import { ipAddress, NAME, plainPath, port } from '../invariants.js';
 import { EDGE_BODY_MAX_BYTES } from '../haproxy/haproxy-conf.js';
 
 export interface NginxEdgeModel {
@@ -57,26 +57,6 @@ export interface NginxEdgeModel {
 }
 
 export const NGINX_EDGE_UPSTREAM = 'bulwark_edges';
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const PATH = /^\/[A-Za-z0-9._/-]+$/;
-
-function plainPath(what: string, v: string): string {
-  if (!PATH.test(v) || v.split('/').some((part) => part === '..' || part === '.')) {
-    throw new Error(`invariant failed: ${what} ${JSON.stringify(v)} is a plain absolute path`);
-  }
-  return v;
-}
-
-function ipAddress(what: string, v: string): string {
-  if (parseIPv4(v) === null && parseIPv6(v) === null) throw new Error(`invariant failed: ${what} ${JSON.stringify(v)} is an IP address`);
-  return v;
-}
-
-function port(what: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > 65535) throw new Error(`invariant failed: ${what} ${v} is a port from 1 to 65535`);
-  return v;
-}
 
 export function renderNginxEdge(m: NginxEdgeModel): string {
   if (!NAME.test(m.host)) throw new Error(`invariant failed: nginx host ${JSON.stringify(m.host)} is a name of letters, digits, ".", "_" and "-"`);

@@ -9,6 +9,9 @@ import { requireHost } from '../hosts/host-service.js';
 import type { CorePorts } from '../ports.js';
 import type { SecretBox } from '../keys/secret-box.js';
 import type { PkiService } from '../pki/pki-service.js';
+import { isIP } from 'node:net';
+import { renderNginxEdge } from '../../config-gen/nginx/nginx-edge.js';
+import { EDGE_PUBLIC_PORT } from '../../contract/host-layout.js';
 
 interface SettingsRow {
   public_name: string;
@@ -113,6 +116,31 @@ export class EdgePublicService {
       tx.event({ kind: 'edge.public_set', subject: 'edge:public', details: { publicName: out.publicName, balancer: out.balancer, tls: out.tls.source, notAfter: out.tls.notAfter } });
       return out;
     });
+  }
+
+  /** An nginx configuration for admins who run their own proxy in front of the edges, with Core's CA to verify them. */
+  async nginxConfig(input: ProcParsedInput<'edges.nginxConfig'>): Promise<{ config: string; caPem: string }> {
+    for (const [field, path] of Object.entries(input)) {
+      if (!/^\/[A-Za-z0-9._/-]+$/.test(path)) throw BulwarkError.field(field, `${JSON.stringify(path)} is not a plain absolute path; use letters, digits, ".", "_", "-" and "/"`, 'invalid_input');
+    }
+    const edges = this.store.read((tx) => tx.all<{ name: string; ssh_address: string; lan_address: string | null }>('SELECT h.name, h.ssh_address, h.lan_address FROM edges e JOIN hosts h ON h.id = e.host_id ORDER BY h.name'));
+    if (edges.length === 0) throw new BulwarkError('not_found', 'there is no edge yet; add one with "bulwark edge add --host H" first');
+    const config = renderNginxEdge({
+      host: this.get()?.publicName ?? 'edges',
+      listenAddress: '0.0.0.0',
+      port: 443,
+      certificate: input.certificate,
+      certificateKey: input.certificateKey,
+      caFile: input.caFile,
+      pidFile: '/run/nginx-bulwark-edges.pid',
+      user: 'www-data',
+      edges: edges.map((e) => {
+        const address = e.lan_address ? e.lan_address.slice(0, e.lan_address.indexOf('/')) : e.ssh_address;
+        if (isIP(address) === 0) throw BulwarkError.field('host', `Bulwark has not seen edge ${e.name}'s address yet (it is reached as ${e.ssh_address}); run "bulwark host check ${e.name}" first`);
+        return { host: e.name, address, port: EDGE_PUBLIC_PORT };
+      }),
+    });
+    return { config, caPem: await this.pki.caPem() };
   }
 
   /** The key every edge signs and checks CSRF tokens with (made once, sealed). */

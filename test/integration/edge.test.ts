@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { TOTP, Secret } from 'otpauth';
 import { CONTROL_PORT } from '../../src-main/contract/host-layout.js';
 import { freePort, startAgent, until, writeAgentFiles } from '../helpers/agent.js';
-import { startInProcess, tempDir } from '../helpers/server.js';
+import { runCli, startInProcess, tempDir } from '../helpers/server.js';
 import { httpsCall, PublicClient } from '../helpers/edge-client.js';
 
 function wireguardPublicKey(): string {
@@ -127,6 +127,9 @@ describe('public service through an edge', () => {
       expect(refused.json().error.code).toBe('locked');
       const lockouts = await c.call('lockouts.list', {});
       expect(lockouts.map((l) => [l.kind, l.subject])).toEqual([['device', 'secure/carol']]);
+      const status = await runCli(['--data-dir', srv.dataDir, 'status']);
+      expect(status.stdout).toMatch(new RegExp(`^LOCKED: device secure/carol until \\S+ after 5 failures \\("bulwark lockout clear ${lockouts[0]!.id}" ends it\\)$`, 'm'));
+      expect(status.stdout).toMatch(/^e1\s+up\s+ready\s+\d+\s+\d+\s+-/m);
       await c.call('lockouts.clear', { id: lockouts[0]!.id });
       const events = (await c.call('events.list', { limit: 1000 })).map((e) => e.kind);
       for (const k of ['invite.created', 'invite.opened', 'invite.used', 'invite.refused', 'invite.totp_issued', 'enroll.failed', 'mfa.failed', 'mfa.locked', 'mfa.unlocked', 'connect.confirmed']) expect(events).toContain(k);

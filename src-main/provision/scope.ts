@@ -7,6 +7,7 @@ import type { LoadedArtifacts } from './artifacts.js';
 import { unitName } from '../config-gen/systemd/agent-unit.js';
 import { KEEPALIVED_UNIT } from '../config-gen/systemd/keepalived-unit.js';
 import type { HostModel } from './plan/desired-state.js';
+import { EDGES_GROUP } from './rollout/rollout-plan.js';
 import { instanceName, type KeepalivedModel } from '../config-gen/keepalived/keepalived-conf.js';
 import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath } from '../contract/host-layout.js';
 import type { HostNeeds } from './remote/preflight.js';
@@ -27,11 +28,11 @@ export interface ScopedHost {
   model: Omit<HostModel, 'tls' | 'locationKeys'>;
   udpPorts: HostNeeds['udpPorts'];
   /** The locations it is a gateway of: failover mode, every gateway, the load balancer. */
-  locations: { name: string; mode: LocationRow['failover_mode']; gateways: string[]; balancer: string | null }[];
+  locations: { name: string; mode: LocationRow['failover_mode'] | 'edges'; gateways: string[]; balancer: string | null }[];
 }
 
 /** A location whose clients can move to another gateway while one changes (the rollout's unit). */
-export const rolls = (l: ScopedHost['locations'][number]): l is ScopedHost['locations'][number] & { mode: 'vrrp' | 'lb' } => l.mode !== 'none' && l.gateways.length >= 2;
+export const rolls = (l: ScopedHost['locations'][number]): l is ScopedHost['locations'][number] & { mode: 'vrrp' | 'lb' | 'edges' } => l.mode !== 'none' && l.gateways.length >= 2;
 
 /**
  * Whether an apply stops anything the host serves: a unit restarts or stops. Files alone, a
@@ -142,12 +143,12 @@ export function modelOf(tx: Tx, row: HostRow): ScopedHost {
       edgeTrustedProxies: edge ? edgeTrustedProxies(tx) : [],
       edgeBalancer: edgeBalancer ? { config: edgeBalancer, publicPem: null } : null,
     },
-    locations: locations.map((l) => ({
+    locations: locations.map((l): ScopedHost['locations'][number] => ({
       name: l.name,
       mode: l.failover_mode,
       gateways: locationGateways(tx, l.id),
       balancer: l.failover_mode === 'lb' ? (tx.all('SELECT name FROM hosts WHERE id = ?', l.failover_lb_host_id ?? -1).map((r) => NameRow.parse(r).name)[0] ?? null) : null,
-    })),
+    })).concat(edge ? [{ name: EDGES_GROUP, mode: 'edges' as const, gateways: tx.all('SELECT h.name FROM edges e JOIN hosts h ON h.id = e.host_id ORDER BY h.name').map((r) => NameRow.parse(r).name), balancer: null }] : []),
     udpPorts: [
       ...locations.map((l) => ({ port: l.endpoint_port, unit: unitName('gateway'), what: `WireGuard of location ${l.name}` })),
       ...(balancer?.locations ?? []).map((l) => ({ port: l.listenPort, unit: unitName('balancer'), what: `the load balancer of location ${l.name}` })),

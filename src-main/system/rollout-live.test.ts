@@ -2,7 +2,7 @@
 // who holds the floating IP, and when a changed gateway counts as settled.
 import { describe, expect, test } from 'vitest';
 import type { LocationStatus } from '../contract/index.js';
-import { liveGateways, notReady, unsettled } from './rollout-live.js';
+import { liveEdges, liveGateways, notReady, unsettled } from './rollout-live.js';
 
 type Gateway = LocationStatus['gateways'][number];
 const gw = (host: string, over: Partial<Gateway> = {}): Gateway => ({
@@ -60,4 +60,14 @@ describe('unsettled', () => {
     expect(unsettled(status('lb', [gw('a', { lb: { inRotation: false, healthy: true, since: 't', reason: 'drained' } })]), 'a')).toBeNull();
     expect(unsettled(status('lb', [gw('a', { link: 'connecting' })]), 'a')).toBe('a: link connecting');
   });
+});
+
+test('an edge is ready for a rolling apply only when linked and taking public requests', () => {
+  const edge = (host: string, link: 'up' | 'down', ready: boolean | null, notReady: string | null = null) => ({ host, link, since: '', reason: link === 'down' ? 'no heartbeat for 5000 ms' : null, ready, notReady, served: 0, failed: 0, balancer: null });
+  const st = { public: null, balancer: null, lockouts: [], problems: [], edges: [edge('e1', 'up', true), edge('e2', 'up', false, 'no link to Core'), edge('e3', 'down', null)] };
+  expect(liveEdges(st)).toEqual([
+    { host: 'e1', ready: true, why: null, holdsVip: null },
+    { host: 'e2', ready: false, why: 'not ready: no link to Core', holdsVip: null },
+    { host: 'e3', ready: false, why: 'link down: no heartbeat for 5000 ms', holdsVip: null },
+  ]);
 });

@@ -1,11 +1,12 @@
 // What a rolling apply sees of the hosts (provision/rollout/live.ts), built from the status read
 // model and the balancers' links. It lives in the composition root because provision/ sits
 // beside the rooms it reads.
-import type { LocationStatus } from '../contract/index.js';
+import type { EdgeStatus, LocationStatus } from '../contract/index.js';
 import type { BalancerWatch } from '../failover/balancer-watch.js';
 import type { LinkHub } from '../link/link-hub.js';
 import type { RolloutLive } from '../provision/rollout/live.js';
-import type { LiveGateway } from '../provision/rollout/rollout-plan.js';
+import { EDGES_GROUP, type LiveGateway } from '../provision/rollout/rollout-plan.js';
+import type { EdgeStatusModel } from '../status/edge-status.js';
 import type { StatusModel } from '../status/location-status.js';
 
 type Gateway = LocationStatus['gateways'][number];
@@ -39,14 +40,24 @@ export function unsettled(st: LocationStatus, host: string): string | null {
   return null;
 }
 
+/** The edges for the rollout: ready means linked and taking public requests. Pure. */
+export function liveEdges(st: EdgeStatus): LiveGateway[] {
+  return st.edges.map((e) => {
+    const why = e.link !== 'up' ? `link ${e.link}${e.reason ? `: ${e.reason}` : ''}` : e.ready !== true ? `not ready${e.notReady ? `: ${e.notReady}` : ''}` : null;
+    return { host: e.host, ready: why === null, why, holdsVip: null };
+  });
+}
+
 export class RolloutLiveView implements RolloutLive {
   constructor(
     private readonly status: StatusModel,
     private readonly balancers: BalancerWatch,
     private readonly links: LinkHub,
+    private readonly edges: EdgeStatusModel,
   ) {}
 
   gateways(location: string): LiveGateway[] {
+    if (location === EDGES_GROUP) return liveEdges(this.edges.status());
     return liveGateways(this.status.locationStatus(location));
   }
 
@@ -59,6 +70,13 @@ export class RolloutLiveView implements RolloutLive {
     // A host installed just now is provisioned since its commit: link with it.
     this.links.sync();
     for (;;) {
+      if (location === EDGES_GROUP) {
+        const me = liveEdges(this.edges.status()).find((e) => e.host === host);
+        if (me?.ready) return `${host} linked and ready for public requests after ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+        if (Date.now() - t0 > timeoutMs) throw new Error(`Core did not see edge ${host} ready within ${Math.round(timeoutMs / 1000)} s: ${me?.why ?? 'not an edge'}`);
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       const st = this.status.locationStatus(location);
       const missing = unsettled(st, host);
       if (missing === null) {

@@ -127,6 +127,7 @@ export function createCore(opts: CoreOptions): Core {
   const invites = new InviteService(store, ports);
   const limiter = new AttemptLimiter();
   const lockouts = new LockoutService(store, ports);
+  const edgeStatus = new EdgeStatusModel(links, store, edgePublic, lockouts);
   const connect = new ConnectService(store, ports, secrets, sessions, limiter);
   const edgeRelay = new EdgeRelay({
     hub: links,
@@ -158,11 +159,11 @@ export function createCore(opts: CoreOptions): Core {
     edgePublic,
     invites,
     lockouts,
-    edgeStatus: new EdgeStatusModel(links, store, edgePublic, lockouts),
+    edgeStatus,
     sessions,
     failover: new FailoverService(store, (name) => locations.get(name), (tx, host, reason) => pki.revokeAgent(tx, 'balancer', host, reason)),
     events,
-    provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations, new RolloutLiveView(status, balancers, links), edgePublic),
+    provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations, new RolloutLiveView(status, balancers, links, edgeStatus), edgePublic),
     links,
     status,
     balancers,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { planRollout, type LiveGateway, type RolloutInput, type RolloutLocation } from './rollout-plan.js';
+import { EDGES_GROUP, planRollout, type LiveGateway, type RolloutInput, type RolloutLocation } from './rollout-plan.js';
 
 const gw = (host: string, holdsVip: boolean | null = false, ready = true): LiveGateway => ({ host, ready, why: ready ? null : 'link down', holdsVip });
 const vrrp = (name: string, gateways: LiveGateway[]): RolloutLocation => ({ name, mode: 'vrrp', gateways, balancer: null });
@@ -24,6 +24,17 @@ describe('planRollout', () => {
     const r = planRollout(input(['edge1', 'lb1', 'gw1'], [vrrp('hq', [gw('gw1', true), gw('gw2')])]));
     expect(waves(r)).toEqual([['edge1', 'lb1'], ['gw1']]);
     expect(r.waves[1]!.hosts[0]!.handovers).toEqual([{ location: 'hq', to: ['gw2'] }]);
+  });
+
+  test('edges change one at a time, beside the gateways, handing over and draining nothing', () => {
+    const edges: RolloutLocation = { name: EDGES_GROUP, mode: 'edges', gateways: [gw('e1', null), gw('e2', null)], balancer: null };
+    const r = planRollout(input(['e1', 'e2', 'gw1'], [edges, vrrp('hq', [gw('gw1', true), gw('gw2')])]));
+    expect(waves(r)).toEqual([['e1', 'gw1'], ['e2']]);
+    expect(r.waves.flatMap((w) => w.hosts.flatMap((h) => [...h.handovers, ...h.drains])).filter((x) => 'balancer' in x || x.location === EDGES_GROUP)).toEqual([]);
+    expect(r.outages).toEqual([]);
+    // The other edge is down: changing this one leaves the public side with none, and the plan says so.
+    const alone = planRollout(input(['e1'], [{ ...edges, gateways: [gw('e1', null), gw('e2', null, false)] }]));
+    expect(alone.outages).toEqual([{ location: EDGES_GROUP, message: 'the public side (enrollment and MFA) is unavailable while e1 is changed: no other edge is ready (e2: link down)' }]);
   });
 
   test('locations that share no gateway roll side by side', () => {

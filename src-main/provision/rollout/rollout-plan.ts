@@ -1,11 +1,19 @@
 // The order of an apply (pure): which hosts change together, so that every failover location
 // keeps serving. A vrrp location changes its backups first, one at a time, then its master
 // after a graceful handover; an lb location changes one gateway at a time, each out of the
-// balancer's rotation meanwhile. Hosts that serve no failover location go first, in parallel.
+// balancer's rotation meanwhile. The edges (EDGES_GROUP) change one at a time too, each
+// waited for until it is ready again, so the public side never has none. Hosts that serve no
+// failover location go first, in parallel.
 import type { LocationStatus, Rollout, RolloutHost, RolloutOrder } from '../../contract/index.js';
 import { formatDuration } from '../../text/duration.js';
 
-/** A gateway of a location as Core sees it live. */
+/**
+ * The edges as one group of the rollout, beside the locations: a name no location can have
+ * (location names have no parentheses).
+ */
+export const EDGES_GROUP = '(edges)';
+
+/** A gateway of a location (or an edge of EDGES_GROUP) as Core sees it live. */
 export interface LiveGateway {
   host: string;
   /** Linked and its data plane healthy: it can take the location's clients. */
@@ -18,7 +26,8 @@ export interface LiveGateway {
 
 export interface RolloutLocation {
   name: string;
-  mode: LocationStatus['failover']['mode'];
+  /** edges: EDGES_GROUP, whose "gateways" are the edges. */
+  mode: LocationStatus['failover']['mode'] | 'edges';
   /** Every gateway of the location, in scope or not, with what Core sees of it. */
   gateways: LiveGateway[];
   /** lb: the load balancer host. */
@@ -127,6 +136,10 @@ export function planRollout(input: RolloutInput): Rollout {
       const serving = l.mode === 'lb' || me?.holdsVip !== false;
       if (l.mode === 'vrrp' && me?.holdsVip !== false && (input.canHandOver?.has(host) ?? true)) handovers.push({ location: l.name, to: ready });
       if (l.mode === 'lb' && l.balancer) drains.push({ location: l.name, balancer: l.balancer });
+      if (l.mode === 'edges') {
+        if (ready.length === 0) outages.push({ location: l.name, message: `the public side (enrollment and MFA) is unavailable while ${host} is changed: no other edge is ready (${others.map((g) => `${g.host}: ${g.why ?? 'not ready'}`).join('; ')})` });
+        continue;
+      }
       if (serving && ready.length === 0) {
         const why = others.map((g) => `${g.host}: ${g.why ?? 'not ready'}`).join('; ');
         outages.push({ location: l.name, message: `location ${l.name} loses service while ${host} is changed: no other gateway is ready to take its clients (${why})` });

@@ -16,7 +16,7 @@ export interface HostWork {
   report: Report;
   started: number;
   /** The failover locations (two gateways or more) this host is a gateway of. */
-  rolling: { name: string; mode: 'vrrp' | 'lb' }[];
+  rolling: { name: string; mode: 'vrrp' | 'lb' | 'edges' }[];
 }
 
 export interface RolloutDeps {

@@ -66,6 +66,7 @@ describe('public service through an edge', () => {
       expect([unknown.status, unknown.json().error.code]).toEqual([404, 'invite_unknown']);
 
       // Bad input, each a clear 4xx naming what is wrong.
+      await expect(c.call('invites.create', { location: 'office', name: 'two\nlines' })).rejects.toThrow(/name: contains a line break/);
       const inv2 = await c.call('invites.create', { location: 'office', name: 'bob', expires: '1h' });
       const t2 = tokenOf(inv2.url);
       const h = await browser.headers('enroll.complete');

@@ -6,7 +6,7 @@
 // fails; the killed edge comes back into rotation by itself, and the powered-off one (a new
 // machine in the lab, with a new host key that Core refuses until re-pinned) after an apply. With Core stopped the edges say so,
 // the balancer takes them out, and plain tunnels keep working; Core back, enrollment works again.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Secret, TOTP } from 'otpauth';
 import { describe, expect, test } from 'vitest';
@@ -154,6 +154,21 @@ describe.skipIf(missing !== null)('the edges on real hosts', () => {
     const later = await srv.client.call('invites.create', { location: 'office', name: 'after-outage' });
     const again = new PublicClient(base);
     expect((await again.call('invite.lookup', { token: tokenOf(later.url) })).status).toBe(200);
+
+    // 100 wrong tries from one address, spread over both edges by the balancer: the limit is
+    // Core's, so the 20th locks the address whatever edge it came through, and the rest are refused.
+    const servedBy = async () => new Map((await srv.client.call('edges.status', {})).edges.map((e) => [e.host, e.served ?? 0]));
+    const before = await servedBy();
+    const spray = new PublicClient(base);
+    const statuses: number[] = [];
+    for (let i = 0; i < 100; i++) statuses.push((await spray.call('connect.lookup', { device: randomBytes(16).toString('base64url') })).status);
+    expect(statuses.slice(0, 19)).toEqual(Array(19).fill(404));
+    expect(statuses.slice(19)).toEqual(Array(81).fill(429));
+    await until('both edges to report what they relayed', async () => {
+      const after = await servedBy();
+      return ['e1', 'e2'].every((e) => (after.get(e) ?? 0) >= (before.get(e) ?? 0) + 30);
+    }, 10_000);
+    expect((await srv.client.call('lockouts.list', {})).map((l) => l.kind)).toEqual(['address']);
     expect(hosts.gw.name).toBe('gw');
   });
 });

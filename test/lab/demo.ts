@@ -27,7 +27,7 @@ const stop = async () => {
   await lab.down();
 };
 try {
-  const names = ['gw1', 'gw2', 'edge1'];
+  const names = ['gw1', 'gw2', 'edge1', 'edge2', 'lb'];
   const hosts = await Promise.all(names.map((n) => lab.boot(n)));
   running = await serve({
     dataDir,
@@ -42,6 +42,8 @@ try {
     await core.invoke('locations.create', { name: 'hq', network: '10.66.0.0/24', endpoint: 'vpn.example.com:51820' }, ctx);
   }
   // Lab hosts are new at every start: forget the previous run's hosts and their pinned keys.
+  const previous = await core.invoke('edges.public', {});
+  if (previous?.balancer) await core.invoke('edges.setPublic', { publicName: previous.publicName, balancer: null }, ctx);
   for (const g of await core.invoke('gateways.list', {})) await core.invoke('gateways.remove', { location: g.location, host: g.host }, ctx);
   for (const e of await core.invoke('edges.list', {})) await core.invoke('edges.remove', { host: e.host }, ctx);
   for (const h of await core.invoke('hosts.list', {})) await core.invoke('hosts.remove', { name: h.name }, ctx);
@@ -51,11 +53,15 @@ try {
   await core.invoke('gateways.add', { location: 'hq', host: 'gw1' }, ctx);
   await core.invoke('gateways.add', { location: 'hq', host: 'gw2' }, ctx);
   await core.invoke('edges.add', { host: 'edge1' }, ctx);
+  await core.invoke('edges.add', { host: 'edge2' }, ctx);
+  // The edges' balancer on lb; the lab has no DNS, so its address is the public name.
+  const lb = hosts[names.indexOf('lb')]!;
+  await core.invoke('edges.setPublic', { publicName: lb.address, balancer: 'lb' }, ctx);
   const token = readFileSync(running.paths.token, 'utf8').trim();
   console.log(
     [
       '',
-      'Bulwark demo is running, with three lab hosts (Debian 12, systemd, sshd):',
+      'Bulwark demo is running, with five lab hosts (Debian 12, systemd, sshd):',
       ...names.map((n, i) => `  ${n.padEnd(6)} root@${hosts[i]!.address}`),
       '',
       `  Open the UI:   ${running.url}/#token=${token}`,
@@ -63,6 +69,7 @@ try {
       '',
       'Try: Hosts → Check each host and accept its key; then Provisioning → Plan → Apply.',
       'Or on the CLI: bulwark host check gw1 (then --accept SHA256:…), bulwark provision plan, bulwark provision apply.',
+      `Once applied: bulwark invite create --location hq anna, and open the link (https://${lb.address}/enroll#…; the lab's certificate is from Bulwark's CA, so the browser warns).`,
       'Press Ctrl-C to stop; the lab hosts are removed, the data dir stays.',
       '',
     ].join('\n'),

@@ -91,6 +91,11 @@ export class LinkHub implements LinkOwner {
     }
   }
 
+  /** After an apply on the host: its links that wait out a backoff dial at once. */
+  redial(host: string): void {
+    for (const l of this.links.values()) if (l.target.host === host) l.redialNow();
+  }
+
   /** The link with one agent ("<role>:<host>"), if Core should have it. */
   get(agent: string): Link | undefined {
     return this.links.get(agent);

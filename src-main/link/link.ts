@@ -86,6 +86,18 @@ export class Link {
     if (this.state === 'up' && this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
   }
 
+  /**
+   * Dials now instead of after the backoff, which may be 15 s after a long outage: Core knows the
+   * agent was just (re)installed, so it is worth trying at once. Does nothing on an up link.
+   */
+  redialNow(): void {
+    if (this.stopped || !this.retry) return;
+    clearTimeout(this.retry);
+    this.retry = null;
+    this.failures = 0;
+    void this.dial();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);

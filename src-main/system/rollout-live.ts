@@ -69,6 +69,7 @@ export class RolloutLiveView implements RolloutLive {
     const t0 = Date.now();
     // A host installed just now is provisioned since its commit: link with it.
     this.links.sync();
+    this.links.redial(host);
     for (;;) {
       if (location === EDGES_GROUP) {
         const me = liveEdges(this.edges.status()).find((e) => e.host === host);

@@ -143,6 +143,8 @@ export function createCore(opts: CoreOptions): Core {
   const unsubscribeLinks = store.onDidCommit((evs) => {
     const roles = (e: KnownEvent) => LINK_TARGET_CHANGES.has(e.kind) || (e.kind === 'location.updated' && e.details.failover !== undefined);
     if (evs.some(roles)) links.sync();
+    // An agent that was just installed or restarted is worth dialling now, not after the backoff.
+    for (const e of evs) if (e.kind === 'provision.host_finished' && e.details.outcome === 'applied') links.redial(e.details.host);
     peers.committed(evs);
     relay.committed(evs);
     edgeRelay.committed(evs);

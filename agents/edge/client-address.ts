@@ -18,7 +18,7 @@ export function clientAddress(remote: string | undefined, headers: Record<string
   const peer = plainAddress(remote ?? '');
   const sent = FORWARDING.filter((h) => headers[h] !== undefined);
   if (!trusted.has(peer)) {
-    if (sent.length > 0) return { ok: false, reason: `the ${sent[0]} header is accepted only from the edge balancer; send the request without it, or through the balancer` };
+    if (sent.length > 0) return { ok: false, reason: `the ${sent[0]} header is accepted only from a proxy the edges trust (the edge balancer, or one named with "bulwark edge public-name --trusted-proxy"); send the request without it` };
     return { ok: true, client: peer, viaProxy: false };
   }
   const raw = headers['x-forwarded-for'];

@@ -27,6 +27,8 @@ export class CoreRelay {
   setLink(link: ControlLink | null): void {
     this.link = link;
     if (link) return;
+    // Ready again only once Core has sent the shared settings on the next link.
+    this.settings = null;
     // Core may have done the call; the browser's retry carries the same idempotency key.
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);

@@ -104,8 +104,14 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
     },
   });
   wss.on('connection', (ws) => {
-    // One Core at a time: a new link replaces an old one that may be half-open.
-    current?.terminate();
+    // One Core at a time: a new link replaces an old one that may be half-open (and whoever
+    // listens hears that the old one ended before the new one is welcomed).
+    if (current) {
+      const old = current;
+      current = null;
+      old.terminate();
+      o.onLink?.(null);
+    }
     current = ws;
     let timer: NodeJS.Timeout | null = null;
     let seq = 0;

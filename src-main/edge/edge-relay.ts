@@ -39,7 +39,13 @@ export class EdgeRelay {
     d.hub.onMessage('hello', (link) => {
       if (link.target.role === 'edge') this.sendSettings(link);
     });
-    d.hub.onMessage('request', (link, msg) => void this.answer(link, msg));
+    d.hub.onMessage('request', (link, msg) => {
+      // Whatever fails here (the reply cache's write on a full disk), the edge gets an answer.
+      this.answer(link, msg).catch((err: unknown) => {
+        d.onInternalError(`edge.${msg.call}`, err);
+        link.send({ type: 'response', id: msg.id, ...errorReply(new PublicError('internal', 'Something went wrong on the control server. Try again; if it keeps failing, tell your administrator the time it happened.')) });
+      });
+    });
   }
 
   /** After a commit: a changed public name reaches every edge. */

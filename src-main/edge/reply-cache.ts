@@ -1,8 +1,8 @@
 // Public calls that change something carry the browser's idempotency key. A balancer that
 // retries a request on another edge (the first edge died before answering) must not enrol a
 // device twice or burn a second code: the first answer is kept by key (24 hours) and given
-// again. The same key with other input is refused. Answers of 5xx are not kept, so a retry
-// after Core's trouble is done afresh.
+// again. The same key with other input is refused. Only successes are kept: a refusal
+// changed nothing, so its retry is simply done again (and nobody can fill the table with them).
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/db.js';
 import type { CorePorts } from '../core/ports.js';
@@ -37,7 +37,7 @@ export class ReplyCache {
     this.inflight.set(key, { inputSha256, reply });
     try {
       const r = await reply;
-      if (r.status < 500) this.keep(key, call, inputSha256, r);
+      if (r.status === 200) this.keep(key, call, inputSha256, r);
       return r;
     } finally {
       this.inflight.delete(key);

@@ -15,11 +15,11 @@ function balancerRow(tx: Tx): HostRow | undefined {
   return tx.get<HostRow>('SELECT h.* FROM edge_settings s JOIN hosts h ON h.id = s.balancer_host_id WHERE s.id = 1');
 }
 
-/** The addresses an edge takes X-Forwarded-For from: the balancer's LAN and SSH addresses that are IPs. */
+/** The addresses an edge takes X-Forwarded-For from: the balancer's LAN and SSH addresses that are IPs, and the admin's own proxies. */
 export function edgeTrustedProxies(tx: Tx): string[] {
   const b = balancerRow(tx);
-  if (!b) return [];
-  return [...new Set([lanAddressOf(b), b.ssh_address].filter((a) => isIP(a) !== 0))].sort();
+  const own = JSON.parse(tx.get<{ trusted_proxies: string }>('SELECT trusted_proxies FROM edge_settings WHERE id = 1')?.trusted_proxies ?? '[]') as string[];
+  return [...new Set([...(b ? [lanAddressOf(b), b.ssh_address] : []), ...own].filter((a) => isIP(a) !== 0))].sort();
 }
 
 /** HAProxy's model on this host, or null when it is not the edges' balancer. */

@@ -138,6 +138,8 @@ CREATE TABLE edge_settings (
   tls_source TEXT NOT NULL CHECK (tls_source IN ('admin', 'ca')),
   tls_cert_pem TEXT NOT NULL,
   tls_key_enc BLOB NOT NULL,
+  -- Addresses of the admin's own proxies whose X-Forwarded-For the edges believe (JSON array).
+  trusted_proxies TEXT NOT NULL DEFAULT '[]',
   updated_at TEXT NOT NULL
 ) STRICT;
 CREATE TABLE core_secrets (

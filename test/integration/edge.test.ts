@@ -28,6 +28,7 @@ describe('public service through an edge', () => {
     await c.call('locations.create', { name: 'office', network: '10.91.0.0/24', endpoint: 'vpn.example.test' });
     await c.call('locations.create', { name: 'secure', network: '10.92.0.0/24', endpoint: 'vpn.example.test:51821', mfa: true });
     await expect(c.call('invites.create', { location: 'office', name: 'anna' })).rejects.toThrow(/no public name yet.*edge balancer/);
+    await expect(c.call('edges.setPublic', { publicName: 'vpn.example.test', balancer: null, trustedProxies: ['proxy.example'] })).rejects.toThrow(/^trustedProxies\.0: is not an IP address/);
     const pub = await c.call('edges.setPublic', { publicName: 'vpn.example.test', balancer: null });
     expect(pub.tls.source).toBe('ca');
     await c.call('hosts.create', { name: 'e1', ssh: 'root@127.0.0.1' });

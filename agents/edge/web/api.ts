@@ -12,7 +12,7 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** Which calls change something and so need an Idempotency-Key (EDGE_CALLS[name].mutates). */
 export const MUTATES: Record<EdgeCallName, boolean> = {
   'invite.lookup': false,
-  'enroll.totp': true,
+  'enroll.totp': false,
   'enroll.complete': true,
   'connect.lookup': false,
   connect: true,

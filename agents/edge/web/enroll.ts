@@ -233,10 +233,9 @@ async function start(token: string): Promise<void> {
   if (invite.mfa) {
     setStatus('Getting the key for your authenticator app…');
     // The same secret every time until the invite is used, so one key per page is enough.
-    const totpKey = newIdempotencyKey();
     for (;;) {
       try {
-        const totp = await call('enroll.totp', { token }, { idempotencyKey: totpKey });
+        const totp = await call('enroll.totp', { token });
         drawQr($('totp-qr'), totp.uri, `QR code for your authenticator app: ${totp.label}`);
         $('totp-secret').textContent = groupSecret(totp.secret);
         $('totp-digits').textContent = String(totp.digits);

@@ -6,7 +6,7 @@ import type { EdgePublic } from '../../contract/index.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
 import { keyValues, safe, table } from '../format.js';
-import { json, parsed, required, text } from '../options.js';
+import { json, parsed, repeated, required, text } from '../options.js';
 
 /** A PEM file the admin names: read here, on the admin's machine, and sent to Core. */
 const pemFile = (what: string, field: string) =>
@@ -27,6 +27,7 @@ function describe(p: EdgePublic): string {
     ['Public name', p.publicName],
     ['Balancer', p.balancer ?? 'none (you run your own proxy; see "bulwark edge nginx-config")'],
     ['Certificate', `${tls}, valid until ${p.tls.notAfter}`],
+    ['Trusted proxies', p.trustedProxies.join(', ') || (p.balancer ? 'the balancer' : 'none: the edges take the connection\'s address as the client\'s; add yours with --trusted-proxy')],
     ['Fingerprint', p.tls.fingerprint256],
   ]);
 }
@@ -37,6 +38,7 @@ export function register(program: Command, cli: Cli): void {
   const host = required('<name>');
   const tlsCert = pemFile('certificate for the public name, chain included', 'tlsCertPem');
   const tlsKey = pemFile("certificate's private key", 'tlsKeyPem');
+  const trustedProxy = repeated('<address>', 'an address your own proxy reaches the edges from; the edges believe its X-Forwarded-For (repeat for more)', { field: 'trustedProxies' });
 
   cli.command(edge, 'add', 'make a host an edge', { host, json }, async (o, cmd) => {
     const e = await client(cmd).call('edges.add', { host: o.host });
@@ -62,17 +64,17 @@ export function register(program: Command, cli: Cli): void {
     edge,
     'balancer',
     'run HAProxy for all edges on a host (with active checks and retries), under the public name; apply with "bulwark provision apply"',
-    { host: required('<name>', 'the host to run HAProxy on', { field: 'balancer' }), publicName, tlsCert, tlsKey, json },
+    { host: required('<name>', 'the host to run HAProxy on', { field: 'balancer' }), publicName, tlsCert, tlsKey, trustedProxy, json },
     async (o, cmd) => {
-      const p = await client(cmd).call('edges.setPublic', { publicName: o.publicName, balancer: o.host, ...(o.tlsCert !== undefined ? { tlsCertPem: o.tlsCert } : {}), ...(o.tlsKey !== undefined ? { tlsKeyPem: o.tlsKey } : {}) });
+      const p = await client(cmd).call('edges.setPublic', { publicName: o.publicName, balancer: o.host, trustedProxies: o.trustedProxy ?? [], ...(o.tlsCert !== undefined ? { tlsCertPem: o.tlsCert } : {}), ...(o.tlsKey !== undefined ? { tlsKeyPem: o.tlsKey } : {}) });
       if (o.json) return cli.json(p);
       io.out(describe(p));
       io.out(`\nNext: "bulwark provision plan" shows what changes on ${safe(o.host)} and the edges, then "bulwark provision apply".\n`);
     },
   );
 
-  cli.command(edge, 'public-name', 'set the public name without a Bulwark balancer (you run your own proxy in front of the edges)', { publicName, tlsCert, tlsKey, json }, async (o, cmd) => {
-    const p = await client(cmd).call('edges.setPublic', { publicName: o.publicName, balancer: null, ...(o.tlsCert !== undefined ? { tlsCertPem: o.tlsCert } : {}), ...(o.tlsKey !== undefined ? { tlsKeyPem: o.tlsKey } : {}) });
+  cli.command(edge, 'public-name', 'set the public name without a Bulwark balancer (you run your own proxy in front of the edges)', { publicName, tlsCert, tlsKey, trustedProxy, json }, async (o, cmd) => {
+    const p = await client(cmd).call('edges.setPublic', { publicName: o.publicName, balancer: null, trustedProxies: o.trustedProxy ?? [], ...(o.tlsCert !== undefined ? { tlsCertPem: o.tlsCert } : {}), ...(o.tlsKey !== undefined ? { tlsKeyPem: o.tlsKey } : {}) });
     if (o.json) return cli.json(p);
     io.out(describe(p));
   });

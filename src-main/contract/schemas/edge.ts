@@ -56,7 +56,9 @@ export const EDGE_CALLS = {
   },
   /** MFA locations: the authenticator secret for this invite (the same one until the invite is used). */
   'enroll.totp': {
-    mutates: true,
+    // Idempotent by itself (the same secret until the invite is used), and its answer holds the
+    // secret, which must not be kept in the reply cache: no idempotency key.
+    mutates: false,
     input: z.strictObject({ token: InviteToken }),
     output: z.strictObject({ secret: z.string(), uri: z.string(), issuer: z.string(), label: z.string(), digits: z.number().int(), periodSeconds: z.number().int() }),
   },

@@ -1,6 +1,7 @@
 // What an admin does with the public service: invites (one-time enrollment links on the edges'
 // public name), the public name and its TLS, and lockouts after too many wrong codes.
 import { z } from 'zod';
+import { parseIp } from '../../net/ip.js';
 import { DeviceName, ResourceName, Timestamp } from './common.js';
 import { EdgeRotationEntry } from './agent-config.js';
 import { LinkState } from './link.js';
@@ -56,6 +57,8 @@ export const EdgePublic = z.object({
   balancer: z.string().nullable(),
   /** admin: a certificate the admin gave; ca: one Core's CA issued (browsers will not trust it). */
   tls: z.object({ source: z.enum(['admin', 'ca']), subject: z.string(), notAfter: Timestamp, fingerprint256: z.string() }),
+  /** Your own proxies' addresses that the edges believe X-Forwarded-For from. */
+  trustedProxies: z.array(z.string()),
   updatedAt: Timestamp,
 });
 export type EdgePublic = z.infer<typeof EdgePublic>;
@@ -70,6 +73,11 @@ export const EdgeSetPublicInput = z.strictObject({
   publicName: PublicName,
   /** The host to run the edges' HAProxy on; null: no balancer (you run your own; see edge nginx-config). */
   balancer: ResourceName.nullable(),
+  /**
+   * The addresses your own proxy reaches the edges from, whose X-Forwarded-For they believe (the
+   * client address for limits and events). Bulwark's balancer is trusted without being named.
+   */
+  trustedProxies: z.array(z.string().refine((v) => parseIp(v) !== null, 'is not an IP address; give the address your proxy connects to the edges from')).max(16).default([]),
   /** PEM certificate (chain) for the public name, and its key; both or neither. Without them Core's CA issues one. */
   tlsCertPem: z.string().max(65_536).optional(),
   tlsKeyPem: z.string().max(65_536).optional(),

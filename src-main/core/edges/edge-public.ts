@@ -19,10 +19,11 @@ interface SettingsRow {
   tls_source: 'admin' | 'ca';
   tls_cert_pem: string;
   tls_key_enc: Buffer;
+  trusted_proxies: string;
   updated_at: string;
 }
 
-const SELECT = `SELECT s.public_name, h.name AS balancer, s.tls_source, s.tls_cert_pem, s.tls_key_enc, s.updated_at
+const SELECT = `SELECT s.public_name, h.name AS balancer, s.tls_source, s.tls_cert_pem, s.tls_key_enc, s.trusted_proxies, s.updated_at
   FROM edge_settings s LEFT JOIN hosts h ON h.id = s.balancer_host_id WHERE s.id = 1`;
 const TLS_PURPOSE = 'public-tls-key';
 const CSRF_SECRET = 'edge-csrf-key';
@@ -33,6 +34,7 @@ function toPublic(r: SettingsRow): EdgePublic {
     publicName: r.public_name,
     balancer: r.balancer,
     tls: { source: r.tls_source, subject: cert.subject.replace(/\n/g, ', '), notAfter: new Date(cert.validTo).toISOString(), fingerprint256: cert.fingerprint256 },
+    trustedProxies: JSON.parse(r.trusted_proxies) as string[],
     updatedAt: r.updated_at,
   };
 }
@@ -102,14 +104,15 @@ export class EdgePublicService {
     return this.store.write((tx) => {
       const balancerId = input.balancer === null ? null : requireHost(tx, input.balancer, 'balancer').id;
       tx.run(
-        `INSERT INTO edge_settings (id, public_name, balancer_host_id, tls_source, tls_cert_pem, tls_key_enc, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO edge_settings (id, public_name, balancer_host_id, tls_source, tls_cert_pem, tls_key_enc, trusted_proxies, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET public_name = excluded.public_name, balancer_host_id = excluded.balancer_host_id, tls_source = excluded.tls_source,
-           tls_cert_pem = excluded.tls_cert_pem, tls_key_enc = excluded.tls_key_enc, updated_at = excluded.updated_at`,
+           tls_cert_pem = excluded.tls_cert_pem, tls_key_enc = excluded.tls_key_enc, trusted_proxies = excluded.trusted_proxies, updated_at = excluded.updated_at`,
         input.publicName,
         balancerId,
         tls.source,
         tls.certPem,
         this.secrets.seal(tls.keyPem, TLS_PURPOSE),
+        JSON.stringify([...new Set(input.trustedProxies)].sort()),
         now.toISOString(),
       );
       const out = toPublic(tx.get<SettingsRow>(SELECT) as SettingsRow);

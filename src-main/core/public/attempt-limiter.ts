@@ -2,7 +2,24 @@
 // so the limit holds however many edges relay the attempts (defguard's edges count each on its
 // own, so N edges allow N times the limit). Counting is in memory (one Core); a lockout is a
 // row and an event, so it shows in `bulwark status` and survives a restart of Core.
+import { isIP } from 'node:net';
+import { parseIPv6 } from '../../net/ip.js';
 import type { Tx } from '../../store/db.js';
+
+/** Subjects counted in memory at most; past it the oldest go first (an attacker with many addresses cannot grow Core without bound). */
+const MAX_COUNTED = 20_000;
+
+/**
+ * The subject a client address is counted as: the address for IPv4, its /64 for IPv6 (one
+ * host gets a whole /64, so counting single IPv6 addresses would let it try 2^64 times).
+ */
+export function addressSubject(client: string): string {
+  if (isIP(client) !== 6) return client;
+  const v = parseIPv6(client);
+  if (v === null) return client;
+  const groups = Array.from({ length: 4 }, (_, i) => ((v >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+  return `${groups.join(':')}::/64`;
+}
 
 export interface LimitPolicy {
   /** Failures within windowMs that lock the subject. */
@@ -31,7 +48,8 @@ export class AttemptLimiter {
   constructor(private readonly policies: Record<LockKind, LimitPolicy> = { device: DEVICE_LIMIT, address: ADDRESS_LIMIT }) {}
 
   /** The lockout in force for the subject, if any. */
-  locked(tx: Tx, kind: LockKind, subject: string, nowMs: number): ActiveLock | null {
+  locked(tx: Tx, kind: LockKind, who: string, nowMs: number): ActiveLock | null {
+    const subject = kind === 'address' ? addressSubject(who) : who;
     const row = tx.get<{ id: number; until: string }>(
       'SELECT id, until FROM lockouts WHERE kind = ? AND subject = ? AND cleared_at IS NULL AND until > ? ORDER BY until DESC LIMIT 1',
       kind,
@@ -42,13 +60,16 @@ export class AttemptLimiter {
   }
 
   /** Counts a failure; at the limit, locks the subject in this transaction (a row and an event). Returns the new lock, if any. */
-  fail(tx: Tx, kind: LockKind, subject: string, nowMs: number): ActiveLock | null {
+  fail(tx: Tx, kind: LockKind, who: string, nowMs: number): ActiveLock | null {
+    const subject = kind === 'address' ? addressSubject(who) : who;
     const policy = this.policies[kind];
     const key = `${kind}:${subject}`;
     const recent = (this.failures.get(key) ?? []).filter((t) => t > nowMs - policy.windowMs);
     recent.push(nowMs);
+    // Re-inserted, so the map's order is oldest activity first.
+    this.failures.delete(key);
     this.failures.set(key, recent);
-    this.prune(nowMs);
+    this.prune();
     if (recent.length < policy.failures) return null;
     this.failures.delete(key);
     const lockedAt = new Date(nowMs).toISOString();
@@ -63,10 +84,11 @@ export class AttemptLimiter {
     this.failures.delete(`${kind}:${subject}`);
   }
 
-  /** Keeps the map from growing without bound under a spray of addresses. */
-  private prune(nowMs: number): void {
-    if (this.failures.size < 10_000) return;
-    const horizon = nowMs - Math.max(this.policies.device.windowMs, this.policies.address.windowMs);
-    for (const [k, times] of this.failures) if (times.every((t) => t <= horizon)) this.failures.delete(k);
+  /** Keeps the map bounded under a spray of addresses: the least recently failing go first. */
+  private prune(): void {
+    for (const k of this.failures.keys()) {
+      if (this.failures.size <= MAX_COUNTED) break;
+      this.failures.delete(k);
+    }
   }
 }

@@ -4,7 +4,7 @@
 // the invite unused. Each step is an event; wrong codes and unknown tokens count against the
 // client address (and wrong codes against the invite) in Core, however many edges there are.
 import { randomBytes } from 'node:crypto';
-import type { EdgeCallInput, EdgeCallOutput } from '../../contract/index.js';
+import { BulwarkError, type EdgeCallInput, type EdgeCallOutput } from '../../contract/index.js';
 import type { Store, Tx } from '../../store/db.js';
 import { requireLocation } from '../locations/location-service.js';
 import type { CorePorts } from '../ports.js';
@@ -39,6 +39,7 @@ export class EnrollmentService {
       const r = invite.ok;
       const mfa = requireLocation(tx, r.location).mfa === 1;
       if (!this.opened.has(`${r.id} ${client}`)) {
+        if (this.opened.size >= 10_000) this.opened.clear(); // at worst an invite.opened event again
         this.opened.add(`${r.id} ${client}`);
         tx.event({ kind: 'invite.opened', subject: `invite:${r.id}`, details: { invite: r.id, location: r.location, device: r.device_name, client } });
       }
@@ -97,9 +98,10 @@ export class EnrollmentService {
       try {
         added = this.devices.add({ location: r.location, name: r.device_name, publicKey: input.publicKey });
       } catch (err) {
-        // A name taken since the invite was made, or a key another device has: say which, make nothing.
-        const message = (err as Error).message.replace(/^[a-zA-Z]+: /, '');
-        return failed('device', new PublicError('conflict', `The device could not be made: ${message}. Reload the page to make a new key, or ask your administrator.`, 'publicKey'));
+        // A name taken since the invite was made, a key another device has, a full address pool: say which, make nothing.
+        if (!(err instanceof BulwarkError) || err.code === 'internal') throw err;
+        const advice = err.field === 'publicKey' ? 'Reload the page: it makes a new key pair.' : 'Ask your administrator for a new invite.';
+        return failed('device', new PublicError('conflict', `The device could not be made: ${err.message.replace(/^[a-zA-Z.]+: /, '')}. ${advice}`, err.field === 'publicKey' ? 'publicKey' : null));
       }
       const connectId = mfa ? randomBytes(16).toString('base64url') : null;
       tx.run('UPDATE devices SET connect_id = ?, totp_secret_enc = ?, totp_last_step = ? WHERE location_id = ? AND name = ?', connectId, secretEnc, step, loc.id, r.device_name);

@@ -35,6 +35,10 @@ describe('planRollout', () => {
     // The other edge is down: changing this one leaves the public side with none, and the plan says so.
     const alone = planRollout(input(['e1'], [{ ...edges, gateways: [gw('e1', null), gw('e2', null, false)] }]));
     expect(alone.outages).toEqual([{ location: EDGES_GROUP, message: 'the public side (enrollment and MFA) is unavailable while e1 is changed: no other edge is ready (e2: link down)' }]);
+    // One edge: a warning in the edges' words, not a gateway's.
+    const one = planRollout(input(['e1'], [{ ...edges, gateways: [gw('e1', null)] }]));
+    expect(one.warnings).toEqual([{ location: EDGES_GROUP, message: 'there is one edge, e1: enrollment and MFA are unavailable while its agent restarts; add a second edge ("bulwark edge add --host H") to change it without an outage' }]);
+    expect(planRollout(input(['e1', 'e2'], [edges], { order: 'all_at_once' })).outages.map((o) => o.message)).toEqual(['every edge changes at the same moment (all at once): enrollment and MFA are unavailable until one is back']);
   });
 
   test('locations that share no gateway roll side by side', () => {

@@ -68,6 +68,10 @@ export function planRollout(input: RolloutInput): Rollout {
     const only = l.gateways[0];
     if (l.gateways.length !== 1 || !only || !changing.includes(only.host)) continue;
     const last = input.lastRestartMs.get(only.host);
+    if (l.mode === 'edges') {
+      warnings.push({ location: l.name, message: `there is one edge, ${only.host}: enrollment and MFA are unavailable while its agent restarts${last !== undefined ? ` (the last restart there took ${formatDuration(last)})` : ''}; add a second edge ("bulwark edge add --host H") to change it without an outage` });
+      continue;
+    }
     warnings.push({
       location: l.name,
       message: `location ${l.name} has one gateway, ${only.host}: its clients lose the tunnel while ${only.host}'s units restart${last !== undefined ? ` (the last restart there took ${formatDuration(last)})` : ''}; add a second gateway with failover to change it without an outage`,
@@ -77,6 +81,10 @@ export function planRollout(input: RolloutInput): Rollout {
   if (input.order === 'all_at_once') {
     for (const l of rolling) {
       if (l.gateways.every((g) => changing.includes(g.host))) {
+        if (l.mode === 'edges') {
+          outages.push({ location: l.name, message: 'every edge changes at the same moment (all at once): enrollment and MFA are unavailable until one is back' });
+          continue;
+        }
         outages.push({ location: l.name, message: `every gateway of location ${l.name} changes at the same moment (all at once): its clients lose the tunnel until one is back` });
       }
     }

@@ -146,7 +146,8 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     });
     let faulty: ProvisionApplyOutput;
     try {
-      faulty = await srv.client.call('provision.apply', { runId });
+      // All at once: each host fails or succeeds on its own (a rolling apply would stop the edges' rollout at the first failure).
+      faulty = await srv.client.call('provision.apply', { runId, order: 'all_at_once', allowOutage: true });
     } finally {
       stop();
     }

@@ -169,9 +169,9 @@ export class Lab {
     this.hosts.set(name, host);
     // A host re-created at the same address has a new MAC: forget the old one's neighbour entry.
     ip('neigh', 'flush', 'dev', this.adminLink, 'to', address);
-    if (!(await waitForPort(address, 22, 30_000))) {
+    if (!(await waitForPort(address, 22, 60_000))) {
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
-      throw new Error(`lab host ${name} (${address}) did not answer on port 22 within 30 s:\n${tail}`);
+      throw new Error(`lab host ${name} (${address}) did not answer on port 22 within 60 s:\n${tail}`);
     }
     return host;
   }
@@ -197,6 +197,26 @@ export class Lab {
   exec(name: string, argv: string[]): { code: number; stdout: string; stderr: string } {
     const r = spawnSync('nsenter', ['-t', String(this.initPid(name)), '-m', '-u', '-i', '-n', '-p', '--', ...argv], { encoding: 'utf8', timeout: 30_000 });
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /**
+   * A network namespace on the lab's switch with no container in it, for a program of this
+   * machine that must see the lab as a client does (the browser of the edge test): inside it,
+   * no other lab's interfaces come and go (Chromium aborts a page load with
+   * ERR_NETWORK_CHANGED when an address of its namespace changes). Gone with the lab.
+   */
+  attachNamespace(name: string): { netns: string; address: string } {
+    if (!/^[a-z][a-z0-9]{0,5}$/.test(name)) throw new Error(`lab namespace name ${JSON.stringify(name)}: use 1-6 lowercase letters and digits`);
+    const address = addressAt(this.prefix, BigInt(this.next++));
+    const netns = `bwl${this.id}-${name}`;
+    const peer = `v${this.id}${name}`;
+    ip('netns', 'add', netns);
+    ip('link', 'add', 'eth0', 'netns', netns, 'type', 'veth', 'peer', 'name', peer, 'netns', this.switchNs);
+    ip('-n', this.switchNs, 'link', 'set', peer, 'master', 'br0', 'up');
+    ip('-n', netns, 'addr', 'add', `${address}/${this.prefix.prefix}`, 'dev', 'eth0');
+    ip('-n', netns, 'link', 'set', 'eth0', 'up');
+    ip('-n', netns, 'link', 'set', 'lo', 'up');
+    return { netns, address };
   }
 
   /**

@@ -53,12 +53,13 @@ export async function runRollout(rollout: Rollout, work: Map<string, HostWork>, 
     for (const l of w.rolling) if (!stopped.has(l.name)) stopped.set(l.name, { location: l.name, host: w.host, message, kept: [] });
   };
 
-  // Hosts that failed before their turn, or have nothing to do, end now; a failure stops its locations.
+  // Hosts that failed before their turn, or have nothing to do, end now; in the rolling order a
+  // failure stops its locations (all at once, every host goes on its own).
   for (const w of work.values()) {
     if (w.prepared.kind === 'up_to_date') finish({ host: w.host, outcome: 'up_to_date', changedFiles: 0, units: [], failure: null, rolledBack: false, durationMs: Date.now() - w.started });
     if (w.prepared.kind === 'failed') {
       finish({ host: w.host, ...w.prepared.result, durationMs: Date.now() - w.started });
-      stop(w, `${w.host} failed at ${w.prepared.result.failure?.step ?? 'its preparation'}`);
+      if (rollout.order === 'rolling') stop(w, `${w.host} failed at ${w.prepared.result.failure?.step ?? 'its preparation'}`);
     }
   }
 

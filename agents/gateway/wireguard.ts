@@ -4,7 +4,7 @@
 // wireguard-go runs in its own process group: it outlives an agent restart (the unit kills only
 // the agent), and a restarted agent adopts the interface it finds.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
@@ -70,7 +70,14 @@ export async function ensureInterface(loc: GatewayLocationConfig): Promise<WgMod
       mode = 'wireguard-go';
     }
   }
-  await cmd('wg', ['set', loc.interface, 'listen-port', String(loc.listenPort), 'private-key', loc.privateKeyFile]);
+  // Only what differs is set: wireguard-go closes and reopens its UDP socket on every
+  // listen-port write, even of the same port, and a datagram arriving then is lost (an agent
+  // restart would cost a running tunnel packets).
+  const [privateKey = '', , port = ''] = (await cmd('wg', ['show', loc.interface, 'dump'])).split('\n')[0]!.split('\t');
+  const change: string[] = [];
+  if (port !== String(loc.listenPort)) change.push('listen-port', String(loc.listenPort));
+  if (privateKey !== readFileSync(loc.privateKeyFile, 'utf8').trim()) change.push('private-key', loc.privateKeyFile);
+  if (change.length > 0) await cmd('wg', ['set', loc.interface, ...change]);
   await cmd('ip', ['address', 'replace', `${loc.gatewayAddress}/${prefixOf(loc.network)}`, 'dev', loc.interface]);
   await cmd('ip', ['link', 'set', 'dev', loc.interface, 'up']);
   return mode;

@@ -54,6 +54,25 @@ export async function edgeLab(lab: Lab, srv: InProcessServer) {
   return { cli, base, hosts: { gw: gw!, e1: e1!, e2: e2!, lb: lb!, client: client! } };
 }
 
+/**
+ * What stands between an edge and the balancer's rotation, for a failed wait's message: the
+ * balancer's row for it, Core's link and the edge's readiness, the balancer host's neighbour
+ * entry, and the edge agent's last log lines.
+ */
+export async function edgeDiagnosis(lab: Lab, srv: InProcessServer, edge: string, address: string): Promise<string> {
+  const stat = lab.exec('lb', ['sh', '-c', 'echo "show stat" | socat - UNIX-CONNECT:/run/bulwark-haproxy/admin.sock 2>/dev/null || true']).stdout.split('\n');
+  const header = (stat[0] ?? '').replace(/^# /, '').split(',');
+  const row = (stat.find((l) => l.startsWith(`bulwark_edges,edge-${edge},`)) ?? '').split(',');
+  const fields = ['status', 'check_status', 'check_code', 'check_duration', 'last_chk', 'lastchg', 'chkfail', 'addr'];
+  const haproxy = fields.map((f) => `${f}=${row[header.indexOf(f)] ?? '?'}`).join(' ');
+  const links = (await srv.client.call('links.list', {})).filter((l) => l.agent === `edge:${edge}`);
+  const status = (await srv.client.call('edges.status', {})).edges.filter((e) => e.host === edge);
+  const neigh = lab.exec('lb', ['ip', 'neigh', 'show', address]).stdout.trim();
+  const mac = lab.exec(edge, ['cat', '/sys/class/net/eth0/address']).stdout.trim();
+  const journal = lab.exec(edge, ['journalctl', '-u', 'bulwark-edge', '-n', '15', '--no-pager', '-o', 'short-precise']).stdout.trim();
+  return [`haproxy: ${haproxy}`, `links: ${JSON.stringify(links)}`, `edges.status: ${JSON.stringify(status)}`, `lb neighbour: ${neigh} (${edge} eth0 is ${mac})`, `journal:\n${journal}`].join('\n');
+}
+
 /** Brings a wg-quick tunnel up on the client from a config text. */
 export function tunnelUp(lab: Lab, name: string, config: string): void {
   const up = lab.exec('client', ['sh', '-c', 'mkdir -p /etc/wireguard && umask 077 && printf "%s" "$1" > "/etc/wireguard/$2.conf" && wg-quick up "$2"', 'sh', config, name]);

@@ -15,7 +15,7 @@ import { until } from '../helpers/agent.js';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
 import { httpsCall, PublicClient } from '../helpers/edge-client.js';
 import { startInProcess } from '../helpers/server.js';
-import { edgeLab, edgesUp, OFFICE_GATEWAY, SECURE_GATEWAY, SECURE_THRESHOLD_S, tunnelUp } from './edge-lab.js';
+import { edgeDiagnosis, edgeLab, edgesUp, OFFICE_GATEWAY, SECURE_GATEWAY, SECURE_THRESHOLD_S, tunnelUp } from './edge-lab.js';
 import { Lab, labMissing } from './scenario.js';
 
 const missing = labMissing() ?? browserMissing();
@@ -142,7 +142,9 @@ describe.skipIf(missing !== null)('the edges on real hosts', () => {
     await srv.client.call('hosts.check', { name: 'e2', repin: true, accept: fresh });
     const reapplied = await cli('provision', 'apply', '--host', 'e2');
     expect(reapplied.code, reapplied.stdout + reapplied.stderr).toBe(0);
-    await until('e2 back in rotation once installed again', async () => (await edgesUp(lab)).includes('e2'), 30_000);
+    await until('e2 back in rotation once installed again', async () => (await edgesUp(lab)).includes('e2'), 30_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${await edgeDiagnosis(lab, srv, 'e2', hosts.e2.address)}`);
+    });
 
     // Core stopped: the edges say so, the balancer takes them out and shows the page; tunnels stay.
     await srv.running.stop();

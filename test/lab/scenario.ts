@@ -145,8 +145,13 @@ export class Lab {
     ip('link', 'add', 'eth0', 'netns', netns, 'type', 'veth', 'peer', 'name', peer, 'netns', this.switchNs);
     ip('-n', this.switchNs, 'link', 'set', peer, 'master', 'br0', 'up');
     ip('-n', netns, 'addr', 'add', `${address}/${this.prefix.prefix}`, 'dev', 'eth0');
+    // A host re-created at the same address has a new MAC, and the other hosts still hold the
+    // old one as REACHABLE until it ages out (a balancer then fails its checks for a minute):
+    // announce the new one when the link comes up, and forget the old one everywhere now.
+    execFileSync('ip', ['netns', 'exec', netns, 'sysctl', '-qw', 'net.ipv4.conf.eth0.arp_notify=1']);
     ip('-n', netns, 'link', 'set', 'eth0', 'up');
     ip('-n', netns, 'link', 'set', 'lo', 'up');
+    this.forgetNeighbour(address, name);
     const hostnameFile = join(this.dir, `${name}.hostname`);
     writeFileSync(hostnameFile, `${name}\n`);
     const logFile = join(this.dir, `${name}.log`);
@@ -167,13 +172,24 @@ export class Lab {
     const host: LabHost = { name, address, netns, nspawnPid: child.pid ?? -1 };
     writeFileSync(join(this.dir, `${name}.pid`), String(host.nspawnPid));
     this.hosts.set(name, host);
-    // A host re-created at the same address has a new MAC: forget the old one's neighbour entry.
-    ip('neigh', 'flush', 'dev', this.adminLink, 'to', address);
     if (!(await waitForPort(address, 22, 60_000))) {
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
       throw new Error(`lab host ${name} (${address}) did not answer on port 22 within 60 s:\n${tail}`);
     }
     return host;
+  }
+
+  /** Drops every lab host's (and this machine's) neighbour entry for an address, but its own. */
+  private forgetNeighbour(address: string, except: string): void {
+    ip('neigh', 'flush', 'dev', this.adminLink, 'to', address);
+    for (const other of this.hosts.values()) {
+      if (other.name === except) continue;
+      try {
+        ip('-n', other.netns, 'neigh', 'flush', 'to', address);
+      } catch {
+        // that host is down (its namespace gone): nothing to forget
+      }
+    }
   }
 
   /** Runs a command on a host over SSH (no host key checking: the lab's own test access). */

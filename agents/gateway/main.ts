@@ -5,8 +5,8 @@
 // it removes peers that stay idle past the threshold by itself, Core or no Core, and tells Core.
 //
 // This file reads the config and wires the parts: bring-up.ts (start), health.ts, peers.ts,
-// mfa-expiry.ts, reporter.ts (counters to Core) and vrrp-role.ts (keepalived's role changes),
-// which share only what context.ts names.
+// mfa-expiry.ts, reporter.ts (counters to Core), vrrp-role.ts (keepalived's role changes, drills)
+// and takeover.ts (what a takeover cost the clients), which share only what context.ts names.
 import { GatewayAgentConfig, LINK_PROTOCOL, VERSION, type AgentMessage, type CoreMessage } from '../../src-main/contract/index.js';
 import { loadConfig, log, renewedTls, runAgent, stateDirectory } from '../shared/agent.js';
 import { startControl } from '../shared/control.js';
@@ -20,6 +20,7 @@ import { Peers } from './peers.js';
 import { Reporter } from './reporter.js';
 import { SerialQueue } from './serial.js';
 import { GatewayState } from './state.js';
+import { TakeoverReports } from './takeover.js';
 import { VrrpRoles } from './vrrp-role.js';
 
 runAgent(async () => {
@@ -47,7 +48,8 @@ runAgent(async () => {
   };
   const endpointsTimer = setInterval(saveEndpoints, 5000);
 
-  const vrrp = new VrrpRoles(ctx);
+  const takeovers = new TakeoverReports(`${stateDir}/takeovers.json`, ctx.core);
+  const vrrp = new VrrpRoles(ctx, takeovers);
   const health = new DataPlaneHealth(config.locations, failures, (loc, problem) => vrrp.afterCheck(loc, problem));
   await health.check();
   const stopHealthChecks = health.every(2000, (pausedMs) => vrrp.afterPause(pausedMs));
@@ -56,6 +58,14 @@ runAgent(async () => {
   const mfa = new MfaExpiry(ctx);
   const reporter = new Reporter(ctx, mfa);
   const handle = async (msg: CoreMessage): Promise<AgentMessage | null> => {
+    if (msg.type === 'takeoverAck') {
+      takeovers.acknowledged(msg.ids);
+      return null;
+    }
+    if (msg.type === 'drill') {
+      vrrp.drill(msg.location, msg.holdMs);
+      return null;
+    }
     if (msg.type !== 'peers' && msg.type !== 'expiredAck' && msg.type !== 'activity') return null;
     const loc = ctx.locations.get(msg.location);
     if (!loc) throw new Error(`location ${msg.location} is not served by this gateway (its config lists ${[...ctx.locations.keys()].join(', ') || 'none'})`);
@@ -87,7 +97,10 @@ runAgent(async () => {
     healthy: () => health.ok,
     vrrp: () => vrrp.view(),
     handle,
-    onLink: (link) => reporter.onLink(link),
+    onLink: (link) => {
+      reporter.onLink(link);
+      if (link) takeovers.sendUnacknowledged();
+    },
   });
   log('gateway agent started', { version: VERSION, config: path, mode, locations: config.locations.map((l) => `${l.name} (${l.interface}${policyOf(state, l).mfa ? ', MFA' : ''})`) });
   return async () => {

@@ -7,7 +7,8 @@ import type { AgentMessage, GatewayLocationConfig } from '../../src-main/contrac
 import { log } from '../shared/agent.js';
 import { hasVrrp, type GatewayContext, type VrrpLocation } from './context.js';
 import { holdsVip, keepalivedAlive, parseNotifyLine, readNotifyFifo, removeVip, sourceFromVip, trackValue, type VrrpRole } from './vrrp.js';
-import { kickHandshakes, refreshPeers } from './wireguard.js';
+import { takeoverId, takeoverReport, watchHandshakes, type TakeoverReports } from './takeover.js';
+import { handshakeTimes, kickHandshakes, refreshPeers } from './wireguard.js';
 
 export type VrrpView = NonNullable<Extract<AgentMessage, { type: 'heartbeat' }>['vrrp']>;
 
@@ -21,6 +22,8 @@ interface RoleState {
   track: string | null;
   /** Checks in a row that found the floating IP here while keepalived said it is not master. */
   strayChecks: number;
+  /** A drill: keepalived is told this location is unhealthy until then (ms since epoch), so the standby takes over. */
+  drillUntil: number;
 }
 
 /**
@@ -61,9 +64,12 @@ export class VrrpRoles {
   private readonly roles: Map<string, RoleState>;
   private readonly byInstance: Map<string, VrrpLocation>;
 
-  constructor(private readonly ctx: Pick<GatewayContext, 'locations' | 'state' | 'serial' | 'endpoints'>) {
+  constructor(
+    private readonly ctx: Pick<GatewayContext, 'locations' | 'state' | 'serial' | 'endpoints'>,
+    private readonly reports: TakeoverReports,
+  ) {
     const vrrp = [...ctx.locations.values()].filter(hasVrrp);
-    this.roles = new Map(vrrp.map((l) => [l.name, { role: null, holdsVip: false, track: null, strayChecks: 0 }]));
+    this.roles = new Map(vrrp.map((l) => [l.name, { role: null, holdsVip: false, track: null, strayChecks: 0, drillUntil: 0 }]));
     this.byInstance = new Map(vrrp.map((l) => [l.vrrp.instance, l]));
   }
 
@@ -77,15 +83,7 @@ export class VrrpRoles {
     const v = this.roles.get(loc.name);
     if (!hasVrrp(loc) || !v) return;
     // keepalived tracks this file: a gateway whose WireGuard is down gives up (or never takes) the floating IP.
-    const track = trackValue(!problem);
-    if (track !== v.track) {
-      try {
-        writeFileSync(loc.vrrp.trackFile, track);
-        v.track = track;
-      } catch (err) {
-        log('cannot write the health file keepalived tracks', { location: loc.name, file: loc.vrrp.trackFile, error: (err as Error).message });
-      }
-    }
+    this.writeTrack(loc, v, !problem && Date.now() >= v.drillUntil);
     v.holdsVip = await holdsVip(loc.vrrp.interface, loc.vrrp.vip);
     const inferred = inferredRole(v.role, v.holdsVip, () => keepalivedAlive());
     if (inferred) {
@@ -105,6 +103,35 @@ export class VrrpRoles {
     }
   }
 
+  private writeTrack(loc: VrrpLocation, v: RoleState, healthy: boolean): void {
+    const track = trackValue(healthy);
+    if (track === v.track) return;
+    try {
+      writeFileSync(loc.vrrp.trackFile, track);
+      v.track = track;
+    } catch (err) {
+      log('cannot write the health file keepalived tracks', { location: loc.name, file: loc.vrrp.trackFile, error: (err as Error).message });
+    }
+  }
+
+  /**
+   * A drill (Core's word): give the floating IP up on purpose by telling keepalived this
+   * location is unhealthy for holdMs (it goes FAULT and the standby takes over), then healthy
+   * again (it comes back as BACKUP: nopreempt). Refused unless this gateway holds the address.
+   */
+  drill(location: string, holdMs: number): void {
+    const loc = this.ctx.locations.get(location);
+    const v = this.roles.get(location);
+    if (!loc || !hasVrrp(loc) || !v) throw new Error(`location ${location} has no floating IP on this gateway`);
+    if (!v.holdsVip) throw new Error(`this gateway does not hold the floating IP of ${location}; the drill starts on the master`);
+    v.drillUntil = Date.now() + holdMs;
+    log('drill: giving up the floating IP on purpose', { location, holdMs });
+    this.writeTrack(loc, v, false);
+    setTimeout(() => {
+      if (Date.now() >= v.drillUntil) this.writeTrack(loc, v, true);
+    }, holdMs).unref();
+  }
+
   /**
    * A host that was frozen (SIGSTOP, a VM paused) and still holds a floating IP kept its old
    * sessions while the clients moved to another gateway: it starts fresh handshakes again, so a
@@ -114,7 +141,7 @@ export class VrrpRoles {
     for (const loc of this.ctx.locations.values()) {
       if (hasVrrp(loc) && this.roles.get(loc.name)?.holdsVip) {
         log('this host was paused and holds the floating IP: starting fresh handshakes', { location: loc.name, pausedMs });
-        void this.takeover(loc);
+        void this.takeover(loc, null);
       }
     }
   }
@@ -139,22 +166,26 @@ export class VrrpRoles {
     v.role = n.role;
     log('VRRP role', { location: loc.name, role: n.role, was });
     const action = roleAction(was, n.role);
-    if (action === 'takeover') void this.takeover(loc);
+    if (action === 'takeover') void this.takeover(loc, performance.now());
     else if (action === 'standDown') void this.standDown(loc, n.role);
   }
 
   /**
    * This gateway just became VRRP master of a location: its clients' sessions live on the old
    * master, so it starts fresh handshakes to every peer with a known endpoint itself, from the
-   * floating IP, instead of waiting ~15 s for the clients to give up and re-handshake.
+   * floating IP, instead of waiting ~15 s for the clients to give up and re-handshake. After a
+   * takeover keepalived told (toldAt, a performance.now() time), it then measures how long each
+   * client took to come back and reports it (a thawed master's re-handshake is not a failover).
    */
-  private takeover(loc: VrrpLocation): Promise<void> {
+  private takeover(loc: VrrpLocation, toldAt: number | null): Promise<void> {
     const { state, endpoints } = this.ctx;
     return this.ctx.serial.run(async () => {
       const vrrp = loc.vrrp;
       const t0 = performance.now();
       // keepalived adds the address around the time it tells us; give it a moment if needed.
       for (let i = 0; i < 50 && !(await holdsVip(vrrp.interface, vrrp.vip)); i++) await new Promise((r) => setTimeout(r, 10));
+      const tookAt = Date.now();
+      const addressAfterMs = toldAt === null ? 0 : performance.now() - toldAt;
       try {
         await sourceFromVip(loc.listenPort, vrrp.interface, vrrp.vip);
       } catch (err) {
@@ -172,7 +203,16 @@ export class VrrpRoles {
       } catch (err) {
         log('could not start the handshakes after taking the floating IP', { location: loc.name, error: (err as Error).message });
       }
+      if (toldAt !== null) void this.measure(loc, known.map((p) => p.publicKey), tookAt, addressAfterMs, state.location(loc.name).peers.size - known.length);
     });
+  }
+
+  /** Outside the queue (it only reads): each client's return, then the report to Core. */
+  private async measure(loc: VrrpLocation, keys: string[], tookAt: number, addressAfterMs: number, unreachable: number): Promise<void> {
+    const back = await watchHandshakes(keys, tookAt, { read: () => handshakeTimes(loc.interface) });
+    const report = takeoverReport(loc.name, tookAt, addressAfterMs, back, unreachable, takeoverId());
+    log('takeover measured', { location: loc.name, clients: report.clients, back: report.backMs.length, slowestMs: Math.round(report.backMs.at(-1) ?? 0), missing: report.missing.length });
+    this.reports.add(report);
   }
 
   /**

@@ -210,7 +210,7 @@ const breathe = () => new Promise<void>((r) => setImmediate(r));
  */
 export async function peerStats(iface: string): Promise<PeerStats[]> {
   const socket = wireguardSocketPath(iface);
-  if (existsSync(socket)) return uapiGet(socket);
+  if (existsSync(socket)) return (await uapiGet(socket)).map(({ handshakeMs: _, ...stats }) => stats);
   const lines = (await cmd('wg', ['show', iface, 'dump'])).split('\n').slice(1);
   const out: PeerStats[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -222,12 +222,28 @@ export async function peerStats(iface: string): Promise<PeerStats[]> {
 }
 
 /**
+ * When each peer's latest handshake completed (ms since epoch, 0 for none): to the nanosecond
+ * with wireguard-go, to the second with kernel WireGuard.
+ */
+export async function handshakeTimes(iface: string): Promise<Map<string, number>> {
+  const socket = wireguardSocketPath(iface);
+  if (existsSync(socket)) return new Map((await uapiGet(socket)).map((p) => [p.publicKey, p.handshakeMs]));
+  const lines = (await cmd('wg', ['show', iface, 'latest-handshakes'])).split('\n');
+  return new Map(lines.flatMap((l) => {
+    const [key = '', sec = '0'] = l.split('\t');
+    return key ? [[key, Number(sec) * 1000] as const] : [];
+  }));
+}
+
+type PeerReading = PeerStats & { handshakeMs: number };
+
+/**
  * A "get" of WireGuard's userspace API: the peers' keys, endpoints, handshakes and counters.
  * wireguard-go holds its configuration lock until the whole answer is written, and every peer
  * change waits for that lock: so the answer is read as fast as it comes and parsed only after,
  * in batches that let waiting work run in between.
  */
-async function uapiGet(socket: string): Promise<PeerStats[]> {
+async function uapiGet(socket: string): Promise<PeerReading[]> {
   const raw = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     const s = createConnection(socket);
@@ -243,8 +259,8 @@ async function uapiGet(socket: string): Promise<PeerStats[]> {
     s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
   });
   const lines = raw.split('\n');
-  const peers: PeerStats[] = [];
-  let peer: PeerStats | null = null;
+  const peers: PeerReading[] = [];
+  let peer: PeerReading | null = null;
   let errno: string | null = null;
   for (let i = 0; i < lines.length; i++) {
     if (i > 0 && i % 10_000 === 0) await breathe();
@@ -254,12 +270,15 @@ async function uapiGet(socket: string): Promise<PeerStats[]> {
     const key = line.slice(0, eq);
     const value = line.slice(eq + 1);
     if (key === 'public_key') {
-      peer = { publicKey: Buffer.from(value, 'hex').toString('base64'), endpoint: null, latestHandshake: 0, rxBytes: 0, txBytes: 0 };
+      peer = { publicKey: Buffer.from(value, 'hex').toString('base64'), endpoint: null, latestHandshake: 0, rxBytes: 0, txBytes: 0, handshakeMs: 0 };
       peers.push(peer);
     } else if (key === 'errno') errno = value;
     else if (peer) {
       if (key === 'endpoint') peer.endpoint = value;
-      else if (key === 'last_handshake_time_sec') peer.latestHandshake = Number(value);
+      else if (key === 'last_handshake_time_sec') {
+        peer.latestHandshake = Number(value);
+        peer.handshakeMs += Number(value) * 1000;
+      } else if (key === 'last_handshake_time_nsec') peer.handshakeMs += Number(value) / 1e6;
       else if (key === 'rx_bytes') peer.rxBytes = Number(value);
       else if (key === 'tx_bytes') peer.txBytes = Number(value);
     }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Empty } from './schemas/common.js';
 import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from './schemas/location.js';
-import { LbConfig, LbConfigInput, LbReleaseInput, LocationFailoverInput } from './schemas/failover.js';
+import { FailoverDrillInput, FailoverDrillOutput, FailoverHistoryInput, FailoverRecord, LbConfig, LbConfigInput, LbReleaseInput, LocationFailoverInput } from './schemas/failover.js';
 import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } from './schemas/device.js';
@@ -92,6 +92,8 @@ export const procedures = {
   'locations.status': query(LocationRef, LocationStatus),
   'locations.lbConfig': query(LbConfigInput, LbConfig),
   'locations.lbRelease': action(LbReleaseInput, LocationStatus),
+  'failover.history': query(FailoverHistoryInput, z.array(FailoverRecord)),
+  'failover.drill': action(FailoverDrillInput, FailoverDrillOutput),
 } as const satisfies Record<string, ProcedureDef>;
 
 export type Procedures = typeof procedures;

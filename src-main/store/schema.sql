@@ -181,3 +181,26 @@ CREATE TABLE edge_replies (
   body TEXT NOT NULL,
   created_at TEXT NOT NULL
 ) STRICT;
+
+-- The failover history (migration 12): each takeover as the new master measured it.
+CREATE TABLE failovers (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  location_id INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+  gateway TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  -- The gateway Core last saw holding the floating IP before this one; NULL when unknown.
+  previous TEXT,
+  took_at TEXT NOT NULL,
+  address_after_ms REAL NOT NULL,
+  clients INTEGER NOT NULL,
+  -- JSON: each returned client's milliseconds to its handshake, ascending.
+  back_ms TEXT NOT NULL,
+  -- JSON: [{publicKey, device}] of the clients that did not come back (device NULL when unknown).
+  missing TEXT NOT NULL,
+  unreachable INTEGER NOT NULL,
+  -- 1 when an admin's drill caused it.
+  drill INTEGER NOT NULL CHECK (drill IN (0, 1)),
+  received_at TEXT NOT NULL,
+  UNIQUE (gateway, report_id)
+) STRICT;
+CREATE INDEX failovers_location ON failovers (location_id, took_at);

@@ -18,6 +18,7 @@ import type { EdgePublicService } from '../core/edges/edge-public.js';
 import type { InviteService } from '../core/public/invite-service.js';
 import type { LockoutService } from '../core/public/lockouts.js';
 import type { EdgeStatusModel } from '../status/edge-status.js';
+import type { FailoverHistory } from '../failover/failover-history.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -42,6 +43,8 @@ export interface Services {
   invites: InviteService;
   lockouts: LockoutService;
   edgeStatus: EdgeStatusModel;
+  history: FailoverHistory;
+  drill: (location: string, holdMs: number) => Promise<ProcOutput<'failover.drill'>>;
 }
 
 export function createHandlers(s: Services): Handlers {
@@ -92,5 +95,7 @@ export function createHandlers(s: Services): Handlers {
     'locations.status': (i) => s.status.locationStatus(i.name),
     'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),
     'locations.lbRelease': (i) => s.balancers.releaseGateway(i.name, i.gateway),
+    'failover.history': (i) => s.history.history(i.location, i.limit),
+    'failover.drill': (i) => s.drill(i.location, i.holdMs),
   };
 }

@@ -34,6 +34,8 @@ import { SessionRelay } from '../link/session-relay.js';
 import { CertRenewal } from '../link/cert-renewal.js';
 import { StatusModel } from '../status/location-status.js';
 import { BalancerWatch } from '../failover/balancer-watch.js';
+import { runDrill } from '../failover/failover-drill.js';
+import { FailoverHistory } from '../failover/failover-history.js';
 import { PkiService } from '../core/pki/pki-service.js';
 import { SessionService } from '../core/sessions/session-service.js';
 import { FailoverService } from '../failover/failover-service.js';
@@ -122,6 +124,7 @@ export function createCore(opts: CoreOptions): Core {
   const renewal = new CertRenewal(links, store, pki, ports);
   const status = new StatusModel(links, store, sessions);
   const balancers = new BalancerWatch(links, store, status);
+  const history = new FailoverHistory(links, store);
   const devices = new DeviceService(store, ports, sessions);
   const edgePublic = new EdgePublicService(store, ports, secrets, pki);
   const invites = new InviteService(store, ports);
@@ -169,6 +172,8 @@ export function createCore(opts: CoreOptions): Core {
     links,
     status,
     balancers,
+    history,
+    drill: (location, holdMs) => runDrill({ hub: links, store, history, status: (name) => status.locationStatus(name) }, location, holdMs),
   });
 
   async function call(name: string, input: unknown, ctx: CallContext): Promise<unknown> {

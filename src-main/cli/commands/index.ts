@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Cli } from '../command.js';
 import * as device from './device.js';
 import * as edge from './edge.js';
+import * as failover from './failover.js';
 import * as events from './events.js';
 import * as gateway from './gateway.js';
 import * as host from './host.js';
@@ -17,4 +18,4 @@ import * as session from './session.js';
 import * as status from './status.js';
 
 /** In the order `bulwark --help` lists them. */
-export const NOUNS: { register: (program: Command, cli: Cli) => void }[] = [serve, location, host, provision, gateway, edge, invite, device, session, lockout, status, events];
+export const NOUNS: { register: (program: Command, cli: Cli) => void }[] = [serve, location, host, provision, gateway, edge, invite, device, session, lockout, status, failover, events];

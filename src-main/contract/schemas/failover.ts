@@ -114,3 +114,50 @@ export const LbReleaseInput = z.strictObject({
   name: ResourceName,
   gateway: ResourceName,
 });
+
+/** One takeover as the new master measured it (failover.history, the location's timeline). */
+export const FailoverRecord = z.object({
+  id: z.number().int(),
+  location: z.string(),
+  /** The gateway that took the floating IP. */
+  gateway: z.string(),
+  /** The gateway Core last saw holding it before; null when Core did not see one. */
+  previous: z.string().nullable(),
+  /** When the floating IP was on the new master (its clock). */
+  tookAt: z.string(),
+  /** From keepalived's word to the address being on the host. */
+  addressAfterMs: z.number(),
+  /** Clients the new master started a handshake with (those with a known endpoint). */
+  clients: z.number().int(),
+  back: z.number().int(),
+  medianMs: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  slowestMs: z.number().nullable(),
+  /** Clients that did not complete a handshake within the watch; device null when not (or no longer) known. */
+  missing: z.array(z.object({ publicKey: z.string(), device: z.string().nullable() })),
+  /** Clients with no known endpoint: they return by themselves, unmeasured. */
+  unreachable: z.number().int(),
+  drill: z.boolean(),
+  receivedAt: z.string(),
+});
+export type FailoverRecord = z.infer<typeof FailoverRecord>;
+
+export const FailoverHistoryInput = z.strictObject({
+  location: ResourceName,
+  limit: z.number().int().min(1).max(1000).default(20),
+});
+
+export const FAILOVER_DRILL_HOLD_MS = 3000;
+
+export const FailoverDrillInput = z.strictObject({
+  location: ResourceName,
+  /** How long the master tells keepalived it is unhealthy; it then returns as backup. */
+  holdMs: z.number().int().min(1000).max(30_000).default(FAILOVER_DRILL_HOLD_MS),
+});
+
+export const FailoverDrillOutput = z.object({
+  from: z.string(),
+  to: z.string(),
+  record: FailoverRecord,
+});
+export type FailoverDrillOutput = z.infer<typeof FailoverDrillOutput>;

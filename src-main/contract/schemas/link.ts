@@ -6,7 +6,7 @@ import { AgentRoleSchema, BalancerView, VrrpLocationView, VrrpRole } from './age
 import { EDGE_CALL_NAMES, IdempotencyKey } from './edge.js';
 
 /** Bumped when a message changes incompatibly; both sides refuse a peer with another version. */
-export const LINK_PROTOCOL = 4;
+export const LINK_PROTOCOL = 5;
 
 /** The WebSocket subprotocol both sides require: "bulwark-link.<version>". */
 export const LINK_SUBPROTOCOL = `bulwark-link.${LINK_PROTOCOL}`;
@@ -109,6 +109,35 @@ export const AgentCertificateInstalled = z.strictObject({
   notAfter: z.string(),
 });
 
+/** How long a new master watches for its clients' fresh handshakes before it reports the rest as not back. */
+export const TAKEOVER_WATCH_MS = 20_000;
+
+/**
+ * A gateway became VRRP master of a location and measured, on its own clock, how long each
+ * client it started a handshake with took to complete it (from the moment the floating IP was
+ * on this host). Sent once the last client is back or TAKEOVER_WATCH_MS has passed, and again
+ * on every new link until Core acknowledges (a takeover during a Core outage is not lost).
+ */
+export const AgentTakeover = z.strictObject({
+  type: z.literal('takeover'),
+  /** The gateway's own id for this takeover (Core keeps each id once per gateway). */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  location: z.string(),
+  /** When the floating IP was on this host (ISO time, the gateway's clock). */
+  tookAt: z.string(),
+  /** Milliseconds from keepalived's word (MASTER) to the address being here. */
+  addressAfterMs: z.number().min(0),
+  /** Clients with a known endpoint, to which this gateway started a handshake. */
+  clients: z.number().int().min(0),
+  /** Milliseconds from tookAt to each returned client's completed handshake, sorted ascending. */
+  backMs: z.array(z.number().min(0)).max(100_000),
+  /** Public keys of the clients that did not complete a handshake within the watch (at most 200 listed). */
+  missing: z.array(z.string()).max(200),
+  /** Clients without a known endpoint: they come back by themselves, unmeasured. */
+  unreachable: z.number().int().min(0),
+});
+export type AgentTakeover = z.infer<typeof AgentTakeover>;
+
 /** Upper bound of a public call's deadline: the balancer's server timeout is longer. */
 export const EDGE_REQUEST_MAX_MS = 20_000;
 
@@ -131,7 +160,7 @@ export const AgentRequest = z.strictObject({
 });
 export type AgentRequest = z.infer<typeof AgentRequest>;
 
-export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused, AgentExpired, AgentCertificateInstalled, AgentRequest]);
+export const AgentMessage = z.discriminatedUnion('type', [AgentHello, AgentHeartbeat, AgentApplied, AgentStats, AgentRefused, AgentExpired, AgentCertificateInstalled, AgentRequest, AgentTakeover]);
 export type AgentMessage = z.infer<typeof AgentMessage>;
 
 export const CoreWelcome = z.strictObject({
@@ -215,6 +244,23 @@ export const CoreDrain = z.strictObject({
   drained: z.boolean(),
 });
 
+/** Core keeps these takeover reports: the gateway may forget them. */
+export const CoreTakeoverAck = z.strictObject({
+  type: z.literal('takeoverAck'),
+  ids: z.array(z.string()),
+});
+
+/**
+ * A failover drill: the master gives up the location's floating IP on purpose, by telling its
+ * keepalived this location is unhealthy (the track file) for holdMs, then healthy again; the
+ * healthy standby takes over and measures its clients' return as after any failover.
+ */
+export const CoreDrill = z.strictObject({
+  type: z.literal('drill'),
+  location: z.string(),
+  holdMs: z.number().int().min(500).max(30_000),
+});
+
 /** Core's answer to an edge's request: the HTTP status for the browser and the body (the call's output, or an EdgeError). */
 export const CoreResponse = z.strictObject({
   type: z.literal('response'),
@@ -237,7 +283,7 @@ export const CoreEdgeSettings = z.strictObject({
 });
 export type CoreEdgeSettings = z.infer<typeof CoreEdgeSettings>;
 
-export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate, CoreRelease, CoreDrain, CoreResponse, CoreEdgeSettings]);
+export const CoreMessage = z.discriminatedUnion('type', [CoreWelcome, CorePing, CorePeers, CoreExpiredAck, CoreActivity, CoreCertificate, CoreRelease, CoreDrain, CoreResponse, CoreEdgeSettings, CoreTakeoverAck, CoreDrill]);
 export type CoreMessage = z.infer<typeof CoreMessage>;
 
 /** Core's view of one agent's link, for status and the UI. */

@@ -1,0 +1,144 @@
+// The failover history: each takeover as the new master measured it (agents/gateway/takeover.ts),
+// kept per location (table failovers) with the gateway Core last saw holding the floating IP
+// before. A report is kept once per (gateway, id) and acknowledged, so the gateway can forget it.
+import { z } from 'zod';
+import { BulwarkError, type AgentTakeover, type FailoverRecord } from '../contract/index.js';
+import type { Link } from '../link/link.js';
+import type { LinkHub } from '../link/link-hub.js';
+import type { Store } from '../store/db.js';
+
+const Row = z.object({
+  id: z.number().int(),
+  location: z.string(),
+  gateway: z.string(),
+  previous: z.string().nullable(),
+  took_at: z.string(),
+  address_after_ms: z.number(),
+  clients: z.number().int(),
+  back_ms: z.string(),
+  missing: z.string(),
+  unreachable: z.number().int(),
+  drill: z.number().int(),
+  received_at: z.string(),
+});
+
+/** The value below which `share` of the sorted values lie (nearest rank); null for none. */
+export function percentile(sorted: readonly number[], share: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))]!;
+}
+
+function toRecord(r: z.infer<typeof Row>): FailoverRecord {
+  const back = z.array(z.number()).parse(JSON.parse(r.back_ms));
+  return {
+    id: r.id,
+    location: r.location,
+    gateway: r.gateway,
+    previous: r.previous,
+    tookAt: r.took_at,
+    addressAfterMs: r.address_after_ms,
+    clients: r.clients,
+    back: back.length,
+    medianMs: percentile(back, 0.5),
+    p95Ms: percentile(back, 0.95),
+    slowestMs: back.at(-1) ?? null,
+    missing: z.array(z.object({ publicKey: z.string(), device: z.string().nullable() })).parse(JSON.parse(r.missing)),
+    unreachable: r.unreachable,
+    drill: r.drill === 1,
+    receivedAt: r.received_at,
+  };
+}
+
+const SELECT = `SELECT f.id, l.name AS location, f.gateway, f.previous, f.took_at, f.address_after_ms, f.clients, f.back_ms, f.missing, f.unreachable, f.drill, f.received_at
+  FROM failovers f JOIN locations l ON l.id = f.location_id`;
+
+export class FailoverHistory {
+  /** Per location: the gateway last seen holding the floating IP, and the one before it. */
+  private readonly holders = new Map<string, { now: string; before: string | null }>();
+  /** Per location: a drill in progress (its master), so the takeover it causes is marked as one. */
+  private readonly drills = new Map<string, string>();
+  private readonly recorded = new Set<(r: FailoverRecord) => void>();
+
+  constructor(
+    hub: LinkHub,
+    private readonly store: Store,
+  ) {
+    hub.onMessage('heartbeat', (link, m) => {
+      for (const v of m.vrrp ?? []) if (v.holdsVip) this.sawHolder(v.location, link.target.host);
+    });
+    hub.onMessage('takeover', (link, m) => this.record(link, m));
+  }
+
+  private sawHolder(location: string, host: string): void {
+    const h = this.holders.get(location);
+    if (h?.now !== host) this.holders.set(location, { now: host, before: h?.now ?? null });
+  }
+
+  /** A drill's takeover is marked as one until `end` is called. */
+  drillStarted(location: string, master: string): () => void {
+    this.drills.set(location, master);
+    return () => {
+      if (this.drills.get(location) === master) this.drills.delete(location);
+    };
+  }
+
+  /** Calls fn with each takeover recorded from now on; returns the stop. */
+  onRecorded(fn: (r: FailoverRecord) => void): () => void {
+    this.recorded.add(fn);
+    return () => this.recorded.delete(fn);
+  }
+
+  private record(link: Link, m: AgentTakeover): void {
+    const gateway = link.target.host;
+    const h = this.holders.get(m.location);
+    const previous = (h?.now === gateway ? h.before : h?.now) ?? null;
+    const drill = this.drills.has(m.location) && this.drills.get(m.location) !== gateway;
+    let record: FailoverRecord | null = null;
+    try {
+      record = this.store.write((tx) => {
+        const loc = tx.get<{ id: number }>('SELECT id FROM locations WHERE name = ?', m.location);
+        if (!loc) return null; // the location is gone: nothing to keep, but the gateway may forget it
+        const names = new Map(
+          m.missing.length === 0
+            ? []
+            : tx.all<{ public_key: string; name: string }>(`SELECT public_key, name FROM devices WHERE location_id = ? AND public_key IN (${m.missing.map(() => '?').join(',')})`, loc.id, ...m.missing).map((d) => [d.public_key, d.name]),
+        );
+        const missing = m.missing.map((publicKey) => ({ publicKey, device: names.get(publicKey) ?? null }));
+        const inserted = tx.run(
+          `INSERT OR IGNORE INTO failovers (location_id, gateway, report_id, previous, took_at, address_after_ms, clients, back_ms, missing, unreachable, drill, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          loc.id, gateway, m.id, previous, m.tookAt, m.addressAfterMs, m.clients, JSON.stringify(m.backMs), JSON.stringify(missing), m.unreachable, drill ? 1 : 0, new Date().toISOString(),
+        );
+        if (inserted.changes === 0) return null; // sent again before our acknowledgement arrived
+        const r = toRecord(Row.parse(tx.get(`${SELECT} WHERE f.id = ?`, inserted.lastInsertRowid)));
+        tx.event({
+          kind: 'failover.measured',
+          subject: `location:${m.location}`,
+          details: { location: m.location, gateway, previous, tookAt: m.tookAt, clients: r.clients, back: r.back, medianMs: r.medianMs, slowestMs: r.slowestMs, missing: r.missing.length, drill },
+        });
+        return r;
+      });
+    } catch {
+      return; // not stored: no acknowledgement, so the gateway sends it again on the next link
+    }
+    link.send({ type: 'takeoverAck', ids: [m.id] });
+    if (record) for (const fn of this.recorded) fn(record);
+  }
+
+  /** The location's takeovers, newest first. */
+  history(location: string, limit: number): FailoverRecord[] {
+    return this.store.read((tx) => {
+      const loc = tx.get<{ id: number; name: string }>('SELECT id, name FROM locations WHERE name = ?', location);
+      if (!loc) throw BulwarkError.field('location', `no location named ${JSON.stringify(location)}; see "bulwark location list"`, 'not_found');
+      return tx.all(`${SELECT} WHERE f.location_id = ? ORDER BY f.took_at DESC, f.id DESC LIMIT ?`, loc.id, limit).map((r) => toRecord(Row.parse(r)));
+    });
+  }
+
+  /** The newest takeover of each location, for the topology. */
+  latest(): Map<string, FailoverRecord> {
+    return this.store.read((tx) => {
+      const rows = tx.all(`${SELECT} WHERE f.id IN (SELECT MAX(id) FROM failovers GROUP BY location_id)`);
+      return new Map(rows.map((r) => toRecord(Row.parse(r))).map((r) => [r.location, r]));
+    });
+  }
+}

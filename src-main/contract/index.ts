@@ -17,5 +17,6 @@ export * from './schemas/invite.js';
 export * from './schemas/link.js';
 export * from './schemas/session.js';
 export * from './schemas/failover.js';
+export * from './schemas/topology.js';
 export * from './ipc.js';
 export * from './protocol.js';

@@ -10,6 +10,7 @@ import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } f
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus } from './schemas/link.js';
+import { Topology } from './schemas/topology.js';
 import { EdgePublic, EdgeSetPublicInput, EdgeStatus, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput } from './schemas/provision.js';
 
@@ -92,6 +93,7 @@ export const procedures = {
   'locations.status': query(LocationRef, LocationStatus),
   'locations.lbConfig': query(LbConfigInput, LbConfig),
   'locations.lbRelease': action(LbReleaseInput, LocationStatus),
+  'topology.get': query(Empty, Topology),
   'failover.history': query(FailoverHistoryInput, z.array(FailoverRecord)),
   'failover.drill': action(FailoverDrillInput, FailoverDrillOutput),
 } as const satisfies Record<string, ProcedureDef>;
@@ -113,6 +115,8 @@ export const StreamMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: CoreEvent }),
   /** Sent once when a subscriber is attached; `lastId` is the newest event id at that moment. */
   z.object({ type: z.literal('ready'), lastId: z.number().int() }),
+  /** The topology changed (a new revision): sent to each subscriber as it happens, and once when it attaches. */
+  z.object({ type: z.literal('topology'), topology: Topology }),
 ]);
 export type StreamMessage = z.infer<typeof StreamMessage>;
 

@@ -56,6 +56,7 @@ export class Link {
   healthy: boolean | null = null;
   agentVersion: string | null = null;
   wireguardMode: 'kernel' | 'wireguard-go' | null = null;
+  configSha256: string | null = null;
   badMessages = 0;
   /** The certificate the agent presented in this link's TLS handshake. */
   certificate: { serial: string; notAfter: string } | null = null;
@@ -78,7 +79,7 @@ export class Link {
 
   view(): LinkState {
     const t = this.target;
-    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, wireguardMode: this.wireguardMode, badMessages: this.badMessages, certificate: this.certificate, applied: [...this.applied].map(([location, a]) => ({ location, ...a })) };
+    return { agent: t.agent, host: t.host, role: t.role, state: this.state, since: this.since, reason: this.reason, healthy: this.state === 'up' ? this.healthy : null, agentVersion: this.agentVersion, wireguardMode: this.wireguardMode, configSha256: this.configSha256, badMessages: this.badMessages, certificate: this.certificate, applied: [...this.applied].map(([location, a]) => ({ location, ...a })) };
   }
 
   /** Sends when the link is up; a message lost to a dropped link is resent as a full sync on reconnect. */
@@ -167,6 +168,7 @@ export class Link {
       }
       this.agentVersion = msg.version;
       this.wireguardMode = msg.wireguardMode ?? null;
+      this.configSha256 = msg.configSha256;
       this.failures = 0;
       this.set('up', null);
       this.send({ type: 'welcome', protocol: LINK_PROTOCOL, heartbeatMs: this.owner.settings.heartbeatMs, statsMs: this.owner.settings.statsMs });

@@ -4,7 +4,7 @@
 // seed of the topology read model. Imports contract/, store/, core/sessions and link/;
 // system/ builds it, failover/ reads it.
 import { z } from 'zod';
-import { BulwarkError, FailoverMode, type LocationStatus, type KnownEvent, type PeerStats } from '../contract/index.js';
+import { BulwarkError, FailoverMode, type LocationStatus, type KnownEvent, type PeerStats, type TopologyProblem } from '../contract/index.js';
 import type { Store } from '../store/db.js';
 import { locationGateways } from '../store/queries.js';
 import type { SessionService } from '../core/sessions/session-service.js';
@@ -23,6 +23,7 @@ const LocationRow = z.object({
   failover_mode: FailoverMode,
   failover_vip: z.string().nullable(),
   lb_host: z.string().nullable(),
+  lb_failback: z.string().nullable(),
 });
 const DeviceRow = z.object({ name: z.string(), address: z.string(), public_key: z.string() });
 
@@ -53,11 +54,23 @@ export class StatusModel {
     this.stats.set(location, byKey);
   }
 
+  /** Devices of the location with a handshake since `sinceS` (unix seconds), in all and by the gateway that carries each. */
+  activePeers(location: string, sinceS: number): { total: number; byGateway: Map<string, number> } {
+    const byGateway = new Map<string, number>();
+    let total = 0;
+    for (const s of this.stats.get(location)?.values() ?? []) {
+      if (s.latestHandshake < sinceS) continue;
+      total++;
+      byGateway.set(s.gateway, (byGateway.get(s.gateway) ?? 0) + 1);
+    }
+    return { total, byGateway };
+  }
+
   /** The location live: each gateway's link and data plane, each device's tunnel. */
   locationStatus(name: string): LocationStatus {
     return this.store.read((tx) => {
       const row = tx.get(
-        'SELECT id, name, mfa, disconnect_threshold, failover_mode, failover_vip, (SELECT h.name FROM hosts h WHERE h.id = failover_lb_host_id) AS lb_host FROM locations WHERE name = ?',
+        'SELECT id, name, mfa, disconnect_threshold, failover_mode, failover_vip, (SELECT h.name FROM hosts h WHERE h.id = failover_lb_host_id) AS lb_host, failover_lb_failback AS lb_failback FROM locations WHERE name = ?',
         name,
       );
       if (!row) throw BulwarkError.field('name', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
@@ -68,15 +81,15 @@ export class StatusModel {
       const linkOf = (host: string) => this.hub.get(agentSubject('gateway', host));
       const vrrpOf = (l: Link | undefined) => (l && l.state === 'up' && loc.failover_mode === 'vrrp' ? (l.heartbeat?.vrrp?.find((v) => v.location === loc.name) ?? null) : null);
       const holders = hosts.filter((h) => vrrpOf(linkOf(h))?.holdsVip);
-      const problems: string[] = [];
+      const problems: TopologyProblem[] = [];
       if (loc.failover_mode === 'vrrp') {
-        problems.push(...vrrpProblems(loc.failover_vip ?? '', hosts.map((h) => ({ host: h, linked: linkOf(h)?.state === 'up', holdsVip: vrrpOf(linkOf(h))?.holdsVip ?? false }))));
+        problems.push(...vrrpProblems(loc.name, loc.failover_vip ?? '', hosts.map((h) => ({ host: h, linked: linkOf(h)?.state === 'up', holdsVip: vrrpOf(linkOf(h))?.holdsVip ?? false }))));
       }
       const lbLink = loc.failover_mode === 'lb' && loc.lb_host ? this.hub.get(agentSubject('balancer', loc.lb_host)) : undefined;
       const lbView = lbLink?.state === 'up' ? (lbLink.heartbeat?.balancer ?? null) : null;
       const rotation = lbView?.locations.find((l) => l.location === loc.name)?.gateways ?? null;
       if (loc.failover_mode === 'lb' && loc.lb_host) {
-        problems.push(...lbProblems({ host: loc.lb_host, linked: lbLink?.state === 'up', reason: lbLink?.reason ?? null, view: lbView }, rotation));
+        problems.push(...lbProblems(loc.name, { host: loc.lb_host, linked: lbLink?.state === 'up', reason: lbLink?.reason ?? null, view: lbView }, rotation, loc.lb_failback === 'manual'));
       }
       return {
         location: loc.name,
@@ -104,7 +117,7 @@ export class StatusModel {
           vip: loc.failover_vip,
           holders,
           balancer: loc.failover_mode === 'lb' && loc.lb_host ? { host: loc.lb_host, link: lbLink?.state ?? 'down', nginxRunning: lbView?.nginx.running ?? null } : null,
-          problems,
+          problems: problems.map((p) => p.text),
         },
         devices: tx
           .all('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)

@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import type { BalancerView, RotationEntry } from '../contract/index.js';
-import { lbProblems, vrrpProblems } from './problems.js';
+import { lbProblems as lbFound, vrrpProblems as vrrpFound } from './problems.js';
+
+const vrrpProblems = (vip: string, gws: Parameters<typeof vrrpFound>[2]) => vrrpFound('hq', vip, gws).map((p) => p.text);
+const lbProblems = (lb: Parameters<typeof lbFound>[1], rotation: Parameters<typeof lbFound>[2]) => lbFound('hq', lb, rotation).map((p) => p.text);
 
 const gw = (host: string, linked: boolean, holdsVip: boolean) => ({ host, linked, holdsVip });
 const view = (running: boolean, error: string | null): BalancerView => ({ nginx: { running, pid: running ? 42 : null, reloads: 1, error }, locations: [] });

@@ -19,6 +19,7 @@ import type { InviteService } from '../core/public/invite-service.js';
 import type { LockoutService } from '../core/public/lockouts.js';
 import type { EdgeStatusModel } from '../status/edge-status.js';
 import type { FailoverHistory } from '../failover/failover-history.js';
+import type { TopologyModel } from '../status/topology-model.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -44,6 +45,7 @@ export interface Services {
   lockouts: LockoutService;
   edgeStatus: EdgeStatusModel;
   history: FailoverHistory;
+  topology: TopologyModel;
   drill: (location: string, holdMs: number) => Promise<ProcOutput<'failover.drill'>>;
 }
 
@@ -95,6 +97,7 @@ export function createHandlers(s: Services): Handlers {
     'locations.status': (i) => s.status.locationStatus(i.name),
     'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),
     'locations.lbRelease': (i) => s.balancers.releaseGateway(i.name, i.gateway),
+    'topology.get': () => s.topology.get(),
     'failover.history': (i) => s.history.history(i.location, i.limit),
     'failover.drill': (i) => s.drill(i.location, i.holdMs),
   };

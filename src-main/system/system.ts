@@ -8,6 +8,7 @@ import {
   isProcedureName,
   procedures,
   type CoreEvent,
+  type Topology,
   type EventKind,
   type KnownEvent,
   type ProcOutput,
@@ -36,6 +37,8 @@ import { StatusModel } from '../status/location-status.js';
 import { BalancerWatch } from '../failover/balancer-watch.js';
 import { runDrill } from '../failover/failover-drill.js';
 import { FailoverHistory } from '../failover/failover-history.js';
+import { TopologyModel } from '../status/topology-model.js';
+import { expectedAgentConfigs } from '../provision/expected-configs.js';
 import { PkiService } from '../core/pki/pki-service.js';
 import { SessionService } from '../core/sessions/session-service.js';
 import { FailoverService } from '../failover/failover-service.js';
@@ -78,6 +81,8 @@ export interface Core {
   invoke<N extends ProcedureName>(name: N, input: ProcInput<N>, ctx?: CallContext): Promise<ProcOutput<N>>;
   /** Called after each commit with the events it wrote, in id order. */
   onDidEvent(listener: (event: CoreEvent) => void): () => void;
+  /** Called with each new revision of the topology (only while someone listens is it folded unasked). */
+  onDidChangeTopology(listener: (topology: Topology) => void): () => void;
   lastEventId(): number;
   readonly store: Store;
   readonly services: { locations: LocationService; pki: PkiService; links: LinkHub; peers: PeerSync; sessions: SessionService };
@@ -131,6 +136,17 @@ export function createCore(opts: CoreOptions): Core {
   const limiter = new AttemptLimiter();
   const lockouts = new LockoutService(store, ports);
   const edgeStatus = new EdgeStatusModel(links, store, edgePublic, lockouts);
+  const topology = new TopologyModel({
+    hub: links,
+    store,
+    status,
+    history,
+    info: () => ({ version: VERSION, startedAt }),
+    expectedConfigs: expectedAgentConfigs,
+    endDates: () => pki.endDates(),
+    activeSessions: (location) => sessions.active(location).size,
+    lockouts: () => lockouts.active().length,
+  });
   const connect = new ConnectService(store, ports, secrets, sessions, limiter);
   const edgeRelay = new EdgeRelay({
     hub: links,
@@ -152,6 +168,7 @@ export function createCore(opts: CoreOptions): Core {
     relay.committed(evs);
     edgeRelay.committed(evs);
     status.committed(evs);
+    topology.committed(evs);
   });
   const handlers: Handlers = createHandlers({
     info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
@@ -173,6 +190,7 @@ export function createCore(opts: CoreOptions): Core {
     status,
     balancers,
     history,
+    topology,
     drill: (location, holdMs) => runDrill({ hub: links, store, history, status: (name) => status.locationStatus(name) }, location, holdMs),
   });
 
@@ -216,6 +234,7 @@ export function createCore(opts: CoreOptions): Core {
     call,
     invoke: (name, input, ctx = { actor: 'core' }) => call(name, input, ctx) as never,
     onDidEvent: (listener) => store.onDidCommit((evs) => evs.forEach(listener)),
+    onDidChangeTopology: (listener) => topology.onDidChange(listener),
     lastEventId: () => events.lastId(),
     store,
     services: { locations, pki, links, peers, sessions },
@@ -226,6 +245,7 @@ export function createCore(opts: CoreOptions): Core {
     },
     close: () => {
       unsubscribeLinks();
+      topology.close();
       renewal.stop();
       links.stop();
       store.close();

@@ -16,6 +16,7 @@ import * as provision from './provision.js';
 import * as serve from './serve.js';
 import * as session from './session.js';
 import * as status from './status.js';
+import * as topology from './topology.js';
 
 /** In the order `bulwark --help` lists them. */
-export const NOUNS: { register: (program: Command, cli: Cli) => void }[] = [serve, location, host, provision, gateway, edge, invite, device, session, lockout, status, failover, events];
+export const NOUNS: { register: (program: Command, cli: Cli) => void }[] = [serve, location, host, provision, gateway, edge, invite, device, session, lockout, status, topology, failover, events];

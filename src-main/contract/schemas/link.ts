@@ -302,6 +302,8 @@ export const LinkState = z.object({
   agentVersion: z.string().nullable(),
   /** A gateway: kernel WireGuard or wireguard-go, as it said at the link's start. */
   wireguardMode: z.enum(['kernel', 'wireguard-go']).nullable(),
+  /** The SHA-256 of the config file the agent runs, as it said at the link's start. */
+  configSha256: z.string().nullable(),
   /** Messages from this agent that did not parse, since Core started. */
   badMessages: z.number().int(),
   /** The certificate the agent presented on this link; null before the first TLS handshake. */

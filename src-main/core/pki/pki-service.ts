@@ -120,6 +120,14 @@ export class PkiService {
     });
   }
 
+  /** When the CA and Core's own client certificate end (ISO), null before they exist: for the topology. */
+  endDates(): { ca: string | null; core: string | null } {
+    return this.store.read((tx) => {
+      const ca = tx.get<{ cert_pem: string }>('SELECT cert_pem FROM ca WHERE id = 1');
+      return { ca: ca ? new Date(new X509Certificate(ca.cert_pem).validTo).toISOString() : null, core: this.current(tx, 'core')?.not_after ?? null };
+    });
+  }
+
   /** Core's client certificate for the control link. */
   coreCert(): Promise<StoredCert> {
     return this.serial(async () => {

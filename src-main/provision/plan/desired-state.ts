@@ -102,13 +102,39 @@ function pendingFile(path: string, mode: number, what: string, secret: boolean):
 
 const KIND_ORDER: Record<FileKind, number> = { runtime: 0, program: 1, certificate: 2, config: 3, unit: 4 };
 
-export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost {
-  const files: DesiredFile[] = [];
-  const units: DesiredUnit[] = [];
+/** The agents a host runs: a gateway for its locations, an edge, a balancer for what it balances. */
+export function agentRolesOf(model: Pick<HostModel, 'gatewayLocations' | 'edge' | 'balancer'>): AgentRole[] {
   const roles: AgentRole[] = [];
   if (model.gatewayLocations.length > 0) roles.push('gateway');
   if (model.edge) roles.push('edge');
   if (model.balancer) roles.push('balancer');
+  return roles;
+}
+
+/** The config file of one of the host's agents (its SHA-256 is what the agent reports on its link). */
+export function agentConfigText(model: Omit<HostModel, 'tls' | 'locationKeys'>, role: AgentRole): string {
+  const control = { address: model.controlAddress, port: CONTROL_PORT[role], ca: TLS_CA, cert: agentCertPath(role), key: agentKeyPath(role) };
+  if (role === 'gateway') {
+    return renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, control, locations: model.gatewayLocations, keepalivedFifo: model.keepalived ? KEEPALIVED_FIFO : null, lanHealth: model.lanHealth });
+  }
+  if (role === 'balancer') {
+    return renderBalancerConfig({
+      host: model.name,
+      healthPort: HEALTH_PORT.balancer,
+      control,
+      nginx: { program: NGINX_PROGRAM, runDir: BALANCER_RUN_DIR, listenAddress: model.balancer!.listenAddress },
+      check: model.balancer!.check,
+      locations: model.balancer!.locations,
+      edges: model.edgeBalancer ? { statsSocket: HAPROXY_STATS_SOCKET, backend: EDGE_BACKEND } : null,
+    });
+  }
+  return renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control, public: { address: model.controlAddress, port: EDGE_PUBLIC_PORT }, trustedProxies: model.edgeTrustedProxies });
+}
+
+export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost {
+  const files: DesiredFile[] = [];
+  const units: DesiredUnit[] = [];
+  const roles = agentRolesOf(model);
   if (roles.length > 0) files.push(artifactFile(HOST_RUNTIME, 'runtime', 0o755, artifacts.runtime));
   if (roles.length > 0 || model.edgeBalancer) files.push(textFile(TLS_CA, 'certificate', 0o644, model.tls.caPem));
   for (const role of roles) {
@@ -127,21 +153,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
         files.push(textFile(l.privateKeyFile, 'config', 0o600, `${key}\n`, true));
       }
     }
-    const control = { address: model.controlAddress, port: CONTROL_PORT[role], ca: TLS_CA, cert: agentCertPath(role), key: agentKeyPath(role) };
-    const config =
-      role === 'gateway'
-        ? renderGatewayConfig({ host: model.name, healthPort: HEALTH_PORT.gateway, control, locations: model.gatewayLocations, keepalivedFifo: model.keepalived ? KEEPALIVED_FIFO : null, lanHealth: model.lanHealth })
-        : role === 'balancer'
-          ? renderBalancerConfig({
-              host: model.name,
-              healthPort: HEALTH_PORT.balancer,
-              control,
-              nginx: { program: NGINX_PROGRAM, runDir: BALANCER_RUN_DIR, listenAddress: model.balancer!.listenAddress },
-              check: model.balancer!.check,
-              locations: model.balancer!.locations,
-              edges: model.edgeBalancer ? { statsSocket: HAPROXY_STATS_SOCKET, backend: EDGE_BACKEND } : null,
-            })
-          : renderEdgeConfig({ host: model.name, healthPort: HEALTH_PORT.edge, control, public: { address: model.controlAddress, port: EDGE_PUBLIC_PORT }, trustedProxies: model.edgeTrustedProxies });
+    const config = agentConfigText(model, role);
     const program = artifactFile(agentProgramPath(role), 'program', 0o644, artifacts[role]);
     const configFile = textFile(agentConfigPath(role), 'config', 0o640, config);
     const unit = textFile(

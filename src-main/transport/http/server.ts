@@ -7,7 +7,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { BulwarkError, type StreamMessage } from '../../contract/index.js';
+import { BulwarkError, type StreamMessage, type Topology } from '../../contract/index.js';
 import { bracketHost, formatEndpoint } from '../../net/endpoint.js';
 import type { Core } from '../../system/system.js';
 import type { Log } from '../../platform/log.js';
@@ -224,6 +224,13 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
         send(m);
       }
       send({ type: 'ready', lastId: lastSent });
+      // ?topology=1 (the UI): the topology now, then each new revision.
+      if ((req.query as Record<string, string>).topology === '1' && socket.readyState === socket.OPEN) {
+        const stop = core.onDidChangeTopology((topology) => send({ type: 'topology', topology }));
+        socket.on('close', stop);
+        socket.on('error', stop);
+        send({ type: 'topology', topology: (await core.call('topology.get', {}, { actor: 'stream' })) as Topology });
+      }
     })().catch((err) => {
       req.log.error({ err }, 'event replay failed');
       socket.close(1011, 'event replay failed');

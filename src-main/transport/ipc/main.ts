@@ -21,10 +21,11 @@ export function serveIpc(core: Core, ipc: IpcMain, isTrustedSender: (url: string
   return () => ipc.removeHandler(IPC_CALL);
 }
 
-/** Forwards every committed event to a window's renderer. */
+/** Forwards every committed event and each new topology to a window's renderer. */
 export function streamEvents(core: Core, contents: WebContents): () => void {
   const send = (m: StreamMessage) => {
     if (!contents.isDestroyed()) contents.send(IPC_EVENT, m);
   };
-  return core.onDidEvent((event) => send({ type: 'event', event }));
+  const stops = [core.onDidEvent((event) => send({ type: 'event', event })), core.onDidChangeTopology((topology) => send({ type: 'topology', topology }))];
+  return () => stops.forEach((stop) => stop());
 }

@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { FailoverMode, type KnownEvent, type Topology } from '../contract/index.js';
 import { formatEndpoint } from '../net/endpoint.js';
-import type { FailoverHistory } from '../failover/failover-history.js';
 import type { LinkHub } from '../link/link-hub.js';
 import type { Store, Tx } from '../store/db.js';
 import type { StatusModel } from './location-status.js';
@@ -50,7 +49,8 @@ export interface TopologyDeps {
   hub: LinkHub;
   store: Store;
   status: StatusModel;
-  history: FailoverHistory;
+  /** The newest takeover of each location (failover/failover-history.ts). */
+  lastFailovers: () => Map<string, NonNullable<LocationFacts['lastFailover']>>;
   info: () => { version: string; startedAt: string };
   /** Agent subject → the SHA-256 of the config an apply would install (provision/expected-configs.ts). */
   expectedConfigs: (tx: Tx) => Map<string, string>;
@@ -201,7 +201,7 @@ export class TopologyModel {
         edgeBalancer: edgeSettings?.balancer ?? null,
         lockouts: this.deps.lockouts(),
         sessions: new Map(locations.filter((l) => l.mfa).map((l) => [l.name, this.deps.activeSessions(l.name)])),
-        lastFailovers: this.deps.history.latest(),
+        lastFailovers: this.deps.lastFailovers(),
         endDates: this.deps.endDates(),
       };
     });

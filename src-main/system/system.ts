@@ -140,7 +140,7 @@ export function createCore(opts: CoreOptions): Core {
     hub: links,
     store,
     status,
-    history,
+    lastFailovers: () => history.latest(),
     info: () => ({ version: VERSION, startedAt }),
     expectedConfigs: expectedAgentConfigs,
     endDates: () => pki.endDates(),

@@ -7,7 +7,8 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { BulwarkError, type StreamMessage, type Topology } from '../../contract/index.js';
+import { BulwarkError, isProcedureName, type StreamMessage, type Topology } from '../../contract/index.js';
+import { createMetrics } from './metrics.js';
 import { bracketHost, formatEndpoint } from '../../net/endpoint.js';
 import type { Core } from '../../system/system.js';
 import type { Log } from '../../platform/log.js';
@@ -162,7 +163,7 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     // Decide by the route the router matched (after it decoded the path), never by the raw
     // URL: "/%61pi/v1/…" is the API too. Unmatched requests reach only the 404/UI handler.
     const route = req.routeOptions.url;
-    if (route === undefined || !route.startsWith('/api/')) return;
+    if (route === undefined || !(route.startsWith('/api/') || route === '/metrics')) return;
     const given = tokenOf(req);
     if (given === undefined || !sameSecret(given, opts.token)) {
       const e = new BulwarkError(
@@ -176,6 +177,14 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+
+  const metrics = createMetrics(async () => (await core.call('topology.get', {}, { actor: 'metrics' })) as Topology);
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.url !== '/api/v1/:procedure') return;
+    const name = (req.params as { procedure?: string }).procedure ?? '';
+    metrics.observe(isProcedureName(name) ? name : 'unknown', reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const checkAfter = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const raw = (req.query as Record<string, unknown>).after;

@@ -5,7 +5,7 @@ import { nodeId, type NodeState, type Topology } from '../contract/index.js';
 
 export type GraphNodeKind = 'core' | 'location' | 'gateway' | 'balancer' | 'edge' | 'devices';
 
-export interface GraphNode {
+export type GraphNode = {
   id: string;
   kind: GraphNodeKind;
   label: string;
@@ -18,7 +18,7 @@ export interface GraphNode {
   holdsVip: boolean;
   /** The location a collapsed location hides this node with (gateways of one location, its devices). */
   collapsesWith: string | null;
-}
+};
 
 export interface GraphEdge {
   id: string;

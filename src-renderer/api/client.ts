@@ -70,7 +70,8 @@ export function httpApi(baseUrl: string, token: string): Api {
       const open = () => {
         // With no event seen yet, start from now rather than replay the whole audit trail.
         const from = after();
-        const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/events${from > 0 ? `?after=${from}` : ''}`;
+        // topology=1: the topology now and each new revision ride the same stream.
+        const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/events?topology=1${from > 0 ? `&after=${from}` : ''}`;
         ws = new WebSocket(url, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${token}`]);
         ws.onmessage = (e) => {
           const m = StreamMessage.safeParse(JSON.parse(String(e.data)));

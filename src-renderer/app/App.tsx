@@ -3,10 +3,12 @@ import { httpApi } from '../api/client.js';
 import { useApp, type View } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
 import { useProvision } from '../stores/provision-store.js';
+import { useTopology } from '../stores/topology-store.js';
 import { HostsView } from '../views/HostsView.js';
 import { LocationPage } from '../views/LocationPage.js';
 import { LocationsView } from '../views/LocationsView.js';
 import { ProvisioningView } from '../views/ProvisioningView.js';
+import { TopologyView } from '../views/topology/TopologyView.js';
 import { EventFeed } from './EventFeed.js';
 
 export const TOKEN_KEY = 'bulwark.token';
@@ -47,6 +49,8 @@ function NavButton({ to, active, label }: { to: View; active: boolean; label: st
 
 function ViewContent({ view }: { view: View }) {
   switch (view.kind) {
+    case 'topology':
+      return <TopologyView />;
     case 'locations':
       return <LocationsView />;
     case 'location':
@@ -78,6 +82,7 @@ export function App() {
       if (cancelled) return;
       stop = api.subscribe(
         (m) => {
+          if (m.type === 'topology') useTopology.getState().receive(m.topology);
           if (m.type !== 'event') return;
           useApp.getState().receive(m.event);
           useProvision.getState().receive(m.event);
@@ -106,6 +111,7 @@ export function App() {
       <header className="topbar">
         <span className="brand">Bulwark</span>
         <nav>
+          <NavButton to={{ kind: 'topology' }} active={view.kind === 'topology'} label="Topology" />
           <NavButton to={{ kind: 'locations' }} active={view.kind === 'locations' || view.kind === 'location'} label="Locations" />
           <NavButton to={{ kind: 'hosts' }} active={view.kind === 'hosts'} label="Hosts" />
           <NavButton to={{ kind: 'provisioning' }} active={view.kind === 'provisioning'} label="Provisioning" />
@@ -115,10 +121,11 @@ export function App() {
         </span>
       </header>
       {loadError ? <p className="banner" role="alert">{loadError}</p> : null}
-      <main className="content">
+      {/* The topology has its own side panel (problems, and each node's events): the feed would squeeze the map. */}
+      <main className={view.kind === 'topology' ? 'content content-wide' : 'content'}>
         <ViewContent view={view} />
       </main>
-      <EventFeed />
+      {view.kind === 'topology' ? null : <EventFeed />}
     </div>
   );
 }

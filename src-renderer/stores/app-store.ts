@@ -4,7 +4,7 @@ import type { CoreEvent, Device, Edge, Gateway, Host, Location } from '../../src
 import { BulwarkError } from '../../src-main/contract/index.js';
 import type { Api } from '../api/client.js';
 
-export type View = { kind: 'locations' } | { kind: 'location'; name: string } | { kind: 'hosts' } | { kind: 'provisioning' };
+export type View = { kind: 'topology' } | { kind: 'locations' } | { kind: 'location'; name: string } | { kind: 'hosts' } | { kind: 'provisioning' };
 
 interface LocationDetail {
   name: string;
@@ -36,7 +36,7 @@ export const useApp = create<AppState>((set, get) => ({
   api: null,
   authError: null,
   status: 'connecting',
-  view: { kind: 'locations' },
+  view: { kind: 'topology' },
   locations: [],
   hosts: [],
   edges: [],

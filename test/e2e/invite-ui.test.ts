@@ -19,6 +19,8 @@ describe.skipIf(missing !== null)('invites in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.setDefaultTimeout(5000);
     await page.goto(`${srv.url}/#token=${srv.token}`);
+    // The landing page is the topology; these pages are under Locations.
+    await page.getByTestId('nav-locations').click();
     await page.getByTestId('location-row-hq').click();
     const panel = page.getByTestId('invite-panel');
     await panel.waitFor();

@@ -29,6 +29,10 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     });
 
     await page.goto(`${srv.url}/#token=${srv.token}`);
+
+    // The landing page is the topology; these pages are under Locations.
+
+    await page.getByTestId('nav-locations').click();
     await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
     await page.getByTestId('location-row-hq').click();
     await page.getByTestId('location-title').filter({ hasText: 'hq' }).waitFor();
@@ -79,6 +83,8 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     const consoleErrors: string[] = [];
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(`${srv.url}/#token=${srv.token}`);
+    // The landing page is the topology; these pages are under Locations.
+    await page.getByTestId('nav-locations').click();
     await page.getByTestId('location-row-secure').click();
     const cell = page.locator('[data-testid="device-row"][data-device="laptop"]').getByTestId('device-session');
     await cell.filter({ hasText: 'none: waiting for MFA' }).waitFor();
@@ -112,6 +118,8 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     const consoleErrors: string[] = [];
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(`${srv.url}/#token=${srv.token}`);
+    // The landing page is the topology; these pages are under Locations.
+    await page.getByTestId('nav-locations').click();
     await page.getByTestId('location-row-ha').click();
     const form = page.getByTestId('failover-form');
     await form.getByTestId('failover-mode').selectOption('vrrp');

@@ -22,6 +22,8 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     await page.goto(`${srv.url}/`);
     await page.getByTestId('login-form').waitFor();
     await page.goto(`${srv.url}/#token=${srv.token}`);
+    // The landing page is the topology; these pages are under Locations.
+    await page.getByTestId('nav-locations').click();
     await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
     expect(page.url()).toBe(`${srv.url}/`);
 
@@ -46,6 +48,7 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
 
     // Reload: the data comes back from Core, and the login is kept.
     await page.reload();
+    await page.getByTestId('nav-locations').click();
     await page.getByTestId('location-row-hq').waitFor();
 
     // Open the location page, then add a device from the CLI: it appears without a reload.

@@ -1,0 +1,58 @@
+// The topology as Core last streamed it (a `topology` message on the event stream, or a
+// topology.get when the page opens), and what the map's viewer chose: the selected node, the
+// collapsed locations, the filter. Revisions only move forward: an older snapshot is dropped.
+import { create } from 'zustand';
+import type { Topology } from '../../src-main/contract/index.js';
+import { useApp } from './app-store.js';
+
+interface TopologyState {
+  topology: Topology | null;
+  /** When the newest snapshot arrived (performance.now()), for bench/topology. */
+  receivedAt: number;
+  error: string | null;
+  selected: string | null;
+  collapsed: ReadonlySet<string>;
+  filter: string;
+  problemsOnly: boolean;
+  load(): Promise<void>;
+  receive(t: Topology): void;
+  select(id: string | null): void;
+  toggleCollapsed(location: string): void;
+  setCollapsed(locations: string[]): void;
+  setFilter(filter: string): void;
+  setProblemsOnly(on: boolean): void;
+}
+
+export const useTopology = create<TopologyState>((set, get) => ({
+  topology: null,
+  receivedAt: 0,
+  error: null,
+  selected: null,
+  collapsed: new Set(),
+  filter: '',
+  problemsOnly: false,
+  load: async () => {
+    const api = useApp.getState().api;
+    if (!api) return;
+    try {
+      get().receive(await api.call('topology.get', {}));
+    } catch (err) {
+      set({ error: (err as Error).message });
+    }
+  },
+  receive: (t) => {
+    const had = get().topology;
+    if (had && t.revision < had.revision && t.core.startedAt === had.core.startedAt) return;
+    set({ topology: t, receivedAt: performance.now(), error: null });
+  },
+  select: (selected) => set({ selected }),
+  toggleCollapsed: (location) =>
+    set((s) => {
+      const next = new Set(s.collapsed);
+      if (!next.delete(location)) next.add(location);
+      return { collapsed: next };
+    }),
+  setCollapsed: (locations) => set({ collapsed: new Set(locations) }),
+  setFilter: (filter) => set({ filter }),
+  setProblemsOnly: (problemsOnly) => set({ problemsOnly }),
+}));

@@ -1,0 +1,54 @@
+// One node of the map: its name, its state in a word on a coloured pill (never colour alone),
+// a line of facts, the floating IP's badge on its holder, and a location's collapse toggle.
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { useTopology } from '../../stores/topology-store.js';
+import type { MapNode } from './layout.js';
+
+const KIND_LABEL: Record<MapNode['data']['kind'], string> = { core: 'Core', location: 'location', gateway: 'gateway', balancer: 'balancer', edge: 'edge', devices: 'devices' };
+
+export function MapNodeView({ data, selected }: NodeProps<MapNode>) {
+  const toggle = useTopology((s) => s.toggleCollapsed);
+  return (
+    <div className={`map-node map-node-${data.kind} state-${data.state}${selected ? ' selected' : ''}`} data-testid={`node-${data.id}`} data-state={data.state}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="map-node-head">
+        <span className="map-node-kind">{KIND_LABEL[data.kind]}</span>
+        <strong className="map-node-label" title={data.label}>
+          {data.label}
+        </strong>
+        {data.holdsVip ? (
+          <span className="vip-badge" data-testid={`vip-${data.id}`} title="holds the floating IP">
+            VIP
+          </span>
+        ) : null}
+      </div>
+      <div className="map-node-foot">
+        <span className={`pill state-${data.state}`} data-testid={`word-${data.id}`}>
+          {data.word}
+        </span>
+        <span className="map-node-detail" title={data.detail}>
+          {data.detail}
+        </span>
+      </div>
+      {data.problems > 0 ? (
+        <span className={`map-node-problems severity-${data.worst}`} title={`${data.problems} ${data.worst === 'critical' ? 'critical problem(s)' : 'warning(s)'}: see the problems panel`}>
+          {data.problems}
+        </span>
+      ) : null}
+      {data.kind === 'location' ? (
+        <button
+          type="button"
+          className="map-node-collapse nodrag"
+          onClick={(e) => {
+            e.stopPropagation();
+            toggle(data.label);
+          }}
+          title={data.collapsed ? 'show its gateways and devices' : 'hide its gateways and devices'}
+        >
+          {data.collapsed ? `+${data.hidden}` : '−'}
+        </button>
+      ) : null}
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+}

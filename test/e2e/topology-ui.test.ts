@@ -1,0 +1,83 @@
+// The topology page in Chromium with scripted gateways (real links, no lab): it is the landing
+// page, shows each node's state in a word and the holder's badge, follows a takeover live without
+// a reload, selects a node from a problem, collapses a location and filters. Screenshots go to
+// test-results/. The lab test (test/lab/topology.test.ts) does the same with real agents.
+import { describe, expect, test } from 'vitest';
+import { browserMissing, launchBrowser } from '../helpers/browser.js';
+import { scriptedAgent } from '../helpers/scripted-agent.js';
+import { startInProcess, UI_DIR } from '../helpers/server.js';
+
+const missing = browserMissing();
+if (missing && process.env.CI === 'true') throw new Error(`browser tests cannot run: ${missing}`);
+
+const LINK = { heartbeatMs: 100, downAfterMs: 1500, minBackoffMs: 50, maxBackoffMs: 200 };
+const vrrp = (role: 'MASTER' | 'BACKUP', holdsVip: boolean) => ({ vrrp: [{ location: 'hq', role, holdsVip }] });
+
+describe.skipIf(missing !== null)('the topology page in Chromium', () => {
+  test('landing page: words, the badge, a takeover live, a problem selects its node, collapse and filter', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR, link: LINK });
+    await srv.client.call('locations.create', { name: 'hq', network: '10.61.0.0/24', endpoint: '127.0.0.100:51820' });
+    await srv.client.call('locations.create', { name: 'lab', network: '10.62.0.0/24', endpoint: '127.0.0.101:51820' });
+    await srv.client.call('devices.add', { location: 'lab', name: 'orphan' });
+    for (const name of ['laptop', 'phone']) await srv.client.call('devices.add', { location: 'hq', name });
+    const a = await scriptedAgent(srv, 'gw1', '127.0.0.41');
+    const b = await scriptedAgent(srv, 'gw2', '127.0.0.42');
+    try {
+      for (const g of ['gw1', 'gw2']) await srv.client.call('gateways.add', { location: 'hq', host: g });
+      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = '127.0.0.' || CASE name WHEN 'gw1' THEN '41' ELSE '42' END || '/8'"));
+      await srv.client.call('locations.setFailover', { name: 'hq', mode: 'vrrp', vip: '127.0.0.100/8' });
+      a.beat = vrrp('MASTER', true);
+      b.beat = vrrp('BACKUP', false);
+
+      await using browser = await launchBrowser();
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      page.setDefaultTimeout(5000);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`${srv.url}/#token=${srv.token}`);
+      await page.getByTestId('topology').waitFor();
+
+      await page.getByTestId('word-gateway:gw1').filter({ hasText: 'master' }).waitFor();
+      expect(await page.getByTestId('word-gateway:gw2').textContent()).toBe('backup');
+      expect(await page.getByTestId('vip-gateway:gw1').count()).toBe(1);
+      expect(await page.getByTestId('vip-gateway:gw2').count()).toBe(0);
+      expect(await page.getByTestId('word-location:hq').textContent()).toBe('serving');
+      expect(await page.getByTestId('node-location:lab').getAttribute('data-state')).toBe('down');
+      await page.screenshot({ path: 'test-results/topology-landing.png' });
+
+      // A takeover, as the agents report it: the badge moves with no reload.
+      b.beat = vrrp('MASTER', true);
+      a.beat = vrrp('BACKUP', false);
+      await page.getByTestId('vip-gateway:gw2').waitFor();
+      expect(await page.getByTestId('vip-gateway:gw1').count()).toBe(0);
+
+      // The master's agent goes silent: it shows as down, in a word, with its problem.
+      await b.close();
+      await page.getByTestId('word-gateway:gw2').filter({ hasText: 'link down' }).waitFor();
+      expect(await page.getByTestId('node-gateway:gw2').getAttribute('data-state')).toBe('down');
+      await page.getByTestId('problem-unlinked:gateway:gw2').locator('.problem-select').click();
+      await page.getByTestId('drawer').filter({ hasText: 'gateway gw2' }).waitFor();
+      expect(await page.getByTestId('drawer').textContent()).toContain('Core has no link with gateway gw2');
+      await page.screenshot({ path: 'test-results/topology-problem-selected.png' });
+
+      // The critical problem of the location without a gateway offers its command.
+      const noGateway = page.getByTestId('problem-no-gateway:lab');
+      expect(await noGateway.textContent()).toContain('bulwark gateway add --location lab --host H');
+
+      // Collapse hq: its gateways and devices leave the map; filter: only matching nodes stay.
+      await page.getByTestId('node-location:hq').locator('.map-node-collapse').click();
+      await page.getByTestId('node-gateway:gw1').waitFor({ state: 'detached' });
+      expect(await page.getByTestId('node-devices:hq').count()).toBe(0);
+      await page.getByTestId('node-location:hq').locator('.map-node-collapse').click();
+      await page.getByTestId('node-gateway:gw1').waitFor();
+      await page.getByTestId('map-filter').fill('lab');
+      await page.getByTestId('node-gateway:gw1').waitFor({ state: 'detached' });
+      expect(await page.getByTestId('node-location:lab').count()).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close().catch(() => undefined);
+    }
+  });
+});

@@ -93,6 +93,11 @@ export class FailoverHistory {
     const h = this.holders.get(m.location);
     const previous = (h?.now === gateway ? h.before : h?.now) ?? null;
     const drill = this.drills.has(m.location) && this.drills.get(m.location) !== gateway;
+    // The first election (no holder before it that Core saw, no client to move) is not a failover.
+    if (previous === null && m.clients === 0 && !drill) {
+      link.send({ type: 'takeoverAck', ids: [m.id] });
+      return;
+    }
     let record: FailoverRecord | null = null;
     try {
       record = this.store.write((tx) => {

@@ -53,14 +53,17 @@ export function topologyGraph(t: Topology): Graph {
     const devices = devicesNodeId(l.name);
     const sessions = l.sessions === null ? '' : `, ${l.sessions} in session`;
     nodes.push({ id: devices, kind: 'devices', label: `${l.devices} device${l.devices === 1 ? '' : 's'}`, word: `${l.activePeers} active`, state: l.state === 'down' ? 'down' : 'ok', detail: `${l.name}${sessions}`, holdsVip: false, collapsesWith: l.name });
-    edges.push({ id: `clients:${l.name}`, source: l.id, target: devices, kind: 'clients', label: l.failover.mode === 'none' ? null : `via ${via}`, state: l.state === 'down' ? 'down' : 'ok' });
+    // The address the clients dial, short enough to sit on the edge.
+    const dialled = l.failover.mode === 'vrrp' ? (l.failover.vip ?? '').replace(/\/\d+$/, '') : l.failover.mode === 'lb' ? `via ${l.failover.balancer ?? ''}` : null;
+    edges.push({ id: `clients:${l.name}`, source: l.id, target: devices, kind: 'clients', label: dialled, state: l.state === 'down' ? 'down' : 'ok' });
   }
   for (const g of t.gateways) {
     const detail = g.locations.map((x) => (x.role ? `${x.location}: ${x.role.toLowerCase()}` : x.location)).join(', ');
     nodes.push({ id: g.id, kind: 'gateway', label: g.host, word: g.word, state: g.state, detail, holdsVip: g.locations.some((x) => x.holdsVip), collapsesWith: soleLocation.get(g.host) ?? null });
     edges.push({ id: `link:${g.id}`, source: t.core.id, target: g.id, kind: 'link', label: g.link === 'up' ? null : g.link, state: linkState(g.link) });
     for (const x of g.locations) {
-      const label = x.holdsVip ? 'holds the floating IP' : x.role ? x.role.toLowerCase() : x.inRotation === false ? 'out of rotation' : null;
+      // Only what the gateway's own face does not say: which location's address it holds, or that it is out.
+      const label = x.holdsVip ? 'floating IP' : x.inRotation === false ? 'out of rotation' : x.role === 'FAULT' ? 'fault' : null;
       const down = g.link !== 'up' || g.healthy === false || x.inRotation === false || x.role === 'FAULT';
       edges.push({ id: `serves:${g.host}:${x.location}`, source: g.id, target: nodeId.location(x.location), kind: 'serves', label, state: g.link === 'none' ? 'unknown' : down ? 'down' : 'ok' });
     }

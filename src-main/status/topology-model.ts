@@ -74,15 +74,17 @@ export class TopologyModel {
   private readonly ticker: ReturnType<typeof setInterval>;
   private readonly listeners = new Set<(t: Topology) => void>();
   private readonly stops: (() => void)[] = [];
-  /** Milliseconds spent folding, since start (bench/topology reads it). */
+  /** Milliseconds spent comparing heartbeats and folding, since start (bench/topology reads it). */
   spentMs = 0;
 
   constructor(private readonly deps: TopologyDeps) {
     const { hub } = deps;
     this.stops.push(
       hub.onMessage('heartbeat', (link, m) => {
+        const t0 = performance.now();
         const before = link.heartbeat;
         if (!before || visible(before) !== visible({ ...m, vrrp: m.vrrp ?? before.vrrp, balancer: m.balancer ?? before.balancer, edge: m.edge ?? before.edge })) this.schedule();
+        this.spentMs += performance.now() - t0;
       }),
       hub.onMessage('hello', () => this.schedule()),
       hub.onMessage('applied', () => this.schedule()),

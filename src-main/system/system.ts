@@ -85,7 +85,7 @@ export interface Core {
   onDidChangeTopology(listener: (topology: Topology) => void): () => void;
   lastEventId(): number;
   readonly store: Store;
-  readonly services: { locations: LocationService; pki: PkiService; links: LinkHub; peers: PeerSync; sessions: SessionService };
+  readonly services: { locations: LocationService; pki: PkiService; links: LinkHub; peers: PeerSync; sessions: SessionService; topology: TopologyModel };
   /** Makes the CA on first start and starts dialling the agents. Entry points call it once. */
   start(): Promise<void>;
   close(): void;
@@ -237,7 +237,7 @@ export function createCore(opts: CoreOptions): Core {
     onDidChangeTopology: (listener) => topology.onDidChange(listener),
     lastEventId: () => events.lastId(),
     store,
-    services: { locations, pki, links, peers, sessions },
+    services: { locations, pki, links, peers, sessions, topology },
     start: async () => {
       await pki.ca();
       links.start();

@@ -42,7 +42,9 @@ export const useTopology = create<TopologyState>((set, get) => ({
   },
   receive: (t) => {
     const had = get().topology;
-    if (had && t.revision < had.revision && t.core.startedAt === had.core.startedAt) return;
+    // The same revision twice (topology.get and the stream's first message cross) changes nothing.
+    if (had && t.revision <= had.revision && t.core.startedAt === had.core.startedAt) return;
+    if (!had) performance.mark('bulwark:topology-first');
     set({ topology: t, receivedAt: performance.now(), error: null });
   },
   select: (selected) => set({ selected }),

@@ -12,13 +12,13 @@ import type { InProcessServer } from './server.js';
 export interface Scripted {
   got: CoreMessage[];
   send(m: AgentMessage): void;
-  /** What every heartbeat (every 100 ms) carries besides seq and healthy. */
+  /** What every heartbeat (every 100 ms unless told otherwise) carries besides seq and healthy. */
   beat: Partial<Extract<AgentMessage, { type: 'heartbeat' }>>;
   close(): Promise<void>;
 }
 
 /** A provisioned host `name` at `address` (a loopback address of its own) whose `role` agent is scripted. */
-export async function scriptedAgent(srv: InProcessServer, name: string, address: string, role: AgentRole = 'gateway'): Promise<Scripted> {
+export async function scriptedAgent(srv: InProcessServer, name: string, address: string, role: AgentRole = 'gateway', beatMs = 100): Promise<Scripted> {
   const core = srv.running.core;
   await srv.client.call('hosts.create', { name, ssh: `root@${address}` });
   const id = core.store.read((tx) => tx.get<{ id: number }>('SELECT id FROM hosts WHERE name = ?', name))!.id;
@@ -42,7 +42,7 @@ export async function scriptedAgent(srv: InProcessServer, name: string, address:
     current = ws;
     ws.send(JSON.stringify({ type: 'hello', protocol: LINK_PROTOCOL, role, host: name, version: 'scripted', configSha256: 'x', startedAt: new Date().toISOString() } satisfies AgentMessage));
     let seq = 0;
-    const beat = setInterval(() => ws.send(JSON.stringify({ healthy: true, ...scripted.beat, type: 'heartbeat', seq: ++seq } satisfies AgentMessage)), 100);
+    const beat = setInterval(() => ws.send(JSON.stringify({ healthy: true, ...scripted.beat, type: 'heartbeat', seq: ++seq } satisfies AgentMessage)), beatMs);
     ws.on('close', () => clearInterval(beat));
     ws.on('message', (d) => got.push(CoreMessage.parse(JSON.parse(String(d)))));
   });

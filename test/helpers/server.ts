@@ -31,10 +31,10 @@ export interface InProcessServer {
 }
 
 /** `await using srv = await startInProcess()` stops the server and removes its data dir. */
-export async function startInProcess(opts: Pick<ServeOptions, 'uiDir' | 'link' | 'requestTimeoutMs' | 'agentsDir'> = {}): Promise<InProcessServer> {
+export async function startInProcess(opts: Pick<ServeOptions, 'uiDir' | 'link' | 'requestTimeoutMs' | 'agentsDir' | 'hostNames'> = {}): Promise<InProcessServer> {
   const base = mkdtempSync(join(tmpdir(), 'bulwark-srv-'));
   const dataDir = join(base, 'data');
-  const start = () => serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, agentsDir: opts.agentsDir ?? AGENTS_DIR, link: opts.link, requestTimeoutMs: opts.requestTimeoutMs, log: pino({ level: 'silent' }) });
+  const start = () => serve({ dataDir, listen: '127.0.0.1:0', uiDir: opts.uiDir, agentsDir: opts.agentsDir ?? AGENTS_DIR, link: opts.link, requestTimeoutMs: opts.requestTimeoutMs, hostNames: opts.hostNames, log: pino({ level: 'silent' }) });
   const running = await start();
   const token = readFileSync(running.paths.token, 'utf8').trim();
   const srv: InProcessServer = {

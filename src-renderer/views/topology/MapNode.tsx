@@ -1,12 +1,13 @@
 // One node of the map: its name, its state in a word on a coloured pill (never colour alone),
 // a line of facts, the floating IP's badge on its holder, and a location's collapse toggle.
 import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
 import { useTopology } from '../../stores/topology-store.js';
 import type { MapNode } from './layout.js';
 
 const KIND_LABEL: Record<MapNode['data']['kind'], string> = { core: 'Core', location: 'location', gateway: 'gateway', balancer: 'balancer', edge: 'edge', devices: 'devices' };
 
-export function MapNodeView({ data, selected }: NodeProps<MapNode>) {
+function MapNodeFace({ data, selected }: NodeProps<MapNode>) {
   const toggle = useTopology((s) => s.toggleCollapsed);
   return (
     <div className={`map-node map-node-${data.kind} state-${data.state}${selected ? ' selected' : ''}`} data-testid={`node-${data.id}`} data-state={data.state}>
@@ -52,3 +53,6 @@ export function MapNodeView({ data, selected }: NodeProps<MapNode>) {
     </div>
   );
 }
+
+/** Memoised: a node re-renders only when its own face changed. */
+export const MapNodeView = memo(MapNodeFace);

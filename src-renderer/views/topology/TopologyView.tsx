@@ -4,7 +4,7 @@
 // Only app/App.tsx imports this folder.
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { topologyGraph } from '../../../src-main/graph/topology-graph.js';
 import { useTopology } from '../../stores/topology-store.js';
 import { layoutMap, type MapEdge, type MapNode } from './layout.js';
@@ -56,8 +56,26 @@ export function TopologyView() {
     }
     return m;
   }, [topology]);
-  const map = useMemo(() => (graph ? layoutMap(graph, { collapsed, filter, problemsOnly, problems }) : null), [graph, collapsed, filter, problemsOnly, problems]);
-  const nodes = useMemo(() => map?.nodes.map((n) => ({ ...n, selected: n.id === selected })) ?? [], [map, selected]);
+  const map = useMemo(() => {
+    if (!graph) return null;
+    const laid = layoutMap(graph, { collapsed, filter, problemsOnly, problems });
+    if (performance.getEntriesByName('bulwark:map-first').length === 0) performance.mark('bulwark:map-first');
+    return laid;
+  }, [graph, collapsed, filter, problemsOnly, problems]);
+  // A node whose face did not change keeps its object, so React Flow re-renders only what changed.
+  const previous = useRef(new Map<string, { key: string; node: MapNode }>());
+  const nodes = useMemo(() => {
+    const next = new Map<string, { key: string; node: MapNode }>();
+    const out = (map?.nodes ?? []).map((n) => {
+      const key = JSON.stringify([n.data, n.position, n.id === selected]);
+      const had = previous.current.get(n.id);
+      const node = had?.key === key ? had.node : { ...n, selected: n.id === selected };
+      next.set(n.id, { key, node });
+      return node;
+    });
+    previous.current = next;
+    return out;
+  }, [map, selected]);
   const onNodeClick: NodeMouseHandler<MapNode> = (_e, n) => select(n.id);
 
   if (!topology || !map) return <p className="muted">{error ?? 'Loading the topology…'}</p>;

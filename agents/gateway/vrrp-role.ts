@@ -24,6 +24,8 @@ interface RoleState {
   strayChecks: number;
   /** A drill: keepalived is told this location is unhealthy until then (ms since epoch), so the standby takes over. */
   drillUntil: number;
+  /** The last health check's verdict on the location's WireGuard. */
+  healthy: boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export class VrrpRoles {
     private readonly reports: TakeoverReports,
   ) {
     const vrrp = [...ctx.locations.values()].filter(hasVrrp);
-    this.roles = new Map(vrrp.map((l) => [l.name, { role: null, holdsVip: false, track: null, strayChecks: 0, drillUntil: 0 }]));
+    this.roles = new Map(vrrp.map((l) => [l.name, { role: null, holdsVip: false, track: null, strayChecks: 0, drillUntil: 0, healthy: true }]));
     this.byInstance = new Map(vrrp.map((l) => [l.vrrp.instance, l]));
   }
 
@@ -83,7 +85,8 @@ export class VrrpRoles {
     const v = this.roles.get(loc.name);
     if (!hasVrrp(loc) || !v) return;
     // keepalived tracks this file: a gateway whose WireGuard is down gives up (or never takes) the floating IP.
-    this.writeTrack(loc, v, !problem && Date.now() >= v.drillUntil);
+    v.healthy = !problem;
+    this.writeTrack(loc, v, v.healthy && Date.now() >= v.drillUntil);
     v.holdsVip = await holdsVip(loc.vrrp.interface, loc.vrrp.vip);
     const inferred = inferredRole(v.role, v.holdsVip, () => keepalivedAlive());
     if (inferred) {
@@ -128,7 +131,7 @@ export class VrrpRoles {
     log('drill: giving up the floating IP on purpose', { location, holdMs });
     this.writeTrack(loc, v, false);
     setTimeout(() => {
-      if (Date.now() >= v.drillUntil) this.writeTrack(loc, v, true);
+      if (Date.now() >= v.drillUntil) this.writeTrack(loc, v, v.healthy);
     }, holdMs).unref();
   }
 

@@ -39,21 +39,23 @@ export async function runDrill(
   location: string,
   holdMs: number,
 ): Promise<FailoverDrillOutput> {
+  if (deps.history.drilling(location)) throw new BulwarkError('in_use', `a drill of ${location} is already running; wait for its result`);
   const { master, standbys } = drillPlan(deps.status(location));
   const link = deps.hub.get(agentSubject('gateway', master));
   if (!link || link.state !== 'up') throw new BulwarkError('unavailable', `Core has no link with the master ${master}; try again when "bulwark status" shows it up`);
-  deps.store.write((tx) => tx.event({ kind: 'failover.drill_started', subject: `location:${location}`, details: { location, from: master, to: standbys.join(', '), holdMs } }));
-  const endDrill = deps.history.drillStarted(location, master);
+  const started = Date.now();
+  const endDrill = deps.history.drillStarted(location, master, started);
   const waitMs = holdMs + TAKEOVER_WATCH_MS + 10_000;
   const stops: (() => void)[] = [];
   try {
+    deps.store.write((tx) => tx.event({ kind: 'failover.drill_started', subject: `location:${location}`, details: { location, from: master, to: standbys.join(', '), holdMs } }));
     const record = await new Promise<FailoverDrillOutput['record']>((resolve, reject) => {
       const timer = setTimeout(() => reject(new BulwarkError('unavailable', `no gateway reported taking over ${location} within ${Math.round(waitMs / 1000)} s; see "bulwark topology" and "journalctl -u bulwark-gateway" on ${standbys.join(', ')}`)), waitMs);
       stops.push(() => clearTimeout(timer));
-      stops.push(deps.history.onRecorded((r) => r.location === location && r.gateway !== master && resolve(r)));
+      stops.push(deps.history.onRecorded((r) => r.location === location && r.drill && resolve(r)));
       stops.push(
         deps.hub.onMessage('refused', (from, m) => {
-          if (from.target.host === master && m.reason.startsWith('drill:')) reject(new BulwarkError('in_use', `${master} refused the drill: ${m.reason.slice('drill:'.length).trim()}`));
+          if (from.target.host === master && m.reason.startsWith('drill:') && m.reason.includes(location)) reject(new BulwarkError('in_use', `${master} refused the drill: ${m.reason.slice('drill:'.length).trim()}`));
         }),
       );
       link.send({ type: 'drill', location, holdMs });

@@ -55,8 +55,8 @@ const SELECT = `SELECT f.id, l.name AS location, f.gateway, f.previous, f.took_a
 export class FailoverHistory {
   /** Per location: the gateway last seen holding the floating IP, and the one before it. */
   private readonly holders = new Map<string, { now: string; before: string | null }>();
-  /** Per location: a drill in progress (its master), so the takeover it causes is marked as one. */
-  private readonly drills = new Map<string, string>();
+  /** Per location: a drill in progress (its master, and when it started), so the takeover it causes is marked as one. */
+  private readonly drills = new Map<string, { master: string; since: number }>();
   private readonly recorded = new Set<(r: FailoverRecord) => void>();
 
   constructor(
@@ -74,12 +74,25 @@ export class FailoverHistory {
     if (h?.now !== host) this.holders.set(location, { now: host, before: h?.now ?? null });
   }
 
-  /** A drill's takeover is marked as one until `end` is called. */
-  drillStarted(location: string, master: string): () => void {
-    this.drills.set(location, master);
+  /** Marks the location's next takeover (taken after now) as a drill's, until the returned end is called; one drill at a time per location. */
+  drillStarted(location: string, master: string, since: number): () => void {
+    if (this.drills.has(location)) throw new BulwarkError('in_use', `a drill of ${location} is already running; wait for its result`);
+    const mine = { master, since };
+    this.drills.set(location, mine);
     return () => {
-      if (this.drills.get(location) === master) this.drills.delete(location);
+      if (this.drills.get(location) === mine) this.drills.delete(location);
     };
+  }
+
+  /** A takeover the running drill of the location caused: by another gateway, taken after the drill began (a second of clock skew allowed). */
+  private byDrill(location: string, gateway: string, tookAt: string): boolean {
+    const d = this.drills.get(location);
+    return d !== undefined && d.master !== gateway && Date.parse(tookAt) >= d.since - 1000;
+  }
+
+  /** Whether a drill of the location runs now. */
+  drilling(location: string): boolean {
+    return this.drills.has(location);
   }
 
   /** Calls fn with each takeover recorded from now on; returns the stop. */
@@ -92,7 +105,7 @@ export class FailoverHistory {
     const gateway = link.target.host;
     const h = this.holders.get(m.location);
     const previous = (h?.now === gateway ? h.before : h?.now) ?? null;
-    const drill = this.drills.has(m.location) && this.drills.get(m.location) !== gateway;
+    const drill = this.byDrill(m.location, gateway, m.tookAt);
     // The first election (no holder before it that Core saw, no client to move) is not a failover.
     if (previous === null && m.clients === 0 && !drill) {
       link.send({ type: 'takeoverAck', ids: [m.id] });
@@ -101,8 +114,14 @@ export class FailoverHistory {
     let record: FailoverRecord | null = null;
     try {
       record = this.store.write((tx) => {
-        const loc = tx.get<{ id: number }>('SELECT id FROM locations WHERE name = ?', m.location);
-        if (!loc) return null; // the location is gone: nothing to keep, but the gateway may forget it
+        // Only a gateway of the location, in vrrp mode, speaks for it; anything else is acknowledged and dropped.
+        const loc = tx.get<{ id: number }>(
+          `SELECT l.id FROM locations l JOIN gateways g ON g.location_id = l.id JOIN hosts h ON h.id = g.host_id
+           WHERE l.name = ? AND l.failover_mode = 'vrrp' AND h.name = ?`,
+          m.location,
+          gateway,
+        );
+        if (!loc) return null;
         const names = new Map(
           m.missing.length === 0
             ? []
@@ -112,7 +131,7 @@ export class FailoverHistory {
         const inserted = tx.run(
           `INSERT OR IGNORE INTO failovers (location_id, gateway, report_id, previous, took_at, address_after_ms, clients, back_ms, missing, unreachable, drill, received_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          loc.id, gateway, m.id, previous, m.tookAt, m.addressAfterMs, m.clients, JSON.stringify(m.backMs), JSON.stringify(missing), m.unreachable, drill ? 1 : 0, new Date().toISOString(),
+          loc.id, gateway, m.id, previous, m.tookAt, m.addressAfterMs, m.clients, JSON.stringify([...m.backMs].sort((a, b) => a - b)), JSON.stringify(missing), m.unreachable, drill ? 1 : 0, new Date().toISOString(),
         );
         if (inserted.changes === 0) return null; // sent again before our acknowledgement arrived
         const r = toRecord(Row.parse(tx.get(`${SELECT} WHERE f.id = ?`, inserted.lastInsertRowid)));
@@ -142,7 +161,7 @@ export class FailoverHistory {
   /** The newest takeover of each location, for the topology. */
   latest(): Map<string, FailoverRecord> {
     return this.store.read((tx) => {
-      const rows = tx.all(`${SELECT} WHERE f.id IN (SELECT MAX(id) FROM failovers GROUP BY location_id)`);
+      const rows = tx.all(`${SELECT} WHERE f.id = (SELECT f2.id FROM failovers f2 WHERE f2.location_id = f.location_id ORDER BY f2.took_at DESC, f2.id DESC LIMIT 1)`);
       return new Map(rows.map((r) => toRecord(Row.parse(r))).map((r) => [r.location, r]));
     });
   }

@@ -83,7 +83,8 @@ export function topologyGraph(t: Topology): Graph {
   return { nodes, edges };
 }
 
-const DOT_COLOUR: Record<NodeState, string> = { ok: '#2e7d32', warning: '#b26a00', down: '#c62828', unknown: '#757575' };
+/** Each state's colour, for Graphviz and the UI's minimap (the word always goes with it). */
+export const STATE_COLOUR: Record<NodeState, string> = { ok: '#2e7d32', warning: '#b26a00', down: '#c62828', unknown: '#9e9e9e' };
 const DOT_SHAPE: Record<GraphNodeKind, string> = { core: 'doubleoctagon', location: 'box', gateway: 'component', balancer: 'diamond', edge: 'cds', devices: 'folder' };
 
 /** A DOT string literal: quotes, backslashes and line breaks escaped. */
@@ -96,10 +97,10 @@ export function graphToDot(g: Graph): string {
   const lines = ['digraph bulwark {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10, style=filled, fillcolor="#ffffff"];', '  edge [fontname="Helvetica", fontsize=9];'];
   for (const n of g.nodes) {
     const label = [n.label + (n.holdsVip ? ' [floating IP]' : ''), n.word, n.detail].filter(Boolean).join('\n');
-    lines.push(`  ${dotString(n.id)} [label=${dotString(label)}, shape=${DOT_SHAPE[n.kind]}, color=${dotString(DOT_COLOUR[n.state])}, penwidth=${n.state === 'ok' ? 1 : 2}];`);
+    lines.push(`  ${dotString(n.id)} [label=${dotString(label)}, shape=${DOT_SHAPE[n.kind]}, color=${dotString(STATE_COLOUR[n.state])}, penwidth=${n.state === 'ok' ? 1 : 2}];`);
   }
   for (const e of g.edges) {
-    const attrs = [`color=${dotString(DOT_COLOUR[e.state])}`, ...(e.label ? [`label=${dotString(e.label)}`] : []), ...(e.kind === 'link' ? ['style=dashed'] : [])];
+    const attrs = [`color=${dotString(STATE_COLOUR[e.state])}`, ...(e.label ? [`label=${dotString(e.label)}`] : []), ...(e.kind === 'link' ? ['style=dashed'] : [])];
     lines.push(`  ${dotString(e.source)} -> ${dotString(e.target)} [${attrs.join(', ')}];`);
   }
   lines.push('}');

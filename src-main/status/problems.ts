@@ -11,7 +11,7 @@ export interface GatewaySight {
   holdsVip: boolean;
 }
 
-const problem = (id: string, node: string, severity: TopologyProblem['severity'], text: string, command: string | null = null, action: TopologyProblem['action'] = null): TopologyProblem => ({
+export const problem = (id: string, node: string, severity: TopologyProblem['severity'], text: string, command: string | null = null, action: TopologyProblem['action'] = null): TopologyProblem => ({
   id,
   node,
   severity,
@@ -39,7 +39,8 @@ export interface BalancerSight {
   view: BalancerView | null;
 }
 
-export function lbProblems(location: string, lb: BalancerSight, rotation: RotationEntry[] | null, manualFailback = false): TopologyProblem[] {
+/** The balancer's own problems (its link, its nginx): once per balancer, whatever it balances. */
+export function balancerProblems(lb: BalancerSight): TopologyProblem[] {
   const problems: TopologyProblem[] = [];
   const node = nodeId.balancer(lb.host);
   if (!lb.linked) {
@@ -49,6 +50,12 @@ export function lbProblems(location: string, lb: BalancerSight, rotation: Rotati
   } else if (lb.view?.nginx.error) {
     problems.push(problem(`nginx-stale:${lb.host}`, node, 'warning', `the load balancer ${lb.host} could not put its latest rotation into nginx (${lb.view.nginx.error}); nginx still runs the one before. See "journalctl -u bulwark-balancer" there`));
   }
+  return problems;
+}
+
+/** One lb location's rotation: gateways out, held out (manual failback), or failing but kept. */
+export function rotationProblems(location: string, rotation: RotationEntry[] | null, manualFailback = false): TopologyProblem[] {
+  const problems: TopologyProblem[] = [];
   const entries = rotation ?? [];
   for (const g of entries) {
     const gw = nodeId.gateway(g.host);
@@ -92,7 +99,7 @@ export function edgeProblems(p: PublicSight): TopologyProblem[] {
     const node = nodeId.edge(e.host);
     const seen = p.haproxy?.entries.find((x) => x.host === e.host) ?? null;
     if (!e.installed) out.push(problem(`edge-uninstalled:${e.host}`, node, 'warning', `edge ${e.host} is not installed yet: run "bulwark provision apply"`, `bulwark provision apply --host ${e.host}`, { kind: 'plan', host: e.host, location: null }));
-    else if (e.link !== 'up') out.push(problem(`edge-unlinked:${e.host}`, node, 'warning', `edge ${e.host} has no link to Core (${e.reason ?? e.link}): it answers "unavailable" until the link is back`, `bulwark provision plan --host ${e.host}`, { kind: 'plan', host: e.host, location: null }));
+    else if (e.link !== 'up' && e.link !== 'connecting') out.push(problem(`edge-unlinked:${e.host}`, node, 'warning', `edge ${e.host} has no link to Core (${e.reason ?? e.link}): it answers "unavailable" until the link is back`, `bulwark provision plan --host ${e.host}`, { kind: 'plan', host: e.host, location: null }));
     else if (e.ready === false) out.push(problem(`edge-not-ready:${e.host}`, node, 'warning', `edge ${e.host} is not ready: ${e.notReady ?? 'no reason given'}`));
     if (seen && !seen.inRotation && e.link === 'up' && e.ready) {
       out.push(problem(`edge-out:${e.host}`, node, 'warning', `the balancer keeps edge ${e.host} out of rotation (${seen.status}${seen.check ? `, ${seen.check}` : ''}) although Core sees it ready: check that ${p.balancer} reaches it on port 9443`));
@@ -104,4 +111,9 @@ export function edgeProblems(p: PublicSight): TopologyProblem[] {
   if (p.balancer && p.haproxy && hosts > 0 && !p.haproxy.entries.some((e) => e.inRotation)) out.push(problem(`no-edge:${p.balancer}`, nodeId.balancer(p.balancer), 'critical', 'no edge is in the balancer\'s rotation: every public request gets "unavailable"'));
   if (hosts === 1) out.push(problem('one-edge', nodeId.edge(p.edges[0]!.host), 'info', 'only one edge: the public side stops when it does; add another with "bulwark edge add --host H"', 'bulwark edge add --host H'));
   return out;
+}
+
+/** A location's whole lb picture, for `locations.status`: its balancer's problems and its rotation's. */
+export function lbProblems(location: string, lb: BalancerSight, rotation: RotationEntry[] | null, manualFailback = false): TopologyProblem[] {
+  return [...balancerProblems(lb), ...rotationProblems(location, rotation, manualFailback)];
 }

@@ -79,6 +79,13 @@ describe('location problems', () => {
     expect(ids(facts({ locations: [location({ gateways: [], mode: 'none', devices: 0 })] }, []))).toEqual(['warning no-gateway:hq']);
     expect(ids(facts({ locations: [location({ gateways: ['gw1'] })] }, [agent('gw1', 'gateway', vrrp('hq', 'MASTER', true))]))).toEqual(['warning one-gateway:hq']);
   });
+  test('Core just started and still dials: grey and "connecting", no alarm', () => {
+    const f = facts({}, [agent('gw1', 'gateway', {}, { state: 'connecting', healthy: null }), agent('gw2', 'gateway', {}, { state: 'connecting', healthy: null })]);
+    expect(ids(f)).toEqual([]);
+    const t = buildTopology(f);
+    expect(t.locations[0]).toMatchObject({ state: 'unknown', word: 'connecting' });
+    expect(t.gateways.map((g) => [g.state, g.word])).toEqual([['unknown', 'connecting'], ['unknown', 'connecting']]);
+  });
   test('no gateway linked and healthy', () => {
     const f = facts({ locations: [location({ mode: 'none' })] }, [agent('gw1', 'gateway', {}, { healthy: false }), agent('gw2', 'gateway', {}, { state: 'refused', reason: 'certificate revoked' })]);
     expect(ids(f)).toContain('critical no-ready-gateway:hq');
@@ -111,6 +118,13 @@ describe('lb locations and balancers', () => {
     const f = facts({ locations: [lbLoc] }, [agent('gw1', 'gateway'), agent('gw2', 'gateway'), agent('lb1', 'balancer', nginxDown)]);
     expect(ids(f)).toEqual(['critical nginx-down:lb1']);
     expect(buildTopology(f).balancers[0]).toMatchObject({ state: 'down', word: 'nginx down' });
+    expect(buildTopology(f).locations[0]).toMatchObject({ state: 'down', word: 'down' });
+  });
+  test('a balancer of two locations has its problems once', () => {
+    const two = [lbLoc, { ...lbLoc, name: 'branch', gateways: ['gw3'] }];
+    const f = facts({ locations: two }, [agent('gw1', 'gateway'), agent('gw2', 'gateway'), agent('gw3', 'gateway'), agent('lb1', 'balancer', {}, { state: 'down' })]);
+    expect(ids(f).filter((i) => i.includes('lb1'))).toEqual(['warning lb-unlinked:lb1']);
+    expect(ids(facts({ locations: two }, [agent('gw1', 'gateway'), agent('gw2', 'gateway'), agent('gw3', 'gateway')])).filter((i) => i.includes('lb1'))).toEqual(['warning lb-unlinked:lb1']);
   });
 });
 

@@ -15,7 +15,8 @@ import {
   type TopologyProblem,
 } from '../contract/index.js';
 import type { AgentHeartbeat } from '../link/link.js';
-import { edgeProblems, lbProblems, vrrpProblems } from './problems.js';
+import { TAKEOVER_WATCH_MS } from '../contract/index.js';
+import { balancerProblems, edgeProblems, rotationProblems, vrrpProblems } from './problems.js';
 
 const DAY_MS = 86_400_000;
 /** A certificate this close to its end has missed its renewal (renewal starts at 30 days). */
@@ -89,7 +90,7 @@ function agentProblems(f: TopologyFacts, a: AgentSight, facts: AgentFacts, what:
   const out: TopologyProblem[] = [];
   if (a.role === 'edge') return out.concat(certProblems(f, node, what, facts), configProblems(f, node, what, facts, plan));
   if (facts.link === 'none') out.push({ id: `uninstalled:${node}`, node, severity: 'warning', text: `${what} is not installed yet: an apply installs it`, command: `bulwark provision apply --host ${a.host}`, action: plan });
-  else if (facts.link !== 'up') out.push({ id: `unlinked:${node}`, node, severity: 'warning', text: `Core has no link with ${what} (${facts.reason ?? facts.link}): check that ${unit} runs there and that Core reaches it`, command: `bulwark provision plan --host ${a.host}`, action: plan });
+  else if (facts.link !== 'up' && facts.link !== 'connecting') out.push({ id: `unlinked:${node}`, node, severity: 'warning', text: `Core has no link with ${what} (${facts.reason ?? facts.link}): check that ${unit} runs there and that Core reaches it`, command: `bulwark provision plan --host ${a.host}`, action: plan });
   return out.concat(certProblems(f, node, what, facts), configProblems(f, node, what, facts, plan));
 }
 
@@ -149,7 +150,7 @@ export function buildTopology(f: TopologyFacts): Omit<Topology, 'revision' | 'at
     }
     const down = linkWord(facts);
     const word = down ?? (healthy === false ? 'unhealthy' : locations.some((l) => l.holdsVip) ? 'master' : locations.some((l) => l.role === 'BACKUP') ? 'backup' : locations.some((l) => l.role === 'FAULT') ? 'fault' : locations.some((l) => l.inRotation === false) ? 'out of rotation' : locations.some((l) => l.inRotation) ? 'in rotation' : 'healthy');
-    const base: NodeState = facts.link === 'none' ? 'unknown' : down || healthy === false ? 'down' : 'ok';
+    const base: NodeState = facts.link === 'none' || facts.link === 'connecting' ? 'unknown' : down || healthy === false ? 'down' : 'ok';
     return { id: nodeId.gateway(host), state: base, word, ...facts, healthy, wireguardMode: a.view?.wireguardMode ?? null, locations };
   });
 
@@ -161,21 +162,24 @@ export function buildTopology(f: TopologyFacts): Omit<Topology, 'revision' | 'at
     const holders = mine.filter((g) => g.link === 'up' && g.locations.find((x) => x.location === l.name)?.holdsVip).map((g) => g.host);
     const lbSight = l.mode === 'lb' && l.lbHost ? sightOf(f, 'balancer', l.lbHost) : null;
     const rotation = lbSight ? (beat(lbSight)?.balancer?.locations.find((x) => x.location === l.name)?.gateways ?? null) : null;
+    // Core has just started and dials its agents: say nothing about the location until it knows.
+    const starting = mine.some((g) => g.link === 'connecting');
+    const nginxDown = lbSight !== null && beat(lbSight)?.balancer?.nginx.running === false;
     if (l.gateways.length === 0) {
       problems.push({ id: `no-gateway:${l.name}`, node, severity: l.devices > 0 ? 'critical' : 'warning', text: `location ${l.name} has no gateway: its ${l.devices} devices cannot connect`, command: `bulwark gateway add --location ${l.name} --host H`, action: null });
-    } else if (ready.length === 0 && mine.some((g) => g.link !== 'none')) {
+    } else if (!starting && ready.length === 0 && mine.some((g) => g.link !== 'none')) {
       problems.push({ id: `no-ready-gateway:${l.name}`, node, severity: 'critical', text: `no gateway of ${l.name} is linked and healthy: its clients are cut off unless Core merely lost sight of them`, command: `bulwark status --location ${l.name}`, action: null });
     }
-    if (l.mode === 'vrrp') problems.push(...vrrpProblems(l.name, l.vip ?? '', mine.map((g) => ({ host: g.host, linked: g.link === 'up', holdsVip: g.locations.find((x) => x.location === l.name)?.holdsVip ?? false }))));
-    if (l.mode === 'lb' && lbSight) problems.push(...lbProblems(l.name, { host: lbSight.host, linked: up(lbSight), reason: lbSight.view?.reason ?? null, view: beat(lbSight)?.balancer ?? null }, rotation, l.lbFailback === 'manual'));
+    if (l.mode === 'vrrp' && !starting) problems.push(...vrrpProblems(l.name, l.vip ?? '', mine.map((g) => ({ host: g.host, linked: g.link === 'up', holdsVip: g.locations.find((x) => x.location === l.name)?.holdsVip ?? false }))));
+    if (l.mode === 'lb') problems.push(...rotationProblems(l.name, rotation, l.lbFailback === 'manual'));
     if (l.mode !== 'none' && l.gateways.length === 1) problems.push({ id: `one-gateway:${l.name}`, node, severity: 'warning', text: `location ${l.name} has failover ${l.mode} but one gateway: nothing to fail over to`, command: `bulwark gateway add --location ${l.name} --host H`, action: null });
     const last = l.lastFailover;
-    if (last && last.missing.length > 0) problems.push({ id: `failover-missing:${l.name}:${last.id}`, node, severity: 'info', text: `after the last failover (${last.tookAt}, to ${last.gateway}) ${last.missing.length} of ${last.clients} clients did not come back within 20 s: ${last.missing.map((m) => m.device ?? m.publicKey.slice(0, 8)).join(', ')}`, command: `bulwark failover history ${l.name}`, action: null });
-    const mineCritical = problems.some((p) => p.node === node && p.severity === 'critical');
-    const word = l.gateways.length === 0 ? 'no gateway' : mineCritical ? 'down' : ready.length < l.gateways.length ? 'degraded' : 'serving';
+    if (last && last.missing.length > 0) problems.push({ id: `failover-missing:${l.name}:${last.id}`, node, severity: 'info', text: `after the last failover (${last.tookAt}, to ${last.gateway}) ${last.missing.length} of ${last.clients} clients did not come back within ${TAKEOVER_WATCH_MS / 1000} s: ${last.missing.map((m) => m.device ?? m.publicKey.slice(0, 8)).join(', ')}`, command: `bulwark failover history ${l.name}`, action: null });
+    const mineCritical = problems.some((p) => p.node === node && p.severity === 'critical') || nginxDown;
+    const word = l.gateways.length === 0 ? 'no gateway' : starting ? 'connecting' : mineCritical ? 'down' : ready.length < l.gateways.length ? 'degraded' : 'serving';
     return {
       id: node,
-      state: l.gateways.length === 0 ? 'warning' : 'ok',
+      state: l.gateways.length === 0 ? 'warning' : starting ? 'unknown' : nginxDown ? 'down' : 'ok',
       word,
       name: l.name,
       network: l.network,
@@ -197,14 +201,15 @@ export function buildTopology(f: TopologyFacts): Omit<Topology, 'revision' | 'at
     const facts = agentFacts(a);
     const view = beat(a)?.balancer ?? null;
     const balanced = f.locations.filter((l) => l.mode === 'lb' && l.lbHost === host);
-    // A balancer of lb locations has its link problem from lbProblems, in words about its clients.
-    problems.push(...agentProblems(f, a, facts, `the balancer ${host}`).filter((p) => balanced.length === 0 || !p.id.startsWith('unlinked:')));
+    // A balancer of lb locations has its link problem from balancerProblems, in words about its clients.
+    problems.push(...agentProblems(f, a, facts, `the balancer ${host}`).filter((p) => balanced.length === 0 || !/^(unlinked|uninstalled):/.test(p.id)));
+    if (balanced.length > 0 && facts.link !== 'connecting') problems.push(...balancerProblems({ host, linked: up(a), reason: a.installed ? (a.view?.reason ?? null) : null, view }));
     const edges = host === f.edgeBalancer ? view?.edges : undefined;
     const nginxRunning = balanced.length > 0 && view ? view.nginx.running : null;
     const word = linkWord(facts) ?? (nginxRunning === false ? 'nginx down' : 'balancing');
     return {
       id: nodeId.balancer(host),
-      state: facts.link === 'none' ? 'unknown' : facts.link !== 'up' ? 'down' : 'ok',
+      state: facts.link === 'none' || facts.link === 'connecting' ? 'unknown' : facts.link !== 'up' || nginxRunning === false ? 'down' : 'ok',
       word,
       ...facts,
       nginxRunning,
@@ -225,7 +230,7 @@ export function buildTopology(f: TopologyFacts): Omit<Topology, 'revision' | 'at
     const seen = edgeBalancerView?.entries.find((x) => x.host === host) ?? null;
     problems.push(...agentProblems(f, a, facts, `edge ${host}`));
     const word = linkWord(facts) ?? (e?.ready === false ? 'not ready' : seen && !seen.inRotation ? 'out of rotation' : 'ready');
-    return { id: nodeId.edge(host), state: facts.link === 'none' ? 'unknown' : facts.link !== 'up' || e?.ready === false ? 'down' : 'ok', word, ...facts, ready: e ? e.ready : null, notReady: e?.reason ?? null, inRotation: seen ? seen.inRotation : null, served: e?.served ?? null, failed: e?.failed ?? null };
+    return { id: nodeId.edge(host), state: facts.link === 'none' || facts.link === 'connecting' ? 'unknown' : facts.link !== 'up' || e?.ready === false ? 'down' : 'ok', word, ...facts, ready: e ? e.ready : null, notReady: e?.reason ?? null, inRotation: seen ? seen.inRotation : null, served: e?.served ?? null, failed: e?.failed ?? null };
   });
   problems.push(
     ...edgeProblems({

@@ -39,8 +39,6 @@ interface StoreFacts {
   edges: string[];
   publicName: string | null;
   edgeBalancer: string | null;
-  lockouts: number;
-  sessions: Map<string, number>;
   lastFailovers: Map<string, NonNullable<LocationFacts['lastFailover']>>;
   endDates: { ca: string | null; core: string | null };
 }
@@ -69,6 +67,8 @@ export class TopologyModel {
   /** The last snapshot without its time and uptime: what decides whether something changed. */
   private compared = '';
   private storeFacts: StoreFacts | null = null;
+  /** Facts that also end by time alone (lockouts, idle sessions): read again on every tick and commit. */
+  private timely: { lockouts: number; sessions: Map<string, number> } | null = null;
   private dirty = true;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly ticker: ReturnType<typeof setInterval>;
@@ -91,7 +91,10 @@ export class TopologyModel {
       hub.onMessage('certificateInstalled', () => this.schedule()),
       hub.onDidChangeState(() => this.schedule()),
     );
-    this.ticker = setInterval(() => this.schedule(), TICK_MS);
+    this.ticker = setInterval(() => {
+      this.timely = null;
+      this.schedule();
+    }, TICK_MS);
     this.ticker.unref?.();
   }
 
@@ -99,6 +102,7 @@ export class TopologyModel {
   committed(events: KnownEvent[]): void {
     if (events.every((e) => e.kind === 'provision.step')) return;
     this.storeFacts = null;
+    this.timely = null;
     this.schedule();
   }
 
@@ -148,6 +152,7 @@ export class TopologyModel {
 
   private facts(now: number): TopologyFacts {
     const s = (this.storeFacts ??= this.readStore());
+    const timely = (this.timely ??= { lockouts: this.deps.lockouts(), sessions: new Map(s.locations.filter((l) => l.mfa).map((l) => [l.name, this.deps.activeSessions(l.name)])) });
     const agents = new Map<string, AgentSight>();
     for (const subject of new Set([...s.expected.keys(), ...this.deps.hub.list().map((l) => l.agent)])) {
       const [role, host] = [subject.slice(0, subject.indexOf(':')), subject.slice(subject.indexOf(':') + 1)] as [AgentSight['role'], string];
@@ -160,13 +165,13 @@ export class TopologyModel {
       core: { ...this.deps.info(), caNotAfter: s.endDates.ca, certNotAfter: s.endDates.core },
       locations: s.locations.map(({ id: _, ...l }) => {
         const active = this.deps.status.activePeers(l.name, since);
-        return { ...l, active: active.total, activeByGateway: active.byGateway, sessions: l.mfa ? (s.sessions.get(l.name) ?? 0) : null, lastFailover: s.lastFailovers.get(l.name) ?? null };
+        return { ...l, active: active.total, activeByGateway: active.byGateway, sessions: l.mfa ? (timely.sessions.get(l.name) ?? 0) : null, lastFailover: s.lastFailovers.get(l.name) ?? null };
       }),
       agents,
       edges: s.edges,
       publicName: s.publicName,
       edgeBalancer: s.edgeBalancer,
-      lockouts: s.lockouts,
+      lockouts: timely.lockouts,
     };
   }
 
@@ -201,8 +206,6 @@ export class TopologyModel {
         edges: tx.all<{ name: string }>('SELECT h.name FROM edges e JOIN hosts h ON h.id = e.host_id ORDER BY h.name').map((r) => r.name),
         publicName: edgeSettings?.public_name ?? null,
         edgeBalancer: edgeSettings?.balancer ?? null,
-        lockouts: this.deps.lockouts(),
-        sessions: new Map(locations.filter((l) => l.mfa).map((l) => [l.name, this.deps.activeSessions(l.name)])),
         lastFailovers: this.deps.lastFailovers(),
         endDates: this.deps.endDates(),
       };

@@ -67,6 +67,7 @@ export function httpApi(baseUrl: string, token: string): Api {
       let ws: WebSocket | null = null;
       let stopped = false;
       let delay = 250;
+      let retry: ReturnType<typeof setTimeout> | undefined;
       const open = () => {
         // With no event seen yet, start from now rather than replay the whole audit trail.
         const from = after();
@@ -85,13 +86,14 @@ export function httpApi(baseUrl: string, token: string): Api {
         ws.onclose = () => {
           if (stopped) return;
           onStatus('reconnecting');
-          setTimeout(open, delay);
+          retry = setTimeout(open, delay);
           delay = Math.min(delay * 2, 5000);
         };
       };
       open();
       return () => {
         stopped = true;
+        clearTimeout(retry);
         ws?.close();
       };
     },

@@ -46,6 +46,11 @@ describe('failover history and drills', () => {
       a.send(report('first', [], [], []));
       await until('the first election acknowledged', async () => a.got.some((m) => m.type === 'takeoverAck' && m.ids.includes('first')));
       expect(await srv.client.call('failover.history', { location: 'ha' })).toEqual([]);
+      // A gateway speaks only for its own vrrp locations: another location's report is dropped.
+      await srv.client.call('locations.create', { name: 'elsewhere', network: '10.98.0.0/24', endpoint: '127.0.0.102:51820' });
+      b.send({ ...report('stray', keys, [5], []), location: 'elsewhere' });
+      await until('the stray report acknowledged', async () => b.got.some((m) => m.type === 'takeoverAck' && m.ids.includes('stray')));
+      expect(await srv.client.call('failover.history', { location: 'elsewhere' })).toEqual([]);
       a.beat = master(false);
       b.beat = master(true);
       await until('gwb holds the address', async () => (await srv.client.call('locations.status', { name: 'ha' })).failover.holders.join() === 'gwb');

@@ -46,6 +46,7 @@ describe('/metrics', () => {
       await until('both gateways in the metrics', async () => metricValue(await scrape(), 'bulwark_gateway_healthy{host="gwb"}') === 0);
       const text = await scrape();
       expect(metricValue(text, 'bulwark_location_vip_holders{location="ha"}')).toBe(1);
+      expect(metricValue(text, 'bulwark_location_gateways_unseen{location="ha"}')).toBe(0);
       expect(metricValue(text, 'bulwark_gateway_holds_vip{host="gwa",location="ha"}')).toBe(1);
       expect(metricValue(text, 'bulwark_gateway_vrrp_role{host="gwb",location="ha",role="FAULT"}')).toBe(1);
       expect(metricValue(text, 'bulwark_gateway_link_up{host="gwa"}')).toBe(1);
@@ -68,7 +69,7 @@ describe('/metrics', () => {
   test.skipIf(!promtool)('the shipped alert rules and scrape config pass promtool', () => {
     const rules = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
     expect(rules.status, rules.stdout + rules.stderr).toBe(0);
-    expect(rules.stdout).toMatch(/SUCCESS: 7 rules found/);
+    expect(rules.stdout).toMatch(/SUCCESS: 10 rules found/);
     // The config points at files on the Prometheus host: check it with stand-ins for them.
     const dir = mkdtempSync(join(tmpdir(), 'bw-prom-'));
     try {

@@ -127,6 +127,8 @@ describe.skipIf(missing !== null)('lb mode', () => {
       const page = await browser.newPage();
       page.setDefaultTimeout(10_000);
       await page.goto(`${srv.url}/#token=${srv.token}`);
+      // The landing page is the topology; the location's page is under Locations.
+      await page.getByTestId('nav-locations').click();
       await page.getByTestId('location-row-lbt').click();
       const row = (h: string) => page.locator(`[data-testid="gateway-row"][data-host="${h}"]`).getByTestId('gateway-lb');
       await row(victim).filter({ hasText: 'out of rotation' }).waitFor();

@@ -1,7 +1,7 @@
 // `bulwark failover …`: what failovers cost the clients, measured by the gateways, and drills
 // that move a floating IP on purpose to measure it. (The failover settings are `location failover`.)
 import type { Command } from 'commander';
-import { FAILOVER_DRILL_HOLD_MS, type FailoverRecord } from '../../contract/index.js';
+import { FAILOVER_DRILL_HOLD_MS, TAKEOVER_WATCH_MS, type FailoverRecord } from '../../contract/index.js';
 import { formatDuration } from '../../text/duration.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
@@ -40,7 +40,7 @@ export function register(program: Command, cli: Cli): void {
           list.map((r) => [r.tookAt, r.previous ?? '?', r.gateway, r.clients, r.back, ms(r.medianMs), ms(r.p95Ms), ms(r.slowestMs), r.drill ? 'drill' : 'failover']),
         ),
       );
-      for (const r of list.filter((x) => x.missing.length > 0)) io.out(`${r.tookAt}: not back within 20 s: ${r.missing.map((m) => safe(m.device ?? m.publicKey)).join(', ')}\n`);
+      for (const r of list.filter((x) => x.missing.length > 0)) io.out(`${r.tookAt}: not back within ${TAKEOVER_WATCH_MS / 1000} s: ${r.missing.map((m) => safe(m.device ?? m.publicKey)).join(', ')}\n`);
     },
   );
 

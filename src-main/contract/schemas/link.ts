@@ -122,9 +122,9 @@ export const AgentTakeover = z.strictObject({
   type: z.literal('takeover'),
   /** The gateway's own id for this takeover (Core keeps each id once per gateway). */
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  location: z.string(),
+  location: z.string().max(64),
   /** When the floating IP was on this host (ISO time, the gateway's clock). */
-  tookAt: z.string(),
+  tookAt: z.iso.datetime(),
   /** Milliseconds from keepalived's word (MASTER) to the address being here. */
   addressAfterMs: z.number().min(0),
   /** Clients with a known endpoint, to which this gateway started a handshake. */
@@ -132,7 +132,7 @@ export const AgentTakeover = z.strictObject({
   /** Milliseconds from tookAt to each returned client's completed handshake, sorted ascending. */
   backMs: z.array(z.number().min(0)).max(100_000),
   /** Public keys of the clients that did not complete a handshake within the watch (at most 200 listed). */
-  missing: z.array(z.string()).max(200),
+  missing: z.array(z.string().max(64)).max(200),
   /** Clients without a known endpoint: they come back by themselves, unmeasured. */
   unreachable: z.number().int().min(0),
 });

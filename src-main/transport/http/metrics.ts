@@ -3,7 +3,7 @@
 // API (Prometheus scrapes with `authorization: credentials_file`). resources/prometheus/ has the
 // alert rules that use these names and a scrape config.
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Topology } from '../../contract/index.js';
+import { TAKEOVER_WATCH_MS, type Topology } from '../../contract/index.js';
 
 const DAY_S = 86_400;
 const bool = (b: boolean) => (b ? 1 : 0);
@@ -32,10 +32,11 @@ export function createMetrics(topology: () => Promise<Topology>): Metrics {
   };
   const certDays = g('bulwark_agent_certificate_days_left', "days until the agent's TLS certificate ends", ['host', 'role']);
   const location = {
-    holders: g('bulwark_location_vip_holders', 'gateways that hold the floating IP (vrrp: 1 when all is well)', ['location']),
+    holders: g('bulwark_location_vip_holders', 'linked gateways that say they hold the floating IP (vrrp: 1 when all is well)', ['location']),
+    unseen: g('bulwark_location_gateways_unseen', "gateways of the location whose link with Core is not up (their part is unknown)", ['location']),
     rotation: g('bulwark_location_in_rotation', "gateways in the load balancer's rotation (lb)", ['location']),
     slowest: g('bulwark_location_last_failover_slowest_seconds', 'the last failover: seconds until its slowest client completed a handshake', ['location']),
-    missing: g('bulwark_location_last_failover_missing_clients', 'the last failover: clients that did not come back within 20 s', ['location']),
+    missing: g('bulwark_location_last_failover_missing_clients', `the last failover: clients that did not come back within ${TAKEOVER_WATCH_MS / 1000} s`, ['location']),
     devices: g('bulwark_location_devices', 'devices of the location', ['location']),
     active: g('bulwark_location_active_peers', 'devices with a handshake within 3 minutes', ['location']),
   };
@@ -44,9 +45,13 @@ export function createMetrics(topology: () => Promise<Topology>): Metrics {
     ready: g('bulwark_edge_ready', '1 while the edge takes public requests (absent while Core cannot see it)', ['host']),
     rotation: g('bulwark_edge_in_rotation', "1 while the edge is in the edge balancer's rotation", ['host']),
   };
+  const balancer = {
+    link: g('bulwark_balancer_link_up', "1 while Core's link with the balancer agent is up", ['host']),
+    nginx: g('bulwark_balancer_nginx_running', "1 while the balancer's nginx runs (lb locations; absent while Core cannot see it)", ['host']),
+  };
   const lockouts = g('bulwark_lockouts', 'lockouts after wrong codes in force', []);
   const problems = g('bulwark_problems', 'problems the topology shows, by severity', ['severity']);
-  const all = [...Object.values(gateway), certDays, ...Object.values(location), ...Object.values(edge), lockouts, problems];
+  const all = [...Object.values(gateway), certDays, ...Object.values(location), ...Object.values(balancer), ...Object.values(edge), lockouts, problems];
 
   async function fill(): Promise<void> {
     const t = await topology();
@@ -68,12 +73,19 @@ export function createMetrics(topology: () => Promise<Topology>): Metrics {
       if (d !== null) certDays.set({ host: a.host, role: a.role }, d);
     }
     for (const l of t.locations) {
-      if (l.failover.mode === 'vrrp') location.holders.set({ location: l.name }, l.failover.holders.length);
+      if (l.failover.mode === 'vrrp') {
+        location.holders.set({ location: l.name }, l.failover.holders.length);
+        location.unseen.set({ location: l.name }, t.gateways.filter((x) => l.gateways.includes(x.host) && x.link !== 'up').length);
+      }
       if (l.failover.inRotation !== null) location.rotation.set({ location: l.name }, l.failover.inRotation);
       if (l.lastFailover?.slowestMs != null) location.slowest.set({ location: l.name }, l.lastFailover.slowestMs / 1000);
       if (l.lastFailover) location.missing.set({ location: l.name }, l.lastFailover.missing.length);
       location.devices.set({ location: l.name }, l.devices);
       location.active.set({ location: l.name }, l.activePeers);
+    }
+    for (const b of t.balancers) {
+      balancer.link.set({ host: b.host }, bool(b.link === 'up'));
+      if (b.nginxRunning !== null) balancer.nginx.set({ host: b.host }, bool(b.nginxRunning));
     }
     for (const e of t.edges) {
       edge.link.set({ host: e.host }, bool(e.link === 'up'));

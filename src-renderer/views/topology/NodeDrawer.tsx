@@ -41,17 +41,22 @@ function FailoverTimeline({ location }: { location: string }) {
   const revision = useTopology((s) => s.topology?.locations.find((l) => l.name === location)?.lastFailover?.id ?? 0);
   const [history, setHistory] = useState<FailoverRecord[] | null>(null);
   const [drill, setDrill] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
   useEffect(() => {
     void api?.call('failover.history', { location, limit: 10 }).then(setHistory, () => setHistory([]));
   }, [api, location, revision]);
   const run = async () => {
     if (!api) return;
+    setRunning(true);
     setDrill('drill running: the master gives up the floating IP…');
     try {
       const d = await api.call('failover.drill', { location });
       setDrill(`drill done: ${d.to} took over from ${d.from}; ${d.record.back} of ${d.record.clients} clients back, slowest ${ms(d.record.slowestMs)}`);
     } catch (err) {
-      setDrill(`drill refused: ${(err as Error).message}`);
+      // Refused before anything moved (no ready standby, one running), or failed on the way: Core's words say which.
+      setDrill(`drill not done: ${(err as Error).message}`);
+    } finally {
+      setRunning(false);
     }
   };
   return (
@@ -69,7 +74,7 @@ function FailoverTimeline({ location }: { location: string }) {
           </li>
         ))}
       </ol>
-      <button type="button" onClick={() => void run()} data-testid="drill">
+      <button type="button" onClick={() => void run()} disabled={running} data-testid="drill">
         Drill: move the floating IP now
       </button>
       {drill ? <p className="drill-state">{drill}</p> : null}

@@ -5,7 +5,7 @@
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useRef } from 'react';
-import { topologyGraph } from '../../../src-main/graph/topology-graph.js';
+import { STATE_COLOUR, topologyGraph } from '../../../src-main/graph/topology-graph.js';
 import { useTopology } from '../../stores/topology-store.js';
 import { layoutMap, type MapEdge, type MapNode } from './layout.js';
 import { MapNodeView } from './MapNode.js';
@@ -13,7 +13,6 @@ import { NodeDrawer } from './NodeDrawer.js';
 import { ProblemsPanel } from './ProblemsPanel.js';
 
 const NODE_TYPES = { bulwark: MapNodeView };
-const MINIMAP_COLOUR = { ok: '#2e7d32', warning: '#b26a00', down: '#c62828', unknown: '#9e9e9e' } as const;
 
 /** Centres the map on the selected node when the selection comes from outside (a problem's click). */
 function FollowSelection({ selected }: { selected: string | null }) {
@@ -98,7 +97,7 @@ export function TopologyView() {
           >
             <Background gap={24} />
             <Controls showInteractive={false} />
-            <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLOUR[(n as MapNode).data.state]} />
+            <MiniMap pannable zoomable nodeColor={(n) => STATE_COLOUR[(n as MapNode).data.state]} />
             <FollowSelection selected={selected} />
           </ReactFlow>
         </ReactFlowProvider>

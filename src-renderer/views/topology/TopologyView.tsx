@@ -4,7 +4,7 @@
 // Only app/App.tsx imports this folder.
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { STATE_COLOUR, topologyGraph } from '../../../src-main/graph/topology-graph.js';
 import { useTopology } from '../../stores/topology-store.js';
 import { layoutMap, type MapEdge, type MapNode } from './layout.js';
@@ -38,6 +38,16 @@ function Toolbar({ locations }: { locations: string[] }) {
       </button>
     </div>
   );
+}
+
+/** The minimap draws every node again: it comes a moment after the map, so the map shows first. */
+function LateMiniMap() {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setShown(true), 200);
+    return () => clearTimeout(t);
+  }, []);
+  return shown ? <MiniMap pannable zoomable nodeColor={(n) => STATE_COLOUR[(n as MapNode).data.state]} /> : null;
 }
 
 export function TopologyView() {
@@ -97,7 +107,7 @@ export function TopologyView() {
           >
             <Background gap={24} />
             <Controls showInteractive={false} />
-            <MiniMap pannable zoomable nodeColor={(n) => STATE_COLOUR[(n as MapNode).data.state]} />
+            <LateMiniMap />
             <FollowSelection selected={selected} />
           </ReactFlow>
         </ReactFlowProvider>

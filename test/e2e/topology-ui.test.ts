@@ -4,7 +4,7 @@
 // test-results/. The lab test (test/lab/topology.test.ts) does the same with real agents.
 import { describe, expect, test } from 'vitest';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
-import { scriptedAgent } from '../helpers/scripted-agent.js';
+import { scriptedVrrpLocation } from '../helpers/scripted-agent.js';
 import { startInProcess, UI_DIR } from '../helpers/server.js';
 
 const missing = browserMissing();
@@ -16,16 +16,11 @@ const vrrp = (role: 'MASTER' | 'BACKUP', holdsVip: boolean) => ({ vrrp: [{ locat
 describe.skipIf(missing !== null)('the topology page in Chromium', () => {
   test('landing page: words, the badge, a takeover live, a problem selects its node, collapse and filter', async () => {
     await using srv = await startInProcess({ uiDir: UI_DIR, link: LINK });
-    await srv.client.call('locations.create', { name: 'hq', network: '10.61.0.0/24', endpoint: '127.0.0.100:51820' });
     await srv.client.call('locations.create', { name: 'lab', network: '10.62.0.0/24', endpoint: '127.0.0.101:51820' });
     await srv.client.call('devices.add', { location: 'lab', name: 'orphan' });
+    const { gw1: a, gw2: b } = await scriptedVrrpLocation(srv, 'hq', '10.61.0.0/24', '127.0.0.100', { gw1: '127.0.0.41', gw2: '127.0.0.42' });
     for (const name of ['laptop', 'phone']) await srv.client.call('devices.add', { location: 'hq', name });
-    const a = await scriptedAgent(srv, 'gw1', '127.0.0.41');
-    const b = await scriptedAgent(srv, 'gw2', '127.0.0.42');
     try {
-      for (const g of ['gw1', 'gw2']) await srv.client.call('gateways.add', { location: 'hq', host: g });
-      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = '127.0.0.' || CASE name WHEN 'gw1' THEN '41' ELSE '42' END || '/8'"));
-      await srv.client.call('locations.setFailover', { name: 'hq', mode: 'vrrp', vip: '127.0.0.100/8' });
       a.beat = vrrp('MASTER', true);
       b.beat = vrrp('BACKUP', false);
 

@@ -49,3 +49,25 @@ export async function scriptedAgent(srv: InProcessServer, name: string, address:
   await new Promise<void>((r) => server.listen(CONTROL_PORT[role], address, () => r()));
   return scripted;
 }
+
+/**
+ * A vrrp location with scripted gateways (returned by host), each at a loopback address of its own: the location
+ * `name` on `network`, its gateways (host → address) on LAN "lo" (127.0.0.0/8), the floating IP
+ * `vip` (an address of 127.0.0.0/8 no gateway has), and clients dialling it on port 51820.
+ */
+export async function scriptedVrrpLocation<H extends string>(srv: InProcessServer, name: string, network: string, vip: string, gateways: Record<H, string>): Promise<Record<H, Scripted>> {
+  await srv.client.call('locations.create', { name, network, endpoint: `${vip}:51820` });
+  const agents = {} as Record<H, Scripted>;
+  try {
+    for (const [host, address] of Object.entries(gateways) as [H, string][]) {
+      agents[host] = await scriptedAgent(srv, host, address);
+      await srv.client.call('gateways.add', { location: name, host });
+      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = ? WHERE name = ?", `${address}/8`, host));
+    }
+    await srv.client.call('locations.setFailover', { name, mode: 'vrrp', vip: `${vip}/8` });
+    return agents;
+  } catch (err) {
+    for (const a of Object.values<Scripted>(agents)) await a.close();
+    throw err;
+  }
+}

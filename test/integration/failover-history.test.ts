@@ -4,19 +4,14 @@
 import { describe, expect, test } from 'vitest';
 import type { AgentMessage } from '../../src-main/contract/index.js';
 import { until } from '../helpers/agent.js';
-import { scriptedAgent, type Scripted } from '../helpers/scripted-agent.js';
+import { scriptedVrrpLocation, type Scripted } from '../helpers/scripted-agent.js';
 import { runCli, startInProcess, type InProcessServer } from '../helpers/server.js';
 
 const LINK = { heartbeatMs: 100, downAfterMs: 2000, minBackoffMs: 50, maxBackoffMs: 200 };
 const master = (holds: boolean) => ({ vrrp: [{ location: 'ha', role: holds ? ('MASTER' as const) : ('BACKUP' as const), holdsVip: holds }] });
 
 async function vrrpLocation(srv: InProcessServer): Promise<{ a: Scripted; b: Scripted; keys: string[] }> {
-  await srv.client.call('locations.create', { name: 'ha', network: '10.94.0.0/24', endpoint: '127.0.0.100:51820' });
-  const a = await scriptedAgent(srv, 'gwa', '127.0.0.11');
-  const b = await scriptedAgent(srv, 'gwb', '127.0.0.12');
-  for (const g of ['gwa', 'gwb']) await srv.client.call('gateways.add', { location: 'ha', host: g });
-  srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = '127.0.0.' || CASE name WHEN 'gwa' THEN '11' ELSE '12' END || '/8'"));
-  await srv.client.call('locations.setFailover', { name: 'ha', mode: 'vrrp', vip: '127.0.0.100/8' });
+  const { gwa: a, gwb: b } = await scriptedVrrpLocation(srv, 'ha', '10.94.0.0/24', '127.0.0.100', { gwa: '127.0.0.11', gwb: '127.0.0.12' });
   const keys: string[] = [];
   for (const name of ['laptop', 'phone']) keys.push((await srv.client.call('devices.add', { location: 'ha', name })).device.publicKey);
   a.beat = master(true);

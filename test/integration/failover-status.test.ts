@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import type { RotationEntry } from '../../src-main/contract/index.js';
 import { until } from '../helpers/agent.js';
-import { scriptedAgent } from '../helpers/scripted-agent.js';
+import { scriptedAgent, scriptedVrrpLocation } from '../helpers/scripted-agent.js';
 import { runCli, startInProcess } from '../helpers/server.js';
 
 const LINK = { heartbeatMs: 100, downAfterMs: 2000, minBackoffMs: 50, maxBackoffMs: 200 };
@@ -13,13 +13,8 @@ const LINK = { heartbeatMs: 100, downAfterMs: 2000, minBackoffMs: 50, maxBackoff
 describe('failover status from the agents', () => {
   test('vrrp: two holders are a split brain, shown in status with what to check; one holder is not', async () => {
     await using srv = await startInProcess({ link: LINK });
-    await srv.client.call('locations.create', { name: 'ha', network: '10.92.0.0/24', endpoint: '127.0.0.100:51820' });
-    const a = await scriptedAgent(srv, 'gwa', '127.0.0.5');
-    const b = await scriptedAgent(srv, 'gwb', '127.0.0.6');
+    const { gwa: a, gwb: b } = await scriptedVrrpLocation(srv, 'ha', '10.92.0.0/24', '127.0.0.100', { gwa: '127.0.0.5', gwb: '127.0.0.6' });
     try {
-      for (const g of ['gwa', 'gwb']) await srv.client.call('gateways.add', { location: 'ha', host: g });
-      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = '127.0.0.' || CASE name WHEN 'gwa' THEN '5' ELSE '6' END || '/8'"));
-      await srv.client.call('locations.setFailover', { name: 'ha', mode: 'vrrp', vip: '127.0.0.100/8' });
       a.beat = { vrrp: [{ location: 'ha', role: 'MASTER', holdsVip: true }] };
       b.beat = { vrrp: [{ location: 'ha', role: 'BACKUP', holdsVip: false }] };
       await until('one holder', async () => (await srv.client.call('locations.status', { name: 'ha' })).failover.holders.join() === 'gwa');

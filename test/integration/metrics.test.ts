@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { until } from '../helpers/agent.js';
-import { scriptedAgent } from '../helpers/scripted-agent.js';
+import { scriptedVrrpLocation } from '../helpers/scripted-agent.js';
 import { startInProcess } from '../helpers/server.js';
 import { hasCommand } from '../helpers/tools.js';
 
@@ -28,13 +28,8 @@ describe('/metrics', () => {
     expect((await fetch(`${srv.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${srv.url}/metrics`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
 
-    await srv.client.call('locations.create', { name: 'ha', network: '10.97.0.0/24', endpoint: '127.0.0.100:51820' });
-    const a = await scriptedAgent(srv, 'gwa', '127.0.0.31');
-    const b = await scriptedAgent(srv, 'gwb', '127.0.0.32');
+    const { gwa: a, gwb: b } = await scriptedVrrpLocation(srv, 'ha', '10.97.0.0/24', '127.0.0.100', { gwa: '127.0.0.31', gwb: '127.0.0.32' });
     try {
-      for (const g of ['gwa', 'gwb']) await srv.client.call('gateways.add', { location: 'ha', host: g });
-      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = '127.0.0.' || CASE name WHEN 'gwa' THEN '31' ELSE '32' END || '/8'"));
-      await srv.client.call('locations.setFailover', { name: 'ha', mode: 'vrrp', vip: '127.0.0.100/8' });
       a.beat = { vrrp: [{ location: 'ha', role: 'MASTER', holdsVip: true }] };
       b.beat = { healthy: false, vrrp: [{ location: 'ha', role: 'FAULT', holdsVip: false }] };
       const scrape = async () => {

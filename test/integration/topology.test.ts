@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { StreamMessage, WS_PROTOCOL, WS_TOKEN_PREFIX, type Topology } from '../../src-main/contract/index.js';
 import { until } from '../helpers/agent.js';
-import { scriptedAgent } from '../helpers/scripted-agent.js';
+import { scriptedVrrpLocation } from '../helpers/scripted-agent.js';
 import { runCli, startInProcess } from '../helpers/server.js';
 import { hasCommand } from '../helpers/tools.js';
 
@@ -17,15 +17,10 @@ const comparable = (t: Topology) => ({ ...t, at: '', revision: 0, core: { ...t.c
 describe('the topology from the agents', () => {
   test('roles, the holder, a gateway lost with its problem and fix; each change on the stream; --json and --dot agree', async () => {
     await using srv = await startInProcess({ link: LINK });
-    await srv.client.call('locations.create', { name: 'ha', network: '10.95.0.0/24', endpoint: '127.0.0.100:51820' });
     await srv.client.call('locations.create', { name: 'empty', network: '10.96.0.0/24', endpoint: '127.0.0.101:51820' });
     await srv.client.call('devices.add', { location: 'empty', name: 'orphan' });
-    const a = await scriptedAgent(srv, 'gwa', '127.0.0.21');
-    const b = await scriptedAgent(srv, 'gwb', '127.0.0.22');
+    const { gwa: a, gwb: b } = await scriptedVrrpLocation(srv, 'ha', '10.95.0.0/24', '127.0.0.100', { gwa: '127.0.0.21', gwb: '127.0.0.22' });
     try {
-      for (const g of ['gwa', 'gwb']) await srv.client.call('gateways.add', { location: 'ha', host: g });
-      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = '127.0.0.' || CASE name WHEN 'gwa' THEN '21' ELSE '22' END || '/8'"));
-      await srv.client.call('locations.setFailover', { name: 'ha', mode: 'vrrp', vip: '127.0.0.100/8' });
       a.beat = vrrp('MASTER', true);
       b.beat = vrrp('BACKUP', false);
 

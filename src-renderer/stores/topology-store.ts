@@ -7,8 +7,6 @@ import { useApp } from './app-store.js';
 
 interface TopologyState {
   topology: Topology | null;
-  /** When the newest snapshot arrived (performance.now()), for bench/topology. */
-  receivedAt: number;
   error: string | null;
   selected: string | null;
   collapsed: ReadonlySet<string>;
@@ -25,7 +23,6 @@ interface TopologyState {
 
 export const useTopology = create<TopologyState>((set, get) => ({
   topology: null,
-  receivedAt: 0,
   error: null,
   selected: null,
   collapsed: new Set(),
@@ -44,8 +41,9 @@ export const useTopology = create<TopologyState>((set, get) => ({
     const had = get().topology;
     // The same revision twice (topology.get and the stream's first message cross) changes nothing.
     if (had && t.revision <= had.revision && t.core.startedAt === had.core.startedAt) return;
+    // bench/topology reads this mark (and bulwark:map-first) to say where a first render's time goes.
     if (!had) performance.mark('bulwark:topology-first');
-    set({ topology: t, receivedAt: performance.now(), error: null });
+    set({ topology: t, error: null });
   },
   select: (selected) => set({ selected }),
   toggleCollapsed: (location) =>

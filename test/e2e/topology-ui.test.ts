@@ -39,6 +39,10 @@ describe.skipIf(missing !== null)('the topology page in Chromium', () => {
       expect(await page.getByTestId('vip-gateway:gw2').count()).toBe(0);
       expect(await page.getByTestId('word-location:hq').textContent()).toBe('serving');
       expect(await page.getByTestId('node-location:lab').getAttribute('data-state')).toBe('down');
+      // The lines are drawn: Core's links to both gateways, each gateway to hq, each location to its devices.
+      for (const id of ['link:gateway:gw1', 'link:gateway:gw2', 'serves:gw1:hq', 'serves:gw2:hq', 'clients:hq', 'clients:lab']) {
+        expect(await page.locator(`[data-id="${id}"] path.react-flow__edge-path`).count(), id).toBe(1);
+      }
       await page.screenshot({ path: 'test-results/topology-landing.png' });
 
       // A takeover, as the agents report it: the badge moves with no reload.

@@ -1,7 +1,10 @@
 // bench/topology: the topology at scale, with scripted agents (real mutual TLS links, no lab):
-// 50 locations × 3 vrrp gateways + 5 edges, each agent sending one heartbeat a second, and the
-// UI open in Chromium.
-//  (a) the map's first render: from opening the page to every node on the screen;
+// 50 locations × 3 vrrp gateways + 5 edges, each agent sending one heartbeat a second from a
+// worker thread of its own (as on their own hosts, their TLS is not Core's work), and the UI
+// open in Chromium.
+//  (a) the map's first render, over OPENS page opens, each in a fresh browser context (no cache):
+//      from the topology's arrival in the page to every node on the screen (the graph's render),
+//      and from opening the page (loading the app, fetching the topology, drawing);
 //  (b) heartbeat → screen: a heartbeat that moves a floating IP, until the badge shows on the new
 //      holder (p50/p99 over CHANGES changes; the old and the new master each send theirs at once);
 //  (c) Core's CPU for the read model (comparing heartbeats and folding) at one heartbeat per agent
@@ -15,13 +18,15 @@ import type { AgentMessage } from '../../src-main/contract/index.js';
 import { serve } from '../../src-main/serve.js';
 import { HttpClient } from '../../src-main/transport/http/client.js';
 import { launchBrowser } from '../../test/helpers/browser.js';
-import { scriptedAgent, type Scripted } from '../../test/helpers/scripted-agent.js';
+import { scriptedIdentity, type Scripted } from '../../test/helpers/scripted-agent.js';
+import { startAgentThread } from '../../test/helpers/scripted-agent-thread.js';
 import type { InProcessServer } from '../../test/helpers/server.js';
 
 const LOCATIONS = Number(process.env.LOCATIONS ?? 50);
 const EDGES = Number(process.env.EDGES ?? 5);
 const CHANGES = Number(process.env.CHANGES ?? 100);
 const IDLE_S = Number(process.env.IDLE_S ?? 30);
+const OPENS = Number(process.env.OPENS ?? 5);
 const BEAT_MS = 1000;
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
@@ -44,6 +49,8 @@ const srv: InProcessServer = {
 };
 const agents: Scripted[] = [];
 const stops: (() => Promise<void>)[] = [];
+const thread = await startAgentThread();
+const scriptedAgent = async (host: string, address: string, role: 'gateway' | 'edge', beatMs: number) => thread.add(await scriptedIdentity(srv, host, address, role), beatMs);
 try {
   const t0 = performance.now();
   const gateways: Scripted[][] = [];
@@ -53,7 +60,7 @@ try {
     const trio: Scripted[] = [];
     for (let g = 0; g < 3; g++) {
       const host = `l${i}g${g}`;
-      const a = await scriptedAgent(srv, host, `127.1.${i}.${g + 1}`, 'gateway', BEAT_MS);
+      const a = await scriptedAgent(host, `127.1.${i}.${g + 1}`, 'gateway', BEAT_MS);
       agents.push(a);
       trio.push(a);
       await srv.client.call('gateways.add', { location: name, host });
@@ -64,32 +71,47 @@ try {
     gateways.push(trio);
   }
   for (let e = 0; e < EDGES; e++) {
-    const a = await scriptedAgent(srv, `edge${e}`, `127.3.0.${e + 1}`, 'edge', BEAT_MS);
+    const a = await scriptedAgent(`edge${e}`, `127.3.0.${e + 1}`, 'edge', BEAT_MS);
     a.beat = { edge: { ready: true, reason: null, served: 0, failed: 0, inFlight: 0 } };
     agents.push(a);
     await srv.client.call('edges.add', { host: `edge${e}` });
   }
   const expectedNodes = 1 + LOCATIONS * 2 + LOCATIONS * 3 + EDGES;
-  const linked = async () => (await srv.client.call('links.list', {})).filter((l) => l.state === 'up').length;
-  while ((await linked()) < agents.length) await sleep(250);
+  const unlinked = async () => (await srv.client.call('links.list', {})).filter((l) => l.state !== 'up').map((l) => `${l.agent} (${l.state}${l.reason ? `: ${l.reason}` : ''})`);
+  for (let waited = 0; (await srv.client.call('links.list', {})).filter((l) => l.state === 'up').length < agents.length; waited += 250) {
+    if (waited > 60_000) throw new Error(`not linked after 60 s: ${(await unlinked()).join(', ')}`);
+    await sleep(250);
+  }
   console.log(`${agents.length} scripted agents linked in ${fmt((performance.now() - t0) / 1000)} s; ${expectedNodes} nodes on the map`);
   await sleep(2 * BEAT_MS);
 
   const browser = await launchBrowser();
   stops.push(() => browser[Symbol.asyncDispose]());
+
+  // (a) First render, OPENS times, each page in a new context (an empty cache, as a first visit).
+  const fromData: number[] = [];
+  const fromOpen: number[] = [];
+  let phases: Record<string, number> = {};
+  for (let o = 0; o < OPENS; o++) {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const opened = await context.newPage();
+    opened.setDefaultTimeout(30_000);
+    await opened.goto(`${srv.url}/#token=${srv.token}`);
+    // The moment every node is in the page, taken in the frame that saw it.
+    await opened.waitForFunction((n) => document.querySelectorAll('.map-node').length >= n && performance.mark('bench:drawn') !== null, expectedNodes, { polling: 'raf' });
+    phases = await opened.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)]));
+      return { domContentLoaded: Math.round(nav.domContentLoadedEventEnd), ...marks };
+    });
+    fromData.push(phases['bench:drawn']! - phases['bulwark:topology-first']!);
+    fromOpen.push(phases['bench:drawn']!);
+    await context.close();
+  }
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   page.setDefaultTimeout(30_000);
-
-  // (a) First render.
-  const r0 = performance.now();
   await page.goto(`${srv.url}/#token=${srv.token}`);
   await page.waitForFunction((n) => document.querySelectorAll('.map-node').length >= n, expectedNodes, { polling: 'raf' });
-  const firstRender = performance.now() - r0;
-  const phases = await page.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-    const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)]));
-    return { domContentLoaded: Math.round(nav.domContentLoadedEventEnd), ...marks, now: Math.round(performance.now()) };
-  });
 
   // (b) Heartbeat → screen.
   const master = gateways.map(() => 0);
@@ -117,12 +139,13 @@ try {
   await sleep(IDLE_S * 1000);
   const share = (model.spentMs - spent0) / (performance.now() - w0);
 
-  console.log(`(a) first render of ${expectedNodes} nodes: ${fmt(firstRender)} ms (goal < 1000 ms, ${fmt(1000 / firstRender)}× under); in the page (ms since navigation): ${JSON.stringify(phases)}`);
+  console.log(`(a) first render of ${expectedNodes} nodes over ${OPENS} page opens: from the topology's arrival p50 ${fmt(pct(fromData, 50))} ms, max ${fmt(Math.max(...fromData))} ms (goal < 1000 ms, ${fmt(1000 / Math.max(...fromData))}× under); from opening the page p50 ${fmt(pct(fromOpen, 50))} ms, max ${fmt(Math.max(...fromOpen))} ms; the last open (ms since navigation): ${JSON.stringify(phases)}`);
   console.log(`(b) heartbeat → screen over ${CHANGES} changes: p50 ${fmt(pct(latencies, 50))} ms, p99 ${fmt(pct(latencies, 99))} ms, max ${fmt(Math.max(...latencies))} ms (goal p99 < 1000 ms, ${fmt(1000 / pct(latencies, 99))}× under)`);
   console.log(`(c) read model CPU at ${agents.length} heartbeats/s over ${IDLE_S} s: ${(share * 100).toFixed(2)} % of one core (goal < 5 %, ${fmt(0.05 / Math.max(share, 1e-6))}× under)`);
 } finally {
   for (const stop of stops) await stop();
   for (const a of agents) await a.close();
+  await thread.close();
   await running.stop();
   rmSync(base, { recursive: true, force: true });
 }

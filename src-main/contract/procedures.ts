@@ -10,7 +10,7 @@ import { Device, DeviceAddInput, DeviceAddOutput, DeviceListInput, DeviceRef } f
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus } from './schemas/link.js';
-import { Topology } from './schemas/topology.js';
+import { Topology, TopologyLayout } from './schemas/topology.js';
 import { EdgePublic, EdgeSetPublicInput, EdgeStatus, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput } from './schemas/provision.js';
 
@@ -94,6 +94,7 @@ export const procedures = {
   'locations.lbConfig': query(LbConfigInput, LbConfig),
   'locations.lbRelease': action(LbReleaseInput, LocationStatus),
   'topology.get': query(Empty, Topology),
+  'topology.layout': query(Empty, TopologyLayout),
   'failover.history': query(FailoverHistoryInput, z.array(FailoverRecord)),
   'failover.drill': action(FailoverDrillInput, FailoverDrillOutput),
 } as const satisfies Record<string, ProcedureDef>;

@@ -1,6 +1,7 @@
-// graph/: the topology as a graph of nodes and edges, and its Graphviz form. Pure functions of
-// the contract's Topology, shared by `bulwark topology --dot` and the UI's map, so both draw the
-// same picture. Imports the contract only; the CLI and the renderer import it.
+// graph/: the topology as a graph of nodes and edges, its Graphviz form (here) and its places on
+// the map (topology-layout.ts, with dagre). Pure functions of the contract's Topology, shared by
+// `bulwark topology --dot`, Core (which lays out the whole map ahead) and the UI's map, so all
+// draw the same picture. Imports the contract and dagre only; the CLI, Core and the renderer import it.
 import { nodeId, type NodeState, type Topology } from '../contract/index.js';
 
 export type GraphNodeKind = 'core' | 'location' | 'gateway' | 'balancer' | 'edge' | 'devices';

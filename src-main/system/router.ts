@@ -19,6 +19,7 @@ import type { InviteService } from '../core/public/invite-service.js';
 import type { LockoutService } from '../core/public/lockouts.js';
 import type { EdgeStatusModel } from '../status/edge-status.js';
 import type { FailoverHistory } from '../failover/failover-history.js';
+import type { TopologyLayouts } from '../status/topology-layouts.js';
 import type { TopologyModel } from '../status/topology-model.js';
 
 export type Handlers = {
@@ -46,6 +47,7 @@ export interface Services {
   edgeStatus: EdgeStatusModel;
   history: FailoverHistory;
   topology: TopologyModel;
+  layouts: TopologyLayouts;
   drill: (location: string, holdMs: number) => Promise<ProcOutput<'failover.drill'>>;
 }
 
@@ -98,6 +100,7 @@ export function createHandlers(s: Services): Handlers {
     'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),
     'locations.lbRelease': (i) => s.balancers.releaseGateway(i.name, i.gateway),
     'topology.get': () => s.topology.get(),
+    'topology.layout': () => s.layouts.get(),
     'failover.history': (i) => s.history.history(i.location, i.limit),
     'failover.drill': (i) => s.drill(i.location, i.holdMs),
   };

@@ -37,6 +37,7 @@ import { StatusModel } from '../status/location-status.js';
 import { BalancerWatch } from '../failover/balancer-watch.js';
 import { runDrill } from '../failover/failover-drill.js';
 import { FailoverHistory } from '../failover/failover-history.js';
+import { TopologyLayouts } from '../status/topology-layouts.js';
 import { TopologyModel } from '../status/topology-model.js';
 import { expectedAgentConfigs } from '../provision/expected-configs.js';
 import { PkiService } from '../core/pki/pki-service.js';
@@ -147,6 +148,7 @@ export function createCore(opts: CoreOptions): Core {
     activeSessions: (location) => sessions.active(location).size,
     lockouts: () => lockouts.active().length,
   });
+  const layouts = new TopologyLayouts(() => topology.get());
   const connect = new ConnectService(store, ports, secrets, sessions, limiter);
   const edgeRelay = new EdgeRelay({
     hub: links,
@@ -169,6 +171,7 @@ export function createCore(opts: CoreOptions): Core {
     edgeRelay.committed(evs);
     status.committed(evs);
     topology.committed(evs);
+    layouts.committed(evs);
   });
   const handlers: Handlers = createHandlers({
     info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
@@ -191,6 +194,7 @@ export function createCore(opts: CoreOptions): Core {
     balancers,
     history,
     topology,
+    layouts,
     drill: (location, holdMs) => runDrill({ hub: links, store, history, status: (name) => status.locationStatus(name) }, location, holdMs),
   });
 
@@ -246,6 +250,7 @@ export function createCore(opts: CoreOptions): Core {
     close: () => {
       unsubscribeLinks();
       topology.close();
+      layouts.close();
       renewal.stop();
       links.stop();
       store.close();

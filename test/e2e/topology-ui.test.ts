@@ -39,10 +39,23 @@ describe.skipIf(missing !== null)('the topology page in Chromium', () => {
       expect(await page.getByTestId('vip-gateway:gw2').count()).toBe(0);
       expect(await page.getByTestId('word-location:hq').textContent()).toBe('serving');
       expect(await page.getByTestId('node-location:lab').getAttribute('data-state')).toBe('down');
-      // The lines are drawn: Core's links to both gateways, each gateway to hq, each location to its devices.
-      for (const id of ['link:gateway:gw1', 'link:gateway:gw2', 'serves:gw1:hq', 'serves:gw2:hq', 'clients:hq', 'clients:lab']) {
-        expect(await page.locator(`[data-id="${id}"] path.react-flow__edge-path`).count(), id).toBe(1);
+      // The lines are drawn, each from its source's right side to its target's left side: Core's
+      // links to both gateways, each gateway to hq, each location to its devices.
+      const lines = {
+        'link:gateway:gw1': ['core', 'gateway:gw1'],
+        'link:gateway:gw2': ['core', 'gateway:gw2'],
+        'serves:gw1:hq': ['gateway:gw1', 'location:hq'],
+        'serves:gw2:hq': ['gateway:gw2', 'location:hq'],
+        'clients:hq': ['location:hq', 'devices:hq'],
+        'clients:lab': ['location:lab', 'devices:lab'],
+      };
+      for (const [id, [from, to]] of Object.entries(lines)) {
+        const [line, source, target] = await Promise.all([`[data-line="${id}"]`, `[data-testid="node-${from}"]`, `[data-testid="node-${to}"]`].map((q) => page.locator(q).boundingBox()));
+        expect(line, id).not.toBeNull();
+        expect(Math.abs(line!.x - (source!.x + source!.width)), `${id} starts at ${from}`).toBeLessThan(3);
+        expect(Math.abs(line!.x + line!.width - target!.x), `${id} ends at ${to}`).toBeLessThan(3);
       }
+      expect(await page.locator('[data-line-label="serves:gw1:hq"]').textContent()).toBe('floating IP');
       await page.screenshot({ path: 'test-results/topology-landing.png' });
 
       // A takeover, as the agents report it: the badge moves with no reload.
@@ -63,6 +76,28 @@ describe.skipIf(missing !== null)('the topology page in Chromium', () => {
       // The critical problem of the location without a gateway offers its command.
       const noGateway = page.getByTestId('problem-no-gateway:lab');
       expect(await noGateway.textContent()).toContain('bulwark gateway add --location lab --host H');
+
+      // Zoomed out past reading, a node is a block in its state's colour that still wears the
+      // badge and says its name and state on hover; zoomed back in, the words return.
+      // (gw1 takes the address over from the lost gw2 first, so there is a badge to keep.)
+      a.beat = vrrp('MASTER', true);
+      await page.getByTestId('vip-gateway:gw1').waitFor();
+      for (let i = 0; i < 6; i++) await page.locator('.react-flow__controls-zoomout').click();
+      await page.locator('[data-testid="node-gateway:gw2"].map-node-far').waitFor();
+      expect(await page.getByTestId('node-gateway:gw2').getAttribute('title')).toBe('gateway gw2: link down, 1 problem(s)');
+      expect(await page.getByTestId('node-gateway:gw1').getAttribute('title')).toBe('gateway gw1: master, holds the floating IP');
+      expect(await page.getByTestId('vip-gateway:gw1').count()).toBe(1);
+      expect(await page.getByTestId('word-gateway:gw1').count()).toBe(0);
+      await page.screenshot({ path: 'test-results/topology-zoomed-out.png' });
+      await page.locator('.react-flow__controls-fitview').click();
+      await page.getByTestId('word-gateway:gw1').waitFor();
+
+      // Notes (nothing wrong: scripted agents report another version) are folded under their count.
+      const notes = page.getByTestId('problem-notes-toggle');
+      expect(await notes.textContent()).toMatch(/^▸ \d+ notes/);
+      expect(await page.getByTestId('problems-panel').locator('.problem.severity-info').count()).toBe(0);
+      await notes.click();
+      expect(await page.getByTestId('problems-panel').locator('.problem.severity-info').count()).toBeGreaterThan(0);
 
       // Collapse hq: its gateways and devices leave the map; filter: only matching nodes stay.
       await page.getByTestId('node-location:hq').locator('.map-node-collapse').click();

@@ -17,14 +17,34 @@ export interface Scripted {
   close(): Promise<void>;
 }
 
-/** A provisioned host `name` at `address` (a loopback address of its own) whose `role` agent is scripted. */
-export async function scriptedAgent(srv: InProcessServer, name: string, address: string, role: AgentRole = 'gateway', beatMs = 100): Promise<Scripted> {
+/** What a scripted agent listens with: Core's CA and the agent's own certificate, as an apply installs them. */
+export interface ScriptedIdentity {
+  name: string;
+  address: string;
+  role: AgentRole;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** Creates the host `name` at `address` in Core, marks it provisioned, and issues its `role` agent's certificate. */
+export async function scriptedIdentity(srv: InProcessServer, name: string, address: string, role: AgentRole): Promise<ScriptedIdentity> {
   const core = srv.running.core;
   await srv.client.call('hosts.create', { name, ssh: `root@${address}` });
   const id = core.store.read((tx) => tx.get<{ id: number }>('SELECT id FROM hosts WHERE name = ?', name))!.id;
   core.store.write((tx) => tx.run('UPDATE hosts SET provisioned_at = ? WHERE id = ?', new Date().toISOString(), id));
   const cert = await core.services.pki.agentCert(role, { id, name, address });
-  const server: Server = createServer({ ca: await core.services.pki.caPem(), cert: cert.certPem, key: cert.keyPem, requestCert: true, rejectUnauthorized: true });
+  return { name, address, role, caPem: await core.services.pki.caPem(), certPem: cert.certPem, keyPem: cert.keyPem };
+}
+
+/** A provisioned host `name` at `address` (a loopback address of its own) whose `role` agent is scripted. */
+export async function scriptedAgent(srv: InProcessServer, name: string, address: string, role: AgentRole = 'gateway', beatMs = 100): Promise<Scripted> {
+  return listenScripted(await scriptedIdentity(srv, name, address, role), beatMs);
+}
+
+/** The agent's end of the link for an identity: listens on the role's control port at its address. */
+export async function listenScripted({ name, address, role, caPem, certPem, keyPem }: ScriptedIdentity, beatMs: number): Promise<Scripted> {
+  const server: Server = createServer({ ca: caPem, cert: certPem, key: keyPem, requestCert: true, rejectUnauthorized: true });
   const wss = new WebSocketServer({ server, handleProtocols: () => LINK_SUBPROTOCOL });
   const got: CoreMessage[] = [];
   let current: WebSocket | null = null;

@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { StreamMessage, WS_PROTOCOL, WS_TOKEN_PREFIX, type Topology } from '../../src-main/contract/index.js';
+import { topologyGraph } from '../../src-main/graph/topology-graph.js';
+import { shapeOf } from '../../src-main/graph/topology-layout.js';
 import { until } from '../helpers/agent.js';
 import { scriptedVrrpLocation } from '../helpers/scripted-agent.js';
 import { runCli, startInProcess } from '../helpers/server.js';
@@ -90,5 +92,24 @@ describe('the topology from the agents', () => {
     } finally {
       await b.close();
     }
+  });
+
+  test("topology.layout: Core's layout places every node of the map, and follows a location added", async () => {
+    await using srv = await startInProcess({ link: LINK });
+    await srv.client.call('locations.create', { name: 'hq', network: '10.97.0.0/24', endpoint: '127.0.0.102:51820' });
+    const shapeNow = async () => {
+      const g = topologyGraph(await srv.client.call('topology.get', {}));
+      return { ids: g.nodes.map((n) => n.id), shape: shapeOf(g.nodes.map((n) => n.id), g.edges) };
+    };
+    const first = await srv.client.call('topology.layout', {});
+    const now = await shapeNow();
+    expect(first.shape).toBe(now.shape);
+    expect(Object.keys(first.places).sort()).toEqual([...now.ids].sort());
+
+    await srv.client.call('locations.create', { name: 'branch', network: '10.98.0.0/24', endpoint: '127.0.0.103:51820' });
+    const second = await srv.client.call('topology.layout', {});
+    expect(second.shape).toBe((await shapeNow()).shape);
+    expect(second.places['location:branch']).toBeDefined();
+    expect(second.places['devices:branch']!.x).toBeGreaterThan(second.places['location:branch']!.x);
   });
 });

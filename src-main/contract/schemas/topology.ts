@@ -144,6 +144,17 @@ export const Topology = z.object({
 });
 export type Topology = z.infer<typeof Topology>;
 
+/**
+ * Where the map puts each node (its top-left corner) when nothing is collapsed or filtered, for
+ * the graph of one shape (src-main/graph/topology-layout.ts): a page that opens draws at once
+ * instead of laying out 250 nodes first. A client whose graph has another shape lays it out itself.
+ */
+export const TopologyLayout = z.object({
+  shape: z.string(),
+  places: z.record(z.string(), z.object({ x: z.number(), y: z.number() })),
+});
+export type TopologyLayout = z.infer<typeof TopologyLayout>;
+
 /** Node ids: one per agent host and role, one per location, and Core. */
 export const nodeId = {
   core: 'core',

@@ -1,17 +1,37 @@
 // One node of the map: its name, its state in a word on a coloured pill (never colour alone),
 // a line of facts, the floating IP's badge on its holder, and a location's collapse toggle.
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+// Zoomed out past reading (the whole of 50 locations), a node is a block in its state's colour
+// that keeps the badges and says its name and state on hover and to screen readers: text too
+// small to read costs the browser most of a first render and tells the eye nothing.
+import { useStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { useTopology } from '../../stores/topology-store.js';
 import type { MapNode } from './layout.js';
 
 const KIND_LABEL: Record<MapNode['data']['kind'], string> = { core: 'Core', location: 'location', gateway: 'gateway', balancer: 'balancer', edge: 'edge', devices: 'devices' };
 
-function MapNodeFace({ data, selected }: NodeProps<MapNode>) {
+/** Below this zoom a node's text is under 6 px: it is drawn as a block. */
+export const FAR_ZOOM = 0.45;
+
+function FarFace({ data, selected }: NodeProps<MapNode>) {
+  const says = `${KIND_LABEL[data.kind]} ${data.label}: ${data.word}${data.holdsVip ? ', holds the floating IP' : ''}${data.problems > 0 ? `, ${data.problems} problem(s)` : ''}`;
+  return (
+    <div className={`map-node map-node-far state-${data.state}${selected ? ' selected' : ''}`} data-testid={`node-${data.id}`} data-state={data.state} title={says} aria-label={says} role="img">
+      {data.holdsVip ? <span className="vip-badge" data-testid={`vip-${data.id}`} /> : null}
+      {data.problems > 0 ? <span className={`map-node-problems severity-${data.worst}`} /> : null}
+    </div>
+  );
+}
+
+function MapNodeFace(props: NodeProps<MapNode>) {
+  const far = useStore((s) => s.transform[2] < FAR_ZOOM);
+  return far ? <FarFace {...props} /> : <NearFace {...props} />;
+}
+
+function NearFace({ data, selected }: NodeProps<MapNode>) {
   const toggle = useTopology((s) => s.toggleCollapsed);
   return (
     <div className={`map-node map-node-${data.kind} state-${data.state}${selected ? ' selected' : ''}`} data-testid={`node-${data.id}`} data-state={data.state}>
-      <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="map-node-head">
         <span className="map-node-kind">{KIND_LABEL[data.kind]}</span>
         <strong className="map-node-label" title={data.label}>
@@ -49,7 +69,6 @@ function MapNodeFace({ data, selected }: NodeProps<MapNode>) {
           {data.collapsed ? `+${data.hidden}` : '−'}
         </button>
       ) : null}
-      <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   );
 }

@@ -41,24 +41,66 @@ export function FixButton({ problem }: { problem: TopologyProblem }) {
   );
 }
 
-export function ProblemsPanel({ problems }: { problems: TopologyProblem[] }) {
+function ProblemItem({ p, selected }: { p: TopologyProblem; selected: boolean }) {
   const select = useTopology((s) => s.select);
+  return (
+    <li className={`problem severity-${p.severity}${selected ? ' selected' : ''}`} data-testid={`problem-${p.id}`}>
+      <button type="button" className="problem-select" onClick={() => select(p.node)} title="show it on the map">
+        <span className={`pill severity-${p.severity}`}>{p.severity}</span> <span className="problem-node">{p.node}</span>
+        <span className="problem-text">{p.text}</span>
+      </button>
+      {p.command ? <code className="problem-command">{p.command}</code> : null}
+      <FixButton problem={p} />
+    </li>
+  );
+}
+
+/** Notes shown before "show all": a fleet waiting for an apply has one per agent. */
+const NOTES_SHOWN = 20;
+
+/**
+ * Critical problems and warnings, each in full; notes (information: an agent waiting for an
+ * apply, an older agent) folded under their count, since a fleet after an upgrade has hundreds
+ * and they would bury what is wrong. Folded notes are not drawn at all.
+ */
+export function ProblemsPanel({ problems }: { problems: TopologyProblem[] }) {
   const selected = useTopology((s) => s.selected);
+  const [notesOpen, setNotesOpen] = useState(false);
+  const [allNotes, setAllNotes] = useState(false);
+  const wrong = problems.filter((p) => p.severity !== 'info');
+  const notes = problems.filter((p) => p.severity === 'info');
+  const shownNotes = allNotes ? notes : notes.slice(0, NOTES_SHOWN);
   return (
     <section className="problems-panel" aria-label="Problems" data-testid="problems-panel">
-      <h2>{problems.length === 0 ? 'No problems' : `Problems (${problems.length})`}</h2>
-      <ul>
-        {problems.map((p) => (
-          <li key={p.id} className={`problem severity-${p.severity}${selected === p.node ? ' selected' : ''}`} data-testid={`problem-${p.id}`}>
-            <button type="button" className="problem-select" onClick={() => select(p.node)} title="show it on the map">
-              <span className={`pill severity-${p.severity}`}>{p.severity}</span> <span className="problem-node">{p.node}</span>
-              <span className="problem-text">{p.text}</span>
-            </button>
-            {p.command ? <code className="problem-command">{p.command}</code> : null}
-            <FixButton problem={p} />
-          </li>
-        ))}
-      </ul>
+      <h2>{wrong.length === 0 ? 'No problems' : `Problems (${wrong.length})`}</h2>
+      {wrong.length > 0 ? (
+        <ul>
+          {wrong.map((p) => (
+            <ProblemItem key={p.id} p={p} selected={selected === p.node} />
+          ))}
+        </ul>
+      ) : null}
+      {notes.length > 0 ? (
+        <div className="problem-notes">
+          <button type="button" className="link" onClick={() => setNotesOpen(!notesOpen)} aria-expanded={notesOpen} data-testid="problem-notes-toggle">
+            {notesOpen ? '▾' : '▸'} {notes.length} {notes.length === 1 ? 'note' : 'notes'} (nothing wrong: changes waiting for an apply, older agents)
+          </button>
+          {notesOpen ? (
+            <ul>
+              {shownNotes.map((p) => (
+                <ProblemItem key={p.id} p={p} selected={selected === p.node} />
+              ))}
+              {shownNotes.length < notes.length ? (
+                <li>
+                  <button type="button" className="link" onClick={() => setAllNotes(true)}>
+                    show all {notes.length}
+                  </button>
+                </li>
+              ) : null}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -1,18 +1,20 @@
-// The map's nodes and edges with their places: the shared graph (src-main/graph) narrowed by the
-// viewer's choices (collapsed locations, the filter, problems only), laid out left to right by
-// dagre (Core, then the agents it links with, the locations they serve, their devices). Pure
-// but for a cache of the last layout (a snapshot that changes only states keeps every place).
-import { layout as dagreLayout, graphlib } from '@dagrejs/dagre';
-import type { Edge, Node } from '@xyflow/react';
+// The map's nodes and lines with their places: the shared graph (src-main/graph) narrowed by the
+// viewer's choices (collapsed locations, the filter, problems only), placed by
+// src-main/graph/topology-layout.ts (Core's ready layout of the whole map, or here), and each
+// line's path from its source's right side to its target's left side. Pure but for a cache of
+// the last layout (a snapshot that changes only states keeps every place).
+import type { Node } from '@xyflow/react';
+import type { TopologyLayout } from '../../../src-main/contract/index.js';
 import type { Graph, GraphEdge, GraphNode } from '../../../src-main/graph/topology-graph.js';
+import { NODE_H, NODE_W, place, shapeOf } from '../../../src-main/graph/topology-layout.js';
 
-export const NODE_W = 210;
-export const NODE_H = 66;
+export { NODE_H, NODE_W };
 
 /** problems: how many warnings and critical problems concern the node (information is not counted), and the worst. */
 export type MapNodeData = GraphNode & { hidden: number; problems: number; worst: 'critical' | 'warning' | null; collapsed: boolean };
 export type MapNode = Node<MapNodeData, 'bulwark'>;
-export type MapEdge = Edge<{ kind: GraphEdge['kind']; state: GraphEdge['state'] }>;
+/** A line of the map, drawn by MapLines: its SVG path, and the middle where its label sits. */
+export type MapLine = Pick<GraphEdge, 'id' | 'kind' | 'state' | 'label'> & { d: string; mid: { x: number; y: number } };
 
 export interface ViewChoices {
   collapsed: ReadonlySet<string>;
@@ -20,6 +22,8 @@ export interface ViewChoices {
   problemsOnly: boolean;
   /** Node id → the warnings and critical problems that concern it. */
   problems: ReadonlyMap<string, { count: number; worst: 'critical' | 'warning' }>;
+  /** Core's layout of the whole map (topology.layout), used when the shape is the same. */
+  fromCore: TopologyLayout | null;
 }
 
 /** Which nodes the viewer sees. */
@@ -33,38 +37,32 @@ export function visibleNodes(g: Graph, v: ViewChoices): GraphNode[] {
   });
 }
 
-/** Each node's top-left corner, laid out by dagre from the nodes and edges alone. */
-function place(nodes: readonly string[], edges: readonly GraphEdge[]): Map<string, { x: number; y: number }> {
-  const dg = new graphlib.Graph();
-  dg.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 150, marginx: 20, marginy: 20, ranker: 'longest-path' });
-  dg.setDefaultEdgeLabel(() => ({}));
-  for (const id of nodes) dg.setNode(id, { width: NODE_W, height: NODE_H });
-  for (const e of edges) dg.setEdge(e.source, e.target);
-  dagreLayout(dg);
-  return new Map(nodes.map((id) => {
-    const p = dg.node(id) as { x: number; y: number };
-    return [id, { x: p.x - NODE_W / 2, y: p.y - NODE_H / 2 }];
-  }));
-}
-
 /**
  * The last layout, by the shape it was made for: a new snapshot that changes only states (a
- * role, a holder, health: nearly every one) keeps every place, so dagre runs only when nodes or
- * edges come or go, and nothing on the map jumps.
+ * role, a holder, health: nearly every one) keeps every place, so nothing on the map jumps. A
+ * shape Core laid out already (the whole map, when the page opens) is taken from Core; any
+ * other (a location collapsed, a filter) is laid out here.
  */
-let lastPlaced: { shape: string; at: Map<string, { x: number; y: number }> } | null = null;
+let lastPlaced: TopologyLayout | null = null;
 
-function placed(nodes: readonly string[], edges: readonly GraphEdge[]): Map<string, { x: number; y: number }> {
-  const shape = `${nodes.join('|')}#${edges.map((e) => `${e.source}>${e.target}`).join('|')}`;
-  if (lastPlaced?.shape !== shape) lastPlaced = { shape, at: place(nodes, edges) };
-  return lastPlaced.at;
+function placed(nodes: readonly string[], edges: readonly GraphEdge[], fromCore: TopologyLayout | null): TopologyLayout['places'] {
+  const shape = shapeOf(nodes, edges);
+  if (lastPlaced?.shape !== shape) lastPlaced = fromCore?.shape === shape ? fromCore : place(nodes, edges);
+  return lastPlaced.places;
 }
 
-export function layoutMap(g: Graph, v: ViewChoices): { nodes: MapNode[]; edges: MapEdge[] } {
+/** A horizontal S-curve from (x1, y1) to (x2, y2); its middle is halfway between the two. */
+export function curve(x1: number, y1: number, x2: number, y2: number): Pick<MapLine, 'd' | 'mid'> {
+  const dx = Math.max(40, Math.abs(x2 - x1) / 2);
+  const r = (n: number) => Math.round(n * 10) / 10;
+  return { d: `M${r(x1)},${r(y1)} C${r(x1 + dx)},${r(y1)} ${r(x2 - dx)},${r(y2)} ${r(x2)},${r(y2)}`, mid: { x: r((x1 + x2) / 2), y: r((y1 + y2) / 2) } };
+}
+
+export function layoutMap(g: Graph, v: ViewChoices): { nodes: MapNode[]; lines: MapLine[] } {
   const shown = visibleNodes(g, v);
   const ids = new Set(shown.map((n) => n.id));
   const edges = g.edges.filter((e) => ids.has(e.source) && ids.has(e.target));
-  const at = placed(shown.map((n) => n.id), edges);
+  const at = placed(shown.map((n) => n.id), edges, v.fromCore);
   const hiddenBy = new Map<string, number>();
   for (const n of g.nodes) if (n.collapsesWith && v.collapsed.has(n.collapsesWith)) hiddenBy.set(n.collapsesWith, (hiddenBy.get(n.collapsesWith) ?? 0) + 1);
   return {
@@ -73,20 +71,16 @@ export function layoutMap(g: Graph, v: ViewChoices): { nodes: MapNode[]; edges: 
       return {
         id: n.id,
         type: 'bulwark',
-        position: at.get(n.id)!,
+        position: at[n.id]!,
         width: NODE_W,
         height: NODE_H,
         data: { ...n, hidden: location ? (hiddenBy.get(location) ?? 0) : 0, problems: v.problems.get(n.id)?.count ?? 0, worst: v.problems.get(n.id)?.worst ?? null, collapsed: location !== null && v.collapsed.has(location) },
         draggable: false,
       };
     }),
-    edges: edges.map((e) => ({
-      id: e.id,
-      source: e.source,
-      target: e.target,
-      label: e.label ?? undefined,
-      className: `map-edge map-edge-${e.kind} map-edge-${e.state}`,
-      data: { kind: e.kind, state: e.state },
-    })),
+    lines: edges.map((e) => {
+      const [from, to] = [at[e.source]!, at[e.target]!];
+      return { id: e.id, kind: e.kind, state: e.state, label: e.label, ...curve(from.x + NODE_W, from.y + NODE_H / 2, to.x, to.y + NODE_H / 2) };
+    }),
   };
 }

@@ -53,7 +53,7 @@ describe('gateway problems', () => {
     const t = buildTopology(facts({}, [agent('gw1', 'gateway', vrrp('hq', 'MASTER', true)), agent('gw2', 'gateway', {}, { state: 'down', reason: 'connection refused' })]));
     expect(t.gateways[1]).toMatchObject({ state: 'down', word: 'link down' });
     expect(t.problems.map((p) => p.text)).toContain('Core has no link with gateway gw2 (connection refused): check that bulwark-gateway runs there and that Core reaches it');
-    expect(t.locations[0]).toMatchObject({ word: 'degraded', state: 'ok' });
+    expect(t.locations[0]).toMatchObject({ word: 'degraded', state: 'warning' });
   });
   test('unhealthy data plane, keepalived FAULT, drift, another version, certificates near or past their end', () => {
     const f = facts({}, [

@@ -179,7 +179,8 @@ export function buildTopology(f: TopologyFacts): Omit<Topology, 'revision' | 'at
     const word = l.gateways.length === 0 ? 'no gateway' : starting ? 'connecting' : mineCritical ? 'down' : ready.length < l.gateways.length ? 'degraded' : 'serving';
     return {
       id: node,
-      state: l.gateways.length === 0 ? 'warning' : starting ? 'unknown' : nginxDown ? 'down' : 'ok',
+      // Degraded (a gateway not ready) still serves, but without its spare: amber, not green.
+      state: l.gateways.length === 0 ? 'warning' : starting ? 'unknown' : nginxDown ? 'down' : word === 'degraded' ? 'warning' : 'ok',
       word,
       name: l.name,
       network: l.network,

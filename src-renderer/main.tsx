@@ -1,7 +1,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { BrowserRouter, HashRouter } from 'react-router';
 import { httpApi, ipcApi } from './api/client.js';
 import { App, TOKEN_KEY } from './app/App.js';
+import { viewOf } from './app/routes.js';
 import { useApp } from './stores/app-store.js';
 import './styles.css';
 
@@ -29,8 +31,16 @@ function boot(): void {
 }
 
 boot();
+// Served by `bulwark serve`, pages have paths (/locations/hq); in Electron the UI is a file, so
+// the path rides in the fragment (index.html#/locations/hq). Either way a reload stays put.
+const inElectron = window.bulwark !== undefined;
+const Router = inElectron ? HashRouter : BrowserRouter;
+// The first page is the URL's from the first render on (no flash of the landing page).
+useApp.setState({ view: viewOf(inElectron ? location.hash.replace(/^#/, '') || '/' : location.pathname) });
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <Router>
+      <App />
+    </Router>
   </StrictMode>,
 );

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { NavLink, useLocation, useNavigate } from 'react-router';
 import { httpApi } from '../api/client.js';
 import { useApp, type View } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
@@ -10,6 +11,7 @@ import { LocationsView } from '../views/LocationsView.js';
 import { ProvisioningView } from '../views/ProvisioningView.js';
 import { TopologyView } from '../views/topology/TopologyView.js';
 import { EventFeed } from './EventFeed.js';
+import { pathOf, viewOf } from './routes.js';
 
 export const TOKEN_KEY = 'bulwark.token';
 
@@ -38,12 +40,34 @@ function Login() {
   );
 }
 
-function NavButton({ to, active, label }: { to: View; active: boolean; label: string }) {
-  const go = useApp((s) => s.go);
+/** Keeps the store's page and the URL as one: a new URL (a link, back, a reload) shows its page, and go() navigates. */
+function RouteSync() {
+  const location = useLocation();
+  const navigate = useNavigate();
+  useEffect(() => {
+    useApp.setState({ navigate: (path) => void navigate(path) });
+    return () => useApp.setState({ navigate: null });
+  }, [navigate]);
+  useEffect(() => useApp.getState().show(viewOf(location.pathname)), [location.pathname]);
+  return null;
+}
+
+function NavItem({ to, label, active }: { to: View; label: string; active: boolean }) {
   return (
-    <button type="button" className={active ? 'active' : ''} onClick={() => go(to)} data-testid={`nav-${to.kind}`}>
+    <NavLink to={pathOf(to)} className={active ? 'active' : ''} data-testid={`nav-${to.kind}`}>
       {label}
-    </button>
+    </NavLink>
+  );
+}
+
+function Missing({ path }: { path: string }) {
+  return (
+    <section className="card" data-testid="missing-page">
+      <h2>No page here</h2>
+      <p>
+        Bulwark has no page at <code>{path}</code>. Open the <NavLink to="/">topology</NavLink>, or the <NavLink to="/locations">locations</NavLink>.
+      </p>
+    </section>
   );
 }
 
@@ -59,6 +83,8 @@ function ViewContent({ view }: { view: View }) {
       return <HostsView />;
     case 'provisioning':
       return <ProvisioningView />;
+    case 'missing':
+      return <Missing path={view.path} />;
   }
 }
 
@@ -108,13 +134,14 @@ export function App() {
   if (!api) return <Login />;
   return (
     <div className="shell">
+      <RouteSync />
       <header className="topbar">
         <span className="brand">Bulwark</span>
         <nav>
-          <NavButton to={{ kind: 'topology' }} active={view.kind === 'topology'} label="Topology" />
-          <NavButton to={{ kind: 'locations' }} active={view.kind === 'locations' || view.kind === 'location'} label="Locations" />
-          <NavButton to={{ kind: 'hosts' }} active={view.kind === 'hosts'} label="Hosts" />
-          <NavButton to={{ kind: 'provisioning' }} active={view.kind === 'provisioning'} label="Provisioning" />
+          <NavItem to={{ kind: 'topology' }} active={view.kind === 'topology'} label="Topology" />
+          <NavItem to={{ kind: 'locations' }} active={view.kind === 'locations' || view.kind === 'location'} label="Locations" />
+          <NavItem to={{ kind: 'hosts' }} active={view.kind === 'hosts'} label="Hosts" />
+          <NavItem to={{ kind: 'provisioning' }} active={view.kind === 'provisioning'} label="Provisioning" />
         </nav>
         <span className={`status status-${status}`} data-testid="stream-status">
           {status === 'live' ? 'live' : status === 'reconnecting' ? 'reconnecting…' : 'connecting…'}

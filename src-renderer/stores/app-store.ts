@@ -3,8 +3,9 @@ import { create } from 'zustand';
 import type { CoreEvent, Device, Edge, Gateway, Host, Location } from '../../src-main/contract/index.js';
 import { BulwarkError } from '../../src-main/contract/index.js';
 import type { Api } from '../api/client.js';
+import { pathOf, type View } from '../app/routes.js';
 
-export type View = { kind: 'topology' } | { kind: 'locations' } | { kind: 'location'; name: string } | { kind: 'hosts' } | { kind: 'provisioning' };
+export type { View } from '../app/routes.js';
 
 interface LocationDetail {
   name: string;
@@ -25,7 +26,12 @@ interface AppState {
   lastEventId: number;
   loadError: string | null;
   setApi(api: Api | null, authError?: string | null): void;
+  /** Opens a page: asks the router for its URL (which then shows it). */
   go(view: View): void;
+  /** Shows the page at the URL the router is on (only the router calls it). */
+  show(view: View): void;
+  /** The router's navigate, given by the router when it mounts. */
+  navigate: ((path: string) => void) | null;
   refresh(): Promise<void>;
   receive(event: CoreEvent): void;
 }
@@ -44,8 +50,15 @@ export const useApp = create<AppState>((set, get) => ({
   events: [],
   lastEventId: 0,
   loadError: null,
+  navigate: null,
   setApi: (api, authError = null) => set({ api, authError }),
   go: (view) => {
+    const navigate = get().navigate;
+    if (navigate) navigate(pathOf(view));
+    else get().show(view);
+  },
+  show: (view) => {
+    if (pathOf(view) === pathOf(get().view)) return;
     set({ view, detail: null });
     void get().refresh();
   },

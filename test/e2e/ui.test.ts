@@ -25,7 +25,7 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     // The landing page is the topology; these pages are under Locations.
     await page.getByTestId('nav-locations').click();
     await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
-    expect(page.url()).toBe(`${srv.url}/`);
+    expect(page.url()).toBe(`${srv.url}/locations`);
 
     // A bad CIDR: Core's message appears beside the network field, nothing is created.
     await page.getByTestId('location-name').fill('hq');
@@ -46,13 +46,25 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     expect(await page.getByTestId('error-network').count()).toBe(0);
     expect(await srv.client.call('locations.list', {})).toMatchObject([{ name: 'hq', network: '10.50.0.0/24' }]);
 
-    // Reload: the data comes back from Core, and the login is kept.
+    // Reload: the same page, the data back from Core, the login kept.
     await page.reload();
-    await page.getByTestId('nav-locations').click();
     await page.getByTestId('location-row-hq').waitFor();
 
-    // Open the location page, then add a device from the CLI: it appears without a reload.
+    // The location page has its URL: a reload stays on it, back returns to the list, and a
+    // link to it opens it directly.
     await page.getByTestId('location-row-hq').click();
+    await page.getByTestId('location-title').filter({ hasText: 'hq' }).waitFor();
+    expect(page.url()).toBe(`${srv.url}/locations/hq`);
+    await page.reload();
+    await page.getByTestId('location-title').filter({ hasText: 'hq' }).waitFor();
+    await page.goBack();
+    await page.getByTestId('location-row-hq').waitFor();
+    expect(page.url()).toBe(`${srv.url}/locations`);
+    await page.goto(`${srv.url}/nowhere/at/all`);
+    expect(await page.getByTestId('missing-page').textContent()).toContain('/nowhere/at/all');
+    await page.goto(`${srv.url}/locations/hq`);
+
+    // Then add a device from the CLI: it appears without a reload.
     await page.getByTestId('location-title').filter({ hasText: 'hq' }).waitFor();
     await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
     // The page is never reloaded: the device arrives through the event stream. (How fast is

@@ -252,14 +252,17 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
   });
 
   if (opts.uiDir && existsSync(join(opts.uiDir, 'index.html'))) {
-    const indexHtml = readFileSync(join(opts.uiDir, 'index.html'));
+    // The build's asset URLs are relative (./assets/…), which a file:// page in Electron needs;
+    // served, a page has a path of its own (/locations/hq), so they are made absolute here.
+    const indexHtml = readFileSync(join(opts.uiDir, 'index.html'), 'utf8').replaceAll('"./assets/', '"/assets/');
     // Source maps carry the renderer's whole source; the UI needs none of them, so none is served.
     await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/', index: false, wildcard: false, allowedPath: (path) => !path.endsWith('.map') });
     const sendIndex = async (_req: FastifyRequest, reply: import('fastify').FastifyReply) =>
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(indexHtml);
     app.get('/', sendIndex);
     app.setNotFoundHandler((req, reply) => {
-      if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.includes('.')) return sendIndex(req, reply);
+      // Every page's URL is the app's (a reload on /locations/hq stays there); names may hold dots.
+      if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.startsWith('/assets/')) return sendIndex(req, reply);
       const e = new BulwarkError('not_found', `nothing at ${req.method} ${req.url.split('?')[0]}; the API lives under POST /api/v1/<procedure>`);
       return sendError(reply, e);
     });

@@ -1,0 +1,25 @@
+import { describe, expect, test } from 'vitest';
+import { pathOf, viewOf, type View } from './routes.js';
+
+describe("every page's URL", () => {
+  test('each page and its path, both ways', () => {
+    const pages: [View, string][] = [
+      [{ kind: 'topology' }, '/'],
+      [{ kind: 'locations' }, '/locations'],
+      [{ kind: 'location', name: 'hq' }, '/locations/hq'],
+      [{ kind: 'location', name: 'hq.east' }, '/locations/hq.east'],
+      [{ kind: 'location', name: 'büro 2' }, '/locations/b%C3%BCro%202'],
+      [{ kind: 'hosts' }, '/hosts'],
+      [{ kind: 'provisioning' }, '/provisioning'],
+    ];
+    for (const [view, path] of pages) {
+      expect(pathOf(view)).toBe(path);
+      expect(viewOf(path)).toEqual(view);
+    }
+    expect(viewOf('/locations/')).toEqual({ kind: 'locations' });
+  });
+
+  test('an unknown or malformed path is a page that says so, not another page', () => {
+    for (const path of ['/nowhere', '/hosts/gw1/extra', '/locations/hq/x/y', '/locations/%E0%A4%A']) expect(viewOf(path)).toEqual({ kind: 'missing', path });
+  });
+});

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Location, LocationStatus } from '../../src-main/contract/index.js';
+import { ClientConfigDialog, type ClientConfig } from './devices/ClientConfigDialog.js';
+import { ConfirmButton } from './ConfirmButton.js';
 import { useApp } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
 import { age, ago, bytes } from './format.js';
@@ -47,13 +49,13 @@ function SessionCell({ location, device, session, run }: { location: string; dev
   );
 }
 
-function DeviceForm({ location }: { location: string }) {
+function DeviceForm({ location, gateways }: { location: string; gateways: number }) {
   const api = useApp((s) => s.api)!;
   const refresh = useApp((s) => s.refresh);
   const f = useForm();
   const [name, setName] = useState('');
   const [publicKey, setPublicKey] = useState('');
-  const [config, setConfig] = useState<{ name: string; text: string; secret: boolean } | null>(null);
+  const [config, setConfig] = useState<ClientConfig | null>(null);
   return (
     <form
       className="card form"
@@ -61,7 +63,7 @@ function DeviceForm({ location }: { location: string }) {
       onSubmit={(e) =>
         f.submit(e, async () => {
           const r = await api.call('devices.add', { location, name, ...(publicKey.trim() ? { publicKey: publicKey.trim() } : {}) });
-          setConfig({ name: r.device.name, text: r.clientConfig, secret: r.containsPrivateKey });
+          setConfig({ location, device: r.device.name, text: r.clientConfig, secret: r.containsPrivateKey });
           setName('');
           setPublicKey('');
           await refresh();
@@ -69,24 +71,18 @@ function DeviceForm({ location }: { location: string }) {
       }
     >
       <h3>Add a device</h3>
-      <Field form={f} name="name" label="Name" testid="device-name" value={name} onChange={setName} placeholder="anna-laptop" />
+      {gateways === 0 ? (
+        <p className="note" data-testid="device-no-gateway">
+          This location has no gateway yet: a device added now connects once a gateway is added and applied.
+        </p>
+      ) : null}
+      <Field form={f} name="name" label="Name" testid="device-name" value={name} onChange={setName} placeholder="e.g. anna-laptop" />
       <Field form={f} name="publicKey" label="Public key (optional)" hint="Leave empty and Bulwark makes the key pair" testid="device-pubkey" value={publicKey} onChange={setPublicKey} mono />
       <FormError message={f.general ?? f.errors.location ?? null} />
       <button type="submit" disabled={f.busy} data-testid="device-submit">
         {f.busy ? 'Adding…' : 'Add device'}
       </button>
-      {config ? (
-        <div className="config" data-testid="device-config">
-          <p>
-            Client config for <strong>{config.name}</strong>
-            {config.secret ? ': save it now, the private key is shown once and not stored.' : '.'}
-          </p>
-          <pre>{config.text}</pre>
-          <button type="button" onClick={() => setConfig(null)}>
-            I saved it
-          </button>
-        </div>
-      ) : null}
+      {config ? <ClientConfigDialog config={config} onClose={() => setConfig(null)} /> : null}
     </form>
   );
 }
@@ -259,7 +255,9 @@ export function LocationPage({ name }: { name: string }) {
                       ) : null}
                     </td>
                   ) : null}
-                  <td><button type="button" className="danger" onClick={() => run(api.call('gateways.remove', { location: name, host: g.host }))}>Remove</button></td>
+                  <td>
+                    <ConfirmButton label="Remove" question={`Remove gateway ${g.host} from ${name}? The next apply stops it serving here.`} confirm="Yes, remove" onConfirm={() => run(api.call('gateways.remove', { location: name, host: g.host }))} testid={`gateway-remove-${g.host}`} />
+                  </td>
                 </tr>
                 {st && st.link !== 'up' && st.reason ? (
                   <tr className="row-note">
@@ -313,9 +311,12 @@ export function LocationPage({ name }: { name: string }) {
                   <td data-testid="device-handshake" title={st?.latestHandshake ?? undefined}>{st ? ago(st.latestHandshake) : '…'}</td>
                   <td className="mono" data-testid="device-endpoint">{st?.endpoint ?? '-'}</td>
                   <td className="num" data-testid="device-traffic">{st ? `${bytes(st.rxBytes)} / ${bytes(st.txBytes)}` : '-'}</td>
-                  <td data-testid="device-via">{st?.gateway ?? '-'}</td>
+                  {/* Which gateway the device last came through: only once it has come through one. */}
+                  <td data-testid="device-via">{st?.latestHandshake ? (st.gateway ?? '-') : '-'}</td>
                   {location.mfa ? <SessionCell location={name} device={d.name} session={st ? st.session : undefined} run={run} /> : null}
-                  <td><button type="button" className="danger" onClick={() => run(api.call('devices.remove', { location: name, name: d.name }))}>Remove</button></td>
+                  <td>
+                    <ConfirmButton label="Remove" question={`Remove ${d.name}? It is cut off at once.`} confirm="Yes, remove" onConfirm={() => run(api.call('devices.remove', { location: name, name: d.name }))} testid={`device-remove-${d.name}`} />
+                  </td>
                 </tr>
               );
             })}
@@ -326,7 +327,7 @@ export function LocationPage({ name }: { name: string }) {
       )}
       <div className="cards">
         <InvitePanel location={name} mfa={location.mfa} />
-        <DeviceForm location={name} />
+        <DeviceForm location={name} gateways={detail?.gateways.length ?? 0} />
       </div>
     </section>
   );

@@ -1,5 +1,7 @@
 // The UI in Debian's Chromium against a real `bulwark serve`: create a location, see a
 // validation error beside its field, keep data across a reload, and see a CLI change live.
+import { readFileSync } from 'node:fs';
+import jsQR from 'jsqr';
 import { describe, expect, test } from 'vitest';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
 import { runCli, startInProcess, UI_DIR } from '../helpers/server.js';
@@ -79,6 +81,8 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     expect(reloaded).toBe(false);
     await page.getByTestId('event-item').filter({ hasText: 'device:hq/from-cli' }).waitFor();
 
+    // hq has no gateway: the form says what that means for a device added now.
+    expect(await page.getByTestId('device-no-gateway').textContent()).toContain('no gateway yet');
     // A device added in the UI shows its config once; a bad key is reported beside its field.
     await page.getByTestId('device-name').fill('ui-phone');
     await page.getByTestId('device-pubkey').fill('not-a-key');
@@ -86,9 +90,39 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     await page.getByTestId('error-publicKey').waitFor();
     await page.getByTestId('device-pubkey').fill('');
     await page.getByTestId('device-submit').click();
+    // Its config opens over the page, with a QR code of exactly that text, a download and a copy.
     await page.getByTestId('device-config').waitFor();
-    expect(await page.getByTestId('device-config').textContent()).toMatch(/PrivateKey = \S{43}=/);
+    const text = (await page.getByTestId('device-config-text').textContent())!;
+    expect(text).toMatch(/PrivateKey = \S{43}=/);
+    await page.screenshot({ path: 'test-results/ui-device-config.png' });
+    const img = page.getByTestId('device-config-qr');
+    await img.waitFor();
+    // The QR code's pixels, read in the page (the image is the page's own), decoded here.
+    const pixels = await img.evaluate((el: HTMLImageElement) => {
+      const c = document.createElement('canvas');
+      [c.width, c.height] = [el.naturalWidth, el.naturalHeight];
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(el, 0, 0);
+      return { width: c.width, height: c.height, data: Array.from(ctx.getImageData(0, 0, c.width, c.height).data) };
+    });
+    expect(jsQR(Uint8ClampedArray.from(pixels.data), pixels.width, pixels.height)?.data).toBe(text);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('device-config-download').click()]);
+    expect(download.suggestedFilename()).toBe('wg-hq.conf');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(text);
+    await page.getByTestId('device-config-close').click();
+    await page.getByTestId('device-config').waitFor({ state: 'detached' });
     await page.screenshot({ path: 'test-results/ui-location.png', fullPage: true });
+
+    // Removing a device asks first; Cancel keeps it, Yes removes it.
+    await page.getByTestId('device-remove-ui-phone').click();
+    const confirm = page.getByTestId('device-remove-ui-phone-confirm');
+    expect(await confirm.textContent()).toContain('Remove ui-phone? It is cut off at once.');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect((await srv.client.call('devices.list', { location: 'hq' })).map((d) => d.name)).toContain('ui-phone');
+    await page.getByTestId('device-remove-ui-phone').click();
+    await page.getByTestId('device-remove-ui-phone-confirm').getByRole('button', { name: 'Yes, remove' }).click();
+    await page.locator('[data-testid="device-row"][data-device="ui-phone"]').waitFor({ state: 'detached' });
+    expect((await srv.client.call('devices.list', { location: 'hq' })).map((d) => d.name)).not.toContain('ui-phone');
 
     // The two 4xx answers above (bad CIDR, bad key) are logged by Chromium as failed resources.
     expect(consoleErrors.filter((e) => !/status of 40[09]/.test(e))).toEqual([]);

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter, HashRouter } from 'react-router';
 import { httpApi, ipcApi } from './api/client.js';
 import { App, TOKEN_KEY } from './app/App.js';
-import { viewOf } from './app/routes.js';
+import { viewOf } from './routes/routes.js';
 import { useApp } from './stores/app-store.js';
 import './styles.css';
 

@@ -65,7 +65,7 @@ export class PeerSync {
         if (e.details.mfa !== undefined || e.details.disconnectThreshold !== undefined) resync.add(e.subject.replace(/^location:/, ''));
         continue;
       }
-      if (e.kind !== 'device.added' && e.kind !== 'device.removed' && e.kind !== 'session.started' && e.kind !== 'session.ended') continue;
+      if (e.kind !== 'device.added' && e.kind !== 'device.removed' && e.kind !== 'device.rekeyed' && e.kind !== 'session.started' && e.kind !== 'session.ended') continue;
       const d = e.details;
       const change = byLocation.get(d.location) ?? new Map<string, WgPeer | null>();
       byLocation.set(d.location, change);
@@ -73,6 +73,11 @@ export class PeerSync {
       if (e.kind === 'device.added' && !isMfa(d.location)) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address] });
       else if (e.kind === 'session.started') change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address], session: e.details.session });
       else if (e.kind === 'device.removed' || e.kind === 'session.ended') change.set(d.publicKey, null);
+      else if (e.kind === 'device.rekeyed') {
+        // The old key goes; the new one comes in at once unless the location waits for an MFA session.
+        change.set(e.details.previousKey, null);
+        if (!isMfa(d.location)) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address] });
+      }
     }
     for (const location of resync) {
       byLocation.delete(location);

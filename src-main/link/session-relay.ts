@@ -32,7 +32,10 @@ export class SessionRelay {
 
   /** A removed device's activity goes with it. */
   committed(events: KnownEvent[]): void {
-    for (const e of events) if (e.kind === 'device.removed') this.activity.get(e.details.location)?.delete(e.details.publicKey);
+    for (const e of events) {
+      if (e.kind === 'device.removed') this.activity.get(e.details.location)?.delete(e.details.publicKey);
+      if (e.kind === 'device.rekeyed') this.activity.get(e.details.location)?.delete(e.details.previousKey);
+    }
   }
 
   private stats(link: Link, location: string, peers: PeerStats[]): void {

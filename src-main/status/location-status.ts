@@ -41,7 +41,10 @@ export class StatusModel {
 
   /** A removed device's counters go with it. */
   committed(events: KnownEvent[]): void {
-    for (const e of events) if (e.kind === 'device.removed') this.stats.get(e.details.location)?.delete(e.details.publicKey);
+    for (const e of events) {
+      if (e.kind === 'device.removed') this.stats.get(e.details.location)?.delete(e.details.publicKey);
+      if (e.kind === 'device.rekeyed') this.stats.get(e.details.location)?.delete(e.details.previousKey);
+    }
   }
 
   private peerStats(link: Link, location: string, peers: PeerStats[]): void {

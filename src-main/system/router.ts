@@ -89,6 +89,7 @@ export function createHandlers(s: Services): Handlers {
     'devices.list': (i) => s.devices.list(i.location),
     'devices.add': (i) => s.devices.add(i),
     'devices.remove': (i) => s.devices.remove(i.location, i.name),
+    'devices.config': (i) => s.devices.config(i.location, i.name, i.newKey),
     'sessions.list': (i) => s.sessions.list(i.location, i.all),
     'sessions.start': (i) => s.sessions.start(i.location, i.device),
     'sessions.end': (i) => s.sessions.end(i.location, i.device),

@@ -11,7 +11,7 @@ import { LocationsView } from '../views/LocationsView.js';
 import { ProvisioningView } from '../views/ProvisioningView.js';
 import { TopologyView } from '../views/topology/TopologyView.js';
 import { EventFeed } from './EventFeed.js';
-import { pathOf, viewOf } from './routes.js';
+import { pathOf, viewOf } from '../routes/routes.js';
 
 export const TOKEN_KEY = 'bulwark.token';
 

@@ -3,9 +3,9 @@ import { create } from 'zustand';
 import type { CoreEvent, Device, Edge, Gateway, Host, Location } from '../../src-main/contract/index.js';
 import { BulwarkError } from '../../src-main/contract/index.js';
 import type { Api } from '../api/client.js';
-import { pathOf, type View } from '../app/routes.js';
+import { pathOf, type View } from '../routes/routes.js';
 
-export type { View } from '../app/routes.js';
+export type { View } from '../routes/routes.js';
 
 interface LocationDetail {
   name: string;

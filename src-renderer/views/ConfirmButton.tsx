@@ -1,12 +1,12 @@
-// A button for what cannot be undone (removing a device, a gateway, a host): the first click
-// asks, in place, what will happen; only "Yes" does it. Esc or "Cancel" backs out.
+// A button for what cannot be undone (removing a device, a gateway; a device's new key): the
+// first click asks, in place, what will happen; only "Yes" does it. Esc or "Cancel" backs out.
 import { useState, type ReactNode } from 'react';
 
-export function ConfirmButton({ label, question, confirm, onConfirm, testid }: { label: string; question: ReactNode; confirm: string; onConfirm: () => void; testid?: string }) {
+export function ConfirmButton({ label, question, confirm, onConfirm, testid, danger = true }: { label: string; question: ReactNode; confirm: string; onConfirm: () => void; testid?: string; danger?: boolean }) {
   const [asking, setAsking] = useState(false);
   if (!asking)
     return (
-      <button type="button" className="danger" onClick={() => setAsking(true)} data-testid={testid}>
+      <button type="button" className={danger ? 'danger' : undefined} onClick={() => setAsking(true)} data-testid={testid}>
         {label}
       </button>
     );

@@ -1,16 +1,15 @@
 import { useEffect, useState } from 'react';
 import type { Location, LocationStatus } from '../../src-main/contract/index.js';
-import { ClientConfigDialog, type ClientConfig } from './devices/ClientConfigDialog.js';
 import { ConfirmButton } from './ConfirmButton.js';
+import { DevicesSection } from './devices/DevicesSection.js';
+import { LocationSettings } from './LocationSettings.js';
 import { useApp } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
-import { age, ago, bytes } from './format.js';
+import { age } from './format.js';
 import { Field, FormError, useForm } from './form.js';
 import { EdgesPanel } from './EdgesPanel.js';
-import { InvitePanel } from './InvitePanel.js';
 
 type GatewayStatus = LocationStatus['gateways'][number];
-type DeviceStatus = LocationStatus['devices'][number];
 
 function LinkCell({ g }: { g: GatewayStatus | undefined }) {
   if (!g) return <td className="muted" data-testid="gateway-link">…</td>;
@@ -28,64 +27,7 @@ function HealthCell({ healthy }: { healthy: boolean | null | undefined }) {
   return <td className="muted" data-testid="gateway-health">-</td>;
 }
 
-/** MFA: the device's session (its peer is on the gateways only with one), with the admin's start/end. */
-function SessionCell({ location, device, session, run }: { location: string; device: string; session: DeviceStatus['session'] | undefined; run: (p: Promise<unknown>) => Promise<unknown> }) {
-  const api = useApp((s) => s.api)!;
-  if (session === undefined) return <td className="muted" data-testid="device-session">…</td>;
-  return (
-    <td data-testid="device-session">
-      {session ? (
-        <>
-          <span className="ok-text" title={`session ${session.id}, started by ${session.startedBy}`}>active for {age(session.startedAt)}</span>{' '}
-          <button type="button" className="link" data-testid="session-end" onClick={() => run(api.call('sessions.end', { location, device }))}>End</button>
-        </>
-      ) : (
-        <>
-          <span className="muted">none: waiting for MFA</span>{' '}
-          <button type="button" className="link" data-testid="session-start" title="Authorise the device as if its user had passed MFA" onClick={() => run(api.call('sessions.start', { location, device }))}>Start</button>
-        </>
-      )}
-    </td>
-  );
-}
 
-function DeviceForm({ location, gateways }: { location: string; gateways: number }) {
-  const api = useApp((s) => s.api)!;
-  const refresh = useApp((s) => s.refresh);
-  const f = useForm();
-  const [name, setName] = useState('');
-  const [publicKey, setPublicKey] = useState('');
-  const [config, setConfig] = useState<ClientConfig | null>(null);
-  return (
-    <form
-      className="card form"
-      data-testid="device-form"
-      onSubmit={(e) =>
-        f.submit(e, async () => {
-          const r = await api.call('devices.add', { location, name, ...(publicKey.trim() ? { publicKey: publicKey.trim() } : {}) });
-          setConfig({ location, device: r.device.name, text: r.clientConfig, secret: r.containsPrivateKey });
-          setName('');
-          setPublicKey('');
-          await refresh();
-        })
-      }
-    >
-      <h3>Add a device</h3>
-      {gateways === 0 ? (
-        <p className="note" data-testid="device-no-gateway">
-          This location has no gateway yet: a device added now connects once a gateway is added and applied.
-        </p>
-      ) : null}
-      <Field form={f} name="name" label="Name" testid="device-name" value={name} onChange={setName} placeholder="e.g. anna-laptop" />
-      <Field form={f} name="publicKey" label="Public key (optional)" hint="Leave empty and Bulwark makes the key pair" testid="device-pubkey" value={publicKey} onChange={setPublicKey} mono />
-      <FormError message={f.general ?? f.errors.location ?? null} />
-      <button type="submit" disabled={f.busy} data-testid="device-submit">
-        {f.busy ? 'Adding…' : 'Add device'}
-      </button>
-      {config ? <ClientConfigDialog config={config} onClose={() => setConfig(null)} /> : null}
-    </form>
-  );
-}
 
 /** How the gateways share the clients; stored now, applied by the next provisioning. */
 function FailoverForm({ location }: { location: Location }) {
@@ -225,6 +167,7 @@ export function LocationPage({ name }: { name: string }) {
         <dd className="mono">{location.publicKey}</dd>
       </dl>
       <FormError message={error} />
+      <LocationSettings key={location.name} location={location} />
 
       <h3>Gateways</h3>
       {liveError ? <p className="form-error" data-testid="status-error">Live status unavailable: {liveError}</p> : null}
@@ -297,38 +240,7 @@ export function LocationPage({ name }: { name: string }) {
       <EdgesPanel />
 
       <h3>Devices</h3>
-      {detail?.devices.length ? (
-        <table className="table live-table" data-testid="devices-table">
-          <thead><tr><th>Name</th><th>Address</th><th>Public key</th><th>Last handshake</th><th>Endpoint</th><th className="num">Rx / Tx</th><th>Via</th>{location.mfa ? <th>MFA session</th> : null}<th /></tr></thead>
-          <tbody>
-            {detail.devices.map((d) => {
-              const st = live?.devices.find((x) => x.name === d.name);
-              return (
-                <tr key={d.name} data-testid="device-row" data-device={d.name}>
-                  <td>{d.name}</td>
-                  <td className="mono">{d.address}</td>
-                  <td className="mono small key">{d.publicKey}</td>
-                  <td data-testid="device-handshake" title={st?.latestHandshake ?? undefined}>{st ? ago(st.latestHandshake) : '…'}</td>
-                  <td className="mono" data-testid="device-endpoint">{st?.endpoint ?? '-'}</td>
-                  <td className="num" data-testid="device-traffic">{st ? `${bytes(st.rxBytes)} / ${bytes(st.txBytes)}` : '-'}</td>
-                  {/* Which gateway the device last came through: only once it has come through one. */}
-                  <td data-testid="device-via">{st?.latestHandshake ? (st.gateway ?? '-') : '-'}</td>
-                  {location.mfa ? <SessionCell location={name} device={d.name} session={st ? st.session : undefined} run={run} /> : null}
-                  <td>
-                    <ConfirmButton label="Remove" question={`Remove ${d.name}? It is cut off at once.`} confirm="Yes, remove" onConfirm={() => run(api.call('devices.remove', { location: name, name: d.name }))} testid={`device-remove-${d.name}`} />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      ) : (
-        <p className="empty">No devices yet.</p>
-      )}
-      <div className="cards">
-        <InvitePanel location={name} mfa={location.mfa} />
-        <DeviceForm location={name} gateways={detail?.gateways.length ?? 0} />
-      </div>
+      <DevicesSection location={location} devices={detail?.devices ?? null} gateways={detail?.gateways.length ?? 0} live={live} run={run} />
     </section>
   );
 }

@@ -228,4 +228,41 @@ describe('bulwark events --follow', () => {
       follow.kill('SIGTERM');
     }
   });
+
+  test('device config: a new key (the old stops) or the config for its own key; location set names the devices an endpoint change strands, and asks before MFA cuts them off', async () => {
+    expect((await cli('device', 'add', '--location', 'hq', 'rekey-me')).code).toBe(0);
+    type Dev = { name: string; publicKey: string; address: string };
+    const find = async () => (JSON.parse((await cli('device', 'list', '--location', 'hq', '--json')).stdout) as Dev[]).find((d) => d.name === 'rekey-me')!;
+    const before = await find();
+    const again = await cli('device', 'config', '--location', 'hq', 'rekey-me');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/^New key pair for device rekey-me of hq: its old config no longer connects/);
+    expect(again.stdout).toMatch(new RegExp(`^\\[Interface\\]\\nPrivateKey = \\S{43}=\\nAddress = ${before.address.replace(/\./g, '\\.')}\\n`, 'm'));
+    const after = await find();
+    expect(after.publicKey).not.toBe(before.publicKey);
+    expect(after.address).toBe(before.address);
+    expect(JSON.parse((await cli('events', '--json', '--limit', '1')).stdout)).toMatchObject([{ kind: 'device.rekeyed', details: { name: 'rekey-me', publicKey: after.publicKey, previousKey: before.publicKey } }]);
+    const own = await cli('device', 'config', '--location', 'hq', 'rekey-me', '--keep-key');
+    expect(own.stdout).not.toMatch(/PrivateKey = \S{43}=/);
+    expect((await find()).publicKey).toBe(after.publicKey);
+    expect((await cli('device', 'config', '--location', 'hq', 'nobody')).stderr).toMatch(/location hq has no device named "nobody"/);
+
+    const count = (JSON.parse((await cli('location', 'show', 'hq', '--json')).stdout) as { deviceCount: number }).deviceCount;
+    const moved = await cli('location', 'set', 'hq', '--endpoint', 'vpn2.example.com:51821');
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stderr).toMatch(new RegExp(`^The client configs of its ${count} devices name the old endpoint vpn\\.example\\.com:51821: each needs a new config \\(.*rekey-me.*\\)`, 'm'));
+    expect(moved.stderr).toContain('bulwark device config --location hq NAME --keep-key');
+    // Only the clients change: nothing is said about the gateways.
+    expect(moved.stdout).toBe('Updated location hq: endpoint vpn2.example.com:51821, MFA off.\n');
+
+    const mfa = await cli('location', 'set', 'hq', '--mfa');
+    expect(mfa.code).toBe(2);
+    expect(mfa.stderr).toMatch(new RegExp(`--mfa: turning MFA on cuts off the ${count} devices of hq until each starts an MFA session .* run it again with --yes`));
+    expect(JSON.parse((await cli('location', 'show', 'hq', '--json')).stdout)).toMatchObject({ mfa: false });
+    const yes = await cli('location', 'set', 'hq', '--mfa', '--yes');
+    expect(yes.code, yes.stderr).toBe(0);
+    // (hq has no gateway left by now: nothing is said about gateways.)
+    expect(yes.stdout).toMatch(/^Updated location hq: endpoint vpn2\.example\.com:51821, MFA on \(\d+ s\)\.\n$/);
+    expect((await cli('location', 'set', 'hq', '--no-mfa')).code).toBe(0);
+  });
 });

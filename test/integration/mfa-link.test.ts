@@ -73,6 +73,17 @@ describe('MFA over the control link', () => {
       expect(open.policy).toEqual({ mfa: false, disconnectThreshold: 120 });
       expect(open.upsert.map((p) => p.session)).toEqual([undefined, undefined]);
       expect(await srv.client.call('sessions.list', { location: 'secure' })).toEqual([]);
+
+      // A new config for anna (a new key pair): both gateways drop her old key and take the new
+      // one, at her address, in one message.
+      const oldKey = await key('anna');
+      const again = await srv.client.call('devices.config', { location: 'secure', name: 'anna' });
+      expect(again.containsPrivateKey).toBe(true);
+      expect(again.device.publicKey).not.toBe(oldKey);
+      for (const g of [a, b]) {
+        const swap = await until('the key swapped', () => peersMessages(g).find((m) => m.remove.includes(oldKey)));
+        expect(swap).toMatchObject({ full: false, remove: [oldKey], upsert: [{ publicKey: again.device.publicKey, allowedIps: ['10.91.0.2/32'] }] });
+      }
     } finally {
       await a.close();
       await b.close();

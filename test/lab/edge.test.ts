@@ -44,10 +44,12 @@ describe.skipIf(missing !== null)('the edges on real hosts', () => {
     const { cli, base, hosts } = await edgeLab(lab, srv);
     const reaches = (address: string) => lab.exec('client', ['ping', '-c', '1', '-W', '1', address]).code === 0;
 
-    // The admin sees each edge linked and ready, and the balancer's own view of it.
-    await until('the balancer view in status', async () => /^e1\s+up\s+ready\s.*\bin \(UP\)/m.test((await cli('status')).stdout), 15_000);
+    // The admin sees each edge linked and ready, and the balancer's own view of it. (An edge
+    // that just became ready is in rotation after the balancer's next two checks and the
+    // balancer agent's next report: wait for both edges, not the first.)
+    const bothUp = (out: string) => /^e1\s+up\s+ready\s.*\bin \(UP\)/m.test(out) && /^e2\s+up\s+ready\s.*\bin \(UP\)/m.test(out);
+    await until('the balancer view of both edges in status', async () => bothUp((await cli('status')).stdout), 15_000);
     const status = await cli('status');
-    expect(status.stdout).toMatch(/^e2\s+up\s+ready\s.*\bin \(UP\)/m);
     expect(status.stdout).toMatch(/^Balancer lb: agent link up$/m);
 
     // A browser enrols through the balancer; the config it downloads carries the key it made.

@@ -4,7 +4,7 @@ import { shellQuote } from '../../provision/ssh/quote.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
 import { safe, table } from '../format.js';
-import { json, required, text } from '../options.js';
+import { flag, json, required, text } from '../options.js';
 
 export function register(program: Command, cli: Cli): void {
   const { io } = cli;
@@ -32,6 +32,18 @@ export function register(program: Command, cli: Cli): void {
     if (o.json) return cli.json(list);
     if (list.length === 0) return io.out(`No devices in ${safe(o.location)}. Add one with "bulwark device add --location ${safe(o.location)} NAME".\n`);
     io.out(table(['NAME', 'ADDRESS', 'PUBLIC KEY', 'CREATED'], list.map((d) => [d.name, d.address, d.publicKey, d.createdAt])));
+  });
+
+  const configOptions = { location, keepKey: flag("no new key: the config for a device that made its own key, with a line for it"), json };
+  cli.command(device, 'config <name>', "a device's client config again: a new key pair (its old config stops working), or with --keep-key the config for its own key", configOptions, async (name, o, cmd) => {
+    const r = await client(cmd).call('devices.config', { location: o.location, name, newKey: !o.keepKey });
+    if (o.json) return cli.json(r);
+    io.err(
+      r.containsPrivateKey
+        ? `New key pair for device ${safe(r.device.name)} of ${safe(r.device.location)}: its old config no longer connects. Its client config follows; save it now, the private key is shown once and not stored.\n`
+        : `The client config of device ${safe(r.device.name)} of ${safe(r.device.location)} follows; put its own private key in it.\n`,
+    );
+    io.out(r.clientConfig);
   });
 
   cli.command(device, 'remove <name>', 'remove a device from its location', { location }, async (name, o, cmd) => {

@@ -75,10 +75,16 @@ export function register(program: Command, cli: Cli): void {
     disconnectThreshold: wholeNumber('<seconds>', 'MFA only: idle seconds before a gateway drops a peer', 1),
     route: repeated('<cidr>', 'replace the routes with these (repeat for more)', { field: 'routes' }),
     routes: negation('remove every route'),
+    yes: flag('confirm a change that cuts devices off (turning MFA on while the location has devices)'),
     json,
   };
-  cli.command(location, 'set <name>', 'change a location; gateways get the change at the next "bulwark provision apply"', setOptions, async (name, o, cmd) => {
-    const loc = await client(cmd).call('locations.update', {
+  cli.command(location, 'set <name>', 'change a location: the endpoint and routes reach clients in new configs, MFA at once, a new port at the next apply', setOptions, async (name, o, cmd) => {
+    const c = client(cmd);
+    const before = await c.call('locations.get', { name });
+    if (o.mfa === true && !before.mfa && before.deviceCount > 0 && !o.yes) {
+      throw BulwarkError.field('mfa', `turning MFA on cuts off the ${before.deviceCount} devices of ${before.name} until each starts an MFA session (through the edge, or "bulwark session start"); run it again with --yes to go ahead`);
+    }
+    const loc = await c.call('locations.update', {
       name,
       ...(o.route !== undefined ? { routes: o.route } : o.routes === false ? { routes: [] } : {}),
       ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
@@ -86,7 +92,21 @@ export function register(program: Command, cli: Cli): void {
       ...(o.disconnectThreshold === undefined ? {} : { disconnectThreshold: o.disconnectThreshold }),
     });
     if (o.json) return cli.json(loc);
-    io.out(`Updated location ${safe(loc.name)}: endpoint ${endpointOf(loc)}, MFA ${loc.mfa ? `on (${loc.disconnectThreshold} s)` : 'off'}. Run "bulwark provision plan --location ${safe(loc.name)}" to see what changes on its gateways.\n`);
+    io.out(`Updated location ${safe(loc.name)}: endpoint ${endpointOf(loc)}, MFA ${loc.mfa ? `on (${loc.disconnectThreshold} s)` : 'off'}.\n`);
+    const endpointMoved = endpointOf(loc) !== endpointOf(before);
+    const routesMoved = loc.routes.join(',') !== before.routes.join(',');
+    if ((endpointMoved || routesMoved) && loc.deviceCount > 0) {
+      const devices = (await c.call('devices.list', { location: loc.name })).map((d) => d.name);
+      const what = [endpointMoved ? `the old endpoint ${endpointOf(before)}` : null, routesMoved ? 'the old routes' : null].filter(Boolean).join(' and ');
+      const shown = devices.slice(0, 10).map(safe).join(', ') + (devices.length > 10 ? ` and ${devices.length - 10} more` : '');
+      io.err(
+        `The client configs of its ${devices.length} devices name ${what}: each needs a new config (${shown}).\n` +
+          `  bulwark device config --location ${safe(loc.name)} NAME              a new key pair and config (the old config stops working)\n` +
+          `  bulwark device config --location ${safe(loc.name)} NAME --keep-key   the config for a device that keeps its own key\n`,
+      );
+    }
+    if (loc.endpointPort !== before.endpointPort) io.out(`Its gateways listen on port ${loc.endpointPort} after the next apply: "bulwark provision plan --location ${safe(loc.name)}" shows it.\n`);
+    if ((loc.mfa !== before.mfa || loc.disconnectThreshold !== before.disconnectThreshold) && loc.gatewayCount > 0) io.out('Its linked gateways have the MFA change now; nothing waits for an apply.\n');
   });
 
   const failoverOptions = {

@@ -31,3 +31,12 @@ export type DeviceAddOutput = z.infer<typeof DeviceAddOutput>;
 
 export const DeviceListInput = z.strictObject({ location: ResourceName });
 export const DeviceRef = z.strictObject({ location: ResourceName, name: DeviceName });
+
+/**
+ * A device's client config again. With newKey (the default), Core makes a new key pair: the
+ * device's old config stops working at once, and the new one holds its private key (shown once).
+ * Without, the config has a placeholder where the device's own private key goes, and nothing
+ * changes: for devices that made their key themselves.
+ */
+export const DeviceConfigInput = DeviceRef.extend({ newKey: z.boolean().default(true) });
+export type DeviceConfigInput = z.input<typeof DeviceConfigInput>;

@@ -48,6 +48,8 @@ export const EVENT_DETAILS = {
   'edge.removed': z.object({ host: z.string() }),
   'device.added': DeviceFacts,
   'device.removed': DeviceFacts,
+  /** A new key pair for the device (a new config): previousKey no longer connects. */
+  'device.rekeyed': DeviceFacts.extend({ previousKey: z.string() }),
   'session.started': SessionFacts,
   'session.ended': SessionFacts.extend({ reason: SessionEndReason, by: z.string() }),
   'provision.started': ProvisionStartedDetails,

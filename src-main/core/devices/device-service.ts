@@ -83,6 +83,12 @@ export function clientConfigModel(location: LocationRow, device: { name: string;
   };
 }
 
+function requireDevice(tx: Tx, loc: LocationRow, name: string): DeviceRow {
+  const row = tx.get<DeviceRow>(`${SELECT} WHERE d.location_id = ? AND d.name = ?`, loc.id, name);
+  if (!row) throw BulwarkError.field('name', `location ${loc.name} has no device named ${JSON.stringify(name)}; see "bulwark device list --location ${loc.name}"`, 'not_found');
+  return row;
+}
+
 export class DeviceService {
   constructor(
     private readonly store: Store,
@@ -134,14 +140,35 @@ export class DeviceService {
     return { device, clientConfig, containsPrivateKey: keys !== null };
   }
 
+  /**
+   * The device's client config again (DeviceConfigInput): with newKey, a new key pair replaces
+   * the old in one transaction (its MFA sessions end with the old key, and the gateways swap the
+   * peer); without, the config as it stands, with a placeholder for the device's own key.
+   */
+  config(location: string, name: string, newKey: boolean): DeviceAddOutput {
+    if (!newKey) {
+      const { loc, row } = this.store.read((tx) => {
+        const loc = requireLocation(tx, location);
+        return { loc, row: requireDevice(tx, loc, name) };
+      });
+      return { device: toDevice(row), clientConfig: renderClientConfig({ ...clientConfigModel(loc, row), privateKey: null }), containsPrivateKey: false };
+    }
+    const keys = this.ports.generateKeyPair();
+    const { device, loc } = this.store.write((tx) => {
+      const loc = requireLocation(tx, location);
+      const row = requireDevice(tx, loc, name);
+      this.sessions.endAll(tx, loc.name, 'replaced', row.id);
+      tx.run('UPDATE devices SET public_key = ? WHERE id = ?', keys.publicKey, row.id);
+      tx.event({ kind: 'device.rekeyed', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address, publicKey: keys.publicKey, previousKey: row.public_key } });
+      return { device: toDevice({ ...row, public_key: keys.publicKey }), loc };
+    });
+    return { device, clientConfig: renderClientConfig({ ...clientConfigModel(loc, device), privateKey: keys.privateKey }), containsPrivateKey: true };
+  }
+
   remove(location: string, name: string): { removed: true } {
     return this.store.write((tx) => {
       const loc = requireLocation(tx, location);
-      const row = tx.get<DeviceRow>(`${SELECT} WHERE d.location_id = ? AND d.name = ?`, loc.id, name);
-      if (!row) {
-        const message = `location ${loc.name} has no device named ${JSON.stringify(name)}; see "bulwark device list --location ${loc.name}"`;
-        throw BulwarkError.field('name', message, 'not_found');
-      }
+      const row = requireDevice(tx, loc, name);
       this.sessions.endAll(tx, loc.name, 'device_removed', row.id);
       tx.run('DELETE FROM devices WHERE id = ?', row.id);
       tx.event({ kind: 'device.removed', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address, publicKey: row.public_key } });

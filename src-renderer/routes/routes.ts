@@ -1,5 +1,5 @@
-// Every page's URL: the one mapping between a View (what the app shows) and a path, both ways.
-// Pure. The router (App.tsx) turns the browser's URL into a View for the store, and the store's
+// routes/: every page's URL, the one mapping between a View (what the app shows) and a path,
+// both ways. Pure; the stores and the app import it. The router (app/App.tsx) turns the browser's URL into a View for the store, and the store's
 // go() turns a View into a URL, so a reload, a bookmark or the back button lands on the same page.
 
 /** What the app shows. */

@@ -71,13 +71,18 @@ export class LinkHub implements LinkOwner {
     for (const fn of this.messageListeners.get(msg.type) ?? []) fn(link, msg);
   }
 
-  changed(link: Link, was: LinkState['state']): void {
+  changed(link: Link, was: LinkState['state'], healthWas?: boolean | null): void {
     const v = link.view();
     const kind = v.state === 'up' ? 'link.up' : v.state === 'refused' ? 'link.refused' : 'link.down';
-    try {
-      this.store.write((tx) => tx.event({ kind, subject: `agent:${v.agent}`, details: { host: v.host, role: v.role, reason: v.reason, healthy: v.healthy, was } }));
-    } catch {
-      // a state change that cannot be stored is still visible in links.list
+    // The audit trail records each change of state once, and an up agent turning (un)healthy; an
+    // agent's first health report, or a link that stays down with a new reason on the next dial,
+    // is news for the live views only (not a second link.up or link.down).
+    if (v.state !== was || (healthWas !== undefined && healthWas !== null)) {
+      try {
+        this.store.write((tx) => tx.event({ kind, subject: `agent:${v.agent}`, details: { host: v.host, role: v.role, reason: v.reason, healthy: v.healthy, was } }));
+      } catch {
+        // a state change that cannot be stored is still visible in links.list
+      }
     }
     for (const fn of this.stateListeners) fn(link, was);
   }

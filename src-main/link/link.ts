@@ -43,8 +43,8 @@ export interface LinkOwner {
   clientTls(): Promise<{ ca: string; cert: string; key: string }>;
   /** Undefined when the certificate names this agent and is one Core issued and has not revoked. */
   checkAgentCert(t: Target, cert: PeerCertificate): LinkError | undefined;
-  /** The link's state (or, while up, its agent's health) changed. */
-  changed(link: Link, was: LinkState['state']): void;
+  /** The link's state (or, while up, its agent's health: healthWas is what it was, null before the first report) changed. */
+  changed(link: Link, was: LinkState['state'], healthWas?: boolean | null): void;
   /** Every message that parsed, after the link took what it keeps. */
   deliver(link: Link, msg: AgentMessage): void;
 }
@@ -182,8 +182,9 @@ export class Link {
       // without a part (no vrrp, no balancer) leaves the last one said.
       this.heartbeat = { ...msg, vrrp: msg.vrrp ?? this.heartbeat?.vrrp, balancer: msg.balancer ?? this.heartbeat?.balancer, edge: msg.edge ?? this.heartbeat?.edge };
       if (healthChanged) {
+        const healthWas = this.healthy;
         this.healthy = msg.healthy;
-        if (this.state === 'up') this.owner.changed(this, 'up');
+        if (this.state === 'up') this.owner.changed(this, 'up', healthWas);
       }
     }
   }

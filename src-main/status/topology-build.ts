@@ -166,7 +166,7 @@ export function buildTopology(f: TopologyFacts): Omit<Topology, 'revision' | 'at
     const starting = mine.some((g) => g.link === 'connecting');
     const nginxDown = lbSight !== null && beat(lbSight)?.balancer?.nginx.running === false;
     if (l.gateways.length === 0) {
-      problems.push({ id: `no-gateway:${l.name}`, node, severity: l.devices > 0 ? 'critical' : 'warning', text: `location ${l.name} has no gateway: its ${l.devices} devices cannot connect`, command: `bulwark gateway add --location ${l.name} --host H`, action: null });
+      problems.push({ id: `no-gateway:${l.name}`, node, severity: l.devices > 0 ? 'critical' : 'warning', text: l.devices === 0 ? `location ${l.name} has no gateway yet: add one before its devices` : `location ${l.name} has no gateway: its ${l.devices === 1 ? 'device cannot' : `${l.devices} devices cannot`} connect`, command: `bulwark gateway add --location ${l.name} --host H`, action: null });
     } else if (!starting && ready.length === 0 && mine.some((g) => g.link !== 'none')) {
       problems.push({ id: `no-ready-gateway:${l.name}`, node, severity: 'critical', text: `no gateway of ${l.name} is linked and healthy: its clients are cut off unless Core merely lost sight of them`, command: `bulwark status --location ${l.name}`, action: null });
     }

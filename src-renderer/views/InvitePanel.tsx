@@ -31,7 +31,7 @@ export function InvitePanel({ location, mfa }: { location: string; mfa: boolean 
           })
         }
       >
-        <Field form={f} name="name" label="Device name" testid="invite-name" value={name} onChange={setName} placeholder="anna-phone" />
+        <Field form={f} name="name" label="Device name" testid="invite-name" value={name} onChange={setName} placeholder="e.g. anna-phone" />
         <Field form={f} name="expires" label="Valid for" hint="e.g. 30m, 24h, 7d" testid="invite-expires" value={expires} onChange={setExpires} />
         <FormError message={f.general ?? f.errors.location ?? null} />
         <button type="submit" disabled={f.busy} data-testid="invite-submit">

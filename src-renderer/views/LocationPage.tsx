@@ -72,7 +72,7 @@ function FailoverForm({ location }: { location: Location }) {
       {mode === 'vrrp' ? (
         <>
           <Field form={f} name="vip" label="Floating IP" hint="With the LAN's prefix, e.g. 198.51.100.100/24" testid="failover-vip" value={vip} onChange={setVip} mono />
-          <Field form={f} name="advertInterval" label="Advert interval (s)" hint="0.01 to 255; 0.1 by default" testid="failover-advert" value={advert} onChange={setAdvert} placeholder="0.1" />
+          <Field form={f} name="advertInterval" label="Advert interval (s)" hint="0.01 to 255; 0.1 by default" testid="failover-advert" value={advert} onChange={setAdvert} placeholder="e.g. 0.1" />
           <Field form={f} name="unicast" label="Unicast adverts" hint="For networks without multicast">
             <input type="checkbox" checked={unicast} onChange={(e) => setUnicast(e.target.checked)} />
           </Field>

@@ -26,9 +26,9 @@ function LocationForm() {
       }
     >
       <h3>Add a location</h3>
-      <Field form={f} name="name" label="Name" testid="location-name" value={name} onChange={setName} placeholder="hq" />
-      <Field form={f} name="network" label="Address pool" hint="CIDR, such as 10.10.0.0/24" testid="location-network" value={network} onChange={setNetwork} placeholder="10.10.0.0/24" />
-      <Field form={f} name="endpoint" label="Endpoint" hint="HOST[:PORT] that clients dial; port 51820 by default" testid="location-endpoint" value={endpoint} onChange={setEndpoint} placeholder="vpn.example.com" />
+      <Field form={f} name="name" label="Name" testid="location-name" value={name} onChange={setName} placeholder="e.g. hq" />
+      <Field form={f} name="network" label="Address pool" hint="CIDR, such as 10.10.0.0/24" testid="location-network" value={network} onChange={setNetwork} placeholder="e.g. 10.10.0.0/24" />
+      <Field form={f} name="endpoint" label="Endpoint" hint="HOST[:PORT] that clients dial; port 51820 by default" testid="location-endpoint" value={endpoint} onChange={setEndpoint} placeholder="e.g. vpn.example.com" />
       <Field form={f} name="mfa" label="MFA">
         <input type="checkbox" data-testid="location-mfa" checked={mfa} onChange={(e) => setMfa(e.target.checked)} />
       </Field>

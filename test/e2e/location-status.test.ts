@@ -87,18 +87,18 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     await page.getByTestId('nav-locations').click();
     await page.getByTestId('location-row-secure').click();
     const cell = page.locator('[data-testid="device-row"][data-device="laptop"]').getByTestId('device-session');
-    await cell.filter({ hasText: 'none: waiting for MFA' }).waitFor();
+    await cell.filter({ hasText: 'waiting for MFA' }).waitFor();
     await cell.getByTestId('session-start').click();
     await cell.filter({ hasText: /^active for/ }).waitFor();
     const [active] = await srv.client.call('sessions.list', { location: 'secure' });
     expect(active).toMatchObject({ device: 'laptop', startedBy: 'ui' });
     // Ended elsewhere (the CLI, or a gateway): the page follows without a reload.
     await srv.client.call('sessions.end', { location: 'secure', device: 'laptop' });
-    await cell.filter({ hasText: 'none: waiting for MFA' }).waitFor();
+    await cell.filter({ hasText: 'waiting for MFA' }).waitFor();
     await cell.getByTestId('session-start').click();
     await cell.filter({ hasText: /^active for/ }).waitFor();
     await cell.getByTestId('session-end').click();
-    await cell.filter({ hasText: 'none: waiting for MFA' }).waitFor();
+    await cell.filter({ hasText: 'waiting for MFA' }).waitFor();
     expect((await srv.client.call('sessions.list', { location: 'secure', all: true })).map((x) => x.endReason)).toEqual(['ended', 'ended']);
     expect(consoleErrors).toEqual([]);
   });

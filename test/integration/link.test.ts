@@ -127,6 +127,9 @@ describe('control link', () => {
       await agent.stop();
       const kinds = (await srv.client.call('events.list', { limit: 1000 })).filter((e) => e.subject === 'agent:gateway:h1').map((e) => e.kind);
       expect(kinds).toEqual(expect.arrayContaining(['link.up', 'link.down', 'link.refused']));
+      // Each change of state is recorded once: the agent's first health report is not a second
+      // link.up, and a link that stays down while Core redials is not a row per dial.
+      expect(kinds.filter((k, i) => i > 0 && k === kinds[i - 1] && k !== 'link.refused'), kinds.join(' ')).toEqual([]);
 
       // Bad input on Core's side: an agent (with a valid, new certificate) that sends junk.
       const fresh = await pki.agentCert('gateway', { id: hostId, name: 'h1', address: '127.0.0.1' });

@@ -75,7 +75,7 @@ describe('the topology from the agents', () => {
       const human = await runCli(['--data-dir', srv.dataDir, 'topology']);
       expect(human.stdout).toMatch(/^Location ha \(10\.95\.0\.0\/24\): DEGRADED; floating IP 127\.0\.0\.100\/8 on gwb;/m);
       expect(human.stdout.indexOf('Problems (')).toBeGreaterThan(human.stdout.indexOf('Location ha'));
-      expect(human.stdout).toMatch(/^CRITICAL location:empty: location empty has no gateway: its 1 devices cannot connect\n\s+fix: bulwark gateway add --location empty --host H$/m);
+      expect(human.stdout).toMatch(/^CRITICAL location:empty: location empty has no gateway: its device cannot connect\n\s+fix: bulwark gateway add --location empty --host H$/m);
 
       const dot = await runCli(['--data-dir', srv.dataDir, 'topology', '--dot']);
       expect(dot.stdout).toMatch(/^digraph bulwark \{/);

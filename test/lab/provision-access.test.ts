@@ -103,7 +103,7 @@ describe.skipIf(missing !== null)('provisioning access and roles', () => {
     // Forgetting it now would leave its agent running unmanaged: refused, with both ways out.
     const early = await cli('host', 'remove', 'sdo');
     expect(early.code).toBe(1);
-    expect(early.stderr).toMatch(/host "sdo" still runs Bulwark's agents \(installed \S+\); take them off with "bulwark host uninstall sdo" first, or, if the machine is gone for good, forget it with "bulwark host remove sdo --force"/);
+    expect(early.stderr).toMatch(/host "sdo" still runs Bulwark's agents \(last applied \S+\); take them off with "bulwark host uninstall sdo" first, or, if the machine is gone for good, forget it with "bulwark host remove sdo --force"/);
     const last = await cli('provision', 'apply');
     expect(last.stdout).toMatch(/^sdo\s+applied: 8 files; stop bulwark-gateway\.service/m);
     expect(lab.exec('sdo', ['sh', '-c', 'find /opt/bulwark /etc/bulwark -type f; ls /etc/systemd/system | grep bulwark; true']).stdout).toBe('');

@@ -49,6 +49,8 @@ export const Host = z.object({
   roles: z.array(z.string()),
   /** The LAN as the last host check saw it: the interface and address/prefix that carry the SSH address; null before a check. */
   lan: z.object({ interface: z.string(), address: z.string() }).nullable(),
+  /** When an apply last put Bulwark's agents on it; null when none are (never applied, or uninstalled). */
+  lastApply: Timestamp.nullable(),
 });
 export type Host = z.infer<typeof Host>;
 

@@ -58,6 +58,7 @@ export function toHost(tx: Tx, row: HostRow): Host {
     createdAt: row.created_at,
     roles: roles(tx, row.id),
     lan: row.lan_interface && row.lan_address ? { interface: row.lan_interface, address: row.lan_address } : null,
+    lastApply: row.provisioned_at,
   };
 }
 
@@ -107,7 +108,7 @@ export class HostService {
       if (row.provisioned_at !== null && !force) {
         throw new BulwarkError(
           'in_use',
-          `host ${JSON.stringify(row.name)} still runs Bulwark's agents (installed ${row.provisioned_at}); take them off with "bulwark host uninstall ${row.name}" first, or, if the machine is gone for good, forget it with "bulwark host remove ${row.name} --force"`,
+          `host ${JSON.stringify(row.name)} still runs Bulwark's agents (last applied ${row.provisioned_at}); take them off with "bulwark host uninstall ${row.name}" first, or, if the machine is gone for good, forget it with "bulwark host remove ${row.name} --force"`,
           { field: 'name' },
         );
       }

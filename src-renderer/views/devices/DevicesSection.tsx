@@ -25,7 +25,7 @@ function SessionCell({ location, device, session, run }: { location: string; dev
         </>
       ) : (
         <>
-          <span className="muted">none: waiting for MFA</span>{' '}
+          <span className="muted" title="its peer is on the gateways only once its user passes MFA">waiting for MFA</span>{' '}
           <button type="button" className="link" data-testid="session-start" title="Authorise the device as if its user had passed MFA" onClick={() => run(api.call('sessions.start', { location, device }))}>Start</button>
         </>
       )}
@@ -77,20 +77,34 @@ export function DevicesSection({ location, devices, gateways, live, run }: { loc
     <>
       {devices?.length ? (
         <table className="table live-table" data-testid="devices-table">
-          <thead><tr><th>Name</th><th>Address</th><th>Public key</th><th>Last handshake</th><th>Endpoint</th><th className="num">Rx / Tx</th><th>Via</th>{location.mfa ? <th>MFA session</th> : null}<th /></tr></thead>
+          <thead><tr><th>Device</th><th>Last handshake</th><th className="num">Rx / Tx</th>{location.mfa ? <th>MFA session</th> : null}<th /></tr></thead>
           <tbody>
             {devices.map((d) => {
               const st = live?.devices.find((x) => x.name === d.name);
               return (
                 <tr key={d.name} data-testid="device-row" data-device={d.name}>
-                  <td>{d.name}</td>
-                  <td className="mono">{d.address}</td>
-                  <td className="mono small key">{d.publicKey}</td>
-                  <td data-testid="device-handshake" title={st?.latestHandshake ?? undefined}>{st ? ago(st.latestHandshake) : '…'}</td>
-                  <td className="mono" data-testid="device-endpoint">{st?.endpoint ?? '-'}</td>
+                  {/* Name, then its address and the start of its key (all of it in the tooltip and "bulwark device list"). */}
+                  <td>
+                    {d.name}
+                    <div className="sub mono">
+                      {d.address} · <span title={d.publicKey} data-testid="device-key">{d.publicKey.slice(0, 8)}…</span>
+                    </div>
+                  </td>
+                  {/* When, from where, and through which gateway (only once it came through one). */}
+                  <td>
+                    <span data-testid="device-handshake" title={st?.latestHandshake ?? undefined}>{st ? ago(st.latestHandshake) : '…'}</span>
+                    {st?.latestHandshake ? (
+                      <div className="sub">
+                        from <span className="mono" data-testid="device-endpoint">{st.endpoint ?? '-'}</span> via <span data-testid="device-via">{st.gateway ?? '-'}</span>
+                      </div>
+                    ) : (
+                      <>
+                        <span hidden data-testid="device-endpoint">-</span>
+                        <span hidden data-testid="device-via">-</span>
+                      </>
+                    )}
+                  </td>
                   <td className="num" data-testid="device-traffic">{st ? `${bytes(st.rxBytes)} / ${bytes(st.txBytes)}` : '-'}</td>
-                  {/* Which gateway the device last came through: only once it has come through one. */}
-                  <td data-testid="device-via">{st?.latestHandshake ? (st.gateway ?? '-') : '-'}</td>
                   {location.mfa ? <SessionCell location={name} device={d.name} session={st ? st.session : undefined} run={run} /> : null}
                   <td className="actions">
                     <ConfirmButton

@@ -8,6 +8,7 @@ import type { AgentMessage, LinkState } from '../contract/index.js';
 import { CONTROL_PORT } from '../contract/host-layout.js';
 import type { Store } from '../store/db.js';
 import { agentRolesOf, provisionedHosts } from '../store/queries.js';
+import { callContext } from '../core/context.js';
 import type { CorePorts } from '../core/ports.js';
 import { agentSubject, type PkiService } from '../core/pki/pki-service.js';
 import { refused, type LinkError } from './link-error.js';
@@ -79,7 +80,9 @@ export class LinkHub implements LinkOwner {
     // is news for the live views only (not a second link.up or link.down).
     if (v.state !== was || (healthWas !== undefined && healthWas !== null)) {
       try {
-        this.store.write((tx) => tx.event({ kind, subject: `agent:${v.agent}`, details: { host: v.host, role: v.role, reason: v.reason, healthy: v.healthy, was } }));
+        // Core's own observation: never the actor of whatever request last touched the link
+        // (a socket's callbacks keep the context of the call that dialled it).
+        callContext.exit(() => this.store.write((tx) => tx.event({ kind, subject: `agent:${v.agent}`, details: { host: v.host, role: v.role, reason: v.reason, healthy: v.healthy, was } })));
       } catch {
         // a state change that cannot be stored is still visible in links.list
       }
@@ -90,7 +93,7 @@ export class LinkHub implements LinkOwner {
   /** Something on an up link failed (the link stays): an event that says what and who. */
   problem(link: Link, reason: string, by: 'agent' | 'core'): void {
     try {
-      this.store.write((tx) => tx.event({ kind: 'link.refused', subject: `agent:${link.target.agent}`, details: { host: link.target.host, role: link.target.role, reason, by } }));
+      callContext.exit(() => this.store.write((tx) => tx.event({ kind: 'link.refused', subject: `agent:${link.target.agent}`, details: { host: link.target.host, role: link.target.role, reason, by } })));
     } catch {
       // visible in the agent's log too
     }

@@ -125,7 +125,10 @@ describe('control link', () => {
       agent = startAgent(tmp.dir, files(good));
       expect((await waitFor('a revoked certificate to be refused', (l) => l.state === 'refused' && /revoked/.test(l.reason ?? ''))).reason).toMatch(/was revoked at \S+ \(test: compromised host\)/);
       await agent.stop();
-      const kinds = (await srv.client.call('events.list', { limit: 1000 })).filter((e) => e.subject === 'agent:gateway:h1').map((e) => e.kind);
+      const linkEvents = (await srv.client.call('events.list', { limit: 1000 })).filter((e) => e.subject === 'agent:gateway:h1');
+      // Core saw each of them itself: none carries the actor of the call that made the link.
+      expect(new Set(linkEvents.map((e) => e.actor))).toEqual(new Set(['core']));
+      const kinds = linkEvents.map((e) => e.kind);
       expect(kinds).toEqual(expect.arrayContaining(['link.up', 'link.down', 'link.refused']));
       // Each change of state is recorded once: the agent's first health report is not a second
       // link.up, and a link that stays down while Core redials is not a row per dial.

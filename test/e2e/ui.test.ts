@@ -80,6 +80,13 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     console.log(`device added with the CLI shown ${Date.now() - cliDone} ms after the CLI returned`);
     expect(reloaded).toBe(false);
     await page.getByTestId('event-item').filter({ hasText: 'device:hq/from-cli' }).waitFor();
+    // The feed filters by group and by text.
+    await page.getByTestId('feed-search').fill('from-cli');
+    expect(await page.getByTestId('event-item').allTextContents()).toEqual([expect.stringContaining('device.added device:hq/from-cli')]);
+    await page.getByTestId('feed-search').fill('');
+    await page.getByTestId('feed-group').selectOption('links');
+    await page.getByTestId('event-feed').getByText('No event matches.').waitFor();
+    await page.getByTestId('feed-group').selectOption('all');
 
     // hq has no gateway: the form says what that means for a device added now.
     expect(await page.getByTestId('device-no-gateway').textContent()).toContain('no gateway yet');

@@ -1,0 +1,22 @@
+import { describe, expect, test } from 'vitest';
+import type { CoreEvent } from '../../src-main/contract/index.js';
+import { gist, groupOf } from './event-text.js';
+
+const ev = (kind: string, details: Record<string, unknown>) => ({ id: 1, time: '2026-12-06T00:00:00Z', actor: 'core', origin: '', kind, subject: 's', details }) as unknown as CoreEvent;
+
+describe('what the feed says of an event', () => {
+  test("a provisioning step's host, step and result; a failure's message", () => {
+    expect(gist(ev('provision.step', { run: 'r', host: 'gw1', step: 'copy', status: 'ok' }))).toBe('gw1: copy ok');
+    expect(gist(ev('provision.step', { run: 'r', host: 'gw1', step: 'verify', status: 'failed', message: 'agent not up' }))).toBe('gw1: verify failed: agent not up');
+    expect(gist(ev('provision.finished', { run: 'r', ok: false, outcomes: {} }))).toBe('not every host applied');
+  });
+  test("a link's state and why", () => {
+    expect(gist(ev('link.up', { host: 'gw1', role: 'gateway', reason: null, healthy: true, was: 'down' }))).toBe('up');
+    expect(gist(ev('link.up', { host: 'gw1', role: 'gateway', reason: null, healthy: false, was: 'up' }))).toBe('up, unhealthy');
+    expect(gist(ev('link.down', { host: 'gw1', role: 'gateway', reason: 'no heartbeat for 3 s', healthy: null, was: 'up' }))).toBe('no heartbeat for 3 s');
+    expect(gist(ev('device.added', {}))).toBeNull();
+  });
+  test('groups', () => {
+    expect(['provision.step', 'link.down', 'mfa.failed', 'device.added', 'failover.measured'].map(groupOf)).toEqual(['provisioning', 'links', 'public', 'changes', 'links']);
+  });
+});

@@ -86,7 +86,7 @@ export class StatusModel {
       const holders = hosts.filter((h) => vrrpOf(linkOf(h))?.holdsVip);
       const problems: TopologyProblem[] = [];
       if (loc.failover_mode === 'vrrp') {
-        problems.push(...vrrpProblems(loc.name, loc.failover_vip ?? '', hosts.map((h) => ({ host: h, linked: linkOf(h)?.state === 'up', holdsVip: vrrpOf(linkOf(h))?.holdsVip ?? false }))));
+        problems.push(...vrrpProblems(loc.name, loc.failover_vip ?? '', hosts.map((h) => ({ host: h, linked: linkOf(h)?.state === 'up', runsVrrp: vrrpOf(linkOf(h)) !== null, holdsVip: vrrpOf(linkOf(h))?.holdsVip ?? false }))));
       }
       const lbLink = loc.failover_mode === 'lb' && loc.lb_host ? this.hub.get(agentSubject('balancer', loc.lb_host)) : undefined;
       const lbView = lbLink?.state === 'up' ? (lbLink.heartbeat?.balancer ?? null) : null;
@@ -121,6 +121,7 @@ export class StatusModel {
           holders,
           balancer: loc.failover_mode === 'lb' && loc.lb_host ? { host: loc.lb_host, link: lbLink?.state ?? 'down', nginxRunning: lbView?.nginx.running ?? null } : null,
           problems: problems.map((p) => p.text),
+          pendingApply: problems.some((p) => p.id.startsWith('vrrp-pending:')),
         },
         devices: tx
           .all('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)

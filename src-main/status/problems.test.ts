@@ -5,11 +5,18 @@ import { lbProblems as lbFound, vrrpProblems as vrrpFound } from './problems.js'
 const vrrpProblems = (vip: string, gws: Parameters<typeof vrrpFound>[2]) => vrrpFound('hq', vip, gws).map((p) => p.text);
 const lbProblems = (lb: Parameters<typeof lbFound>[1], rotation: Parameters<typeof lbFound>[2]) => lbFound('hq', lb, rotation).map((p) => p.text);
 
-const gw = (host: string, linked: boolean, holdsVip: boolean) => ({ host, linked, holdsVip });
+const gw = (host: string, linked: boolean, holdsVip: boolean, runsVrrp = true) => ({ host, linked, runsVrrp, holdsVip });
 const view = (running: boolean, error: string | null): BalancerView => ({ nginx: { running, pid: running ? 42 : null, reloads: 1, error }, locations: [] });
 const entry = (host: string, inRotation: boolean, healthy: boolean | null, reason: string | null = null): RotationEntry => ({ host, inRotation, healthy, since: '2026-01-01T00:00:00.000Z', reason });
 
 describe('vrrp problems', () => {
+  test('saved but not applied (no linked gateway runs keepalived for it): a change waiting for an apply, with the plan', () => {
+    const found = vrrpFound('hq', '10.0.0.100', [gw('a', true, false, false), gw('b', true, false, false)]);
+    expect(found).toEqual([expect.objectContaining({ id: 'vrrp-pending:hq', severity: 'warning', command: 'bulwark provision plan --location hq', action: { kind: 'plan', host: null, location: 'hq' } })]);
+    expect(found[0]!.text).toBe('the floating IP 10.0.0.100 waits for an apply: no gateway runs keepalived for hq yet, so clients that dial it cannot connect until the apply');
+    // Once one gateway runs it, keepalived's own state counts again.
+    expect(vrrpProblems('10.0.0.100', [gw('a', true, false, true), gw('b', true, false, false)])).toEqual([expect.stringMatching(/^no gateway holds the floating IP/)]);
+  });
   test('one holder: none', () => {
     expect(vrrpProblems('10.0.0.100', [gw('a', true, true), gw('b', true, false)])).toEqual([]);
   });

@@ -4,10 +4,12 @@
 // `edges.status` show the sentences; the topology shows all of it.
 import { nodeId, type BalancerView, type EdgeRotationEntry, type RotationEntry, type TopologyProblem } from '../contract/index.js';
 
-/** One gateway as the status sees it: whether its link is up, and the floating IP (vrrp). */
+/** One gateway as the status sees it: whether its link is up, whether it runs VRRP for the location, and the floating IP. */
 export interface GatewaySight {
   host: string;
   linked: boolean;
+  /** Its heartbeat reports keepalived for this location (false before an apply put it there). */
+  runsVrrp: boolean;
   holdsVip: boolean;
 }
 
@@ -24,6 +26,12 @@ export function vrrpProblems(location: string, vip: string, gateways: GatewaySig
   const node = nodeId.location(location);
   const holders = gateways.filter((g) => g.linked && g.holdsVip).map((g) => g.host);
   const blind = gateways.filter((g) => !g.linked).map((g) => g.host);
+  // Failover saved but not applied yet: no linked gateway runs keepalived for the location. Said
+  // as what it is (a change waiting for an apply, with the plan), not as keepalived failing.
+  const linked = gateways.filter((g) => g.linked);
+  if (linked.length > 0 && !linked.some((g) => g.runsVrrp)) {
+    return [problem(`vrrp-pending:${location}`, node, 'warning', `the floating IP ${vip} waits for an apply: no gateway runs keepalived for ${location} yet, so clients that dial it cannot connect until the apply`, `bulwark provision plan --location ${location}`, { kind: 'plan', host: null, location })];
+  }
   if (holders.length > 1) return [problem(`split-brain:${location}`, node, 'critical', `split brain: the floating IP ${vip} is on ${holders.join(' and ')} at once; clients reach whichever answers ARP last. Check the link between them (VRRP adverts) and keepalived on each`, `bulwark status --location ${location}`)];
   if (holders.length === 0 && blind.length === 0 && gateways.length > 0) return [problem(`no-holder:${location}`, node, 'critical', `no gateway holds the floating IP ${vip}: clients cannot connect. Check keepalived on the gateways (bulwark-keepalived.service) and their health`, `bulwark status --location ${location}`)];
   if (holders.length === 0 && blind.length > 0) return [problem(`holder-unseen:${location}`, node, 'critical', `no linked gateway holds the floating IP ${vip}; Core cannot see ${blind.join(', ')}`, `bulwark status --location ${location}`)];

@@ -67,6 +67,11 @@ describe('gateway problems', () => {
 });
 
 describe('location problems', () => {
+  test('a floating IP saved but not applied: pending apply, a warning with the plan, not an alarm', () => {
+    const t = buildTopology(facts({}, [agent('gw1', 'gateway', {}), agent('gw2', 'gateway', {})]));
+    expect(t.locations[0]).toMatchObject({ state: 'warning', word: 'pending apply' });
+    expect(ids(facts({}, [agent('gw1', 'gateway', {}), agent('gw2', 'gateway', {})]))).toEqual(['warning vrrp-pending:hq']);
+  });
   test('no holder, split brain, a holder Core cannot see', () => {
     expect(ids(facts({}, [agent('gw1', 'gateway', vrrp('hq', 'BACKUP', false)), agent('gw2', 'gateway', vrrp('hq', 'BACKUP', false))]))).toEqual(['critical no-holder:hq']);
     expect(ids(facts({}, [agent('gw1', 'gateway', vrrp('hq', 'MASTER', true)), agent('gw2', 'gateway', vrrp('hq', 'MASTER', true))]))).toEqual(['critical split-brain:hq']);

@@ -170,13 +170,14 @@ export function buildTopology(f: TopologyFacts): Omit<Topology, 'revision' | 'at
     } else if (!starting && ready.length === 0 && mine.some((g) => g.link !== 'none')) {
       problems.push({ id: `no-ready-gateway:${l.name}`, node, severity: 'critical', text: `no gateway of ${l.name} is linked and healthy: its clients are cut off unless Core merely lost sight of them`, command: `bulwark status --location ${l.name}`, action: null });
     }
-    if (l.mode === 'vrrp' && !starting) problems.push(...vrrpProblems(l.name, l.vip ?? '', mine.map((g) => ({ host: g.host, linked: g.link === 'up', holdsVip: g.locations.find((x) => x.location === l.name)?.holdsVip ?? false }))));
+    if (l.mode === 'vrrp' && !starting) problems.push(...vrrpProblems(l.name, l.vip ?? '', mine.map((g) => ({ host: g.host, linked: g.link === 'up', runsVrrp: beat(sightOf(f, 'gateway', g.host))?.vrrp?.some((v) => v.location === l.name) ?? false, holdsVip: g.locations.find((x) => x.location === l.name)?.holdsVip ?? false }))));
     if (l.mode === 'lb') problems.push(...rotationProblems(l.name, rotation, l.lbFailback === 'manual'));
     if (l.mode !== 'none' && l.gateways.length === 1) problems.push({ id: `one-gateway:${l.name}`, node, severity: 'warning', text: `location ${l.name} has failover ${l.mode} but one gateway: nothing to fail over to`, command: `bulwark gateway add --location ${l.name} --host H`, action: null });
     const last = l.lastFailover;
     if (last && last.missing.length > 0) problems.push({ id: `failover-missing:${l.name}:${last.id}`, node, severity: 'info', text: `after the last failover (${last.tookAt}, to ${last.gateway}) ${last.missing.length} of ${last.clients} clients did not come back within ${TAKEOVER_WATCH_MS / 1000} s: ${last.missing.map((m) => m.device ?? m.publicKey.slice(0, 8)).join(', ')}`, command: `bulwark failover history ${l.name}`, action: null });
     const mineCritical = problems.some((p) => p.node === node && p.severity === 'critical') || nginxDown;
-    const word = l.gateways.length === 0 ? 'no gateway' : starting ? 'connecting' : mineCritical ? 'down' : ready.length < l.gateways.length ? 'degraded' : 'serving';
+    const pending = problems.some((p) => p.node === node && p.id.startsWith('vrrp-pending:'));
+    const word = l.gateways.length === 0 ? 'no gateway' : starting ? 'connecting' : mineCritical ? 'down' : pending ? 'pending apply' : ready.length < l.gateways.length ? 'degraded' : 'serving';
     return {
       id: node,
       // Degraded (a gateway not ready) still serves, but without its spare: amber, not green.

@@ -22,7 +22,7 @@ const status = (mode: LocationStatus['failover']['mode'], gateways: Gateway[], h
   mfa: false,
   disconnectThreshold: 300,
   gateways,
-  failover: { mode, vip: mode === 'vrrp' ? '198.51.100.25/27' : null, holders, balancer: null, problems: [] },
+  failover: { mode, vip: mode === 'vrrp' ? '198.51.100.25/27' : null, holders, balancer: null, problems: [], pendingApply: false },
   devices: [],
 });
 

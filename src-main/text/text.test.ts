@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { formatBytes } from './bytes.js';
-import { formatDuration } from './duration.js';
+import { formatAge, formatDuration } from './duration.js';
 import { lastLines } from './last-lines.js';
 
 describe('formatBytes', () => {
@@ -32,4 +32,16 @@ describe('formatDuration', () => {
     [59_949, '59.9 s'],
     [185_000, '3 min 5 s'],
   ])('%d ms is %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+});
+
+describe('formatAge', () => {
+  test.each([
+    [0, '0 s'],
+    [12_400, '12 s'],
+    [300_000, '5 min'],
+    [303_000, '5 min 3 s'],
+    [3 * 3600_000 + 120_000 + 5000, '3 h 2 min'],
+    [4 * 86_400_000 + 3 * 3600_000 + 59_000, '4 d 3 h'],
+    [-5000, '0 s'],
+  ])('%d ms is %s', (ms, text) => expect(formatAge(ms)).toBe(text));
 });

@@ -228,11 +228,21 @@ export function LocationPage({ name }: { name: string }) {
           {live.failover.balancer.nginxRunning === null ? '' : live.failover.balancer.nginxRunning ? ', nginx running' : ', nginx not running'}
         </p>
       ) : null}
-      {live?.failover.problems.map((p) => (
-        <div key={p} className="reason reason-refused" role="alert" data-testid="failover-problem">
-          {p}
+      {live?.failover.pendingApply ? (
+        // A saved change no gateway runs yet: said as pending, with the plan, not as an alarm.
+        <div className="note" role="status" data-testid="failover-pending">
+          Pending apply: {live.failover.problems.join(' ')}{' '}
+          <button type="button" onClick={() => go({ kind: 'provisioning' })} data-testid="failover-plan">
+            Plan the apply
+          </button>
         </div>
-      ))}
+      ) : (
+        live?.failover.problems.map((p) => (
+          <div key={p} className="reason reason-refused" role="alert" data-testid="failover-problem">
+            {p}
+          </div>
+        ))
+      )}
       {/* Keyed by the location only: a save that changes the mode must not remount the form (and lose "Saved"). */}
       <FailoverForm key={location.name} location={location} />
 

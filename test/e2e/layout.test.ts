@@ -33,10 +33,23 @@ function brokenWords(page: Page): Promise<string[]> {
   });
 }
 
-/** Visible buttons taller than one line of text (not the problems' rows, which are buttons of several lines). */
+/** Visible buttons that stick out of the panel they sit in (a button that does not wrap, in a narrow panel). */
+function stickingOut(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLButtonElement>('button'))
+      .filter((b) => b.offsetParent !== null)
+      .filter((b) => {
+        const panel = b.closest('.card, .problems-panel, .drawer, .feed, main, .dialog, td') ?? document.body;
+        return b.getBoundingClientRect().right > Math.min(panel.getBoundingClientRect().right, document.documentElement.clientWidth) + 1;
+      })
+      .map((b) => b.textContent ?? ''),
+  );
+}
+
+/** Visible buttons taller than one line of text (not the problems' rows nor buttons drawn as links, which wrap like text). */
 function tallButtons(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    Array.from(document.querySelectorAll<HTMLButtonElement>('button:not(.problem-select)'))
+    Array.from(document.querySelectorAll<HTMLButtonElement>('button:not(.problem-select):not(.link)'))
       .filter((b) => b.offsetParent !== null && b.getBoundingClientRect().height > 44)
       .map((b) => `${b.textContent} (${Math.round(b.getBoundingClientRect().height)} px)`),
   );
@@ -72,6 +85,7 @@ describe.skipIf(missing !== null)('the layout at 1280 and 1920 px', () => {
         await page.screenshot({ path: `test-results/layout-${name}-${width}.png`, fullPage: true });
         expect(await brokenWords(page), `${name} at ${width} px`).toEqual([]);
         expect(await tallButtons(page), `${name} at ${width} px`).toEqual([]);
+        expect(await stickingOut(page), `${name} at ${width} px: buttons out of their panel`).toEqual([]);
         // Every row's actions are on the screen, not under the event feed or past the edge.
         const right = await page.locator('main.content').evaluate((m) => m.getBoundingClientRect().right);
         const offscreen = await page.locator('td.actions button').evaluateAll((bs, r) => bs.filter((b) => b.getBoundingClientRect().right > r).map((b) => b.textContent), right);

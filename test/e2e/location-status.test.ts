@@ -3,7 +3,9 @@
 // through the API appears without a reload, and the page polls locations.status only while open.
 import { describe, expect, test } from 'vitest';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
-import { startInProcess, UI_DIR } from '../helpers/server.js';
+import { until } from '../helpers/agent.js';
+import { scriptedAgent } from '../helpers/scripted-agent.js';
+import { runCli, startInProcess, UI_DIR } from '../helpers/server.js';
 
 const missing = browserMissing();
 if (missing && process.env.CI === 'true') throw new Error(`browser tests cannot run: ${missing}`);
@@ -139,5 +141,43 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     await page.getByTestId('failover-problem').filter({ hasText: 'Core cannot see gw1, gw2' }).waitFor();
     expect(await page.locator('[data-testid="gateway-row"][data-host="gw1"]').getByTestId('gateway-vrrp').textContent()).toBe('-');
     expect(consoleErrors).toEqual([]);
+  });
+
+  test('a floating IP saved but not applied shows as pending, with the plan; once the gateways run it, their state counts', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR, link: { heartbeatMs: 100, downAfterMs: 1500, minBackoffMs: 50, maxBackoffMs: 200 } });
+    await srv.client.call('locations.create', { name: 'ha', network: '10.63.0.0/24', endpoint: '127.0.0.170' });
+    // Two linked gateways whose agents run no keepalived yet (as before the apply that installs it).
+    const agents = [];
+    for (const [name, address] of [['gw1', '127.0.0.71'], ['gw2', '127.0.0.72']] as const) {
+      agents.push(await scriptedAgent(srv, name, address));
+      await srv.client.call('gateways.add', { location: 'ha', host: name });
+      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = ? WHERE name = ?", `${address}/8`, name));
+    }
+    try {
+      await until('both linked', async () => (await srv.client.call('links.list', {})).filter((l) => l.state === 'up').length === 2);
+      await srv.client.call('locations.setFailover', { name: 'ha', mode: 'vrrp', vip: '127.0.0.170/8' });
+      await using browser = await launchBrowser();
+      const page = await browser.newPage();
+      page.setDefaultTimeout(5000);
+      await page.goto(`${srv.url}/#token=${srv.token}`);
+      await page.goto(`${srv.url}/locations/ha`);
+      const pending = page.getByTestId('failover-pending');
+      await pending.waitFor();
+      expect(await pending.textContent()).toContain('Pending apply: the floating IP 127.0.0.170/8 waits for an apply: no gateway runs keepalived for ha yet');
+      expect(await page.getByTestId('failover-problem').count()).toBe(0);
+      const cli = await runCli(['--data-dir', srv.dataDir, 'status', '--location', 'ha']);
+      expect(cli.stdout).toMatch(/^PENDING: the floating IP 127\.0\.0\.170\/8 waits for an apply/m);
+      await page.screenshot({ path: 'test-results/location-failover-pending.png', fullPage: true });
+      await page.getByTestId('failover-plan').click();
+      await page.getByTestId('provisioning-page').waitFor();
+
+      // Applied (the agents now report keepalived), and neither holds the address: that is an alarm.
+      for (const a of agents) a.beat = { vrrp: [{ location: 'ha', role: 'BACKUP', holdsVip: false }] };
+      await page.goBack();
+      await page.getByTestId('failover-problem').filter({ hasText: 'no gateway holds the floating IP 127.0.0.170/8' }).waitFor();
+      expect(await page.getByTestId('failover-pending').count()).toBe(0);
+    } finally {
+      for (const a of agents) await a.close();
+    }
   });
 });

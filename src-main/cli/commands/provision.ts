@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import {
   ProvisionStepDetails,
+  ProvisionStartedDetails,
   ProvisionWaveDetails,
   type HostApplyResult,
   type HostPlan,
@@ -15,7 +16,7 @@ import { formatBytes } from '../../text/bytes.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
 import { safe, table } from '../format.js';
-import type { CliIo } from '../io.js';
+import { ApplyProgress } from '../apply-progress.js';
 import { flag, json, parsed, text } from '../options.js';
 
 function formatPlan(hosts: HostPlan[]): string {
@@ -94,48 +95,6 @@ function formatResult(r: ProvisionApplyOutput): string {
   return text;
 }
 
-/** The live per-host display: one line each, redrawn in place on a terminal. */
-class Progress {
-  private readonly lines = new Map<string, string>();
-  private drawn = 0;
-
-  constructor(
-    private readonly io: CliIo,
-    private readonly live: boolean,
-  ) {}
-
-  update(d: ProvisionStepDetails): void {
-    const text = `${d.step.padEnd(9)} ${d.status === 'started' ? '…' : d.status === 'ok' ? 'ok' : 'FAILED'}${d.message ? `  ${d.message.split('\n')[0]}` : ''}`;
-    if (!this.live) {
-      this.io.out(`${safe(d.host)}  ${safe(text)}\n`);
-      return;
-    }
-    this.lines.set(d.host, text);
-    this.redraw();
-  }
-
-  /** A wave starts or ends: said on its own line, above the live block. */
-  wave(d: ProvisionWaveDetails): void {
-    const line = `wave ${d.index + 1} of ${d.of} ${d.status === 'started' ? 'started' : 'done'}: ${d.hosts.map(safe).join(', ')}\n`;
-    if (!this.live || this.drawn === 0) {
-      this.io.out(line);
-      return;
-    }
-    this.io.out(`\x1b[${this.drawn}A\x1b[J${line}`);
-    this.drawn = 0;
-    this.redraw();
-  }
-
-  private redraw(): void {
-    const cols = Math.max(40, process.stdout.columns ?? 100);
-    const width = Math.max(...[...this.lines.keys()].map((h) => h.length));
-    let block = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
-    for (const [host, text] of this.lines) block += `\x1b[2K${`${safe(host).padEnd(width)}  ${safe(text)}`.slice(0, cols - 1)}\n`;
-    this.drawn = this.lines.size;
-    this.io.out(block);
-  }
-}
-
 const scope = {
   location: text('<name>', 'only the gateways of this location'),
   host: text('<name>', 'only this host'),
@@ -167,12 +126,17 @@ export function register(program: Command, cli: Cli): void {
   cli.command(provision, 'apply', 'preflight, upload, move into place, restart what changed and verify health; a failed host is rolled back', applyOptions, async (o, cmd) => {
     const c = client(cmd);
     const runId = randomUUID();
-    const progress = new Progress(io, cli.live);
+    const progress = new ApplyProgress(io, cli.live);
     const [newest] = await c.call('events.list', { newest: true, limit: 1 });
     const sub = o.json
       ? null
       : await c.subscribe((m) => {
           if (m.type !== 'event') return;
+          if (m.event.kind === 'provision.started') {
+            const started = ProvisionStartedDetails.safeParse(m.event.details);
+            if (started.success && started.data.run === runId) progress.start(started.data.hosts);
+            return;
+          }
           if (m.event.kind === 'provision.wave') {
             const wave = ProvisionWaveDetails.safeParse(m.event.details);
             if (wave.success && wave.data.run === runId && wave.data.of > 1) progress.wave(wave.data);

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { EdgeStatus, LinkState, LocationStatus } from '../../contract/index.js';
 import { formatBytes } from '../../text/bytes.js';
+import { formatAge } from '../../text/duration.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
 import { safe, table } from '../format.js';
@@ -10,7 +11,9 @@ import { json, text } from '../options.js';
 
 const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
 const bytes = (n: number | null) => (n === null ? '-' : formatBytes(n));
-const ago = (iso: string | null) => (iso === null ? 'never' : `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`);
+const ago = (iso: string | null) => (iso === null ? 'never' : `${formatAge(Date.now() - Date.parse(iso))} ago`);
+/** A state's start as its age (the exact time is in --json). */
+const since = (iso: string | null) => (iso === null ? '-' : `${formatAge(Date.now() - Date.parse(iso))} ago`);
 
 type GatewayStatus = LocationStatus['gateways'][number];
 
@@ -23,7 +26,7 @@ function formatLocation(st: LocationStatus): string {
   const gwRow = (g: GatewayStatus) => [
     g.host,
     g.link,
-    g.since,
+    since(g.since),
     health(g.healthy),
     g.wireguardMode,
     g.peers,
@@ -35,7 +38,7 @@ function formatLocation(st: LocationStatus): string {
   if (vrrp) out += `\nFloating IP ${st.failover.vip}: ${st.failover.holders.length ? `held by ${st.failover.holders.join(', ')}` : 'held by no gateway'}\n`;
   const b = st.failover.balancer;
   if (b) out += `\nLoad balancer ${safe(b.host)}: link ${b.link}${b.nginxRunning === null ? '' : b.nginxRunning ? ', nginx running' : ', NGINX NOT RUNNING'}\n`;
-  for (const p of st.failover.problems) out += `PROBLEM: ${safe(p)}\n`;
+  for (const p of st.failover.problems) out += `${st.failover.pendingApply ? 'PENDING' : 'PROBLEM'}: ${safe(p)}\n`;
   out += `\nDevices\n`;
   const head = ['NAME', 'ADDRESS', 'HANDSHAKE', 'ENDPOINT', 'RX', 'TX', 'VIA', ...(st.mfa ? ['SESSION'] : [])];
   const row = (d: LocationStatus['devices'][number]) => [
@@ -55,7 +58,7 @@ function formatLinks(links: LinkState[]): string {
   if (links.length === 0) return 'No agents yet: Core links with agents once their hosts are provisioned ("bulwark provision apply").\n';
   return table(
     ['AGENT', 'LINK', 'SINCE', 'HEALTH', 'VERSION', 'CERT UNTIL', 'BAD MSGS', 'WHY'],
-    links.map((l) => [l.agent, l.state, l.since, health(l.healthy), l.agentVersion, l.certificate?.notAfter.slice(0, 10), l.badMessages, l.reason]),
+    links.map((l) => [l.agent, l.state, since(l.since), health(l.healthy), l.agentVersion, l.certificate?.notAfter.slice(0, 10), l.badMessages, l.reason]),
   );
 }
 

@@ -346,6 +346,8 @@ export const LocationStatus = z.object({
     balancer: z.object({ host: z.string(), link: LinkState.shape.state, nginxRunning: z.boolean().nullable() }).nullable(),
     /** Empty when all is well: no holder, or more than one (split brain), in words an admin can act on. */
     problems: z.array(z.string()),
+    /** The failover settings wait for an apply (no gateway runs them yet): the problems say so, and the fix is the plan. */
+    pendingApply: z.boolean(),
   }),
   devices: z.array(
     z.object({

@@ -5,10 +5,11 @@
 // LocationPage imports it.
 import { useEffect, useState } from 'react';
 import type { Location } from '../../src-main/contract/index.js';
+import { formatEndpoint } from '../../src-main/net/endpoint.js';
 import { useApp } from '../stores/app-store.js';
 import { Field, FormError, useForm } from './form.js';
 
-const endpointOf = (l: Location) => (l.endpointHost.includes(':') ? `[${l.endpointHost}]:${l.endpointPort}` : `${l.endpointHost}:${l.endpointPort}`);
+const endpointOf = (l: Location) => formatEndpoint({ host: l.endpointHost, port: l.endpointPort });
 
 export function LocationSettings({ location }: { location: Location }) {
   const api = useApp((s) => s.api)!;

@@ -11,9 +11,8 @@ import { json, text } from '../options.js';
 
 const health = (h: boolean | null) => (h === null ? '-' : h ? 'healthy' : 'UNHEALTHY');
 const bytes = (n: number | null) => (n === null ? '-' : formatBytes(n));
-const ago = (iso: string | null) => (iso === null ? 'never' : `${formatAge(Date.now() - Date.parse(iso))} ago`);
-/** A state's start as its age (the exact time is in --json). */
-const since = (iso: string | null) => (iso === null ? '-' : `${formatAge(Date.now() - Date.parse(iso))} ago`);
+/** A time as its age ("5 min ago"; the exact time is in --json), or `never` for none. */
+const ago = (iso: string | null, never = 'never') => (iso === null ? never : `${formatAge(Date.now() - Date.parse(iso))} ago`);
 
 type GatewayStatus = LocationStatus['gateways'][number];
 
@@ -26,7 +25,7 @@ function formatLocation(st: LocationStatus): string {
   const gwRow = (g: GatewayStatus) => [
     g.host,
     g.link,
-    since(g.since),
+    ago(g.since, '-'),
     health(g.healthy),
     g.wireguardMode,
     g.peers,
@@ -58,7 +57,7 @@ function formatLinks(links: LinkState[]): string {
   if (links.length === 0) return 'No agents yet: Core links with agents once their hosts are provisioned ("bulwark provision apply").\n';
   return table(
     ['AGENT', 'LINK', 'SINCE', 'HEALTH', 'VERSION', 'CERT UNTIL', 'BAD MSGS', 'WHY'],
-    links.map((l) => [l.agent, l.state, since(l.since), health(l.healthy), l.agentVersion, l.certificate?.notAfter.slice(0, 10), l.badMessages, l.reason]),
+    links.map((l) => [l.agent, l.state, ago(l.since, '-'), health(l.healthy), l.agentVersion, l.certificate?.notAfter.slice(0, 10), l.badMessages, l.reason]),
   );
 }
 

@@ -51,7 +51,8 @@ describe.skipIf(missing !== null)('gateway data plane', () => {
     expect(live.devices[0]).toMatchObject({ name: 'laptop', endpoint: expect.stringMatching(/^198\.51\.100\.\d+:\d+$/), gateway: 'gw' });
     const status = await cli('status', '--location', 'office');
     expect(status.code, status.stdout).toBe(0);
-    expect(status.stdout).toMatch(/^gw\s+up\s+\S+\s+healthy\s+wireguard-go\s+1\s+-$/m);
+    // SINCE is the link's age ("2 s ago"; the time itself is in --json).
+    expect(status.stdout).toMatch(/^gw\s+up\s+\d+ \S+(?: \d+ \S+)? ago\s+healthy\s+wireguard-go\s+1\s+-$/m);
     expect(status.stdout).toMatch(/^laptop\s+10\.77\.0\.2\/32\s+\d+ s ago\s+198\.51\.100\.\d+:\d+\s+[\d.]+ (B|KiB)\s+[\d.]+ (B|KiB)\s+gw$/m);
 
     // Remove the device: its traffic stops within a second of the call returning.

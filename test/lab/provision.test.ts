@@ -81,7 +81,7 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     expect(status.code).toBe(0);
     // The certificate Core issued at this apply: 90 days (the day may have turned since).
     const until90 = [0, 60e3].map((back) => new Date(Date.now() - back + 90 * 86400e3).toISOString().slice(0, 10)).join('|');
-    expect(status.stdout).toMatch(new RegExp(`^gateway:gwa\\s+up\\s+\\S+\\s+healthy\\s+0\\.1\\.0\\s+(${until90})\\s+0\\s+-$`, 'm'));
+    expect(status.stdout).toMatch(new RegExp(`^gateway:gwa\\s+up\\s+\\d+ \\S+(?: \\d+ \\S+)? ago\\s+healthy\\s+0\\.1\\.0\\s+(${until90})\\s+0\\s+-$`, 'm'));
   }, 120_000);
 
   test('re-apply with nothing changed touches nothing', async () => {

@@ -41,6 +41,11 @@ export const HOST_DIRS: readonly { path: string; mode: number }[] = [
   { path: '/etc/bulwark/wg', mode: 0o700 },
 ];
 
+/** The directories of HOST_DIRS that hold one of these files (or a directory that does): what an apply creates, so a host gets no empty directory of a role it does not play. */
+export function hostDirsFor(paths: readonly string[]): { path: string; mode: number }[] {
+  return HOST_DIRS.filter((d) => paths.some((p) => p.startsWith(`${d.path}/`)));
+}
+
 /** Loopback ports of the agents' health endpoints. */
 export const HEALTH_PORT: Record<AgentRole, number> = { gateway: 9461, edge: 9462, balancer: 9464 };
 

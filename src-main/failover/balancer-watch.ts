@@ -81,7 +81,7 @@ export class BalancerWatch {
   /** The location's balancer link, up; throws what is wrong with it otherwise. */
   private balancerLink(lbHost: string): Link {
     const link = this.hub.get(agentSubject('balancer', lbHost));
-    if (!link || link.state !== 'up') throw new BulwarkError('unavailable', `Core has no link with the load balancer ${lbHost} (${link?.reason ?? 'not provisioned yet'}); try again when "bulwark status" shows it up`);
+    if (!link || link.state !== 'up') throw new BulwarkError('unavailable', `Core has no link with the load balancer ${lbHost} (${link?.reason ?? 'not installed yet'}); try again when "bulwark status" shows it up`);
     return link;
   }
 

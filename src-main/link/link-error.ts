@@ -25,7 +25,7 @@ export function linkErrorOf(err: unknown): LinkError {
   if (err instanceof LinkError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : '';
-  if (code === 'CERT_HAS_EXPIRED') return refused("the agent's certificate has expired; run \"bulwark provision apply\" to renew it");
+  if (code === 'CERT_HAS_EXPIRED') return refused("the agent's certificate has expired; an apply installs a new one");
   if (NOT_FROM_OUR_CA.has(code)) return refused(`the agent's certificate is not from this Core's CA (${code}); something else answers on the control port, or the host was provisioned by another Core`);
   if (code === 'CERT_NOT_YET_VALID') return refused("the agent's certificate is not valid yet; check the clocks of Core and the host");
   if (code === 'ECONNREFUSED') return down('nothing listens on the control port (the agent is stopped, or not provisioned yet)');

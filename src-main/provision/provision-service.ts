@@ -255,7 +255,7 @@ export class ProvisionService {
   }
 
   /** Stops and removes everything Bulwark put on the host; says what it removed. */
-  async uninstall(name: string): Promise<ProcOutput<'hosts.uninstall'>> {
+  async uninstall(name: string): Promise<{ host: string; units: string[]; removed: string[] }> {
     const row = this.store.read((tx) => requireHost(tx, name, 'name'));
     const release = this.claim([row.name]);
     let ssh: SshConnection | null = null;

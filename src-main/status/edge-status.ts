@@ -32,7 +32,7 @@ export class EdgeStatusModel {
         host: h.name,
         link: v?.state ?? 'down',
         since: v?.since ?? '',
-        reason: v?.reason ?? (link ? null : 'not provisioned yet'),
+        reason: v?.reason ?? (link ? null : 'not installed yet'),
         ready: beat ? beat.ready : null,
         notReady: beat?.reason ?? null,
         served: beat?.served ?? null,

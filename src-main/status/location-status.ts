@@ -107,7 +107,7 @@ export class StatusModel {
             host,
             link: l?.state ?? 'down',
             since: l?.since ?? null,
-            reason: l ? l.reason : 'not provisioned yet: run "bulwark provision apply"',
+            reason: l ? l.reason : 'not installed yet: an apply installs it',
             healthy: l?.healthy ?? null,
             wireguardMode: l?.wireguardMode ?? null,
             peers: l?.applied.find((a) => a.location === loc.name)?.peers ?? null,

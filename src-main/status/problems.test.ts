@@ -39,7 +39,7 @@ describe('vrrp problems', () => {
 
 describe('load balancer problems', () => {
   test('no link: the reason, or how to provision it', () => {
-    expect(lbProblems({ host: 'lb', linked: false, reason: null, view: null }, null)).toEqual([expect.stringContaining('Core has no link with the load balancer lb (not provisioned yet: run "bulwark provision apply")')]);
+    expect(lbProblems({ host: 'lb', linked: false, reason: null, view: null }, null)).toEqual([expect.stringContaining('Core has no link with the load balancer lb (not installed yet: an apply installs it)')]);
     expect(lbProblems({ host: 'lb', linked: false, reason: 'the host is unreachable (EHOSTUNREACH)', view: null }, null)[0]).toContain('(the host is unreachable (EHOSTUNREACH))');
   });
   test('nginx stopped, with its error', () => {

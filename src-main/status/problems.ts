@@ -52,7 +52,7 @@ export function balancerProblems(lb: BalancerSight): TopologyProblem[] {
   const problems: TopologyProblem[] = [];
   const node = nodeId.balancer(lb.host);
   if (!lb.linked) {
-    problems.push(problem(`lb-unlinked:${lb.host}`, node, 'warning', `Core has no link with the load balancer ${lb.host} (${lb.reason ?? 'not provisioned yet: run "bulwark provision apply"'}); it keeps balancing, but Core cannot see which gateways it uses`, `bulwark provision plan --host ${lb.host}`, { kind: 'plan', host: lb.host, location: null }));
+    problems.push(problem(`lb-unlinked:${lb.host}`, node, 'warning', `Core has no link with the load balancer ${lb.host} (${lb.reason ?? 'not installed yet: an apply installs it'}); it keeps balancing, but Core cannot see which gateways it uses`, `bulwark provision plan --host ${lb.host}`, { kind: 'plan', host: lb.host, location: null }));
   } else if (lb.view && !lb.view.nginx.running) {
     problems.push(problem(`nginx-down:${lb.host}`, node, 'critical', `nginx is not running on the load balancer ${lb.host}${lb.view.nginx.error ? `: ${lb.view.nginx.error}` : ''}; clients cannot connect. See "journalctl -u bulwark-balancer" there`));
   } else if (lb.view?.nginx.error) {
@@ -106,7 +106,7 @@ export function edgeProblems(p: PublicSight): TopologyProblem[] {
   for (const e of p.edges) {
     const node = nodeId.edge(e.host);
     const seen = p.haproxy?.entries.find((x) => x.host === e.host) ?? null;
-    if (!e.installed) out.push(problem(`edge-uninstalled:${e.host}`, node, 'warning', `edge ${e.host} is not installed yet: run "bulwark provision apply"`, `bulwark provision apply --host ${e.host}`, { kind: 'plan', host: e.host, location: null }));
+    if (!e.installed) out.push(problem(`edge-uninstalled:${e.host}`, node, 'warning', `edge ${e.host} is not installed yet: an apply installs it`, `bulwark provision apply --host ${e.host}`, { kind: 'plan', host: e.host, location: null }));
     else if (e.link !== 'up' && e.link !== 'connecting') out.push(problem(`edge-unlinked:${e.host}`, node, 'warning', `edge ${e.host} has no link to Core (${e.reason ?? e.link}): it answers "unavailable" until the link is back`, `bulwark provision plan --host ${e.host}`, { kind: 'plan', host: e.host, location: null }));
     else if (e.ready === false) out.push(problem(`edge-not-ready:${e.host}`, node, 'warning', `edge ${e.host} is not ready: ${e.notReady ?? 'no reason given'}`));
     if (seen && !seen.inRotation && e.link === 'up' && e.ready) {
@@ -114,10 +114,10 @@ export function edgeProblems(p: PublicSight): TopologyProblem[] {
     }
   }
   const hosts = p.edges.length;
-  if (p.publicName === null && hosts > 0) out.push(problem('no-public-name', nodeId.core, 'warning', 'the edges have no public name, so no invite can be made: run "bulwark edge balancer --host H --public-name NAME"', 'bulwark edge balancer --host H --public-name NAME'));
+  if (p.publicName === null && hosts > 0) out.push(problem('no-public-name', nodeId.core, 'warning', 'the edges have no public name, so no invite can be made: give them one and a balancer host', 'bulwark edge balancer --host H --public-name NAME'));
   if (p.balancer && p.haproxy?.error) out.push(problem(`haproxy-unread:${p.balancer}`, nodeId.balancer(p.balancer), 'warning', `the balancer ${p.balancer} cannot read HAProxy's state: ${p.haproxy.error}`));
   if (p.balancer && p.haproxy && hosts > 0 && !p.haproxy.entries.some((e) => e.inRotation)) out.push(problem(`no-edge:${p.balancer}`, nodeId.balancer(p.balancer), 'critical', 'no edge is in the balancer\'s rotation: every public request gets "unavailable"'));
-  if (hosts === 1) out.push(problem('one-edge', nodeId.edge(p.edges[0]!.host), 'info', 'only one edge: the public side stops when it does; add another with "bulwark edge add --host H"', 'bulwark edge add --host H'));
+  if (hosts === 1) out.push(problem('one-edge', nodeId.edge(p.edges[0]!.host), 'info', 'only one edge: the public side stops when it does; add another', 'bulwark edge add --host H'));
   return out;
 }
 

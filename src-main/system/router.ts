@@ -21,6 +21,7 @@ import type { EdgeStatusModel } from '../status/edge-status.js';
 import type { FailoverHistory } from '../failover/failover-history.js';
 import type { TopologyLayouts } from '../status/topology-layouts.js';
 import type { TopologyModel } from '../status/topology-model.js';
+import { uninstallHost } from './uninstall-host.js';
 
 export type Handlers = {
   [N in ProcedureName]: (input: ProcParsedInput<N>) => ProcOutput<N> | Promise<ProcOutput<N>>;
@@ -70,7 +71,7 @@ export function createHandlers(s: Services): Handlers {
     'hosts.create': (i) => s.hosts.create(i),
     'hosts.remove': (i) => s.hosts.remove(i.name, i.force),
     'hosts.check': (i) => s.hostCheck.check(i),
-    'hosts.uninstall': (i) => s.provision.uninstall(i.name),
+    'hosts.uninstall': (i) => uninstallHost(s, i.name),
     'gateways.list': (i) => s.gateways.list(i.location),
     'gateways.add': (i) => s.gateways.add(i.location, i.host),
     'gateways.remove': (i) => s.gateways.remove(i.location, i.host),

@@ -8,7 +8,7 @@ import { useTopology } from '../stores/topology-store.js';
 import { HostsView } from '../views/HostsView.js';
 import { LocationPage } from '../views/LocationPage.js';
 import { LocationsView } from '../views/LocationsView.js';
-import { ProvisioningView } from '../views/ProvisioningView.js';
+import { ProvisioningView } from '../views/provisioning/ProvisioningView.js';
 import { TopologyView } from '../views/topology/TopologyView.js';
 import { EventFeed } from './EventFeed.js';
 import { pathOf, viewOf } from '../routes/routes.js';

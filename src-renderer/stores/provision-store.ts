@@ -59,7 +59,11 @@ export interface Run {
 }
 
 export interface PlanResult {
+  /** Counts up with each plan, so the view knows a new plan from the one it showed. */
+  id: number;
   scope: Scope;
+  /** Whether it plans the restart of every unit. */
+  restart: boolean;
   hosts: HostPlan[];
   /** The order an apply would change the hosts in. */
   rollout: Rollout;
@@ -122,6 +126,21 @@ function finished(h: HostProgress, r: HostApplyResult): HostProgress {
   return { ...h, outcome: r.outcome, failure: r.failure ?? h.failure, rolledBack: r.rolledBack, changedFiles: r.changedFiles, durationMs: r.durationMs };
 }
 
+/**
+ * Why Apply cannot be clicked now, in words for the button's hint; null when it can. An apply
+ * follows a plan of the same scope and options, made since the last run, with something to do.
+ */
+export function whyNoApply(s: Pick<ProvisionState, 'plan' | 'planning' | 'applying' | 'run' | 'scope' | 'restart'>): string | null {
+  if (s.applying || s.run?.state === 'running') return 'A run is under way.';
+  if (s.planning) return 'Planning…';
+  if (!s.plan || s.plan.scope !== s.scope || s.plan.restart !== s.restart) return 'Plan first: Apply puts on the hosts what the plan shows.';
+  if (s.plan.stale) return 'A run finished since this plan: plan again.';
+  if (!s.plan.hosts.some((h) => h.status === 'changes')) return 'Nothing to apply: the plan has no changes.';
+  return null;
+}
+
+let planCount = 0;
+
 function staled(plan: PlanResult | null): PlanResult | null {
   return plan ? { ...plan, stale: true } : null;
 }
@@ -139,16 +158,18 @@ export const useProvision = create<ProvisionState>((set, get) => ({
   applyError: null,
   setScope: (scope) => set({ scope, plan: null, planError: null, applyError: null }),
   setInstallPackages: (installPackages) => set({ installPackages }),
-  setRestart: (restart) => set({ restart }),
+  // The plan was made with the other setting: it no longer says what an apply would do.
+  setRestart: (restart) => set((s) => ({ restart, plan: s.plan && s.plan.restart !== restart ? null : s.plan })),
   setAllowOutage: (allowOutage) => set({ allowOutage }),
   makePlan: async () => {
     const api = useApp.getState().api;
     if (!api || get().planning) return;
     const { scope, restart } = get();
-    set({ planning: true, planError: null });
+    // A new plan replaces the last run's result on the page: what is shown is the plan to apply.
+    set((s) => ({ planning: true, planError: null, applyError: null, run: s.run?.state === 'finished' ? null : s.run }));
     try {
       const r = await api.call('provision.plan', { ...scopeInput(scope), restart });
-      if (get().scope === scope) set({ plan: { scope, hosts: r.hosts, rollout: r.rollout, stale: false } });
+      if (get().scope === scope && get().restart === restart) set({ plan: { id: ++planCount, scope, restart, hosts: r.hosts, rollout: r.rollout, stale: false } });
     } catch (err) {
       set({ planError: (err as Error).message, plan: null });
     } finally {
@@ -157,7 +178,7 @@ export const useProvision = create<ProvisionState>((set, get) => ({
   },
   apply: async () => {
     const api = useApp.getState().api;
-    if (!api || get().applying) return;
+    if (!api || whyNoApply(get()) !== null) return;
     const id = newRunId();
     const { scope, installPackages, restart, allowOutage } = get();
     set({ applying: true, applyError: null, run: { id, mine: true, actor: null, state: 'running', ok: null, hosts: [], lastEventId: 0, durationMs: null, wave: null, stopped: [] } });

@@ -57,7 +57,9 @@ function UninstallButton({ name, onDone }: { name: string; onDone: (p: Promise<N
   const uninstall = async (): Promise<Note> => {
     const r = await api.call('hosts.uninstall', { name });
     const units = r.units.length ? `stopped ${r.units.join(', ')}; ` : '';
-    return { kind: 'info', text: `Uninstalled from ${name}: ${units}removed ${r.removed.length} path${r.removed.length === 1 ? '' : 's'}.` };
+    const roles = r.rolesRemoved.length ? ` It is no longer ${r.rolesRemoved.join(', ')}, so the next plan leaves it alone.` : '';
+    const kept = r.rolesKept.map((k) => ` Still ${k.role}: ${k.message}.`).join('');
+    return { kind: 'info', text: `Uninstalled from ${name}: ${units}removed ${r.removed.length} path${r.removed.length === 1 ? '' : 's'}.${roles}${kept}` };
   };
   return (
     <>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Location, LocationStatus } from '../../src-main/contract/index.js';
+import type { Host, Location, LocationStatus } from '../../src-main/contract/index.js';
 import { ConfirmButton } from './ConfirmButton.js';
 import { DevicesSection } from './devices/DevicesSection.js';
 import { LocationSettings } from './LocationSettings.js';
@@ -28,6 +28,12 @@ function HealthCell({ healthy }: { healthy: boolean | null | undefined }) {
 }
 
 
+
+/** Where the floating IP must lie: the gateways' LAN as their host checks saw it. */
+function vipHint(hosts: Host[], location: string): string {
+  const lans = hosts.filter((h) => h.roles.includes(`gateway:${location}`)).map((h) => (h.lan ? `${h.name} is ${h.lan.address} on ${h.lan.interface}` : `${h.name}'s is not known yet (check it on the Hosts page)`));
+  return lans.length ? `An unused address on the gateways' LAN, with its prefix: ${lans.join('; ')}` : 'An unused address on the gateways\' LAN, with its prefix';
+}
 
 /** How the gateways share the clients; stored now, applied by the next provisioning. */
 function FailoverForm({ location }: { location: Location }) {
@@ -71,7 +77,7 @@ function FailoverForm({ location }: { location: Location }) {
       </Field>
       {mode === 'vrrp' ? (
         <>
-          <Field form={f} name="vip" label="Floating IP" hint="With the LAN's prefix, e.g. 198.51.100.100/24" testid="failover-vip" value={vip} onChange={setVip} mono />
+          <Field form={f} name="vip" label="Floating IP" hint={vipHint(hosts, location.name)} testid="failover-vip" value={vip} onChange={setVip} mono />
           <Field form={f} name="advertInterval" label="Advert interval (s)" hint="0.01 to 255; 0.1 by default" testid="failover-advert" value={advert} onChange={setAdvert} placeholder="e.g. 0.1" />
           <Field form={f} name="unicast" label="Unicast adverts" hint="For networks without multicast">
             <input type="checkbox" checked={unicast} onChange={(e) => setUnicast(e.target.checked)} />

@@ -41,8 +41,8 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
 
     // The gateway was never provisioned: its link is not up, and Core's reason says what to do.
     const gw = page.locator('[data-testid="gateway-row"][data-host="gw1"]');
-    await gw.getByTestId('gateway-reason').filter({ hasText: 'not provisioned yet' }).waitFor();
-    expect(await gw.getByTestId('gateway-reason').textContent()).toBe('not provisioned yet: run "bulwark provision apply"');
+    await gw.getByTestId('gateway-reason').filter({ hasText: 'not installed yet' }).waitFor();
+    expect(await gw.getByTestId('gateway-reason').textContent()).toBe('not installed yet: an apply installs it');
     expect(await gw.getByTestId('gateway-link').textContent()).toMatch(/^(down|connecting)/);
     expect(await gw.getByTestId('gateway-health').textContent()).toBe('-');
     expect(await gw.getByTestId('gateway-peers').textContent()).toBe('-');
@@ -125,6 +125,8 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     await page.getByTestId('location-row-ha').click();
     const form = page.getByTestId('failover-form');
     await form.getByTestId('failover-mode').selectOption('vrrp');
+    // The hint names the LAN the floating IP must be on, as the host checks saw it.
+    expect(await form.locator('.field-hint').first().textContent()).toBe("An unused address on the gateways' LAN, with its prefix: gw1 is 198.51.100.11/24 on eth0; gw2 is 198.51.100.12/24 on eth0");
     await form.getByTestId('failover-vip').fill('203.0.113.9/24');
     await form.getByTestId('failover-submit').click();
     await form.getByTestId('error-vip').filter({ hasText: "is not on gateway gw1's LAN" }).waitFor();

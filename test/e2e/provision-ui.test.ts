@@ -104,21 +104,68 @@ describe.skipIf(missing !== null)('provisioning in the UI', () => {
     }
     for (const name of HOSTS) await c.call('gateways.add', { location: 'office', host: name });
 
-    // Plan: both hosts have everything to install; config and unit files come with a diff.
+    // Apply opens only on a plan: before one, it says to plan first.
     await page.getByTestId('nav-provisioning').click();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(await page.getByTestId('provision-apply').isDisabled()).toBe(true);
+    expect(await page.getByTestId('provision-apply-hint').textContent()).toMatch(/^Plan first/);
+
+    // Plan: both hosts have everything to install. The page opens with one sentence of totals and
+    // a folded card per host whose header says what changes; files, units and diffs are inside.
     await page.getByTestId('provision-plan').click();
+    for (const name of HOSTS) await page.getByTestId(`plan-status-${name}`).filter({ hasText: 'changes' }).waitFor();
+    const plan = await c.call('provision.plan', {});
+    const files = plan.hosts.reduce((n, h) => n + h.files.length, 0);
+    expect(await page.getByTestId('plan-summary').textContent()).toBe(`2 hosts to change (${files} files, 2 units).`);
+    expect(await page.getByTestId('provision-apply').isDisabled()).toBe(false);
     for (const name of HOSTS) {
-      await page.getByTestId(`plan-status-${name}`).filter({ hasText: 'changes' }).waitFor();
       const card = page.getByTestId(`plan-host-${name}`);
-      expect(await card.getByTestId('plan-file').filter({ hasText: '/opt/bulwark' }).count()).toBeGreaterThan(0);
-      expect(await card.locator('pre.diff').first().textContent()).toMatch(/^\+\+\+ \//m);
-      expect(await card.getByTestId(`plan-units-${name}`).textContent()).toContain('start bulwark-gateway.service');
+      expect(await card.getAttribute('open')).toBeNull();
+      expect(await page.getByTestId(`plan-gist-${name}`).textContent()).toMatch(/^files: \d+ added; start bulwark-gateway\.service$/);
+      expect(await card.getByTestId('plan-file').first().isVisible()).toBe(false);
     }
+    const folded = (await page.getByTestId('provision-plan-result').boundingBox())!.height;
+    await page.getByTestId('provision-plan-result').screenshot({ path: 'test-results/ui-provision-plan-folded.png' });
+    await page.getByTestId('plan-expand-all').click();
+    for (const name of HOSTS) {
+      const card = page.getByTestId(`plan-host-${name}`);
+      expect(await card.getAttribute('open')).toBe('');
+      expect(await card.getByTestId('plan-file').filter({ hasText: '/opt/bulwark' }).count()).toBeGreaterThan(0);
+      expect(await card.getByTestId(`plan-units-${name}`).textContent()).toContain('start bulwark-gateway.service');
+      // Private keys are keys, made at apply (no size yet), and never shown.
+      const key = card.locator('[data-testid="plan-file"][data-path="/etc/bulwark/tls/gateway.key"]');
+      expect(await key.getByTestId('plan-file-kind').textContent()).toBe('private key');
+      expect(await key.getByTestId('plan-file-size').textContent()).toBe('made at apply');
+      expect(await key.textContent()).toContain('secret, never shown');
+      const wgKey = card.locator('[data-testid="plan-file"][data-path="/etc/bulwark/wg/office.key"]');
+      expect(await wgKey.getByTestId('plan-file-kind').textContent()).toBe('private key');
+      expect(await wgKey.getByTestId('plan-file-size').textContent()).toBe('45 B');
+    }
+    // Diffs open one file at a time; a long one shows its first 40 lines and the rest on request.
+    const gw1 = page.getByTestId('plan-host-gw1');
+    expect(await gw1.getByTestId('plan-diff').count()).toBe(0);
+    const unitRow = gw1.locator('[data-testid="plan-file"][data-path="/etc/systemd/system/bulwark-gateway.service"]');
+    const unitDiff = plan.hosts.find((h) => h.host === 'gw1')!.files.find((f) => f.path === '/etc/systemd/system/bulwark-gateway.service')!.diff!;
+    const unitLines = unitDiff.split('\n').length;
+    expect(unitLines, 'the unit diff is long enough to be cut').toBeGreaterThan(40);
+    await unitRow.getByTestId('plan-diff-toggle').click();
+    const diff = gw1.getByTestId('plan-diff');
+    expect(await diff.textContent()).toMatch(/^\+\+\+ \//m);
+    expect((await diff.textContent())!.trimEnd().split('\n')).toHaveLength(40);
+    expect(await gw1.getByTestId('plan-diff-more').textContent()).toBe(`Show ${unitLines - 40} more lines`);
+    await gw1.getByTestId('plan-diff-more').click();
+    expect((await diff.textContent())!.trimEnd().split('\n')).toHaveLength(unitLines);
+    expect(await gw1.getByTestId('plan-diff-more').count()).toBe(0);
+    await page.getByTestId('plan-collapse-all').click();
+    expect((await page.getByTestId('provision-plan-result').boundingBox())!.height).toBe(folded);
 
     // The order: no failover here, so both gateways change together, in one wave.
     expect(await page.getByTestId('plan-rollout').getByTestId('plan-wave-1').textContent()).toBe('gw1, gw2');
     expect(await page.getByTestId('plan-rollout-outage').count()).toBe(0);
-    await page.getByTestId('provision-plan-result').screenshot({ path: 'test-results/ui-provision-plan.png' });
+    await page.getByTestId('plan-expand-all').click();
+    await unitRow.getByTestId('plan-diff-toggle').click();
+    expect(await gw1.getByTestId('plan-diff').count()).toBe(0);
+    await page.screenshot({ path: 'test-results/ui-provision-plan.png', fullPage: true });
 
     // Apply: each host's row moves through the steps while the call is still running, then
     // shows its outcome. (From nothing this uploads a ~99 MB runtime per host.)
@@ -144,13 +191,16 @@ describe.skipIf(missing !== null)('provisioning in the UI', () => {
     expect(await page.getByTestId('plan-stale').count()).toBe(1);
     for (const name of HOSTS) expect(lab.ssh(name, 'systemctl is-active bulwark-gateway.service').stdout.trim()).toBe('active');
 
-    // Again: nothing to do.
-    await page.getByTestId('provision-apply').click();
-    for (const name of HOSTS) {
-      await page.getByTestId(`progress-outcome-${name}`).filter({ hasText: 'up to date' }).waitFor({ timeout: 120_000 });
-    }
+    // The plan is stale after the run, so Apply waits for a new one; a new plan replaces the
+    // run's result on the page, and with nothing to change there is nothing to apply.
+    expect(await page.getByTestId('provision-apply').isDisabled()).toBe(true);
+    expect(await page.getByTestId('provision-apply-hint').textContent()).toMatch(/plan again/);
     await page.getByTestId('provision-plan').click();
     for (const name of HOSTS) await page.getByTestId(`plan-status-${name}`).filter({ hasText: 'up to date' }).waitFor();
+    expect(await page.getByTestId('provision-run').count()).toBe(0);
+    expect(await page.getByTestId('plan-summary').textContent()).toBe('every host is up to date (2).');
+    expect(await page.getByTestId('provision-apply').isDisabled()).toBe(true);
+    expect(await page.getByTestId('provision-apply-hint').textContent()).toMatch(/^Nothing to apply/);
     await page.screenshot({ path: 'test-results/ui-provisioning.png', fullPage: true });
 
     // Uninstall from the hosts view asks first, then says what it removed under the host's row.
@@ -161,6 +211,8 @@ describe.skipIf(missing !== null)('provisioning in the UI', () => {
     const note = page.getByTestId('host-note-gw2');
     await note.filter({ hasText: 'Uninstalled from gw2' }).waitFor({ timeout: 60_000 });
     expect(await note.textContent()).toContain('bulwark-gateway.service');
+    expect(await note.textContent()).toContain('It is no longer gateway:office, so the next plan leaves it alone.');
+    expect((await c.call('hosts.get', { name: 'gw2' })).roles).toEqual([]);
     expect(lab.ssh('gw2', 'systemctl is-active bulwark-gateway.service').stdout.trim()).not.toBe('active');
     expect(lab.ssh('gw2', 'test -e /opt/bulwark/bin/node; echo $?').stdout.trim()).toBe('1');
     expect(lab.ssh('gw1', 'systemctl is-active bulwark-gateway.service').stdout.trim()).toBe('active');

@@ -117,7 +117,7 @@ describe('control link', () => {
       // An expired certificate from Core's own CA.
       const expired = await issueCert(await pki.ca(), { commonName: 'gateway:h1', usage: 'server', dnsNames: ['h1'], ipAddresses: ['127.0.0.1'], notBefore: new Date(Date.now() - 7200e3), notAfter: new Date(Date.now() - 3600e3) });
       agent = startAgent(tmp.dir, files(expired));
-      expect((await waitFor('an expired certificate to be refused', (l) => l.state === 'refused' && /expired/.test(l.reason ?? ''))).reason).toMatch(/has expired; run "bulwark provision apply" to renew it/);
+      expect((await waitFor('an expired certificate to be refused', (l) => l.state === 'refused' && /expired/.test(l.reason ?? ''))).reason).toMatch(/has expired; an apply installs a new one/);
       await agent.stop();
 
       // A revoked certificate: the one that worked, revoked (as removing the role would).

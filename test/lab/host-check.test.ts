@@ -23,6 +23,8 @@ describe.skipIf(missing !== null)('host check and key pinning', () => {
     expect(first.stdout).toMatch(new RegExp(`^Host key:\\s+${own!.replace(/[+/]/g, '\\$&')}$`, 'm'));
     expect(first.stdout).toMatch(/^OS:\s+Debian GNU\/Linux 12 \(bookworm\)$/m);
     expect(first.stdout).toMatch(/^Privileges:\s+root$/m);
+    // The LAN: what a floating IP for this gateway must share a prefix with.
+    expect(first.stdout).toMatch(new RegExp(`^LAN:\\s+${gw.address.replace(/\./g, '\\.')}/${lab.prefix.prefix} on eth0$`, 'm'));
     expect(first.stdout).toMatch(/not pinned yet.*\n\s+bulwark host check gw1 --accept SHA256:/);
     expect((await srv.client.call('hosts.get', { name: 'gw1' })).hostKeyFingerprint).toBeNull();
 

@@ -239,6 +239,12 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     expect(un.code, un.stderr).toBe(0);
     expect(un.stdout).toMatch(/^Stopped and disabled on gwb: bulwark-gateway\.service, bulwark-edge\.service$/m);
     expect(un.stdout).toMatch(/^ {2}\/opt\/bulwark\/bin\/node$/m);
+    // Only what was there is listed: a gateway and edge never had the balancer's directory.
+    expect(un.stdout).not.toContain('/opt/bulwark/balancer');
+    // It no longer plays its roles, so the next plan does not put it all back.
+    expect(un.stdout).toMatch(/^gwb is no longer gateway:\S+, edge: the next plan leaves it alone\.$/m);
+    expect((await srv.client.call('hosts.get', { name: 'gwb' })).roles).toEqual([]);
+    expect((await srv.client.call('provision.plan', {})).hosts.map((h) => h.host)).not.toContain('gwb');
     const leftovers = lab.exec('gwb', ['sh', '-c', 'ls -d /opt/bulwark /etc/bulwark /var/lib/bulwark 2>/dev/null; find / -xdev -name "bulwark*" 2>/dev/null']);
     expect(leftovers.stdout).toBe('');
     // systemd may still name the units it saw (as not-found, dead); none runs. In the lab this

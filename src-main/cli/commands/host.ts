@@ -11,6 +11,11 @@ import { flag, json, required, text } from '../options.js';
 const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
 const authOf = (h: Host) => (h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent');
 
+/** "198.51.100.11/27 on eth0": the address a floating IP must share a prefix with. */
+function lanText(lan: Host['lan']): string {
+  return lan ? `${lan.address} on ${lan.interface}` : 'none found (no IPv4 address carries the SSH address or the default route)';
+}
+
 export function register(program: Command, cli: Cli): void {
   const { io } = cli;
   const host = program.command('host').description('machines Bulwark reaches over SSH');
@@ -40,7 +45,7 @@ export function register(program: Command, cli: Cli): void {
   cli.command(host, 'show <name>', 'show one host', { json }, async (name, o, cmd) => {
     const h = await client(cmd).call('hosts.get', { name });
     if (o.json) return cli.json(h);
-    io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', authOf(h)], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['Created', h.createdAt]]));
+    io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', authOf(h)], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['LAN', h.lan ? lanText(h.lan) : 'not seen yet (run "bulwark host check")'], ['Agents', h.lastApply ? `installed, last applied ${h.lastApply}` : 'not installed'], ['Created', h.createdAt]]));
   });
 
   const checkOptions = {
@@ -51,7 +56,7 @@ export function register(program: Command, cli: Cli): void {
   cli.command(host, 'check <name>', "connect, show the host key's fingerprint, OS, architecture and privileges; --accept pins the key", checkOptions, async (name, o, cmd) => {
     const r = await client(cmd).call('hosts.check', { name, ...(o.accept === undefined ? {} : { accept: o.accept }), repin: o.repin ?? false });
     if (o.json) return cli.json(r);
-    io.out(keyValues([['Host', r.host.name], ['SSH', sshTarget(r.host)], ['Host key', r.fingerprint], ['OS', r.facts.os], ['Architecture', r.facts.arch], ['Privileges', r.facts.privileges]]));
+    io.out(keyValues([['Host', r.host.name], ['SSH', sshTarget(r.host)], ['Host key', r.fingerprint], ['OS', r.facts.os], ['Architecture', r.facts.arch], ['Privileges', r.facts.privileges], ['LAN', lanText(r.facts.lan)]]));
     io.out(
       r.pinned
         ? `The host key is pinned; a different key will stop every operation on ${safe(r.host.name)}.\n`
@@ -68,7 +73,12 @@ export function register(program: Command, cli: Cli): void {
   cli.command(host, 'uninstall <name>', "stop Bulwark's agents on a host and remove every file Bulwark put there", { json }, async (name, o, cmd) => {
     const r = await client(cmd).call('hosts.uninstall', { name });
     if (o.json) return cli.json(r);
-    if (r.units.length === 0 && r.removed.length === 0) return io.out(`Nothing of Bulwark's was on ${safe(r.host)}.\n`);
-    io.out(`Stopped and disabled on ${safe(r.host)}: ${r.units.map(safe).join(', ') || 'no units'}\nRemoved:\n${r.removed.map((p) => `  ${safe(p)}`).join('\n')}\n`);
+    const out =
+      r.units.length === 0 && r.removed.length === 0
+        ? [`Nothing of Bulwark's was on ${safe(r.host)}.`]
+        : [`Stopped and disabled on ${safe(r.host)}: ${r.units.map(safe).join(', ') || 'no units'}`, 'Removed:', ...r.removed.map((p) => `  ${safe(p)}`)];
+    if (r.rolesRemoved.length) out.push(`${safe(r.host)} is no longer ${r.rolesRemoved.map(safe).join(', ')}: the next plan leaves it alone.`);
+    for (const k of r.rolesKept) out.push(`Still ${safe(k.role)}: ${safe(k.message)}.`);
+    io.out(`${out.join('\n')}\n`);
   });
 }

@@ -19,6 +19,15 @@ import { safe, table } from '../format.js';
 import { ApplyProgress } from '../apply-progress.js';
 import { flag, json, parsed, text } from '../options.js';
 
+/** How much of a diff the plan prints; --json carries all of it. */
+const DIFF_LINES_SHOWN = 40;
+
+function diffHead(diff: string): string[] {
+  const lines = diff.split('\n');
+  if (lines.length <= DIFF_LINES_SHOWN) return lines;
+  return [...lines.slice(0, DIFF_LINES_SHOWN), `… ${lines.length - DIFF_LINES_SHOWN} more lines (--json shows them)`];
+}
+
 function formatPlan(hosts: HostPlan[]): string {
   const out: string[] = [];
   for (const h of hosts) {
@@ -35,9 +44,10 @@ function formatPlan(hosts: HostPlan[]): string {
     const mark = { add: '+', change: '~', remove: '-' } as const;
     const width = Math.max(...h.files.map((f) => f.path.length));
     for (const f of h.files) {
-      const what = f.action === 'remove' ? 'remove' : `${f.action} ${f.kind}, ${formatBytes(f.size)}${f.secret ? ', secret: not shown' : ''}`;
+      const size = f.size === null ? 'made at apply' : formatBytes(f.size);
+      const what = f.action === 'remove' ? 'remove' : `${f.action} ${f.kind}, ${size}${f.secret ? ', secret: not shown' : ''}`;
       out.push(`  ${mark[f.action]} ${safe(f.path).padEnd(width)}  ${what}`);
-      if (f.diff && f.action === 'change') out.push(...f.diff.split('\n').map((l) => `      ${safe(l)}`));
+      if (f.diff && f.action === 'change') out.push(...diffHead(f.diff).map((l) => `      ${safe(l)}`));
     }
     for (const u of h.units) out.push(`  ${u.action} ${safe(u.unit)}`);
   }

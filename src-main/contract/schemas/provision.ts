@@ -16,7 +16,8 @@ function oneScope(v: { location?: string; host?: string }, ctx: z.RefinementCtx)
   }
 }
 
-export const FILE_KINDS = ['runtime', 'program', 'certificate', 'config', 'unit'] as const;
+/** key: a private key (TLS or WireGuard), always secret. */
+export const FILE_KINDS = ['runtime', 'program', 'certificate', 'key', 'config', 'unit'] as const;
 export const FileKind = z.enum(FILE_KINDS);
 export type FileKind = z.infer<typeof FileKind>;
 
@@ -25,14 +26,17 @@ export const FileChange = z.object({
   path: z.string(),
   action: z.enum(['add', 'change', 'remove']),
   kind: FileKind,
-  /** Size in bytes of the new content; 0 for a removal. */
-  size: z.number().int(),
-  /** A short unified diff for text configs; null for programs, removals of binaries, and secrets. */
+  /** Size in bytes of the new content; 0 for a removal; null when the apply makes the content (a key made on the spot, a certificate issued then). */
+  size: z.number().int().nullable(),
+  /** A unified diff (2 lines of context, at most DIFF_LINE_CAP lines) for text configs; null for programs, removals, secrets and content made at apply. */
   diff: z.string().nullable(),
   /** True when the content is secret: it is never shown, diffed or logged. */
   secret: z.boolean(),
 });
 export type FileChange = z.infer<typeof FileChange>;
+
+/** The longest diff a plan carries; the CLI and the UI show its first lines and say how many more there are. */
+export const DIFF_LINE_CAP = 2000;
 
 export const UnitChange = z.object({
   /** e.g. "bulwark-gateway.service". */
@@ -180,6 +184,10 @@ export const HostUninstallOutput = z.object({
   units: z.array(z.string()),
   /** Files and directories removed. */
   removed: z.array(z.string()),
+  /** The roles the host no longer plays ("gateway:hq", "edge"): the next plan leaves it alone. */
+  rolesRemoved: z.array(z.string()),
+  /** Balancer roles, which belong to a location's failover or the edges' public address: kept, with what to change instead. */
+  rolesKept: z.array(z.object({ role: z.string(), message: z.string() })),
 });
 
 /** Steps of one host's apply, in order; "rollback" runs only after a failure. */

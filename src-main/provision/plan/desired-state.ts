@@ -96,11 +96,11 @@ function artifactFile(path: string, kind: FileKind, mode: number, artifact: Arti
   return { path, kind, mode, sha256: artifact.sha256, size: artifact.size, secret: false, source: { kind: 'artifact', artifact } };
 }
 
-function pendingFile(path: string, mode: number, what: string, secret: boolean): DesiredFile {
-  return { path, kind: 'certificate', mode, sha256: '', size: 0, secret, source: { kind: 'pending', what } };
+function pendingFile(path: string, kind: FileKind, mode: number, what: string, secret: boolean): DesiredFile {
+  return { path, kind, mode, sha256: '', size: 0, secret, source: { kind: 'pending', what } };
 }
 
-const KIND_ORDER: Record<FileKind, number> = { runtime: 0, program: 1, certificate: 2, config: 3, unit: 4 };
+const KIND_ORDER: Record<FileKind, number> = { runtime: 0, program: 1, certificate: 2, key: 3, config: 4, unit: 5 };
 
 /** The agents a host runs: a gateway for its locations, an edge, a balancer for what it balances. */
 export function agentRolesOf(model: Pick<HostModel, 'gatewayLocations' | 'edge' | 'balancer'>): AgentRole[] {
@@ -141,16 +141,16 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
     const tls = model.tls.agents[role] ?? null;
     if (tls) {
       files.push(textFile(agentCertPath(role), 'certificate', 0o644, tls.certPem));
-      files.push(textFile(agentKeyPath(role), 'certificate', 0o600, tls.keyPem, true));
+      files.push(textFile(agentKeyPath(role), 'key', 0o600, tls.keyPem, true));
     } else {
-      files.push(pendingFile(agentCertPath(role), 0o644, 'issued by Core\'s CA at apply', false));
-      files.push(pendingFile(agentKeyPath(role), 0o600, 'made at apply', true));
+      files.push(pendingFile(agentCertPath(role), 'certificate', 0o644, 'issued by Core\'s CA at apply', false));
+      files.push(pendingFile(agentKeyPath(role), 'key', 0o600, 'made at apply', true));
     }
     if (role === 'gateway') {
       for (const l of model.gatewayLocations) {
         const key = model.locationKeys[l.name];
         if (key === undefined) throw new Error(`invariant failed: the model carries the private key of location ${l.name}`);
-        files.push(textFile(l.privateKeyFile, 'config', 0o600, `${key}\n`, true));
+        files.push(textFile(l.privateKeyFile, 'key', 0o600, `${key}\n`, true));
       }
     }
     const config = agentConfigText(model, role);
@@ -183,7 +183,7 @@ export function desiredHost(model: HostModel, artifacts: Artifacts): DesiredHost
   if (model.edgeBalancer) {
     const conf = textFile(HAPROXY_CONF, 'config', 0o644, renderHaproxyConf(model.edgeBalancer.config));
     const page = textFile(HAPROXY_UNAVAILABLE_PAGE, 'config', 0o644, renderUnavailableHttp());
-    const pem = model.edgeBalancer.publicPem === null ? pendingFile(HAPROXY_PUBLIC_PEM, 0o600, 'the public certificate, at apply', true) : textFile(HAPROXY_PUBLIC_PEM, 'certificate', 0o600, model.edgeBalancer.publicPem, true);
+    const pem = model.edgeBalancer.publicPem === null ? pendingFile(HAPROXY_PUBLIC_PEM, 'certificate', 0o600, 'the public certificate, at apply', true) : textFile(HAPROXY_PUBLIC_PEM, 'certificate', 0o600, model.edgeBalancer.publicPem, true);
     const unit = textFile(HAPROXY_UNIT_PATH, 'unit', 0o644, renderHaproxyUnit({ program: HAPROXY_PROGRAM, configFile: HAPROXY_CONF, runDir: HAPROXY_RUN_DIR }));
     files.push(conf, page, pem, unit);
     // HAProxy re-reads all three on a reload (SIGUSR2, hitless): only its unit changing restarts it.

@@ -2,7 +2,7 @@
 // decisions an admin relies on: nothing to do means nothing touched, a config change restarts
 // only its agent, files Bulwark installed before and no longer wants are removed.
 import { describe, expect, test } from 'vitest';
-import type { HostManifest } from '../../contract/index.js';
+import { DIFF_LINE_CAP, type HostManifest } from '../../contract/index.js';
 import { desiredHost, type Artifacts, type HostModel } from './desired-state.js';
 import { configsToDiff, isUpToDate, planChanges, shortDiff, type ObservedHost } from './host-plan.js';
 
@@ -29,10 +29,10 @@ describe('desiredHost', () => {
       ['/opt/bulwark/bin/node', 'runtime', '755', false],
       ['/opt/bulwark/gateway/agent.mjs', 'program', '644', false],
       ['/etc/bulwark/tls/ca.pem', 'certificate', '644', false],
-      ['/etc/bulwark/tls/gateway.key', 'certificate', '600', true],
       ['/etc/bulwark/tls/gateway.pem', 'certificate', '644', false],
+      ['/etc/bulwark/tls/gateway.key', 'key', '600', true],
+      ['/etc/bulwark/wg/office.key', 'key', '600', true],
       ['/etc/bulwark/gateway.json', 'config', '640', false],
-      ['/etc/bulwark/wg/office.key', 'config', '600', true],
       ['/etc/systemd/system/bulwark-gateway.service', 'unit', '644', false],
     ]);
     // A renewed certificate is picked up by the agent without a restart.
@@ -125,13 +125,13 @@ describe('planChanges', () => {
     expect(c.reload).toBe(true);
   });
 
-  test('a certificate not issued yet shows as pending, and a key is never shown', () => {
+  test('a certificate not issued yet and a key made at apply have no size yet, and a key is never shown', () => {
     const d = desiredHost({ ...gateway, tls: { caPem: 'CA\n', agents: { gateway: null } } }, artifacts);
     const c = planChanges(d, installed(gateway));
-    expect(c.files.filter((f) => f.kind === 'certificate').map((f) => [f.path, f.action, f.secret, f.diff])).toEqual([
-      ['/etc/bulwark/tls/ca.pem', 'change', false, null],
-      ['/etc/bulwark/tls/gateway.key', 'change', true, null],
-      ['/etc/bulwark/tls/gateway.pem', 'change', false, null],
+    expect(c.files.filter((f) => f.kind === 'certificate' || f.kind === 'key').map((f) => [f.path, f.kind, f.action, f.size, f.secret, f.diff])).toEqual([
+      ['/etc/bulwark/tls/ca.pem', 'certificate', 'change', 3, false, null],
+      ['/etc/bulwark/tls/gateway.pem', 'certificate', 'change', null, false, null],
+      ['/etc/bulwark/tls/gateway.key', 'key', 'change', null, true, null],
     ]);
   });
 
@@ -145,11 +145,11 @@ describe('planChanges', () => {
   });
 });
 
-test('shortDiff cuts long diffs and keeps two lines of context', () => {
-  const before = Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n');
+test('shortDiff cuts very long diffs and keeps two lines of context', () => {
+  const before = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\n');
   const after = before.replace(/line (\d*5)\b/g, 'LINE $1');
   const d = shortDiff('/etc/x', before, after);
-  expect(d.split('\n')).toHaveLength(41);
+  expect(d.split('\n')).toHaveLength(DIFF_LINE_CAP + 1);
   expect(d).toMatch(/^… \d+ more lines$/m);
   expect(shortDiff('/etc/x', 'a\nb\nc\nd\ne\nf\n', 'a\nb\nc\nD\ne\nf\n')).toBe('--- /etc/x\n+++ /etc/x\n@@ -2,5 +2,5 @@\n b\n c\n-d\n+D\n e\n f');
 });

@@ -1,6 +1,6 @@
 // What must change on one host: the desired files and units against what the host has. Pure.
 import { structuredPatch } from 'diff';
-import type { FileChange, FileKind, HostManifest, UnitChange } from '../../contract/index.js';
+import { DIFF_LINE_CAP, type FileChange, type FileKind, type HostManifest, type UnitChange } from '../../contract/index.js';
 import type { DesiredFile, DesiredHost } from './desired-state.js';
 import { HOST_CONFIG_DIR, HOST_RUNTIME, HOST_UNIT_DIR } from '../../contract/host-layout.js';
 
@@ -35,7 +35,7 @@ export function pathsToInspect(desired: DesiredHost, manifest: HostManifest | nu
 export function kindOfPath(path: string): FileKind {
   if (path === HOST_RUNTIME) return 'runtime';
   if (path.startsWith(`${HOST_UNIT_DIR}/`)) return 'unit';
-  if (path.startsWith(`${HOST_CONFIG_DIR}/`)) return 'config';
+  if (path.startsWith(`${HOST_CONFIG_DIR}/`)) return path.endsWith('.key') ? 'key' : path.endsWith('.pem') ? 'certificate' : 'config';
   return 'program';
 }
 
@@ -48,9 +48,7 @@ export function configsToDiff(desired: DesiredHost, observed: ObservedHost): str
   return desired.files.filter((f) => (f.kind === 'config' || f.kind === 'unit') && !f.secret && observed.files.has(f.path) && differs(f, observed.files.get(f.path))).map((f) => f.path);
 }
 
-const MAX_DIFF_LINES = 40;
-
-/** A short unified diff (2 lines of context), cut at 40 lines. */
+/** A unified diff (2 lines of context), cut at DIFF_LINE_CAP lines: the CLI and the UI decide how much to show. */
 export function shortDiff(path: string, before: string, after: string): string {
   const patch = structuredPatch(path, path, before, after, '', '', { context: 2 });
   const lines = [`--- ${path}`, `+++ ${path}`];
@@ -58,7 +56,7 @@ export function shortDiff(path: string, before: string, after: string): string {
     lines.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines.filter((l) => !l.startsWith('\\')));
   }
   if (lines.length === 2) lines.push('(only the file mode differs)');
-  if (lines.length > MAX_DIFF_LINES) return [...lines.slice(0, MAX_DIFF_LINES), `… ${lines.length - MAX_DIFF_LINES} more lines`].join('\n');
+  if (lines.length > DIFF_LINE_CAP) return [...lines.slice(0, DIFF_LINE_CAP), `… ${lines.length - DIFF_LINE_CAP} more lines`].join('\n');
   return lines.join('\n');
 }
 
@@ -81,7 +79,7 @@ export function planChanges(desired: DesiredHost, observed: ObservedHost, curren
       else if (before !== undefined) diff = shortDiff(f.path, before, f.source.text);
       if (seen !== undefined && seen.mode !== f.mode) diff = `${diff ? `${diff}\n` : ''}mode ${seen.mode.toString(8)} -> ${f.mode.toString(8)}`;
     }
-    files.push({ path: f.path, action: seen ? 'change' : 'add', kind: f.kind, size: f.size, diff, secret: f.secret });
+    files.push({ path: f.path, action: seen ? 'change' : 'add', kind: f.kind, size: f.source.kind === 'pending' ? null : f.size, diff, secret: f.secret });
   }
   const wanted = new Set(desired.files.map((f) => f.path));
   const remove = (observed.manifest?.files ?? []).map((f) => f.path).filter((p) => !wanted.has(p) && observed.files.has(p));

@@ -12,7 +12,7 @@ import {
 } from '../../contract/index.js';
 import type { SshConnection } from '../../core/ports.js';
 import type { Artifact, DesiredHost } from '../plan/desired-state.js';
-import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_DIRS, HOST_MANIFEST, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir } from '../../contract/host-layout.js';
+import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_MANIFEST, hostDirsFor, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir } from '../../contract/host-layout.js';
 import { configsToDiff, isUpToDate, planChanges, type HostChanges } from '../plan/host-plan.js';
 import { formatBytes } from '../../text/bytes.js';
 import { lastLines } from '../../text/last-lines.js';
@@ -175,7 +175,7 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
     backup: `${HOST_BACKUP_DIR}/${job.runId}`,
     install: [],
     remove: c.remove,
-    dirs: [...HOST_DIRS],
+    dirs: hostDirsFor(job.desired.files.map((f) => f.path)),
     stateDirs: job.desired.units.flatMap((u) => (u.role ? [agentStateDir(u.role)] : [])),
     units: {
       reload: c.reload,
@@ -206,7 +206,7 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
     appliedAt: job.now().toISOString(),
     files: job.desired.files.map((f) => ({ path: f.path, sha256: f.sha256, mode: f.mode })),
     units: job.desired.units.map((u) => u.unit),
-    dirs: HOST_DIRS.map((d) => d.path),
+    dirs: order.dirs.map((d) => d.path),
   };
   order.manifest.content = `${JSON.stringify(manifest, null, 2)}\n`;
   files.push({ remotePath: `${staging}/host-apply.mjs`, mode: 0o600, source: { kind: 'file', localPath: job.hostApply.localPath } });

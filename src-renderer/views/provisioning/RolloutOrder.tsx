@@ -1,6 +1,6 @@
 // The order a plan says an apply changes hosts in: each wave with its hosts, who hands a
 // floating IP to whom, what the load balancer drains, then warnings and outages.
-import type { Rollout } from '../../src-main/contract/index.js';
+import type { Rollout } from '../../../src-main/contract/index.js';
 
 /** The order an apply changes hosts in: waves, handovers and drains, then what to know. */
 export function RolloutOrder({ rollout }: { rollout: Rollout }) {

@@ -12,7 +12,7 @@ import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus } from './schemas/link.js';
 import { Topology, TopologyLayout } from './schemas/topology.js';
 import { EdgePublic, EdgeSetPublicInput, EdgeStatus, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
-import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput } from './schemas/provision.js';
+import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput, ProvisionRunsInput, ProvisionRunSummary } from './schemas/provision.js';
 
 /** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
 export type ProcedureKind = 'query' | 'mutation' | 'action';
@@ -89,6 +89,7 @@ export const procedures = {
 
   'provision.plan': action(ProvisionPlanInput, ProvisionPlanOutput),
   'provision.apply': action(ProvisionApplyInput, ProvisionApplyOutput),
+  'provision.runs': query(ProvisionRunsInput, z.array(ProvisionRunSummary)),
 
   'links.list': query(Empty, z.array(LinkState)),
   'locations.status': query(LocationRef, LocationStatus),

@@ -20,6 +20,7 @@ import type { CorePorts, SshConnection } from '../core/ports.js';
 import type { AgentRole, PkiService } from '../core/pki/pki-service.js';
 import type { LocationService } from '../core/locations/location-service.js';
 import { removeBulwark } from './uninstall.js';
+import { recentRuns } from './run-history.js';
 import { handoverOf, hostsInScope, interrupts, needsOf, rolls, type ScopedHost } from './scope.js';
 
 /** The vrrp locations of a host that have another gateway to take their floating IP. */
@@ -28,6 +29,8 @@ function rollingVrrp(h: ScopedHost): Set<string> {
 }
 
 export class ProvisionService {
+  /** Runs under way in this process (a run that has no finished event and is not here was interrupted). */
+  private readonly running = new Set<string>();
   /** Hosts with an apply or uninstall in progress: one at a time per host. */
   private readonly busy = new Set<string>();
 
@@ -156,6 +159,7 @@ export class ProvisionService {
     const connections: SshConnection[] = [];
     try {
       this.store.write((tx) => tx.event({ kind: 'provision.started', subject: `run:${runId}`, details: { run: runId, hosts: hosts.map((h) => h.row.name) } }));
+      this.running.add(runId);
       const limit = pLimit(input.parallel);
       // Every host is prepared first, in parallel: preflight, inspect and upload change
       // nothing, and the rollout's order needs to know which hosts change.
@@ -207,6 +211,7 @@ export class ProvisionService {
       );
       return { runId, ok, hosts: results, rollout, stopped, durationMs: Date.now() - started };
     } finally {
+      this.running.delete(runId);
       connections.forEach((c) => c.close());
       release();
     }
@@ -252,6 +257,11 @@ export class ProvisionService {
     connections.push(ssh);
     report('connect', 'ok', `host key ${ssh.fingerprint}`);
     return { host, job, report, started, rolling, prepared: await prepareHost(ssh, job, report) };
+  }
+
+  /** The newest runs and how each ended. */
+  runs(q: ProcParsedInput<'provision.runs'>): ProcOutput<'provision.runs'> {
+    return this.store.read((tx) => recentRuns(tx, q, this.running));
   }
 
   /** Stops and removes everything Bulwark put on the host; says what it removed. */

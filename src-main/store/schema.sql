@@ -85,6 +85,8 @@ CREATE TABLE events (
   -- The caller's transport and peer as the server saw them (migration 9); '' when not known.
   origin TEXT NOT NULL DEFAULT ''
 ) STRICT;
+CREATE INDEX events_kind ON events (kind, id);
+CREATE INDEX events_run ON events (json_extract(details, '$.run'), id) WHERE kind GLOB 'provision.*';
 CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events

@@ -72,6 +72,7 @@ export function createHandlers(s: Services): Handlers {
     'hosts.remove': (i) => s.hosts.remove(i.name, i.force),
     'hosts.check': (i) => s.hostCheck.check(i),
     'hosts.uninstall': (i) => uninstallHost(s, i.name),
+    'provision.runs': (i) => s.provision.runs(i),
     'gateways.list': (i) => s.gateways.list(i.location),
     'gateways.add': (i) => s.gateways.add(i.location, i.host),
     'gateways.remove': (i) => s.gateways.remove(i.location, i.host),

@@ -5,10 +5,12 @@ import { useApp, type View } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
 import { useProvision } from '../stores/provision-store.js';
 import { useTopology } from '../stores/topology-store.js';
-import { HostsView } from '../views/HostsView.js';
+import { HostPage } from '../views/hosts/HostPage.js';
+import { HostsView } from '../views/hosts/HostsView.js';
 import { LocationPage } from '../views/LocationPage.js';
 import { LocationsView } from '../views/LocationsView.js';
 import { ProvisioningView } from '../views/provisioning/ProvisioningView.js';
+import { RunPage } from '../views/provisioning/RunPage.js';
 import { TopologyView } from '../views/topology/TopologyView.js';
 import { EventFeed } from './EventFeed.js';
 import { pathOf, viewOf } from '../routes/routes.js';
@@ -81,8 +83,12 @@ function ViewContent({ view }: { view: View }) {
       return <LocationPage name={view.name} />;
     case 'hosts':
       return <HostsView />;
+    case 'host':
+      return <HostPage name={view.name} />;
     case 'provisioning':
       return <ProvisioningView />;
+    case 'run':
+      return <RunPage id={view.id} />;
     case 'missing':
       return <Missing path={view.path} />;
   }
@@ -139,9 +145,9 @@ export function App() {
         <span className="brand">Bulwark</span>
         <nav>
           <NavItem to={{ kind: 'topology' }} active={view.kind === 'topology'} label="Topology" />
-          <NavItem to={{ kind: 'locations' }} active={view.kind === 'locations' || view.kind === 'location'} label="Locations" />
-          <NavItem to={{ kind: 'hosts' }} active={view.kind === 'hosts'} label="Hosts" />
-          <NavItem to={{ kind: 'provisioning' }} active={view.kind === 'provisioning'} label="Provisioning" />
+          <NavItem to={{ kind: 'locations' }} active={view.kind === 'locations' || view.kind === 'location' || view.kind === 'device'} label="Locations" />
+          <NavItem to={{ kind: 'hosts' }} active={view.kind === 'hosts' || view.kind === 'host'} label="Hosts" />
+          <NavItem to={{ kind: 'provisioning' }} active={view.kind === 'provisioning' || view.kind === 'run'} label="Provisioning" />
         </nav>
         <span className={`status status-${status}`} data-testid="stream-status">
           {status === 'live' ? 'live' : status === 'reconnecting' ? 'reconnecting…' : 'connecting…'}

@@ -3,7 +3,16 @@
 // go() turns a View into a URL, so a reload, a bookmark or the back button lands on the same page.
 
 /** What the app shows. */
-export type View = { kind: 'topology' } | { kind: 'locations' } | { kind: 'location'; name: string } | { kind: 'hosts' } | { kind: 'provisioning' } | { kind: 'missing'; path: string };
+export type View =
+  | { kind: 'topology' }
+  | { kind: 'locations' }
+  | { kind: 'location'; name: string }
+  | { kind: 'device'; location: string; name: string }
+  | { kind: 'hosts' }
+  | { kind: 'host'; name: string }
+  | { kind: 'provisioning' }
+  | { kind: 'run'; id: string }
+  | { kind: 'missing'; path: string };
 
 const seg = (s: string) => encodeURIComponent(s);
 
@@ -15,10 +24,16 @@ export function pathOf(view: View): string {
       return '/locations';
     case 'location':
       return `/locations/${seg(view.name)}`;
+    case 'device':
+      return `/locations/${seg(view.location)}/devices/${seg(view.name)}`;
     case 'hosts':
       return '/hosts';
+    case 'host':
+      return `/hosts/${seg(view.name)}`;
     case 'provisioning':
       return '/provisioning';
+    case 'run':
+      return `/provisioning/runs/${seg(view.id)}`;
     case 'missing':
       return view.path;
   }
@@ -33,12 +48,22 @@ export function viewOf(pathname: string): View {
   } catch {
     return { kind: 'missing', path: pathname };
   }
-  const [first, second, ...rest] = decoded;
-  if (rest.length > 0) return { kind: 'missing', path: pathname };
+  const [first, second, third, fourth, ...rest] = decoded;
+  const missing: View = { kind: 'missing', path: pathname };
+  if (rest.length > 0) return missing;
   if (first === undefined) return { kind: 'topology' };
-  if (first === 'locations') return second === undefined ? { kind: 'locations' } : { kind: 'location', name: second };
-  if (second !== undefined) return { kind: 'missing', path: pathname };
-  if (first === 'hosts') return { kind: 'hosts' };
-  if (first === 'provisioning') return { kind: 'provisioning' };
-  return { kind: 'missing', path: pathname };
+  if (first === 'locations') {
+    if (second === undefined) return { kind: 'locations' };
+    if (third === undefined) return { kind: 'location', name: second };
+    return third === 'devices' && fourth !== undefined ? { kind: 'device', location: second, name: fourth } : missing;
+  }
+  if (first === 'hosts') {
+    if (third !== undefined) return missing;
+    return second === undefined ? { kind: 'hosts' } : { kind: 'host', name: second };
+  }
+  if (first === 'provisioning') {
+    if (second === undefined) return { kind: 'provisioning' };
+    return second === 'runs' && third !== undefined && fourth === undefined ? { kind: 'run', id: third } : missing;
+  }
+  return missing;
 }

@@ -25,6 +25,8 @@ interface AppState {
   events: CoreEvent[];
   lastEventId: number;
   loadError: string | null;
+  /** True once the lists have been read at least once: before that, "no such host" would not be true yet. */
+  loaded: boolean;
   setApi(api: Api | null, authError?: string | null): void;
   /** Opens a page: asks the router for its URL (which then shows it). */
   go(view: View): void;
@@ -50,6 +52,7 @@ export const useApp = create<AppState>((set, get) => ({
   events: [],
   lastEventId: 0,
   loadError: null,
+  loaded: false,
   navigate: null,
   setApi: (api, authError = null) => set({ api, authError }),
   go: (view) => {
@@ -74,7 +77,7 @@ export const useApp = create<AppState>((set, get) => ({
       }
       // A slower refresh for a view the user has left must not overwrite the newer one.
       if (get().view !== view) return;
-      set({ locations, hosts, edges, detail, loadError: null });
+      set({ locations, hosts, edges, detail, loadError: null, loaded: true });
     } catch (err) {
       if (err instanceof BulwarkError && err.code === 'unauthorized') set({ api: null, authError: err.message });
       else set({ loadError: (err as Error).message });

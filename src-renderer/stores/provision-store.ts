@@ -2,61 +2,12 @@
 // per-host progress comes from "provision.step" events while provision.apply is still running;
 // the call's result only fills in what the events cannot say (changed files, durations).
 import { create } from 'zustand';
-import {
-  ProvisionFinishedDetails,
-  ProvisionHostFinishedDetails,
-  ProvisionStartedDetails,
-  ProvisionStepDetails,
-  ProvisionWaveDetails,
-  type CoreEvent,
-  type HostApplyResult,
-  type HostOutcome,
-  type HostPlan,
-  type ProvisionApplyOutput,
-  type ProvisionStep,
-  type Rollout,
-  type StepFailure,
-} from '../../src-main/contract/index.js';
+import type { CoreEvent, HostPlan, Rollout } from '../../src-main/contract/index.js';
 import { useApp } from './app-store.js';
+import { finished, foldRunEvent, newRun, runFromEvents, runStartedBy, withHost, type Run } from './run-fold.js';
 
+export type { HostProgress, Run } from './run-fold.js';
 export type Scope = { kind: 'all' } | { kind: 'location'; name: string } | { kind: 'host'; name: string };
-export type StepStatus = ProvisionStepDetails['status'];
-
-export interface HostProgress {
-  host: string;
-  /** The step reported last; null until the host's first event. */
-  step: ProvisionStep | null;
-  status: StepStatus | null;
-  message: string | null;
-  /** Every step seen so far, in order, each with its latest status. */
-  steps: { step: ProvisionStep; status: StepStatus }[];
-  /** Null while the host is still being worked on. */
-  outcome: HostOutcome | null;
-  failure: StepFailure | null;
-  rolledBack: boolean;
-  /** From the call's result; null for a run followed only through events. */
-  changedFiles: number | null;
-  durationMs: number | null;
-}
-
-export interface Run {
-  id: string;
-  /** True when this window started the run; false for one seen on the stream (CLI, another window). */
-  mine: boolean;
-  /** Who started it, from the provision.started event; null until that event arrives. */
-  actor: string | null;
-  state: 'running' | 'finished';
-  /** True when every host was applied or already up to date; null while running. */
-  ok: boolean | null;
-  hosts: HostProgress[];
-  /** The newest event applied to this run: a stream that resumes may send one again. */
-  lastEventId: number;
-  durationMs: number | null;
-  /** The rollout wave under way (or last finished); null before the first or for a run of one wave. */
-  wave: { index: number; of: number; hosts: string[]; status: ProvisionWaveDetails['status'] } | null;
-  /** From the call's result: locations whose rollout stopped at a failed host. */
-  stopped: ProvisionApplyOutput['stopped'];
-}
 
 export interface PlanResult {
   /** Counts up with each plan, so the view knows a new plan from the one it showed. */
@@ -84,6 +35,10 @@ interface ProvisionState {
   applying: boolean;
   run: Run | null;
   applyError: string | null;
+  /** The run a run page shows (read back from its events, then kept live); its id, and why it could not be read. */
+  viewed: Run | null;
+  viewedId: string | null;
+  viewError: string | null;
   setScope(scope: Scope): void;
   setInstallPackages(on: boolean): void;
   setRestart(on: boolean): void;
@@ -91,6 +46,8 @@ interface ProvisionState {
   makePlan(): Promise<void>;
   apply(): Promise<void>;
   receive(event: CoreEvent): void;
+  /** Reads a run back for its page. */
+  openRun(id: string): Promise<void>;
 }
 
 export function scopeInput(scope: Scope): { location?: string; host?: string } {
@@ -102,28 +59,6 @@ export function scopeInput(scope: Scope): { location?: string; host?: string } {
 function newRunId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return `ui-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-function emptyHost(host: string): HostProgress {
-  return { host, step: null, status: null, message: null, steps: [], outcome: null, failure: null, rolledBack: false, changedFiles: null, durationMs: null };
-}
-
-function withHost(run: Run, host: string, change: (h: HostProgress) => HostProgress): Run {
-  const i = run.hosts.findIndex((h) => h.host === host);
-  const hosts = i < 0 ? [...run.hosts, change(emptyHost(host))] : run.hosts.map((h, j) => (j === i ? change(h) : h));
-  return { ...run, hosts };
-}
-
-function stepped(h: HostProgress, d: ProvisionStepDetails): HostProgress {
-  const i = h.steps.findIndex((s) => s.step === d.step);
-  const steps = i < 0 ? [...h.steps, { step: d.step, status: d.status }] : h.steps.map((s, j) => (j === i ? { step: d.step, status: d.status } : s));
-  // A rollback's own failure is shown as part of the step trail; the failure that matters is the one that caused it.
-  const failure = d.status === 'failed' && d.failure && d.step !== 'rollback' ? d.failure : h.failure;
-  return { ...h, step: d.step, status: d.status, message: d.message ?? null, steps, failure };
-}
-
-function finished(h: HostProgress, r: HostApplyResult): HostProgress {
-  return { ...h, outcome: r.outcome, failure: r.failure ?? h.failure, rolledBack: r.rolledBack, changedFiles: r.changedFiles, durationMs: r.durationMs };
 }
 
 /**
@@ -156,6 +91,9 @@ export const useProvision = create<ProvisionState>((set, get) => ({
   applying: false,
   run: null,
   applyError: null,
+  viewed: null,
+  viewedId: null,
+  viewError: null,
   setScope: (scope) => set({ scope, plan: null, planError: null, applyError: null }),
   setInstallPackages: (installPackages) => set({ installPackages }),
   // The plan was made with the other setting: it no longer says what an apply would do.
@@ -181,7 +119,7 @@ export const useProvision = create<ProvisionState>((set, get) => ({
     if (!api || whyNoApply(get()) !== null) return;
     const id = newRunId();
     const { scope, installPackages, restart, allowOutage } = get();
-    set({ applying: true, applyError: null, run: { id, mine: true, actor: null, state: 'running', ok: null, hosts: [], lastEventId: 0, durationMs: null, wave: null, stopped: [] } });
+    set({ applying: true, applyError: null, run: newRun(id, true) });
     try {
       const r = await api.call('provision.apply', { ...scopeInput(scope), runId: id, installPackages, restart, allowOutage });
       set((s) => {
@@ -198,52 +136,31 @@ export const useProvision = create<ProvisionState>((set, get) => ({
     }
   },
   receive: (event) => {
-    if (event.kind === 'provision.started') {
-      const d = ProvisionStartedDetails.safeParse(event.details);
-      if (!d.success) return;
-      const { run, applying } = get();
-      if (run?.id === d.data.run) {
-        if (event.id <= run.lastEventId) return;
-        const next = d.data.hosts.reduce((acc, h) => withHost(acc, h, (p) => p), run);
-        set({ run: { ...next, actor: event.actor, lastEventId: event.id } });
-      } else if (!applying && run?.state !== 'running') {
-        // Someone else's run (the CLI, another window): follow it while ours is not running.
-        set({
-          run: { id: d.data.run, mine: false, actor: event.actor, state: 'running', ok: null, hosts: d.data.hosts.map(emptyHost), lastEventId: event.id, durationMs: null, wave: null, stopped: [] },
-          applyError: null,
-        });
-      }
+    const { run, applying, viewed } = get();
+    if (viewed) set({ viewed: foldRunEvent(viewed, event) });
+    if (event.kind === 'provision.started' && run?.id !== runStartedBy(event, false)?.id) {
+      // Someone else's run (the CLI, another window): follow it while ours is not running.
+      const theirs = runStartedBy(event, false);
+      if (theirs && !applying && run?.state !== 'running') set({ run: theirs, applyError: null });
       return;
     }
-    if (event.kind === 'provision.wave') {
-      const d = ProvisionWaveDetails.safeParse(event.details);
-      const run = get().run;
-      if (!d.success || run?.id !== d.data.run || event.id <= run.lastEventId || d.data.of < 2) return;
-      set({ run: { ...run, wave: { index: d.data.index, of: d.data.of, hosts: d.data.hosts, status: d.data.status }, lastEventId: event.id } });
-      return;
-    }
-    if (event.kind === 'provision.step') {
-      const d = ProvisionStepDetails.safeParse(event.details);
-      const run = get().run;
-      if (!d.success || run?.id !== d.data.run || event.id <= run.lastEventId) return;
-      set({ run: { ...withHost(run, d.data.host, (h) => stepped(h, d.data)), lastEventId: event.id } });
-      return;
-    }
-    if (event.kind === 'provision.host_finished') {
-      // One host is done: show its outcome now, not when the slowest host ends.
-      const d = ProvisionHostFinishedDetails.safeParse(event.details);
-      const run = get().run;
-      if (!d.success || run?.id !== d.data.run || event.id <= run.lastEventId) return;
-      const r = d.data;
-      set({ run: { ...withHost(run, r.host, (h) => ({ ...h, outcome: r.outcome, failure: r.failure ?? h.failure, rolledBack: r.rolledBack, durationMs: r.durationMs })), lastEventId: event.id } });
-      return;
-    }
-    if (event.kind === 'provision.finished') {
-      const d = ProvisionFinishedDetails.safeParse(event.details);
-      const run = get().run;
-      if (!d.success || run?.id !== d.data.run || event.id <= run.lastEventId) return;
-      const next = Object.entries(d.data.outcomes).reduce((acc, [host, outcome]) => withHost(acc, host, (h) => ({ ...h, outcome: h.outcome ?? outcome })), run);
-      set((s) => ({ run: { ...next, state: 'finished', ok: d.data.ok, lastEventId: event.id }, plan: staled(s.plan) }));
+    if (!run) return;
+    const next = foldRunEvent(run, event);
+    if (next === run) return;
+    set((s) => ({ run: next, plan: next.state === 'finished' && run.state !== 'finished' ? staled(s.plan) : s.plan }));
+  },
+  openRun: async (id) => {
+    const api = useApp.getState().api;
+    if (!api) return;
+    set({ viewed: null, viewedId: id, viewError: null });
+    try {
+      const [events, [summary]] = await Promise.all([api.call('events.list', { run: id, limit: 1000 }), api.call('provision.runs', { run: id })]);
+      if (get().viewedId !== id) return;
+      const run = runFromEvents(events);
+      if (!run) set({ viewError: `There is no provisioning run ${id} in the audit trail.` });
+      else set({ viewed: summary?.state === 'interrupted' && run.state === 'running' ? { ...run, state: 'interrupted' } : run });
+    } catch (err) {
+      if (get().viewedId === id) set({ viewError: (err as Error).message });
     }
   },
 }));

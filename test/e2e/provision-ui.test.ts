@@ -189,19 +189,50 @@ describe.skipIf(missing !== null)('provisioning in the UI', () => {
     await page.getByTestId('provision-run').screenshot({ path: 'test-results/ui-provision-applied.png' });
     expect(await page.getByTestId('provision-run-summary').textContent()).toMatch(/done: every host is applied or up to date/);
     expect(await page.getByTestId('plan-stale').count()).toBe(1);
-    for (const name of HOSTS) expect(lab.ssh(name, 'systemctl is-active bulwark-gateway.service').stdout.trim()).toBe('active');
-
-    // The plan is stale after the run, so Apply waits for a new one; a new plan replaces the
-    // run's result on the page, and with nothing to change there is nothing to apply.
+    // The plan is stale after the run, so Apply waits for a new one.
     expect(await page.getByTestId('provision-apply').isDisabled()).toBe(true);
     expect(await page.getByTestId('provision-apply-hint').textContent()).toMatch(/plan again/);
+
+    for (const name of HOSTS) expect(lab.ssh(name, 'systemctl is-active bulwark-gateway.service').stdout.trim()).toBe('active');
+
+    // A new plan replaces the run's result on the page, and with nothing to change there is
+    // nothing to apply.
+    const runId = await page.getByTestId('provision-run').getAttribute('data-run');
     await page.getByTestId('provision-plan').click();
     for (const name of HOSTS) await page.getByTestId(`plan-status-${name}`).filter({ hasText: 'up to date' }).waitFor();
     expect(await page.getByTestId('provision-run').count()).toBe(0);
-    expect(await page.getByTestId('plan-summary').textContent()).toBe('every host is up to date (2).');
+    expect(await page.getByTestId('plan-summary').textContent()).toBe('Every host is up to date (2).');
     expect(await page.getByTestId('provision-apply').isDisabled()).toBe(true);
     expect(await page.getByTestId('provision-apply-hint').textContent()).toMatch(/^Nothing to apply/);
     await page.screenshot({ path: 'test-results/ui-provisioning.png', fullPage: true });
+
+    // The run has a page of its own, linked from the recent runs and read back from the audit
+    // trail: a reload stays on it.
+    const recent = page.getByTestId('recent-runs').locator(`[data-run="${runId}"]`);
+    await recent.getByTestId('recent-run-result').filter({ hasText: 'ok' }).waitFor();
+    await recent.getByRole('link').click();
+    await page.waitForURL(`**/provisioning/runs/${runId}`);
+    for (const reload of [false, true]) {
+      if (reload) await page.reload();
+      const runPage = page.getByTestId('run-page');
+      for (const name of HOSTS) await runPage.getByTestId(`progress-outcome-${name}`).filter({ hasText: 'applied' }).waitFor();
+      expect(await runPage.getByTestId('provision-run-summary').textContent()).toMatch(/started by ui .* ago: done: every host is applied or up to date \(\d+\.\d s\)\./);
+      expect(await runPage.getByTestId('progress-row-gw1').getAttribute('data-outcome')).toBe('applied');
+    }
+    await page.screenshot({ path: 'test-results/ui-run-page.png', fullPage: true });
+
+    // A host's page: its LAN, its roles (linked), its agent's link; a reload stays on it.
+    await page.getByTestId('nav-hosts').click();
+    await page.getByTestId('host-link-gw1').click();
+    await page.waitForURL('**/hosts/gw1');
+    for (const reload of [false, true]) {
+      if (reload) await page.reload();
+      await page.getByTestId('host-page').waitFor();
+      expect(await page.getByTestId('host-page-lan').textContent()).toBe(`${booted[0]!.address}/${lab.prefix.prefix} on eth0`);
+      expect(await page.getByTestId('host-page-roles').textContent()).toBe('gateway of office');
+      await page.getByTestId('host-agents-gw1').filter({ hasText: 'gateway: link up' }).waitFor();
+    }
+    await page.screenshot({ path: 'test-results/ui-host-page.png', fullPage: true });
 
     // Uninstall from the hosts view asks first, then says what it removed under the host's row.
     await page.getByTestId('nav-hosts').click();

@@ -49,7 +49,7 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     expect(plan.stdout).toMatch(/^ {2}\+ \/opt\/bulwark\/bin\/node\s+add runtime, 94\.\d MiB$/m);
     expect(plan.stdout).toMatch(/^ {2}start bulwark-gateway\.service$/m);
     // Each agent's certificate is issued at the apply; its key is never shown.
-    expect(plan.stdout).toMatch(/^ {2}\+ \/etc\/bulwark\/tls\/gateway\.key\s+add certificate, 0 B, secret: not shown$/m);
+    expect(plan.stdout).toMatch(/^ {2}\+ \/etc\/bulwark\/tls\/gateway\.key\s+add key, made at apply, secret: not shown$/m);
   }, 120_000);
 
   test('apply: progress per step, healthy agents, links up, status', async () => {
@@ -70,6 +70,10 @@ describe.skipIf(missing !== null)('provisioning on lab hosts', () => {
     }
     expect(lab.exec('gwc', ['cat', '/etc/bulwark/gateway.json']).stdout).toContain('"listenPort": 51821');
     expect(lab.exec('gwa', ['stat', '-c', '%a %U', '/etc/bulwark/tls/gateway.key']).stdout).toBe('600 root\n');
+    // The run is in the audit trail, with who started it and how it ended.
+    const runs = await cli('provision', 'runs');
+    expect(runs.stdout).toMatch(/^RUN\s+STARTED\s+BY\s+HOSTS\s+RESULT$/m);
+    expect(runs.stdout.split('\n')[1]).toMatch(/^[0-9a-f-]{36}\s+\d+ s ago\s+cli:\S+\s+gwa,gwb,gwc\s+ok$/);
 
     // Core dials each provisioned agent over mutual TLS on the lab network: three links up.
     const links = await until('three links up', async () => {

@@ -9,15 +9,17 @@ import {
   type HostApplyResult,
   type HostPlan,
   type ProvisionApplyOutput,
+  type ProvisionRunSummary,
   type Rollout,
   type StepFailure,
 } from '../../contract/index.js';
 import { formatBytes } from '../../text/bytes.js';
+import { formatAge } from '../../text/duration.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
 import { safe, table } from '../format.js';
 import { ApplyProgress } from '../apply-progress.js';
-import { flag, json, parsed, text } from '../options.js';
+import { flag, json, parsed, text, wholeNumber } from '../options.js';
 
 /** How much of a diff the plan prints; --json carries all of it. */
 const DIFF_LINES_SHOWN = 40;
@@ -113,6 +115,19 @@ const scope = {
 export function register(program: Command, cli: Cli): void {
   const { io } = cli;
   const provision = program.command('provision').description('install and update agents on hosts over SSH: plan, then apply');
+
+  const runsOptions = { limit: wholeNumber('<n>', 'how many of the newest runs to show (at most 100)', 1, 10), json };
+  cli.command(provision, 'runs', 'the newest provisioning runs: who started each, when, on which hosts, and how it ended', runsOptions, async (o, cmd) => {
+    const runs = await client(cmd).call('provision.runs', { limit: Math.min(o.limit, 100) });
+    if (o.json) return cli.json(runs);
+    if (runs.length === 0) return io.out('No provisioning run yet.\n');
+    const result = (r: ProvisionRunSummary) => {
+      if (r.state !== 'finished') return r.state;
+      const failed = Object.entries(r.outcomes ?? {}).filter(([, v]) => v === 'failed').map(([h]) => h);
+      return r.ok ? 'ok' : failed.length ? `failed: ${failed.join(', ')}` : 'stopped before any change';
+    };
+    io.out(table(['RUN', 'STARTED', 'BY', 'HOSTS', 'RESULT'], runs.map((r) => [r.id, `${formatAge(Date.now() - Date.parse(r.startedAt))} ago`, r.actor, r.hosts.join(','), result(r)])));
+  });
 
   const planOptions = { ...scope, restart: flag('plan to restart every Bulwark unit in scope even where nothing changed, as apply --restart would'), json };
   cli.command(provision, 'plan', 'show, per host, the files, units and restarts an apply would make, and the order it would make them in', planOptions, async (o, cmd) => {

@@ -130,4 +130,9 @@ export const EventListInput = z.strictObject({
   limit: z.number().int().min(1).max(1000).default(100),
   /** When true, return the newest `limit` events instead of the oldest after `after`. */
   newest: z.boolean().default(false),
+  /** Only the events of this provisioning run (provision.*, whose details name it). */
+  run: z
+    .string()
+    .regex(/^[a-z0-9-]{8,64}$/, 'a run id is 8-64 lowercase letters, digits or "-", as "provision apply" prints it')
+    .optional(),
 });

@@ -239,3 +239,30 @@ export const ProvisionFinishedDetails = z.object({
   ok: z.boolean(),
   outcomes: z.record(z.string(), HostOutcome),
 });
+
+export const ProvisionRunsInput = z.strictObject({
+  /** The newest this many runs; 1-100, default 20. */
+  limit: z.number().int().min(1).max(100).default(20),
+  /** Only this run (an empty list when the audit trail has no such run). */
+  run: z
+    .string()
+    .regex(/^[a-z0-9-]{8,64}$/, 'a run id is 8-64 lowercase letters, digits or "-", as "provision apply" prints it')
+    .optional(),
+});
+
+/** One provisioning run as the audit trail has it. */
+export const ProvisionRunSummary = z.object({
+  id: z.string(),
+  /** Who started it. */
+  actor: z.string(),
+  startedAt: z.string(),
+  hosts: z.array(z.string()),
+  /** interrupted: it never finished (Core stopped during it). */
+  state: z.enum(['running', 'finished', 'interrupted']),
+  /** True when every host was applied or up to date; null unless finished. */
+  ok: z.boolean().nullable(),
+  finishedAt: z.string().nullable(),
+  /** Each host's outcome, once finished. */
+  outcomes: z.record(z.string(), HostOutcome).nullable(),
+});
+export type ProvisionRunSummary = z.infer<typeof ProvisionRunSummary>;

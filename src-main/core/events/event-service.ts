@@ -17,6 +17,16 @@ export class EventService {
 
   list(q: ProcParsedInput<'events.list'>): CoreEvent[] {
     return this.store.read((tx) => {
+      if (q.run !== undefined) {
+        // The partial index events_run answers this (the GLOB must match its WHERE).
+        const rows = tx.all<EventRow>(
+          `SELECT * FROM events WHERE kind GLOB 'provision.*' AND json_extract(details, '$.run') = ? AND id > ? ORDER BY id ${q.newest ? 'DESC' : ''} LIMIT ?`,
+          q.run,
+          q.after,
+          q.limit,
+        );
+        return (q.newest ? rows.reverse() : rows).map(toEvent);
+      }
       if (q.newest) {
         const rows = tx.all<EventRow>('SELECT * FROM events WHERE id > ? ORDER BY id DESC LIMIT ?', q.after, q.limit);
         return rows.reverse().map(toEvent);

@@ -126,7 +126,7 @@ export function PlanPanel() {
   return (
     <section data-testid="provision-plan-result">
       <h3>Plan</h3>
-      <p className="plan-sentence" data-testid="plan-summary">{planSentence(planTotals(plan.hosts))}.</p>
+      <p className="plan-sentence" data-testid="plan-summary">{planSentence(planTotals(plan.hosts))}</p>
       {plan.stale ? <p className="warning-text" data-testid="plan-stale">A run finished after this plan was made; plan again to see the hosts as they are now.</p> : null}
       <RolloutOrder rollout={plan.rollout} />
       {/* A new plan is a new set of cards: what was unfolded before does not carry over. */}

@@ -4,6 +4,7 @@ import { useApp } from '../../stores/app-store.js';
 import { useProvision, whyNoApply, type Scope } from '../../stores/provision-store.js';
 import { FormError } from '../form.js';
 import { PlanPanel } from './PlanPanel.js';
+import { RecentRuns } from './RecentRuns.js';
 import { RunPanel } from './RunPanel.js';
 
 function encodeScope(scope: Scope): string {
@@ -108,6 +109,7 @@ export function ProvisioningView() {
       </div>
       <RunPanel />
       <PlanPanel />
+      <RecentRuns />
     </section>
   );
 }

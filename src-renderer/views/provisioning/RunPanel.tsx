@@ -1,7 +1,10 @@
 // A run's live progress: one card per host with its steps, outcome and failure, the wave under
 // way, and where a location's rollout stopped.
 import type { HostOutcome } from '../../../src-main/contract/index.js';
+import { NavLink } from 'react-router';
+import { pathOf } from '../../routes/routes.js';
 import { useProvision, type HostProgress, type Run } from '../../stores/provision-store.js';
+import { ago } from '../format.js';
 import { StepFailureView } from './StepFailureView.js';
 
 const OUTCOME_LABEL: Record<HostOutcome, string> = { applied: 'applied', up_to_date: 'up to date', failed: 'failed', skipped: 'not changed (rollout stopped)' };
@@ -61,24 +64,32 @@ function RunSummary({ run }: { run: Run }) {
   const failed = run.hosts.filter((h) => h.outcome === 'failed').length;
   return (
     <p className="run-summary" data-testid="provision-run-summary">
-      Run <span className="mono">{run.id}</span>, started by {who}:{' '}
+      Run{' '}
+      <NavLink to={pathOf({ kind: 'run', id: run.id })} className="mono" data-testid="provision-run-link">
+        {run.id}
+      </NavLink>
+      , started by {who}
+      {run.startedAt ? <span title={run.startedAt}> {ago(run.startedAt)}</span> : null}:{' '}
       {run.state === 'running' ? (
         <span>running…</span>
+      ) : run.state === 'interrupted' ? (
+        <span className="warning-text">it never finished: Core stopped during it. Plan again to see where the hosts are.</span>
       ) : run.ok ? (
         <span className="ok-text">done: every host is applied or up to date{run.durationMs !== null ? ` (${(run.durationMs / 1000).toFixed(1)} s)` : ''}.</span>
-      ) : (
+      ) : failed > 0 ? (
         <span className="form-error">{failed} host{failed === 1 ? '' : 's'} failed.</span>
+      ) : (
+        <span className="form-error">stopped before it changed any host.</span>
       )}
     </p>
   );
 }
 
-export function RunPanel() {
-  const run = useProvision((s) => s.run);
-  if (!run) return null;
+/** A run's progress and outcome; the live run on the Provisioning page, or any run on its own page. */
+export function RunView({ run, title }: { run: Run; title: string }) {
   return (
     <section data-testid="provision-run" data-run={run.id} data-state={run.state}>
-      <h3>Apply</h3>
+      <h3>{title}</h3>
       <RunSummary run={run} />
       {run.wave ? (
         <p data-testid="provision-run-wave">
@@ -99,4 +110,9 @@ export function RunPanel() {
       </ol>
     </section>
   );
+}
+
+export function RunPanel() {
+  const run = useProvision((s) => s.run);
+  return run ? <RunView run={run} title="Apply" /> : null;
 }

@@ -12,9 +12,9 @@ test('the plan in one sentence counts hosts, files and units', () => {
     host('edge1', 'up_to_date'),
     host('lb', 'error'),
   ];
-  expect(planSentence(planTotals(hosts))).toBe('2 hosts to change (3 files, 1 unit), 1 up to date, 1 cannot be planned');
-  expect(planSentence(planTotals([host('gw1', 'up_to_date'), host('gw2', 'up_to_date')]))).toBe('every host is up to date (2)');
-  expect(planSentence(planTotals([]))).toBe('no host in this scope has a role yet');
+  expect(planSentence(planTotals(hosts))).toBe('2 hosts to change (3 files, 1 unit), 1 up to date, 1 cannot be planned.');
+  expect(planSentence(planTotals([host('gw1', 'up_to_date'), host('gw2', 'up_to_date')]))).toBe('Every host is up to date (2).');
+  expect(planSentence(planTotals([]))).toBe('No host in this scope has a role yet.');
 });
 
 test("a host's gist says what its files and units do", () => {

@@ -24,13 +24,14 @@ export function planTotals(hosts: HostPlan[]): PlanTotals {
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** "2 hosts to change (18 files, 3 units), 1 up to date, 1 cannot be planned". */
+/** "2 hosts to change (18 files, 3 units), 1 up to date, 1 cannot be planned." */
 export function planSentence(t: PlanTotals): string {
   const parts: string[] = [];
   if (t.changing > 0) parts.push(`${count(t.changing, 'host')} to change (${count(t.files, 'file')}, ${count(t.units, 'unit')})`);
   if (t.upToDate > 0) parts.push(t.changing === 0 && t.errors === 0 ? `every host is up to date (${t.upToDate})` : `${t.upToDate} up to date`);
   if (t.errors > 0) parts.push(`${t.errors} cannot be planned`);
-  return parts.length ? parts.join(', ') : 'no host in this scope has a role yet';
+  const text = parts.length ? parts.join(', ') : 'no host in this scope has a role yet';
+  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
 }
 
 /** One host's change in a few words: "3 added, 2 changed, 1 removed; restart bulwark-gateway.service". */

@@ -2,9 +2,9 @@
 // fingerprint with the host's console, then pin it. A changed key is shown as a possible attack;
 // re-pinning it needs an explicit confirmation.
 import { useEffect, useState } from 'react';
-import { BulwarkError, type ProcOutput } from '../../src-main/contract/index.js';
-import { useApp } from '../stores/app-store.js';
-import { FormError } from './form.js';
+import { BulwarkError, type ProcOutput } from '../../../src-main/contract/index.js';
+import { useApp } from '../../stores/app-store.js';
+import { FormError } from '../form.js';
 
 type CheckResult = ProcOutput<'hosts.check'>;
 

@@ -1,10 +1,11 @@
+// Hosts: the machines Bulwark reaches over SSH, each with its key, roles and agents, and its page.
 import { Fragment, useCallback, useState } from 'react';
-import type { Host, LinkState } from '../../src-main/contract/index.js';
-import { useApp } from '../stores/app-store.js';
-import { ConfirmButton } from './ConfirmButton.js';
-import { ago } from './format.js';
-import { usePolled } from './use-polled.js';
-import { Field, FormError, useForm } from './form.js';
+import { NavLink } from 'react-router';
+import { pathOf } from '../../routes/routes.js';
+import { useApp } from '../../stores/app-store.js';
+import { usePolled } from '../use-polled.js';
+import { Field, FormError, useForm } from '../form.js';
+import { AgentsCell, RemoveButton, UninstallButton, type Note } from './HostActions.js';
 import { HostCheckDialog } from './HostCheckDialog.js';
 
 function HostForm() {
@@ -40,78 +41,6 @@ function HostForm() {
   );
 }
 
-type Note = { kind: 'error' | 'info'; text: string };
-
-function UninstallButton({ name, onDone }: { name: string; onDone: (p: Promise<Note>) => void }) {
-  const api = useApp((s) => s.api)!;
-  const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  if (busy) return <button type="button" disabled>Uninstalling…</button>;
-  if (!confirming) {
-    return (
-      <button type="button" className="danger" onClick={() => setConfirming(true)} data-testid={`host-uninstall-${name}`}>
-        Uninstall
-      </button>
-    );
-  }
-  const uninstall = async (): Promise<Note> => {
-    const r = await api.call('hosts.uninstall', { name });
-    const units = r.units.length ? `stopped ${r.units.join(', ')}; ` : '';
-    const roles = r.rolesRemoved.length ? ` It is no longer ${r.rolesRemoved.join(', ')}, so the next plan leaves it alone.` : '';
-    const kept = r.rolesKept.map((k) => ` Still ${k.role}: ${k.message}.`).join('');
-    return { kind: 'info', text: `Uninstalled from ${name}: ${units}removed ${r.removed.length} path${r.removed.length === 1 ? '' : 's'}.${roles}${kept}` };
-  };
-  return (
-    <>
-      <button
-        type="button"
-        className="danger"
-        data-testid={`host-uninstall-confirm-${name}`}
-        onClick={() => {
-          setConfirming(false);
-          setBusy(true);
-          onDone(uninstall().finally(() => setBusy(false)));
-        }}
-      >
-        Stop and remove Bulwark's agents from {name}
-      </button>
-      <button type="button" onClick={() => setConfirming(false)}>
-        Cancel
-      </button>
-    </>
-  );
-}
-
-/** Whether Bulwark's agents are on the host (as the last apply left them) and each one's link to Core. */
-function AgentsCell({ host, links }: { host: Host; links: LinkState[] | null }) {
-  const mine = (links ?? []).filter((l) => l.host === host.name);
-  return (
-    <td data-testid={`host-agents-${host.name}`}>
-      {host.lastApply ? <span title={host.lastApply}>applied {ago(host.lastApply)}</span> : <span className="muted">not installed</span>}
-      {mine.map((l) => (
-        <div key={l.agent} className="small">
-          {l.role}: <span className={`link-state link-${l.state}`}>link {l.state}</span>
-        </div>
-      ))}
-    </td>
-  );
-}
-
-/** Remove asks first; a host that still runs the agents is uninstalled first, or forgotten if the machine is gone. */
-function RemoveButton({ host, run }: { host: Host; run: (p: Promise<unknown>) => void }) {
-  const api = useApp((s) => s.api)!;
-  if (!host.lastApply) return <ConfirmButton label="Remove" question={`Remove host ${host.name}? Bulwark forgets it.`} confirm="Yes, remove" onConfirm={() => run(api.call('hosts.remove', { name: host.name }))} testid={`host-remove-${host.name}`} />;
-  return (
-    <ConfirmButton
-      label="Remove"
-      question={`${host.name} still runs Bulwark's agents: use Uninstall first. Only if the machine is gone for good, forget it as it is.`}
-      confirm="Forget it anyway"
-      onConfirm={() => run(api.call('hosts.remove', { name: host.name, force: true }))}
-      testid={`host-remove-${host.name}`}
-    />
-  );
-}
-
 export function HostsView() {
   const hosts = useApp((s) => s.hosts);
   const api = useApp((s) => s.api)!;
@@ -142,7 +71,9 @@ export function HostsView() {
               <Fragment key={h.name}>
                 <tr data-testid={`host-row-${h.name}`}>
                   <td>
-                    {h.name}
+                    <NavLink to={pathOf({ kind: 'host', name: h.name })} data-testid={`host-link-${h.name}`}>
+                      {h.name}
+                    </NavLink>
                     <div className="sub">
                       <span className="mono">{h.sshUser}@{h.sshAddress}:{h.sshPort}</span> · {h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent'}
                     </div>

@@ -71,7 +71,7 @@ export class ProvisionService {
     if (row.host_key_fingerprint === null) {
       throw new StepFailed({
         step: 'connect',
-        message: `host ${row.name} has no pinned SSH host key; run "bulwark host check ${row.name}", compare the fingerprint with the host's console, then accept it with --accept`,
+        message: `host ${row.name} has no pinned SSH host key: check the host (Hosts → Check, or "bulwark host check ${row.name}"), compare the fingerprint with its console, then accept it`,
         command: null,
         exitCode: null,
         output: [],

@@ -66,6 +66,11 @@ describe.skipIf(missing !== null)('the layout at 1280 and 1920 px', () => {
     await c.call('gateways.add', { location: 'headquarters-east', host: 'gateway-east-1' });
     await c.call('gateways.add', { location: 'headquarters-east', host: 'gateway-east-2' });
     await c.call('edges.add', { host: 'edge1' });
+    // A run that failed (nothing listens on port 1 of this machine): its page shows the failure.
+    await c.call('hosts.create', { name: 'unreachable-edge', ssh: 'root@127.0.0.1:1' });
+    await c.call('edges.add', { host: 'unreachable-edge' });
+    const run = await c.call('provision.apply', { host: 'unreachable-edge', runId: 'layout-run-0001' });
+    expect(run.hosts.map((h) => [h.host, h.outcome, h.failure?.step])).toEqual([['unreachable-edge', 'failed', 'connect']]);
 
     await using browser = await launchBrowser();
     for (const width of [1280, 1920]) {
@@ -77,7 +82,9 @@ describe.skipIf(missing !== null)('the layout at 1280 and 1920 px', () => {
         ['locations', '/locations', 'locations-table'],
         ['location', '/locations/headquarters-east', 'devices-table'],
         ['hosts', '/hosts', 'hosts-table'],
-        ['provisioning', '/provisioning', 'provisioning-page'],
+        ['provisioning', '/provisioning', 'recent-run'],
+        ['host', '/hosts/gateway-east-1', 'host-page'],
+        ['run', '/provisioning/runs/layout-run-0001', 'progress-failure-unreachable-edge'],
       ];
       for (const [name, path, ready] of pages) {
         await page.goto(`${srv.url}${path}`);

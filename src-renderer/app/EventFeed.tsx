@@ -2,8 +2,10 @@
 // and when, filtered by group or text. A provisioning step's "started" rows are left out (its
 // result follows it); the provisioning page shows a run's progress in full.
 import { useState } from 'react';
+import { NavLink } from 'react-router';
+import { pathOf } from '../routes/routes.js';
 import { useApp } from '../stores/app-store.js';
-import { gist, groupOf, type EventGroup } from './event-text.js';
+import { gist, groupOf, pageOf, type EventGroup } from './event-text.js';
 
 const GROUPS: [EventGroup | 'all', string][] = [
   ['all', 'Everything'],
@@ -40,9 +42,17 @@ export function EventFeed() {
       <ol>
         {shown.map((e) => {
           const g = gist(e);
+          const page = pageOf(e);
           return (
             <li key={e.id} data-testid="event-item" data-kind={e.kind}>
-              <span className="event-kind">{e.kind}</span> <span className="event-subject">{e.subject}</span>
+              <span className="event-kind">{e.kind}</span>{' '}
+              {page ? (
+                <NavLink to={pathOf(page)} className="event-subject">
+                  {e.subject}
+                </NavLink>
+              ) : (
+                <span className="event-subject">{e.subject}</span>
+              )}
               {g ? <div className="event-gist">{g}</div> : null}
               <div className="event-meta">
                 {new Date(e.time).toLocaleTimeString()} · {e.actor}

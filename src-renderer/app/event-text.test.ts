@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { CoreEvent } from '../../src-main/contract/index.js';
-import { gist, groupOf } from './event-text.js';
+import { gist, groupOf, pageOf } from './event-text.js';
 
-const ev = (kind: string, details: Record<string, unknown>) => ({ id: 1, time: '2026-12-06T00:00:00Z', actor: 'core', origin: '', kind, subject: 's', details }) as unknown as CoreEvent;
+const ev = (kind: string, details: Record<string, unknown>, subject = 's') => ({ id: 1, time: '2026-12-06T00:00:00Z', actor: 'core', origin: '', kind, subject, details }) as unknown as CoreEvent;
 
 describe('what the feed says of an event', () => {
   test("a provisioning step's host, step and result; a failure's message", () => {
@@ -18,5 +18,13 @@ describe('what the feed says of an event', () => {
   });
   test('groups', () => {
     expect(['provision.step', 'link.down', 'mfa.failed', 'device.added', 'failover.measured'].map(groupOf)).toEqual(['provisioning', 'links', 'public', 'changes', 'links']);
+  });
+  test('the page an event is about', () => {
+    expect(pageOf(ev('provision.step', { run: 'ui-1234abcd', host: 'gw1' }, 'host:gw1'))).toEqual({ kind: 'run', id: 'ui-1234abcd' });
+    expect(pageOf(ev('host.pinned', {}, 'host:gw1'))).toEqual({ kind: 'host', name: 'gw1' });
+    expect(pageOf(ev('device.added', {}, 'device:hq/anna/2'))).toEqual({ kind: 'device', location: 'hq', name: 'anna/2' });
+    expect(pageOf(ev('gateway.added', {}, 'gateway:hq/gw1'))).toEqual({ kind: 'location', name: 'hq' });
+    expect(pageOf(ev('location.updated', {}, 'location:hq'))).toEqual({ kind: 'location', name: 'hq' });
+    expect(pageOf(ev('link.up', {}, 'agent:gateway:gw1'))).toBeNull();
   });
 });

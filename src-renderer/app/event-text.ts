@@ -1,7 +1,8 @@
 // What an event says in the feed, in a few words beside its kind and subject (a provisioning
-// step's host, step and result; a link's new state and why), and which group of the feed's
-// filter it belongs to. Pure.
+// step's host, step and result; a link's new state and why), which group of the feed's filter
+// it belongs to, and the page it is about. Pure.
 import type { CoreEvent } from '../../src-main/contract/index.js';
+import type { View } from '../routes/routes.js';
 
 export type EventGroup = 'changes' | 'provisioning' | 'links' | 'public';
 
@@ -31,6 +32,31 @@ export function gist(e: CoreEvent): string | null {
       return str(d.reason);
     case 'device.rekeyed':
       return 'new key pair';
+    default:
+      return null;
+  }
+}
+
+/** The page an event is about: its run's for provisioning, else its subject's ("host:gw1", "device:hq/anna"); null for none. */
+export function pageOf(e: CoreEvent): View | null {
+  const run = str((e.details as Record<string, unknown>).run);
+  if (e.kind.startsWith('provision.') && run) return { kind: 'run', id: run };
+  const colon = e.subject.indexOf(':');
+  const area = e.subject.slice(0, colon);
+  const name = e.subject.slice(colon + 1);
+  if (colon < 0 || name === '') return null;
+  const slash = name.indexOf('/');
+  switch (area) {
+    case 'location':
+      return { kind: 'location', name };
+    case 'host':
+      return { kind: 'host', name };
+    case 'device':
+      return slash > 0 ? { kind: 'device', location: name.slice(0, slash), name: name.slice(slash + 1) } : null;
+    case 'gateway':
+      return slash > 0 ? { kind: 'location', name: name.slice(0, slash) } : null;
+    case 'edge':
+      return { kind: 'host', name };
     default:
       return null;
   }

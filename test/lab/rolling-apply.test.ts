@@ -4,7 +4,9 @@
 // hands the floating IP over from the master (keepalived stops gracefully; the standby starts
 // the handshakes) and changes the old master, which stays BACKUP. Then the same with the first
 // gateway's agent failing to start: the rollout stops there, the other gateway is untouched.
-// The largest gap is printed, not asserted (bench/apply measures it).
+// The largest gap is printed, not asserted (bench/apply measures it). Also: an apply that
+// restarts only the gateway agents (keepalived runs on and tells them nothing) leaves Core
+// knowing each gateway's VRRP role, never "starting".
 import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +118,64 @@ describe.skipIf(missing !== null)('rolling apply on a live vrrp location', () =>
     expect(await until('the master still holds it', () => settled([holderNow]), 10_000)).toBe(holderNow);
     lab.cutLink(standby, false);
   }, 400_000);
+
+  // The admin's report: after an apply that restarted only the gateway agents, both gateways
+  // showed VRRP role "starting" (null) for over 50 s while one held the floating IP. keepalived
+  // runs on, so it tells the new agents nothing: each must infer its role from its running
+  // keepalived and the floating IP at its first health check. All at once, since a rolling
+  // apply also restarts the master's keepalived (the handover). The apply itself waits (settle)
+  // until Core sees the roles, so "starting" is timed while it runs, not only after it.
+  test('an apply that restarts only the gateway agents: Core shows MASTER on the holder and BACKUP on the other within seconds, and never "starting" after', async () => {
+    await using lab = await Lab.create();
+    using agents = agentsCopy();
+    await using srv = await startInProcess({ agentsDir: agents.dir, link: { heartbeatMs: 300, downAfterMs: 2000 } });
+    const { cli, vip } = await floatingIpLab(lab, srv);
+    const keepalivedPid = (h: string) => lab.exec(h, ['systemctl', 'show', '-p', 'MainPID', '--value', 'bulwark-keepalived.service']).stdout.trim();
+    const keepalivedBefore = ['gw1', 'gw2'].map(keepalivedPid);
+    /** Each gateway as Core shows it, "starting" for a linked gateway without a role: "gw1 MASTER+vip, gw2 BACKUP". */
+    const view = async () => (await srv.client.call('locations.status', { name: 'ha' })).gateways.map((g) => ({ host: g.host, text: `${g.link !== 'up' ? `link ${g.link}` : (g.vrrp?.role ?? 'starting')}${g.vrrp?.holdsVip ? '+vip' : ''}` }));
+    const roles = async () => (await view()).map((g) => `${g.host} ${g.text}`).join(', ');
+
+    // While the apply runs: the longest stretch each gateway is shown "starting" (sampled every 100 ms).
+    const starting = new Map<string, { since: number | null; longestMs: number }>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const now = Date.now();
+        for (const g of await view()) {
+          const s = starting.get(g.host) ?? { since: null, longestMs: 0 };
+          if (g.text.startsWith('starting')) s.since ??= now;
+          else s.since = null;
+          if (s.since !== null) s.longestMs = Math.max(s.longestMs, now - s.since);
+          starting.set(g.host, s);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    agents.newGatewayBuild('agents-only');
+    const apply = await cli('provision', 'apply', '--all-at-once', '--allow-outage');
+    watching = false;
+    await watcher;
+    const startingMs = ['gw1', 'gw2'].map((g) => `${g} ${starting.get(g)?.longestMs ?? 0} ms`).join(', ');
+    console.log(`agents-only apply (${/Done\. \(([\d.]+ s)\)/.exec(apply.stdout)?.[1] ?? 'failed'}): longest "starting" while it ran: ${startingMs}`);
+    for (const g of ['gw1', 'gw2']) expect(starting.get(g)?.longestMs ?? 0, `${g} shown "starting" during the apply (${startingMs})`).toBeLessThan(10_000);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    for (const g of ['gw1', 'gw2']) expect(apply.stdout).toMatch(new RegExp(`^${g}\\s+applied: 1 file; restart bulwark-gateway\\.service\\s`, 'm'));
+    expect(['gw1', 'gw2'].map(keepalivedPid), 'keepalived ran on').toEqual(keepalivedBefore);
+
+    // The host that holds the floating IP is the master, the other the backup; it stays so.
+    const holder = ['gw1', 'gw2'].find((g) => lab.exec(g, ['ip', '-4', '-o', 'addr', 'show']).stdout.includes(`inet ${vip}/`));
+    expect(holder, 'a gateway holds the floating IP').toBeDefined();
+    const want = ['gw1', 'gw2'].map((g) => (g === holder ? `${g} MASTER+vip` : `${g} BACKUP`)).join(', ');
+    let seen = '';
+    await until(`Core to show ${want}`, async () => (seen = await roles()) === want, 10_000).catch((err: Error) => {
+      throw new Error(`${err.message}; it shows ${seen}`);
+    });
+    for (const end = Date.now() + 3000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) expect(await roles()).toBe(want);
+    const status = await cli('status', '--location', 'ha');
+    expect(status.stdout).not.toContain('starting');
+    expect(status.stdout).toMatch(new RegExp(`^${holder}\\s.*MASTER, holds the floating IP`, 'm'));
+  }, 300_000);
 
   test('lb: one gateway at a time, drained at the balancer first; clients of the gateway not changed yet do not move', async () => {
     await using lab = await Lab.create();

@@ -92,7 +92,7 @@ describe.skipIf(missing !== null)('rolling apply on a live vrrp location', () =>
     expect(failed.stdout).toMatch(new RegExp(`^${first}\\s+FAILED at (restart|verify), rolled back`, 'm'));
     expect(failed.stdout).toMatch(new RegExp(`^${nowMaster}\\s+not changed \\(rollout stopped\\)`, 'm'));
     expect(failed.stdout).toContain(`The rollout of location ha stopped: ${first} failed at`);
-    expect(failed.stdout).toContain(`${nowMaster} kept the old version. The location keeps serving from its other gateways.`);
+    expect(failed.stdout).toContain(`${nowMaster} kept the old version. The location keeps serving from them.`);
     // The master runs the agent it ran before, and still holds the floating IP.
     const masterAgentAfter = gatewayHealth(lab, nowMaster);
     expect(masterAgentAfter).toMatchObject({ ok: true });

@@ -98,7 +98,7 @@ export function RunView({ run, title }: { run: Run; title: string }) {
       ) : null}
       {run.stopped.map((s) => (
         <p key={s.location} className="form-error" data-testid="provision-run-stopped">
-          The rollout of location {s.location} stopped: {s.message}. {s.kept.length ? `${s.kept.join(', ')} kept the old version; ` : ''}the location keeps serving. Fix {s.host},
+          The rollout of location {s.location} stopped: {s.message}. {s.kept.length ? `${s.kept.join(', ')} kept the old version, so the location keeps serving from them.` : 'No gateway of it kept the old version: see its page.'} Fix {s.host},
           then apply again to resume.
         </p>
       ))}

@@ -99,7 +99,7 @@ function formatResult(r: ProvisionApplyOutput): string {
   let text = table(['HOST', 'RESULT', 'TIME'], rows);
   for (const h of r.hosts) if (h.failure) text += `\n${formatFailure(h.host, h.failure)}`;
   for (const s of r.stopped) {
-    text += `\nThe rollout of location ${safe(s.location)} stopped: ${safe(s.message)}.${s.kept.length ? ` ${s.kept.map(safe).join(', ')} kept the old version.` : ''} ${s.kept.length ? ' The location keeps serving from them.' : ` No gateway of it kept the old version: see "bulwark status --location ${safe(s.location)}".`} Fix ${safe(s.host)}, then run "bulwark provision apply --location ${safe(s.location)}" to resume: hosts already changed are up to date.\n`;
+    text += `\nThe rollout of location ${safe(s.location)} stopped: ${safe(s.message)}.${s.kept.length ? ` ${s.kept.map(safe).join(', ')} kept the old version.` : ''}${s.kept.length ? ' The location keeps serving from them.' : ` No gateway of it kept the old version: see "bulwark status --location ${safe(s.location)}".`} Fix ${safe(s.host)}, then run "bulwark provision apply --location ${safe(s.location)}" to resume: hosts already changed are up to date.\n`;
   }
   const failed = r.hosts.filter((h) => h.outcome === 'failed').length;
   const upToDate = r.hosts.every((h) => h.outcome === 'up_to_date');

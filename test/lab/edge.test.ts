@@ -63,6 +63,9 @@ describe.skipIf(missing !== null)('the edges on real hosts', () => {
     const page = await context.newPage();
     const violations: string[] = [];
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && violations.push(m.text()));
+    // For a failure's message: the browser's own account of a request that did not complete.
+    const failedRequests: string[] = [];
+    page.on('requestfailed', (r) => failedRequests.push(`${new Date().toISOString()} ${r.method()} ${r.url()}: ${r.failure()?.errorText ?? '?'}`));
     await page.goto(url);
     await page.locator('#submit').click();
     await page.locator('#result').waitFor({ state: 'visible', timeout: 20_000 });
@@ -79,7 +82,18 @@ describe.skipIf(missing !== null)('the edges on real hosts', () => {
     await until('traffic through the gateway with the enrolled config', () => reaches(OFFICE_GATEWAY), 15_000);
     // The same invite again: a clear page, not a second device.
     await page.goto(url);
-    await expect.poll(() => page.locator('#problem-text').textContent(), { timeout: 10_000 }).toMatch(/already used/);
+    await expect
+      .poll(() => page.locator('#problem-text').textContent(), { timeout: 10_000 })
+      .toMatch(/already used/)
+      .catch((e: Error) => {
+        // Seen once in a loaded CI run ("could not reach the sign-up service"): say what the browser and the balancer saw.
+        const haproxy = lab.exec('lb', ['journalctl', '-u', 'bulwark-haproxy', '-n', '20', '--no-pager', '-o', 'short-precise']).stdout.trim();
+        throw new Error(`${e.message}
+failed requests:
+${failedRequests.join('\n') || '(none)'}
+balancer's HAProxy:
+${haproxy}`);
+      });
 
     // MFA: enrol with TOTP through the balancer, connect with a code, traffic flows.
     const mfaInvite = await srv.client.call('invites.create', { location: 'secure', name: 'phone' });

@@ -6,7 +6,7 @@ import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from 
 import { FailoverDrillInput, FailoverDrillOutput, FailoverHistoryInput, FailoverRecord, LbConfig, LbConfigInput, LbReleaseInput, LocationFailoverInput } from './schemas/failover.js';
 import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
-import { Device, DeviceAddInput, DeviceAddOutput, DeviceConfigInput, DeviceListInput, DeviceRef } from './schemas/device.js';
+import { Device, DeviceAddInput, DeviceAddOutput, DeviceConfigInput, DeviceListInput, DeviceRef, DeviceSetEnabledInput } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus } from './schemas/link.js';
@@ -66,6 +66,7 @@ export const procedures = {
   'devices.add': mutation(DeviceAddInput, DeviceAddOutput),
   'devices.remove': mutation(DeviceRef, Removed),
   'devices.config': mutation(DeviceConfigInput, DeviceAddOutput),
+  'devices.setEnabled': mutation(DeviceSetEnabledInput, Device),
 
   'sessions.list': query(SessionListInput, z.array(Session)),
   'sessions.start': mutation(SessionRef, Session),

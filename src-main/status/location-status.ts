@@ -25,7 +25,7 @@ const LocationRow = z.object({
   lb_host: z.string().nullable(),
   lb_failback: z.string().nullable(),
 });
-const DeviceRow = z.object({ name: z.string(), address: z.string(), public_key: z.string() });
+const DeviceRow = z.object({ name: z.string(), address: z.string(), public_key: z.string(), enabled: z.number().int() });
 
 export class StatusModel {
   /** location → device public key → the freshest view any gateway reported. */
@@ -124,7 +124,7 @@ export class StatusModel {
           pendingApply: problems.some((p) => p.id.startsWith('vrrp-pending:')),
         },
         devices: tx
-          .all('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)
+          .all('SELECT name, address, public_key, enabled FROM devices WHERE location_id = ? ORDER BY name', loc.id)
           .map((r) => {
             const d = DeviceRow.parse(r);
             const s = stats.get(d.public_key);
@@ -133,6 +133,7 @@ export class StatusModel {
               name: d.name,
               address: d.address,
               publicKey: d.public_key,
+              enabled: d.enabled === 1,
               endpoint: s?.endpoint ?? null,
               latestHandshake: s && s.latestHandshake > 0 ? new Date(s.latestHandshake * 1000).toISOString() : null,
               rxBytes: s?.rxBytes ?? null,

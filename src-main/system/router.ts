@@ -90,6 +90,7 @@ export function createHandlers(s: Services): Handlers {
     'devices.add': (i) => s.devices.add(i),
     'devices.remove': (i) => s.devices.remove(i.location, i.name),
     'devices.config': (i) => s.devices.config(i.location, i.name, i.newKey),
+    'devices.setEnabled': (i) => s.devices.setEnabled(i.location, i.name, i.enabled),
     'sessions.list': (i) => s.sessions.list(i.location, i.all),
     'sessions.start': (i) => s.sessions.start(i.location, i.device),
     'sessions.end': (i) => s.sessions.end(i.location, i.device),

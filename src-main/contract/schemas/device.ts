@@ -8,6 +8,8 @@ export const Device = z.object({
   /** Tunnel address with its host prefix (/32 or /128). */
   address: z.string(),
   createdAt: Timestamp,
+  /** False when an admin disabled it: it keeps its key and address but is no peer on any gateway (and starts no MFA session) until enabled. */
+  enabled: z.boolean(),
 });
 export type Device = z.infer<typeof Device>;
 
@@ -33,10 +35,19 @@ export const DeviceListInput = z.strictObject({ location: ResourceName });
 export const DeviceRef = z.strictObject({ location: ResourceName, name: DeviceName });
 
 /**
+ * Disables or enables a device. Disabled, its peer leaves every gateway of the location at once
+ * and its MFA sessions end; enabled, it is a peer again (in an MFA location once it starts a
+ * session). Setting the state it already has changes nothing and records no event.
+ */
+export const DeviceSetEnabledInput = DeviceRef.extend({ enabled: z.boolean() });
+export type DeviceSetEnabledInput = z.input<typeof DeviceSetEnabledInput>;
+
+/**
  * A device's client config again. With newKey (the default), Core makes a new key pair: the
  * device's old config stops working at once, and the new one holds its private key (shown once).
  * Without, the config has a placeholder where the device's own private key goes, and nothing
- * changes: for devices that made their key themselves.
+ * changes: for devices that made their key themselves. A disabled device gets its config too
+ * (device.enabled says it is disabled): its new key reaches the gateways only once it is enabled.
  */
 export const DeviceConfigInput = DeviceRef.extend({ newKey: z.boolean().default(true) });
 export type DeviceConfigInput = z.input<typeof DeviceConfigInput>;

@@ -354,6 +354,8 @@ export const LocationStatus = z.object({
       name: z.string(),
       address: z.string(),
       publicKey: z.string(),
+      /** False when an admin disabled it: no peer on any gateway until enabled. */
+      enabled: z.boolean(),
       endpoint: z.string().nullable(),
       /** ISO time of the newest handshake; null for never (or no report yet). */
       latestHandshake: z.string().nullable(),

@@ -32,6 +32,58 @@ export const DeviceAddOutput = z.object({
 export type DeviceAddOutput = z.infer<typeof DeviceAddOutput>;
 
 export const DeviceListInput = z.strictObject({ location: ResourceName });
+
+/** A device's tunnel as the gateways last reported it (every 2 s) and its MFA session: locations.status and devices.search. */
+export const DeviceTunnel = z.object({
+  /** Where its packets came from (address:port); null when no gateway has seen it. */
+  endpoint: z.string().nullable(),
+  /** ISO time of the newest handshake; null for never (or no report yet). */
+  latestHandshake: z.string().nullable(),
+  /** Bytes received from it, as the reporting gateway counts them; null when not reported. */
+  rxBytes: z.number().nullable(),
+  /** Bytes sent to it; null when not reported. */
+  txBytes: z.number().nullable(),
+  /** The gateway that reported it last; null when none has. */
+  gateway: z.string().nullable(),
+  /** MFA locations: the active session (the peer is on the gateways only while there is one); null for none. */
+  session: z.object({ id: z.number().int(), startedAt: z.string(), startedBy: z.string() }).nullable(),
+});
+export type DeviceTunnel = z.infer<typeof DeviceTunnel>;
+
+/** Longest search text: longer than any name, address or key prefix needs. */
+export const DEVICE_QUERY_MAX = 100;
+/** Largest page of devices.search. */
+export const DEVICE_PAGE_MAX = 500;
+
+/** One page of a location's devices, by name, optionally narrowed by a search. */
+export const DeviceSearchInput = z.strictObject({
+  location: ResourceName,
+  /**
+   * What to look for: part of the name (ASCII letters match either case), the start of the
+   * address ("10.0.1.") or the start of the public key (exact case). Empty lists every device.
+   */
+  query: z.string().max(DEVICE_QUERY_MAX).default(''),
+  /** How many matches to skip (devices are in name order). */
+  offset: z.number().int().min(0).default(0),
+  /** Devices per page: 1 to DEVICE_PAGE_MAX, 50 by default. */
+  limit: z.number().int().min(1).max(DEVICE_PAGE_MAX).default(50),
+});
+export type DeviceSearchInput = z.input<typeof DeviceSearchInput>;
+
+export const DeviceSearchRow = Device.extend(DeviceTunnel.shape);
+export type DeviceSearchRow = z.infer<typeof DeviceSearchRow>;
+
+export const DeviceSearchOutput = z.object({
+  /** Devices that match the query (every device of the location when the query is empty). */
+  total: z.number().int(),
+  /** Devices of the location, matching or not. */
+  all: z.number().int(),
+  /** Where this page starts among the matches: the offset asked for, or the last page's start when fewer match now. */
+  offset: z.number().int(),
+  /** At most `limit` matches from `offset` on, in name order. */
+  devices: z.array(DeviceSearchRow),
+});
+export type DeviceSearchOutput = z.infer<typeof DeviceSearchOutput>;
 export const DeviceRef = z.strictObject({ location: ResourceName, name: DeviceName });
 
 /**

@@ -6,10 +6,10 @@ import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from 
 import { FailoverDrillInput, FailoverDrillOutput, FailoverHistoryInput, FailoverRecord, LbConfig, LbConfigInput, LbReleaseInput, LocationFailoverInput } from './schemas/failover.js';
 import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
-import { Device, DeviceAddInput, DeviceAddOutput, DeviceConfigInput, DeviceListInput, DeviceRef } from './schemas/device.js';
+import { Device, DeviceAddInput, DeviceAddOutput, DeviceConfigInput, DeviceListInput, DeviceRef, DeviceSearchInput, DeviceSearchOutput, DeviceSetEnabledInput } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
-import { LinkState, LocationStatus } from './schemas/link.js';
+import { LinkState, LocationStatus, LocationStatusInput } from './schemas/link.js';
 import { Topology, TopologyLayout } from './schemas/topology.js';
 import { EdgePublic, EdgeSetPublicInput, EdgeStatus, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput, ProvisionRunsInput, ProvisionRunSummary } from './schemas/provision.js';
@@ -63,9 +63,11 @@ export const procedures = {
   'edges.remove': mutation(EdgeRef, Removed),
 
   'devices.list': query(DeviceListInput, z.array(Device)),
+  'devices.search': query(DeviceSearchInput, DeviceSearchOutput),
   'devices.add': mutation(DeviceAddInput, DeviceAddOutput),
   'devices.remove': mutation(DeviceRef, Removed),
   'devices.config': mutation(DeviceConfigInput, DeviceAddOutput),
+  'devices.setEnabled': mutation(DeviceSetEnabledInput, Device),
 
   'sessions.list': query(SessionListInput, z.array(Session)),
   'sessions.start': mutation(SessionRef, Session),
@@ -92,7 +94,7 @@ export const procedures = {
   'provision.runs': query(ProvisionRunsInput, z.array(ProvisionRunSummary)),
 
   'links.list': query(Empty, z.array(LinkState)),
-  'locations.status': query(LocationRef, LocationStatus),
+  'locations.status': query(LocationStatusInput, LocationStatus),
   'locations.lbConfig': query(LbConfigInput, LbConfig),
   'locations.lbRelease': action(LbReleaseInput, LocationStatus),
   'topology.get': query(Empty, Topology),

@@ -1,7 +1,8 @@
 // Peer sync: each gateway's WireGuard peers follow the database. A gateway whose link comes
 // up gets the full peer set and policy of each of its locations; committed changes (devices
-// added or removed, MFA sessions started or ended) become peer changes on every linked
-// gateway of their location, in the order they were made.
+// added, removed, disabled or enabled, MFA sessions started or ended) become peer changes on
+// every linked gateway of their location, in the order they were made. A disabled device is
+// never a peer: not in a full set, not after a new key, not with a session.
 import { z } from 'zod';
 import type { CorePeers, KnownEvent, WgPeer } from '../contract/index.js';
 import type { Store } from '../store/db.js';
@@ -65,18 +66,20 @@ export class PeerSync {
         if (e.details.mfa !== undefined || e.details.disconnectThreshold !== undefined) resync.add(e.subject.replace(/^location:/, ''));
         continue;
       }
-      if (e.kind !== 'device.added' && e.kind !== 'device.removed' && e.kind !== 'device.rekeyed' && e.kind !== 'session.started' && e.kind !== 'session.ended') continue;
+      if (e.kind !== 'device.added' && e.kind !== 'device.removed' && e.kind !== 'device.rekeyed' && e.kind !== 'device.disabled' && e.kind !== 'device.enabled' && e.kind !== 'session.started' && e.kind !== 'session.ended') continue;
       const d = e.details;
       const change = byLocation.get(d.location) ?? new Map<string, WgPeer | null>();
       byLocation.set(d.location, change);
       // A device's address is stored with its host prefix (/32 or /128): its one allowed IP.
-      if (e.kind === 'device.added' && !isMfa(d.location)) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address] });
+      // A device is added enabled; an MFA location admits it only with a session.
+      if ((e.kind === 'device.added' || e.kind === 'device.enabled') && !isMfa(d.location)) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address] });
       else if (e.kind === 'session.started') change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address], session: e.details.session });
-      else if (e.kind === 'device.removed' || e.kind === 'session.ended') change.set(d.publicKey, null);
+      else if (e.kind === 'device.removed' || e.kind === 'device.disabled' || e.kind === 'session.ended') change.set(d.publicKey, null);
       else if (e.kind === 'device.rekeyed') {
-        // The old key goes; the new one comes in at once unless the location waits for an MFA session.
+        // The old key goes; the new one comes in at once unless the device is disabled or the
+        // location waits for an MFA session.
         change.set(e.details.previousKey, null);
-        if (!isMfa(d.location)) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address] });
+        if (!isMfa(d.location) && e.details.enabled !== false) change.set(d.publicKey, { publicKey: d.publicKey, allowedIps: [d.address] });
       }
     }
     for (const location of resync) {
@@ -104,14 +107,15 @@ export class PeerSync {
   }
 
   /**
-   * The location's WireGuard peers: every device (its one address, stored as /32 or /128); in
-   * an MFA location only devices with an active session, each with its session's id.
+   * The location's WireGuard peers: every enabled device (its one address, stored as /32 or
+   * /128); in an MFA location only devices with an active session (never a disabled one), each
+   * with its session's id.
    */
   private peersOf(location: string, mfa: boolean): WgPeer[] {
     if (mfa) return [...this.sessions.active(location).values()].map((s) => ({ publicKey: s.publicKey, allowedIps: [s.address], session: s.id }));
     return this.store.read((tx) =>
       tx
-        .all('SELECT d.public_key, d.address FROM devices d JOIN locations l ON l.id = d.location_id WHERE l.name = ? ORDER BY d.id', location)
+        .all('SELECT d.public_key, d.address FROM devices d JOIN locations l ON l.id = d.location_id WHERE l.name = ? AND d.enabled = 1 ORDER BY d.id', location)
         .map((r) => PeerRow.parse(r))
         .map((d) => ({ publicKey: d.public_key, allowedIps: [d.address] })),
     );

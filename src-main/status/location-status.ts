@@ -4,13 +4,14 @@
 // seed of the topology read model. Imports contract/, store/, core/sessions and link/;
 // system/ builds it, failover/ reads it.
 import { z } from 'zod';
-import { BulwarkError, FailoverMode, type LocationStatus, type KnownEvent, type PeerStats, type TopologyProblem } from '../contract/index.js';
+import { BulwarkError, FailoverMode, type DeviceSearchOutput, type DeviceTunnel, type LocationStatus, type KnownEvent, type PeerStats, type ProcParsedInput, type TopologyProblem } from '../contract/index.js';
 import type { Store } from '../store/db.js';
 import { locationGateways } from '../store/queries.js';
 import type { SessionService } from '../core/sessions/session-service.js';
 import { agentSubject } from '../core/pki/pki-service.js';
 import type { Link } from '../link/link.js';
 import type { LinkHub } from '../link/link-hub.js';
+import { searchDevices } from './device-search.js';
 import { lbProblems, vrrpProblems } from './problems.js';
 
 type DeviceStats = PeerStats & { gateway: string };
@@ -25,7 +26,19 @@ const LocationRow = z.object({
   lb_host: z.string().nullable(),
   lb_failback: z.string().nullable(),
 });
-const DeviceRow = z.object({ name: z.string(), address: z.string(), public_key: z.string() });
+const DeviceRow = z.object({ name: z.string(), address: z.string(), public_key: z.string(), enabled: z.number().int() });
+
+/** A device's tunnel: the freshest report of any gateway, and its active MFA session. */
+function tunnel(s: DeviceStats | undefined, session: DeviceTunnel['session']): DeviceTunnel {
+  return {
+    endpoint: s?.endpoint ?? null,
+    latestHandshake: s && s.latestHandshake > 0 ? new Date(s.latestHandshake * 1000).toISOString() : null,
+    rxBytes: s?.rxBytes ?? null,
+    txBytes: s?.txBytes ?? null,
+    gateway: s?.gateway ?? null,
+    session,
+  };
+}
 
 export class StatusModel {
   /** location → device public key → the freshest view any gateway reported. */
@@ -69,8 +82,35 @@ export class StatusModel {
     return { total, byGateway };
   }
 
-  /** The location live: each gateway's link and data plane, each device's tunnel. */
-  locationStatus(name: string): LocationStatus {
+  /**
+   * One page of the location's devices (DeviceSearchInput), each with its tunnel: what the UI's
+   * table shows, without carrying every device on every poll.
+   */
+  search(input: ProcParsedInput<'devices.search'>): DeviceSearchOutput {
+    return this.store.read((tx) => {
+      const loc = tx.get<{ id: number; name: string }>('SELECT id, name FROM locations WHERE name = ?', input.location);
+      if (!loc) throw BulwarkError.field('location', `no location named ${JSON.stringify(input.location)}; see "bulwark location list"`, 'not_found');
+      const page = searchDevices(tx, loc.id, input);
+      const stats = this.stats.get(loc.name);
+      return {
+        total: page.total,
+        all: page.all,
+        offset: page.offset,
+        devices: page.rows.map((r) => ({
+          location: loc.name,
+          name: r.name,
+          address: r.address,
+          publicKey: r.public_key,
+          createdAt: r.created_at,
+          enabled: r.enabled === 1,
+          ...tunnel(stats?.get(r.public_key), r.session_id === null ? null : { id: r.session_id, startedAt: r.session_started_at!, startedBy: r.session_started_by! }),
+        })),
+      };
+    });
+  }
+
+  /** The location live: each gateway's link and data plane, each device's tunnel (unless `withDevices` is false: an empty list). */
+  locationStatus(name: string, withDevices = true): LocationStatus {
     return this.store.read((tx) => {
       const row = tx.get(
         'SELECT id, name, mfa, disconnect_threshold, failover_mode, failover_vip, (SELECT h.name FROM hosts h WHERE h.id = failover_lb_host_id) AS lb_host, failover_lb_failback AS lb_failback FROM locations WHERE name = ?',
@@ -80,7 +120,7 @@ export class StatusModel {
       const loc = LocationRow.parse(row);
       const hosts = locationGateways(tx, loc.id);
       const stats = this.stats.get(loc.name) ?? new Map<string, DeviceStats>();
-      const sessions = loc.mfa === 1 ? this.sessions.active(loc.name) : new Map();
+      const sessions = loc.mfa === 1 && withDevices ? this.sessions.active(loc.name) : new Map();
       const linkOf = (host: string) => this.hub.get(agentSubject('gateway', host));
       const vrrpOf = (l: Link | undefined) => (l && l.state === 'up' && loc.failover_mode === 'vrrp' ? (l.heartbeat?.vrrp?.find((v) => v.location === loc.name) ?? null) : null);
       const holders = hosts.filter((h) => vrrpOf(linkOf(h))?.holdsVip);
@@ -123,24 +163,21 @@ export class StatusModel {
           problems: problems.map((p) => p.text),
           pendingApply: problems.some((p) => p.id.startsWith('vrrp-pending:')),
         },
-        devices: tx
-          .all('SELECT name, address, public_key FROM devices WHERE location_id = ? ORDER BY name', loc.id)
-          .map((r) => {
-            const d = DeviceRow.parse(r);
-            const s = stats.get(d.public_key);
-            const session = sessions.get(d.public_key);
-            return {
-              name: d.name,
-              address: d.address,
-              publicKey: d.public_key,
-              endpoint: s?.endpoint ?? null,
-              latestHandshake: s && s.latestHandshake > 0 ? new Date(s.latestHandshake * 1000).toISOString() : null,
-              rxBytes: s?.rxBytes ?? null,
-              txBytes: s?.txBytes ?? null,
-              gateway: s?.gateway ?? null,
-              session: session ? { id: session.id, startedAt: session.startedAt, startedBy: session.startedBy } : null,
-            };
-          }),
+        devices: !withDevices
+          ? []
+          : tx
+              .all('SELECT name, address, public_key, enabled FROM devices WHERE location_id = ? ORDER BY name', loc.id)
+              .map((r) => {
+                const d = DeviceRow.parse(r);
+                const session = sessions.get(d.public_key);
+                return {
+                  name: d.name,
+                  address: d.address,
+                  publicKey: d.public_key,
+                  enabled: d.enabled === 1,
+                  ...tunnel(stats.get(d.public_key), session ? { id: session.id, startedAt: session.startedAt, startedBy: session.startedBy } : null),
+                };
+              }),
       };
     });
   }

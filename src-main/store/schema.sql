@@ -70,6 +70,8 @@ CREATE TABLE devices (
   connect_id TEXT,
   totp_secret_enc BLOB,
   totp_last_step INTEGER,
+  -- 0: disabled by an admin (migration 13): kept with its key and address, but no peer on any gateway.
+  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
   UNIQUE (location_id, name),
   UNIQUE (location_id, public_key),
   UNIQUE (location_id, host_index)
@@ -119,13 +121,14 @@ CREATE INDEX certificates_subject ON certificates (subject);
 
 -- MFA sessions (migration 5): a device of an MFA location is a peer only while one is active.
 -- AUTOINCREMENT: a session id is never reused, so a gateway can refuse an id it ended.
+-- 'device_disabled' since migration 13 (a rebuild of the table that keeps its counter).
 CREATE TABLE sessions (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
   started_at TEXT NOT NULL,
   started_by TEXT NOT NULL,
   ended_at TEXT,
-  end_reason TEXT CHECK (end_reason IN ('idle', 'ended', 'replaced', 'device_removed', 'mfa_disabled')),
+  end_reason TEXT CHECK (end_reason IN ('idle', 'ended', 'replaced', 'device_removed', 'mfa_disabled', 'device_disabled')),
   ended_by TEXT,
   CHECK ((ended_at IS NULL) = (end_reason IS NULL))
 ) STRICT;

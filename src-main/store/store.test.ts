@@ -52,6 +52,33 @@ describe('migrations', () => {
     expect(() => insert('router')).toThrow(/CHECK constraint failed/);
   });
 
+  test('migration 13 keeps every session and the session id counter, also past sessions gone with their device; devices stay enabled', () => {
+    const t = tempDir();
+    cleanups.push(() => t[Symbol.dispose]());
+    const file = join(t.dir, 'bulwark.db');
+    const raw = new Database(file);
+    raw.pragma('foreign_keys = ON');
+    for (const m of MIGRATIONS.filter((x) => x.version <= 12)) {
+      raw.exec(m.sql);
+      m.rows?.(raw);
+    }
+    raw.pragma('user_version = 12');
+    raw.exec(`INSERT INTO locations (id, name, network, family, endpoint_host, endpoint_port, mfa, disconnect_threshold, wg_public_key, wg_private_key_enc, created_at)
+      VALUES (1, 'hq', '10.0.0.0/24', 4, 'vpn', 51820, 1, 120, 'k', x'00', 't')`);
+    raw.exec("INSERT INTO devices (id, location_id, name, public_key, host_index, address, created_at) VALUES (1, 1, 'a', 'ka', 2, '10.0.0.2/32', 't'), (2, 1, 'b', 'kb', 3, '10.0.0.3/32', 't')");
+    raw.exec("INSERT INTO sessions (device_id, started_at, started_by, ended_at, end_reason, ended_by) VALUES (1, 't', 'x', 't', 'ended', 'x'), (1, 't', 'x', NULL, NULL, NULL), (2, 't', 'x', NULL, NULL, NULL)");
+    raw.exec('DELETE FROM devices WHERE id = 2');
+    raw.close();
+    const store = Store.open(file, opts);
+    cleanups.unshift(() => store.close());
+    expect(store.db.prepare('SELECT id, end_reason FROM sessions ORDER BY id').all()).toEqual([{ id: 1, end_reason: 'ended' }, { id: 2, end_reason: null }]);
+    expect(store.db.prepare('SELECT name, enabled FROM devices').all()).toEqual([{ name: 'a', enabled: 1 }]);
+    // Session 3 went with device b: its id is still never handed out again.
+    store.db.prepare("UPDATE sessions SET ended_at = 't', end_reason = 'device_disabled', ended_by = 'x' WHERE id = 2").run();
+    expect(store.db.prepare("INSERT INTO sessions (device_id, started_at, started_by) VALUES (1, 't', 'x')").run().lastInsertRowid).toBe(4);
+    expect(() => store.db.prepare("UPDATE devices SET enabled = 2").run()).toThrow(/CHECK constraint failed/);
+  });
+
   test('are applied once: reopening changes nothing', () => {
     const { store, file } = openTemp();
     store.close();

@@ -58,7 +58,7 @@ export class RolloutLiveView implements RolloutLive {
 
   gateways(location: string): LiveGateway[] {
     if (location === EDGES_GROUP) return liveEdges(this.edges.status());
-    return liveGateways(this.status.locationStatus(location));
+    return liveGateways(this.status.locationStatus(location, false));
   }
 
   drain(location: string, host: string, drained: boolean, timeoutMs: number): Promise<string> {
@@ -78,7 +78,7 @@ export class RolloutLiveView implements RolloutLive {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      const st = this.status.locationStatus(location);
+      const st = this.status.locationStatus(location, false);
       const missing = unsettled(st, host);
       if (missing === null) {
         const g = st.gateways.find((x) => x.host === host);

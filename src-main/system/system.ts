@@ -195,7 +195,7 @@ export function createCore(opts: CoreOptions): Core {
     history,
     topology,
     layouts,
-    drill: (location, holdMs) => runDrill({ hub: links, store, history, status: (name) => status.locationStatus(name) }, location, holdMs),
+    drill: (location, holdMs) => runDrill({ hub: links, store, history, status: (name) => status.locationStatus(name, false) }, location, holdMs),
   });
 
   async function call(name: string, input: unknown, ctx: CallContext): Promise<unknown> {

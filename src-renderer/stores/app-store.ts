@@ -1,16 +1,16 @@
 // UI state: what Core last told us, plus the event feed. Views read it; only actions write it.
 import { create } from 'zustand';
-import type { CoreEvent, Device, Edge, Gateway, Host, Location } from '../../src-main/contract/index.js';
+import type { CoreEvent, Edge, Gateway, Host, Location } from '../../src-main/contract/index.js';
 import { BulwarkError } from '../../src-main/contract/index.js';
 import type { Api } from '../api/client.js';
 import { pathOf, type View } from '../routes/routes.js';
 
 export type { View } from '../routes/routes.js';
 
+/** The open location's gateways. Its devices are paged by device-table-store.ts: a location may have 10,000. */
 interface LocationDetail {
   name: string;
   gateways: Gateway[];
-  devices: Device[];
 }
 
 interface AppState {
@@ -72,8 +72,7 @@ export const useApp = create<AppState>((set, get) => ({
       const [locations, hosts, edges] = await Promise.all([api.call('locations.list', {}), api.call('hosts.list', {}), api.call('edges.list', {})]);
       let detail: LocationDetail | null = null;
       if (view.kind === 'location' && locations.some((l) => l.name === view.name)) {
-        const [gateways, devices] = await Promise.all([api.call('gateways.list', { location: view.name }), api.call('devices.list', { location: view.name })]);
-        detail = { name: view.name, gateways, devices };
+        detail = { name: view.name, gateways: await api.call('gateways.list', { location: view.name }) };
       }
       // A slower refresh for a view the user has left must not overwrite the newer one.
       if (get().view !== view) return;

@@ -1,4 +1,5 @@
-// The open location seen live (locations.status): gateway links and data planes, device tunnels.
+// The open location seen live (locations.status): gateway links and data planes and the
+// failover; its devices' tunnels come a page at a time (device-table-store.ts).
 // Gateways report counters every 2 s without an event, so the page polls while it is open,
 // and refreshes at once on the events that change what it shows.
 import { create } from 'zustand';
@@ -48,7 +49,8 @@ export const useLocationStatus = create<LocationStatusState>((set, get) => ({
     if (!api || !name) return;
     const mine = ++seq;
     try {
-      const status = await api.call('locations.status', { name });
+      // The devices come a page at a time from the device table's store (devices.search).
+      const status = await api.call('locations.status', { name, devices: false });
       // An older answer, or one for a page the user has left, is dropped.
       if (mine > shown && get().name === name) {
         shown = mine;

@@ -1,5 +1,6 @@
-// A button for what cannot be undone (removing a device, a gateway; a device's new key): the
-// first click asks, in place, what will happen; only "Yes" does it. Esc or "Cancel" backs out.
+// A button for what cannot be undone or cuts something off (removing a device or a gateway; a
+// device's new key; disabling a device): the first click asks, in place, what will happen; only
+// "Yes" does it. Esc or "Cancel" backs out.
 import { useState, type ReactNode } from 'react';
 
 export function ConfirmButton({ label, question, confirm, onConfirm, testid, danger = true }: { label: string; question: ReactNode; confirm: string; onConfirm: () => void; testid?: string; danger?: boolean }) {

@@ -256,7 +256,7 @@ export function LocationPage({ name }: { name: string }) {
       <EdgesPanel />
 
       <h3>Devices</h3>
-      <DevicesSection location={location} devices={detail?.devices ?? null} gateways={detail?.gateways.length ?? 0} live={live} run={run} />
+      <DevicesSection location={location} gateways={detail?.gateways.length ?? 0} run={run} />
     </section>
   );
 }

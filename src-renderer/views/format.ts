@@ -19,3 +19,8 @@ export function ago(iso: string | null, never = 'never', now = Date.now()): stri
 export function bytes(n: number | null): string {
   return n === null ? '-' : formatBytes(n);
 }
+
+/** A count with thousands separators: "10,000". */
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}

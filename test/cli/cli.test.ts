@@ -265,4 +265,32 @@ describe('bulwark events --follow', () => {
     expect(yes.stdout).toMatch(/^Updated location hq: endpoint vpn2\.example\.com:51821, MFA on \(\d+ s\)\.\n$/);
     expect((await cli('location', 'set', 'hq', '--no-mfa')).code).toBe(0);
   });
+  test('device disable / enable: the state in list (text and JSON) and status, the event with the CLI user, a config that says so, bad names exit 2', async () => {
+    expect((await cli('location', 'add', 'cutoff', '--network', '10.23.0.0/24', '--endpoint', 'vpn.example.com')).code).toBe(0);
+    expect((await cli('device', 'add', '--location', 'cutoff', 'lost laptop')).code).toBe(0);
+    expect((await cli('device', 'add', '--location', 'cutoff', 'phone')).code).toBe(0);
+    const off = await cli('device', 'disable', '--location', 'cutoff', 'lost laptop');
+    expect(off, off.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(off.stdout).toBe(`Device lost laptop of location cutoff is disabled: it is no peer on the location's gateways and cannot connect. It keeps its key and address; "bulwark device enable --location cutoff 'lost laptop'" lets it back.\n`);
+    const list = await cli('device', 'list', '--location', 'cutoff');
+    expect(list.stdout.split('\n')[0]).toMatch(/^NAME\s+ADDRESS\s+STATE\s+PUBLIC KEY\s+CREATED$/);
+    expect(list.stdout).toMatch(/^lost laptop\s+10\.23\.0\.2\/32\s+DISABLED\s+\S{44}\s/m);
+    expect(list.stdout).toMatch(/^phone\s+10\.23\.0\.3\/32\s+enabled\s/m);
+    type Dev = { name: string; enabled: boolean };
+    expect((JSON.parse((await cli('device', 'list', '--location', 'cutoff', '--json')).stdout) as Dev[]).map((d) => [d.name, d.enabled])).toEqual([['lost laptop', false], ['phone', true]]);
+    expect((await cli('status', '--location', 'cutoff')).stdout).toMatch(/^lost laptop\s+10\.23\.0\.2\/32\s+DISABLED\s+never/m);
+    const [event] = JSON.parse((await cli('events', '--json', '--limit', '1')).stdout) as { kind: string; actor: string; subject: string }[];
+    expect(event).toMatchObject({ kind: 'device.disabled', subject: 'device:cutoff/lost laptop', actor: expect.stringMatching(/^cli:/) });
+    // A new config for a disabled device: given, and said to wait for enable.
+    const config = await cli('device', 'config', '--location', 'cutoff', 'lost laptop');
+    expect(config.code).toBe(0);
+    expect(config.stderr).toContain(`Device lost laptop is disabled: this config connects only once it is enabled ("bulwark device enable --location cutoff 'lost laptop'").`);
+    const on = await cli('device', 'enable', '--location', 'cutoff', 'lost laptop');
+    expect(on.stdout).toBe("Device lost laptop of location cutoff is enabled: its peer is back on the location's gateways.\n");
+    expect((await cli('device', 'list', '--location', 'cutoff')).stdout).toMatch(/^lost laptop\s+10\.23\.0\.2\/32\s+enabled\s/m);
+    const ghost = await cli('device', 'disable', '--location', 'cutoff', 'ghost');
+    expect(ghost.code).toBe(2);
+    expect(ghost.stderr).toMatch(/location cutoff has no device named "ghost"; see "bulwark device list --location cutoff"/);
+    expect((await cli('device', 'enable', 'phone')).code).toBe(2);
+  });
 });

@@ -24,6 +24,33 @@ export interface LabHost {
   nspawnPid: number;
 }
 
+/**
+ * A free /27 of the lab's documentation ranges, recorded under /tmp/bulwark-lab-ID (as a lab's
+ * own) so that labs and other tests made at the same moment never pick the same one: chosen
+ * under a lock, avoiding the ranges others recorded. Removing that directory (a lab's down(),
+ * or release() for a plain reservation) frees it.
+ */
+export async function reserveLabPrefix(): Promise<{ id: string; prefix: Cidr; dir: string; release: () => void }> {
+  return withLabLock(() => {
+    const taken = readdirSync(STATE_ROOT)
+      .filter((d) => d.startsWith(STATE_PREFIX))
+      .flatMap((d) => {
+        try {
+          const c = parseCidr(readFileSync(join(STATE_ROOT, d, 'prefix'), 'utf8').trim());
+          return c.ok ? [c.value] : [];
+        } catch {
+          return [];
+        }
+      });
+    const id = randomBytes(2).toString('hex');
+    const prefix = chooseLabPrefix(readMachineNetwork(), taken);
+    const dir = join(STATE_ROOT, `${STATE_PREFIX}${id}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'prefix'), formatCidr(prefix));
+    return { id, prefix, dir, release: () => rmSync(dir, { recursive: true, force: true }) };
+  });
+}
+
 /** Why lab tests cannot run here, or null when they can. */
 export function labMissing(): string | null {
   if (process.getuid?.() !== 0) return 'lab tests need root (they create network namespaces and boot containers)';
@@ -92,22 +119,8 @@ export class Lab {
     const image = ensureLabImage(log);
     // Labs made at the same moment (parallel test files) must not pick the same range: choose
     // under a lock, avoiding the ranges other labs recorded, and record ours before letting go.
-    const lab = await withLabLock(() => {
-      const taken = readdirSync(STATE_ROOT)
-        .filter((d) => d.startsWith(STATE_PREFIX))
-        .flatMap((d) => {
-          try {
-            const c = parseCidr(readFileSync(join(STATE_ROOT, d, 'prefix'), 'utf8').trim());
-            return c.ok ? [c.value] : [];
-          } catch {
-            return [];
-          }
-        });
-      const chosen = new Lab(randomBytes(2).toString('hex'), chooseLabPrefix(readMachineNetwork(), taken), image.dir);
-      mkdirSync(chosen.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(join(chosen.dir, 'prefix'), formatCidr(chosen.prefix));
-      return chosen;
-    });
+    const { id, prefix } = await reserveLabPrefix();
+    const lab = new Lab(id, prefix, image.dir);
     try {
       mkdirSync(join(lab.dir, 'keys'), { recursive: true, mode: 0o700 });
       mkdirSync('/run/systemd/nspawn', { recursive: true });

@@ -1,4 +1,5 @@
-// `bulwark device …`: the WireGuard peers of a location, and the client config of a new one.
+// `bulwark device …`: the WireGuard peers of a location, the client config of a new one, and
+// disabling one (it stays, with its key and address, but cannot connect) and enabling it again.
 import type { Command } from 'commander';
 import { shellQuote } from '../../provision/ssh/quote.js';
 import { client } from '../client.js';
@@ -31,7 +32,7 @@ export function register(program: Command, cli: Cli): void {
     const list = await client(cmd).call('devices.list', { location: o.location });
     if (o.json) return cli.json(list);
     if (list.length === 0) return io.out(`No devices in ${safe(o.location)}. Add one with "bulwark device add --location ${safe(o.location)} NAME".\n`);
-    io.out(table(['NAME', 'ADDRESS', 'PUBLIC KEY', 'CREATED'], list.map((d) => [d.name, d.address, d.publicKey, d.createdAt])));
+    io.out(table(['NAME', 'ADDRESS', 'STATE', 'PUBLIC KEY', 'CREATED'], list.map((d) => [d.name, d.address, d.enabled ? 'enabled' : 'DISABLED', d.publicKey, d.createdAt])));
   });
 
   const configOptions = { location, keepKey: flag("no new key: the config for a device that made its own key, with a line for it"), json };
@@ -43,7 +44,24 @@ export function register(program: Command, cli: Cli): void {
         ? `New key pair for device ${safe(r.device.name)} of ${safe(r.device.location)}: its old config no longer connects. Its client config follows; save it now, the private key is shown once and not stored.\n`
         : `The client config of device ${safe(r.device.name)} of ${safe(r.device.location)} follows; put its own private key in it.\n`,
     );
+    if (!r.device.enabled) io.err(`Device ${safe(r.device.name)} is disabled: this config connects only once it is enabled ("bulwark device enable --location ${safe(r.device.location)} ${safe(shellQuote(r.device.name))}").\n`);
     io.out(r.clientConfig);
+  });
+
+  cli.command(device, 'disable <name>', 'cut a device off at once: its peer leaves every gateway of the location and its MFA session ends; it keeps its key and address', { location }, async (name, o, cmd) => {
+    const d = await client(cmd).call('devices.setEnabled', { location: o.location, name, enabled: false });
+    io.out(`Device ${safe(d.name)} of location ${safe(d.location)} is disabled: it is no peer on the location's gateways and cannot connect. It keeps its key and address; "bulwark device enable --location ${safe(d.location)} ${safe(shellQuote(d.name))}" lets it back.\n`);
+  });
+
+  cli.command(device, 'enable <name>', 'let a disabled device connect again: its peer is back on every gateway of the location', { location }, async (name, o, cmd) => {
+    const c = client(cmd);
+    const d = await c.call('devices.setEnabled', { location: o.location, name, enabled: true });
+    const loc = await c.call('locations.get', { name: d.location });
+    io.out(
+      loc.mfa
+        ? `Device ${safe(d.name)} of location ${safe(d.location)} is enabled: it connects once its user passes MFA (or after "bulwark session start --location ${safe(d.location)} ${safe(shellQuote(d.name))}").\n`
+        : `Device ${safe(d.name)} of location ${safe(d.location)} is enabled: its peer is back on the location's gateways.\n`,
+    );
   });
 
   cli.command(device, 'remove <name>', 'remove a device from its location', { location }, async (name, o, cmd) => {

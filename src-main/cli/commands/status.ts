@@ -39,10 +39,11 @@ function formatLocation(st: LocationStatus): string {
   if (b) out += `\nLoad balancer ${safe(b.host)}: link ${b.link}${b.nginxRunning === null ? '' : b.nginxRunning ? ', nginx running' : ', NGINX NOT RUNNING'}\n`;
   for (const p of st.failover.problems) out += `${st.failover.pendingApply ? 'PENDING' : 'PROBLEM'}: ${safe(p)}\n`;
   out += `\nDevices\n`;
-  const head = ['NAME', 'ADDRESS', 'HANDSHAKE', 'ENDPOINT', 'RX', 'TX', 'VIA', ...(st.mfa ? ['SESSION'] : [])];
+  const head = ['NAME', 'ADDRESS', 'STATE', 'HANDSHAKE', 'ENDPOINT', 'RX', 'TX', 'VIA', ...(st.mfa ? ['SESSION'] : [])];
   const row = (d: LocationStatus['devices'][number]) => [
     d.name,
     d.address,
+    d.enabled ? 'enabled' : 'DISABLED',
     ago(d.latestHandshake),
     d.endpoint,
     bytes(d.rxBytes),

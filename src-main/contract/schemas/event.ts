@@ -49,7 +49,15 @@ export const EVENT_DETAILS = {
   'device.added': DeviceFacts,
   'device.removed': DeviceFacts,
   /** A new key pair for the device (a new config): previousKey no longer connects. */
-  'device.rekeyed': DeviceFacts.extend({ previousKey: z.string() }),
+  'device.rekeyed': DeviceFacts.extend({
+    previousKey: z.string(),
+    /** False when the device is disabled: the new key reaches no gateway until it is enabled; absent in events from before migration 13 (enabled). */
+    enabled: z.boolean().optional(),
+  }),
+  /** An admin disabled the device: its peer leaves the gateways, its MFA session ends. */
+  'device.disabled': DeviceFacts,
+  /** An admin enabled a disabled device: its peer is back on the gateways (MFA: with its next session). */
+  'device.enabled': DeviceFacts,
   'session.started': SessionFacts,
   'session.ended': SessionFacts.extend({ reason: SessionEndReason, by: z.string() }),
   'provision.started': ProvisionStartedDetails,

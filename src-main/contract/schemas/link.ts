@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { AgentRoleSchema, BalancerView, VrrpLocationView, VrrpRole } from './agent-config.js';
 import { EDGE_CALL_NAMES, IdempotencyKey } from './edge.js';
+import { DeviceTunnel } from './device.js';
+import { LocationRef } from './location.js';
 
 /** Bumped when a message changes incompatibly; both sides refuse a peer with another version. */
 export const LINK_PROTOCOL = 5;
@@ -314,6 +316,13 @@ export const LinkState = z.object({
 export type LinkState = z.infer<typeof LinkState>;
 
 
+/**
+ * locations.status: a location by name. `devices: false` leaves the device list empty: a client
+ * that pages the devices with devices.search (the UI) polls the gateways without them, which at
+ * 10,000 devices is 2 MB less per poll.
+ */
+export const LocationStatusInput = LocationRef.extend({ devices: z.boolean().default(true) });
+
 /** A location seen live: its gateways' links and data planes, and its devices' tunnels. */
 export const LocationStatus = z.object({
   location: z.string(),
@@ -349,21 +358,17 @@ export const LocationStatus = z.object({
     /** The failover settings wait for an apply (no gateway runs them yet): the problems say so, and the fix is the plan. */
     pendingApply: z.boolean(),
   }),
+  /** Every device of the location by name, unless the call asked for none (`devices: false`). */
   devices: z.array(
-    z.object({
-      name: z.string(),
-      address: z.string(),
-      publicKey: z.string(),
-      endpoint: z.string().nullable(),
-      /** ISO time of the newest handshake; null for never (or no report yet). */
-      latestHandshake: z.string().nullable(),
-      rxBytes: z.number().nullable(),
-      txBytes: z.number().nullable(),
-      /** The gateway that reported it last. */
-      gateway: z.string().nullable(),
-      /** MFA locations: the active session (the peer is on the gateways only while there is one); null for none. */
-      session: z.object({ id: z.number().int(), startedAt: z.string(), startedBy: z.string() }).nullable(),
-    }),
+    z
+      .object({
+        name: z.string(),
+        address: z.string(),
+        publicKey: z.string(),
+        /** False when an admin disabled it: no peer on any gateway until enabled. */
+        enabled: z.boolean(),
+      })
+      .extend(DeviceTunnel.shape),
   ),
 });
 export type LocationStatus = z.infer<typeof LocationStatus>;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DeviceName, ResourceName, Timestamp } from './common.js';
 
-export const SESSION_END_REASONS = ['idle', 'ended', 'replaced', 'device_removed', 'mfa_disabled'] as const;
+export const SESSION_END_REASONS = ['idle', 'ended', 'replaced', 'device_removed', 'mfa_disabled', 'device_disabled'] as const;
 export const SessionEndReason = z.enum(SESSION_END_REASONS);
 
 export const Session = z.object({
@@ -19,7 +19,8 @@ export const Session = z.object({
   /** Null while the session is active. */
   endedAt: Timestamp.nullable(),
   /** idle: no handshake or traffic for the threshold; ended: by hand; replaced: a newer session
-   * of the same device; device_removed; mfa_disabled: the location no longer uses MFA. */
+   * of the same device; device_removed; mfa_disabled: the location no longer uses MFA;
+   * device_disabled: an admin disabled the device. */
   endReason: SessionEndReason.nullable(),
   /** Who ended it: "gateway:<host>" for idle, else the actor; null while active. */
   endedBy: z.string().nullable(),

@@ -15,9 +15,10 @@ interface DeviceRow {
   host_index: number;
   address: string;
   created_at: string;
+  enabled: number;
 }
 
-const SELECT = `SELECT d.id, l.name AS location, d.name, d.public_key, d.host_index, d.address, d.created_at
+const SELECT = `SELECT d.id, l.name AS location, d.name, d.public_key, d.host_index, d.address, d.created_at, d.enabled
   FROM devices d JOIN locations l ON l.id = d.location_id`;
 
 const toDevice = (r: DeviceRow): Device => ({
@@ -26,6 +27,7 @@ const toDevice = (r: DeviceRow): Device => ({
   publicKey: r.public_key,
   address: r.address,
   createdAt: r.created_at,
+  enabled: r.enabled === 1,
 });
 
 /** Seconds between keepalives in client configs: under common NAT UDP timeouts (30 s). */
@@ -159,10 +161,31 @@ export class DeviceService {
       const row = requireDevice(tx, loc, name);
       this.sessions.endAll(tx, loc.name, 'replaced', row.id);
       tx.run('UPDATE devices SET public_key = ? WHERE id = ?', keys.publicKey, row.id);
-      tx.event({ kind: 'device.rekeyed', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address, publicKey: keys.publicKey, previousKey: row.public_key } });
+      tx.event({
+        kind: 'device.rekeyed',
+        subject: `device:${loc.name}/${row.name}`,
+        details: { location: loc.name, name: row.name, address: row.address, publicKey: keys.publicKey, previousKey: row.public_key, enabled: row.enabled === 1 },
+      });
       return { device: toDevice({ ...row, public_key: keys.publicKey }), loc };
     });
     return { device, clientConfig: renderClientConfig({ ...clientConfigModel(loc, device), privateKey: keys.privateKey }), containsPrivateKey: true };
+  }
+
+  /**
+   * Disables or enables a device (DeviceSetEnabledInput). Disabling ends its MFA sessions in the
+   * same transaction, so the gateways drop its peer with the one commit; asking for the state it
+   * already has returns it unchanged, with no event.
+   */
+  setEnabled(location: string, name: string, enabled: boolean): Device {
+    return this.store.write((tx) => {
+      const loc = requireLocation(tx, location);
+      const row = requireDevice(tx, loc, name);
+      if ((row.enabled === 1) === enabled) return toDevice(row);
+      if (!enabled) this.sessions.endAll(tx, loc.name, 'device_disabled', row.id);
+      tx.run('UPDATE devices SET enabled = ? WHERE id = ?', enabled ? 1 : 0, row.id);
+      tx.event({ kind: enabled ? 'device.enabled' : 'device.disabled', subject: `device:${loc.name}/${row.name}`, details: { location: loc.name, name: row.name, address: row.address, publicKey: row.public_key } });
+      return toDevice({ ...row, enabled: enabled ? 1 : 0 });
+    });
   }
 
   remove(location: string, name: string): { removed: true } {

@@ -20,9 +20,10 @@ interface ConnectRow {
   disconnect_threshold: number;
   totp_secret_enc: Buffer | null;
   totp_last_step: number | null;
+  enabled: number;
 }
 
-const SELECT = `SELECT d.id, d.name, l.name AS location, l.mfa, l.disconnect_threshold, d.totp_secret_enc, d.totp_last_step
+const SELECT = `SELECT d.id, d.name, l.name AS location, l.mfa, l.disconnect_threshold, d.totp_secret_enc, d.totp_last_step, d.enabled
   FROM devices d JOIN locations l ON l.id = d.location_id WHERE d.connect_id = ?`;
 
 type Outcome<T> = { ok: T } | { error: PublicError };
@@ -86,6 +87,8 @@ export class ConnectService {
     const lock = this.limiter.locked(tx, 'address', client, nowMs);
     if (lock) return { error: lockedError(lock.retryAfterSeconds, 'Too many failed attempts from your network.') };
     const row = tx.get<ConnectRow>(SELECT, connectId);
+    // Before any code is checked: a disabled device burns no attempts and learns nothing more.
+    if (row?.enabled === 0) return { error: new PublicError('conflict', 'This device is disabled: it cannot connect until your administrator enables it again.') };
     if (row) return { ok: row };
     const locked = this.limiter.fail(tx, 'address', client, nowMs);
     if (locked) return { error: lockedError(locked.retryAfterSeconds, 'Too many failed attempts from your network.') };

@@ -62,10 +62,10 @@ export class SessionService {
     });
   }
 
-  /** Active sessions of a location by the device's public key. */
+  /** Active sessions of a location by the device's public key (a disabled device has none: disabling ends them, and none starts). */
   active(location: string): Map<string, ActiveSession> {
     return this.store.read((tx) => {
-      const rows = tx.all<SessionRow>(`${SELECT} WHERE l.name = ? AND s.ended_at IS NULL`, location);
+      const rows = tx.all<SessionRow>(`${SELECT} WHERE l.name = ? AND s.ended_at IS NULL AND d.enabled = 1`, location);
       return new Map(rows.map((r) => [r.public_key, { id: r.id, device: r.device, publicKey: r.public_key, address: r.address, startedAt: r.started_at, startedBy: r.started_by }]));
     });
   }
@@ -77,8 +77,11 @@ export class SessionService {
       if (loc.mfa !== 1) {
         throw BulwarkError.field('location', `location ${loc.name} does not use MFA, so its devices are always connected and need no session; turn MFA on with "bulwark location set ${loc.name} --mfa"`, 'invalid_input');
       }
-      const device = tx.get<{ id: number; name: string; public_key: string; address: string }>('SELECT id, name, public_key, address FROM devices WHERE location_id = ? AND name = ?', loc.id, deviceName);
+      const device = tx.get<{ id: number; name: string; public_key: string; address: string; enabled: number }>('SELECT id, name, public_key, address, enabled FROM devices WHERE location_id = ? AND name = ?', loc.id, deviceName);
       if (!device) throw BulwarkError.field('device', `location ${loc.name} has no device named ${JSON.stringify(deviceName)}; see "bulwark device list --location ${loc.name}"`, 'not_found');
+      if (device.enabled !== 1) {
+        throw BulwarkError.field('device', `device ${JSON.stringify(device.name)} of location ${loc.name} is disabled, so it cannot connect; enable it first with "bulwark device enable --location ${loc.name} ${JSON.stringify(device.name)}"`);
+      }
       const old = tx.get<SessionRow>(`${SELECT} WHERE d.id = ? AND s.ended_at IS NULL`, device.id);
       if (old) this.endRow(tx, old, 'replaced', currentActor());
       const r = tx.run('INSERT INTO sessions (device_id, started_at, started_by) VALUES (?, ?, ?)', device.id, this.ports.now().toISOString(), currentActor());
@@ -108,7 +111,7 @@ export class SessionService {
     this.store.write((tx) => this.endAll(tx, location, reason));
   }
 
-  /** Inside a write: ends every active session of the location (MFA turned off, device removed). */
+  /** Inside a write: ends every active session of the location, or of one device (MFA turned off, device removed or disabled). */
   endAll(tx: Tx, location: string, reason: EndReason, deviceId?: number): void {
     const rows = tx.all<SessionRow>(`${SELECT} WHERE l.name = ? AND s.ended_at IS NULL${deviceId === undefined ? '' : ' AND d.id = ?'}`, location, ...(deviceId === undefined ? [] : [deviceId]));
     for (const row of rows) this.endRow(tx, row, reason, currentActor());

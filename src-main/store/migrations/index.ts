@@ -13,10 +13,11 @@ import { m0009EventOrigin } from './0009-event-origin.js';
 import { m0010DeviceNamesNfc } from './0010-device-names-nfc.js';
 import { m0011Edge } from './0011-edge.js';
 import { m0012Failovers } from './0012-failovers.js';
-import { m0013EventRuns } from './0013-event-runs.js';
+import { m0013DeviceEnabled } from './0013-device-enabled.js';
+import { m0014EventRuns } from './0014-event-runs.js';
 
 import type { Migration } from './migration.js';
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover, m0007BalancerRole, m0008LbFailback, m0009EventOrigin, m0010DeviceNamesNfc, m0011Edge, m0012Failovers, m0013EventRuns];
+export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover, m0007BalancerRole, m0008LbFailback, m0009EventOrigin, m0010DeviceNamesNfc, m0011Edge, m0012Failovers, m0013DeviceEnabled, m0014EventRuns];

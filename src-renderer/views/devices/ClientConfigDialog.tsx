@@ -11,6 +11,8 @@ export interface ClientConfig {
   text: string;
   /** Holds a private key Core made and did not keep. */
   secret: boolean;
+  /** The device is disabled: the config connects only once it is enabled. */
+  disabled?: boolean;
 }
 
 /**
@@ -63,6 +65,11 @@ export function ClientConfigDialog({ config, onClose }: { config: ClientConfig; 
         ) : (
           <p>The device keeps its own private key: put it in the PrivateKey line.</p>
         )}
+        {config.disabled ? (
+          <p className="note" data-testid="device-config-disabled">
+            {config.device} is disabled: this config connects only once the device is enabled again.
+          </p>
+        ) : null}
         <div className="client-config">
           <div className="qr">
             {qr ? <img src={qr} alt={`QR code of the client config for ${config.device}`} data-testid="device-config-qr" width={280} height={280} /> : <p className="muted">{qrError ? `No QR code: ${qrError}` : 'Drawing the QR code…'}</p>}

@@ -1,16 +1,21 @@
 // A location's devices: the table (live handshake, traffic, the gateway it came through, its MFA
-// session), a new config for one (a new key pair), removal, the invite panel and the add form.
-// A config, new or re-issued, opens in ClientConfigDialog. Only LocationPage imports it.
-import { useState } from 'react';
-import type { Device, Location, LocationStatus } from '../../../src-main/contract/index.js';
+// session, whether it is disabled), searched and paged by Core (devices.search, through
+// device-table-store.ts) so that 10,000 devices cost what one page does; per device a new config
+// (a new key pair), disable or enable, removal; the invite panel and the add form. A config, new
+// or re-issued, opens in ClientConfigDialog. The search text rides in the URL (?q=). Only
+// LocationPage imports it.
+import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import type { DeviceSearchRow, Location } from '../../../src-main/contract/index.js';
 import { useApp } from '../../stores/app-store.js';
+import { PAGE_SIZE, useDeviceTable } from '../../stores/device-table-store.js';
 import { ConfirmButton } from '../ConfirmButton.js';
 import { Field, FormError, useForm } from '../form.js';
-import { age, ago, bytes } from '../format.js';
+import { age, ago, bytes, count } from '../format.js';
 import { InvitePanel } from '../InvitePanel.js';
 import { ClientConfigDialog, type ClientConfig } from './ClientConfigDialog.js';
 
-type DeviceStatus = LocationStatus['devices'][number];
+type DeviceStatus = DeviceSearchRow;
 
 /** MFA: the device's session (its peer is on the gateways only with one), with the admin's start/end. */
 function SessionCell({ location, device, session, run }: { location: string; device: string; session: DeviceStatus['session'] | undefined; run: (p: Promise<unknown>) => Promise<unknown> }) {
@@ -69,61 +74,130 @@ function DeviceForm({ location, gateways, onConfig }: { location: string; gatewa
   );
 }
 
-export function DevicesSection({ location, devices, gateways, live, run }: { location: Location; devices: Device[] | null; gateways: number; live: LocationStatus | null; run: (p: Promise<unknown>) => Promise<unknown> }) {
+/** The search box, where the page is among the matches, and the way to the others. */
+function SearchBar({ run }: { run: (query: string) => void }) {
+  const query = useDeviceTable((s) => s.query);
+  const offset = useDeviceTable((s) => s.offset);
+  const page = useDeviceTable((s) => s.page);
+  const pageQuery = useDeviceTable((s) => s.pageQuery);
+  const goTo = useDeviceTable((s) => s.goTo);
+  const shown = page?.devices.length ?? 0;
+  const total = page?.total ?? 0;
+  return (
+    <div className="table-tools" data-testid="device-tools">
+      <input type="search" className="search" placeholder="Search name, address or key" aria-label="Search devices" data-testid="device-search" value={query} onChange={(e) => run(e.target.value)} />
+      <span className="muted" data-testid="device-range" data-query={pageQuery} data-offset={page?.offset}>
+        {page === null ? '…' : total === 0 ? 'no match' : `${count(offset + 1)}–${count(offset + shown)} of ${count(total)}${query.trim() ? ` matching (${count(page.all)} devices)` : ''}`}
+      </span>
+      <button type="button" data-testid="device-prev" disabled={offset === 0} onClick={() => goTo(offset - PAGE_SIZE)}>
+        Previous
+      </button>
+      <button type="button" data-testid="device-next" disabled={page === null || offset + shown >= total} onClick={() => goTo(offset + PAGE_SIZE)}>
+        Next
+      </button>
+    </div>
+  );
+}
+
+function DeviceRow({ d, mfa, run, onConfig }: { d: DeviceStatus; mfa: boolean; run: (p: Promise<unknown>) => Promise<unknown>; onConfig: (c: ClientConfig) => void }) {
   const api = useApp((s) => s.api)!;
+  const location = d.location;
+  return (
+    <tr data-testid="device-row" data-device={d.name} data-enabled={String(d.enabled)} className={d.enabled ? undefined : 'row-muted'}>
+      {/* Name, then its address and the start of its key (all of it in the tooltip and "bulwark device list"). */}
+      <td>
+        {d.name}
+        {d.enabled ? null : (
+          <span className="state-badge" data-testid="device-disabled" title="Disabled: no peer on the gateways until enabled">
+            disabled
+          </span>
+        )}
+        <div className="sub mono">
+          {d.address} · <span title={d.publicKey} data-testid="device-key">{d.publicKey.slice(0, 8)}…</span>
+        </div>
+      </td>
+      {/* When, from where, and through which gateway (only once it came through one). */}
+      <td>
+        <span data-testid="device-handshake" title={d.latestHandshake ?? undefined}>{ago(d.latestHandshake)}</span>
+        {d.latestHandshake ? (
+          <div className="sub">
+            from <span className="mono" data-testid="device-endpoint">{d.endpoint ?? '-'}</span> via <span data-testid="device-via">{d.gateway ?? '-'}</span>
+          </div>
+        ) : (
+          <>
+            <span hidden data-testid="device-endpoint">-</span>
+            <span hidden data-testid="device-via">-</span>
+          </>
+        )}
+      </td>
+      <td className="num" data-testid="device-traffic">{`${bytes(d.rxBytes)} / ${bytes(d.txBytes)}`}</td>
+      {mfa ? d.enabled ? <SessionCell location={location} device={d.name} session={d.session} run={run} /> : <td className="muted" data-testid="device-session">disabled</td> : null}
+      <td className="actions">
+        <ConfirmButton
+          label="New config"
+          danger={false}
+          question={`A new key pair for ${d.name}? Its current config stops working.`}
+          confirm="Yes, new config"
+          onConfirm={() => run(api.call('devices.config', { location, name: d.name }).then((r) => onConfig({ location, device: d.name, text: r.clientConfig, secret: r.containsPrivateKey, disabled: !r.device.enabled })))}
+          testid={`device-reissue-${d.name}`}
+        />
+        {d.enabled ? (
+          <ConfirmButton
+            label="Disable"
+            question={`Disable ${d.name}? It is cut off at once; its key and address stay, and Enable lets it back.`}
+            confirm="Yes, disable"
+            onConfirm={() => run(api.call('devices.setEnabled', { location, name: d.name, enabled: false }))}
+            testid={`device-disable-${d.name}`}
+          />
+        ) : (
+          <button type="button" data-testid={`device-enable-${d.name}`} title="Let it connect again" onClick={() => run(api.call('devices.setEnabled', { location, name: d.name, enabled: true }))}>
+            Enable
+          </button>
+        )}
+        <ConfirmButton label="Remove" question={`Remove ${d.name}? It is cut off at once.`} confirm="Yes, remove" onConfirm={() => run(api.call('devices.remove', { location, name: d.name }))} testid={`device-remove-${d.name}`} />
+      </td>
+    </tr>
+  );
+}
+
+export function DevicesSection({ location, gateways, run }: { location: Location; gateways: number; run: (p: Promise<unknown>) => Promise<unknown> }) {
   const name = location.name;
   const [config, setConfig] = useState<ClientConfig | null>(null);
+  const [params, setParams] = useSearchParams();
+  const page = useDeviceTable((s) => (s.location === name ? s.page : null));
+  const error = useDeviceTable((s) => (s.location === name ? s.error : null));
+  const query = useDeviceTable((s) => s.query);
+  // The page opens on the URL's search; typing keeps the URL's in step (no history entry per key).
+  // (Only a new location starts a new watch: the search box changes the URL, not the other way.)
+  useEffect(() => useDeviceTable.getState().watch(name, params.get('q') ?? ''), [name]);
+  const search = (q: string) => {
+    useDeviceTable.getState().search(q);
+    setParams((p) => {
+      const next = new URLSearchParams(p);
+      if (q) next.set('q', q);
+      else next.delete('q');
+      return next;
+    }, { replace: true });
+  };
+  // An action's refresh also reloads the page (the event would too, a moment later).
+  const act = (p: Promise<unknown>) => run(p).then(() => useDeviceTable.getState().load());
   return (
     <>
-      {devices?.length ? (
+      {page && page.all > 0 ? <SearchBar run={search} /> : null}
+      <FormError message={error} />
+      {page && page.devices.length > 0 ? (
         <table className="table live-table" data-testid="devices-table">
           <thead><tr><th>Device</th><th>Last handshake</th><th className="num">Rx / Tx</th>{location.mfa ? <th>MFA session</th> : null}<th /></tr></thead>
           <tbody>
-            {devices.map((d) => {
-              const st = live?.devices.find((x) => x.name === d.name);
-              return (
-                <tr key={d.name} data-testid="device-row" data-device={d.name}>
-                  {/* Name, then its address and the start of its key (all of it in the tooltip and "bulwark device list"). */}
-                  <td>
-                    {d.name}
-                    <div className="sub mono">
-                      {d.address} · <span title={d.publicKey} data-testid="device-key">{d.publicKey.slice(0, 8)}…</span>
-                    </div>
-                  </td>
-                  {/* When, from where, and through which gateway (only once it came through one). */}
-                  <td>
-                    <span data-testid="device-handshake" title={st?.latestHandshake ?? undefined}>{st ? ago(st.latestHandshake) : '…'}</span>
-                    {st?.latestHandshake ? (
-                      <div className="sub">
-                        from <span className="mono" data-testid="device-endpoint">{st.endpoint ?? '-'}</span> via <span data-testid="device-via">{st.gateway ?? '-'}</span>
-                      </div>
-                    ) : (
-                      <>
-                        <span hidden data-testid="device-endpoint">-</span>
-                        <span hidden data-testid="device-via">-</span>
-                      </>
-                    )}
-                  </td>
-                  <td className="num" data-testid="device-traffic">{st ? `${bytes(st.rxBytes)} / ${bytes(st.txBytes)}` : '-'}</td>
-                  {location.mfa ? <SessionCell location={name} device={d.name} session={st ? st.session : undefined} run={run} /> : null}
-                  <td className="actions">
-                    <ConfirmButton
-                      label="New config"
-                      danger={false}
-                      question={`A new key pair for ${d.name}? Its current config stops working.`}
-                      confirm="Yes, new config"
-                      onConfirm={() => run(api.call('devices.config', { location: name, name: d.name }).then((r) => setConfig({ location: name, device: d.name, text: r.clientConfig, secret: r.containsPrivateKey })))}
-                      testid={`device-reissue-${d.name}`}
-                    />
-                    <ConfirmButton label="Remove" question={`Remove ${d.name}? It is cut off at once.`} confirm="Yes, remove" onConfirm={() => run(api.call('devices.remove', { location: name, name: d.name }))} testid={`device-remove-${d.name}`} />
-                  </td>
-                </tr>
-              );
-            })}
+            {page.devices.map((d) => <DeviceRow key={d.name} d={d} mfa={location.mfa} run={act} onConfig={setConfig} />)}
           </tbody>
         </table>
-      ) : (
+      ) : page === null ? (
+        <p className="muted">Loading devices…</p>
+      ) : page.all === 0 ? (
         <p className="empty">No devices yet.</p>
+      ) : (
+        <p className="empty" data-testid="device-no-match">No device matches “{query.trim()}”.</p>
       )}
       {config ? <ClientConfigDialog config={config} onClose={() => setConfig(null)} /> : null}
       <div className="cards">

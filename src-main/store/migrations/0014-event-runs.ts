@@ -1,9 +1,9 @@
-// Migration 13: find a provisioning run's events, and the newest runs, without reading the
+// Migration 14: find a provisioning run's events, and the newest runs, without reading the
 // whole (append-only, ever-growing) audit trail: events by kind, and provision.* by run.
 import type { Migration } from './migration.js';
 
-export const m0013EventRuns: Migration = {
-  version: 13,
+export const m0014EventRuns: Migration = {
+  version: 14,
   name: 'event-runs',
   sql: `
 CREATE INDEX events_kind ON events (kind, id);

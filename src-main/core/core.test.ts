@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import { sshKeyPair } from '../../test/helpers/ssh-key.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { coreOnDisk, failure } from '../../test/helpers/core.js';
 import { tempDir } from '../../test/helpers/server.js';
@@ -263,7 +263,7 @@ describe('issue #11: identityFile must be an SSH private key, checked when the h
   test('missing, unreadable, not a key, a public key, a directory, a FIFO, a huge file: one 400 that names the field and tells nothing more', async () => {
     const { core } = newCore();
     const dir = keyDir();
-    const pair = utils.generateKeyPairSync('ed25519');
+    const pair = sshKeyPair();
     const files: Record<string, string> = {
       missing: join(dir, 'missing'),
       shadow: '/etc/shadow',
@@ -293,7 +293,7 @@ describe('issue #11: identityFile must be an SSH private key, checked when the h
   test("a file in Bulwark's data dir is refused even when it is a private key, and so is a link into it", async () => {
     const { core, dir } = newCore();
     const inside = join(dir, 'id_ed25519');
-    writeFileSync(inside, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(inside, sshKeyPair().private, { mode: 0o600 });
     const link = join(keyDir(), 'key');
     symlinkSync(inside, link);
     for (const path of [inside, link, join(dir, 'bulwark.db'), join(dir, 'token'), `${dir}/../${dir.split('/').at(-1)}/bulwark.db`]) {
@@ -306,7 +306,7 @@ describe('issue #11: identityFile must be an SSH private key, checked when the h
   test('a key file that stopped being a key after the host was added is a 400 naming identityFile at the next connection, not a crash', async () => {
     const { core } = newCore();
     const key = join(keyDir(), 'id_ed25519');
-    writeFileSync(key, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(key, sshKeyPair().private, { mode: 0o600 });
     await core.invoke('hosts.create', { name: 'gw-1', ssh: 'root@127.0.0.1:1', identityFile: key });
     writeFileSync(key, 'root:x:0:0:root:/root:/bin/bash\n');
     const err = await failure(core.invoke('hosts.check', { name: 'gw-1' }));
@@ -318,14 +318,14 @@ describe('issue #11: identityFile must be an SSH private key, checked when the h
     const { core } = newCore();
     const dir = keyDir();
     const locked = join(dir, 'locked');
-    writeFileSync(locked, utils.generateKeyPairSync('ed25519', { passphrase: 'secret', cipher: 'aes256-ctr', rounds: 4 }).private, { mode: 0o600 });
+    writeFileSync(locked, sshKeyPair('ed25519', 'secret').private, { mode: 0o600 });
     const err = await failure(add(core, locked));
     expect(err.message).toBe(`identityFile: ${locked} is protected by a passphrase, which Bulwark cannot enter; load the key into the ssh-agent and leave identityFile out, or use a key without a passphrase`);
     const rsa = join(dir, 'id_rsa');
     writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey, { mode: 0o600 });
     expect((await add(core, rsa)).auth).toEqual({ kind: 'key', identityFile: rsa });
     const ecdsa = join(dir, 'id_ecdsa');
-    writeFileSync(ecdsa, utils.generateKeyPairSync('ecdsa', { bits: 256 }).private, { mode: 0o600 });
+    writeFileSync(ecdsa, sshKeyPair('ecdsa').private, { mode: 0o600 });
     expect((await core.invoke('hosts.create', { name: 'gw-2', ssh: 'root@gw2', identityFile: ecdsa })).auth.kind).toBe('key');
   });
 });
@@ -337,7 +337,7 @@ describe('hosts, gateways and edges', () => {
     expect(err.field).toBe('identityFile');
     expect(err.message).toMatch(/is not an SSH private key that the Bulwark server can read/);
     const key = join(keyDir(), 'id_ed25519');
-    writeFileSync(key, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(key, sshKeyPair().private, { mode: 0o600 });
     const h = await core.invoke('hosts.create', { name: 'gw-1', ssh: 'admin@[2001:db8::1]:2222', identityFile: key });
     expect(h).toMatchObject({ sshUser: 'admin', sshAddress: '2001:db8::1', sshPort: 2222, auth: { kind: 'key', identityFile: key }, hostKeyFingerprint: null });
   });

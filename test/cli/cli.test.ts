@@ -3,7 +3,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { utils } from 'ssh2';
+import { sshKeyPair } from '../helpers/ssh-key.js';
 import { runCli, startChild, tempDir, type ChildServer } from '../helpers/server.js';
 
 const tmp = tempDir('bulwark-cli-');
@@ -84,7 +84,7 @@ describe('bulwark CLI', () => {
 
   test('hosts, gateways and edges', async () => {
     const key = join(tmp.dir, 'id_test');
-    writeFileSync(key, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(key, sshKeyPair().private, { mode: 0o600 });
     expect((await cli('host', 'add', 'gw-1', '--ssh', 'root@198.51.100.11', '--identity', key)).stdout).toMatch(/Added host gw-1 \(root@198\.51\.100\.11:22, key .*id_test\)/);
     expect((await cli('host', 'add', 'edge-1', '--ssh', 'admin@198.51.100.21:2222')).code).toBe(0);
     expect((await cli('gateway', 'add', '--location', 'hq', '--host', 'gw-1')).stdout).toBe('Host gw-1 is now a gateway of location hq\n');

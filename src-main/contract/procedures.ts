@@ -6,7 +6,7 @@ import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from 
 import { FailoverDrillInput, FailoverDrillOutput, FailoverHistoryInput, FailoverRecord, LbConfig, LbConfigInput, LbReleaseInput, LocationFailoverInput } from './schemas/failover.js';
 import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
-import { Device, DeviceAddInput, DeviceAddOutput, DeviceConfigInput, DeviceListInput, DeviceRef, DeviceSearchInput, DeviceSearchOutput, DeviceSetEnabledInput } from './schemas/device.js';
+import { Device, DeviceAddInput, DeviceAddOutput, DeviceConfigInput, DeviceListInput, DeviceRef, DeviceSearchInput, DeviceSearchOutput, DeviceSearchRow, DeviceSetEnabledInput } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
 import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus, LocationStatusInput } from './schemas/link.js';
@@ -64,6 +64,7 @@ export const procedures = {
 
   'devices.list': query(DeviceListInput, z.array(Device)),
   'devices.search': query(DeviceSearchInput, DeviceSearchOutput),
+  'devices.get': query(DeviceRef, DeviceSearchRow),
   'devices.add': mutation(DeviceAddInput, DeviceAddOutput),
   'devices.remove': mutation(DeviceRef, Removed),
   'devices.config': mutation(DeviceConfigInput, DeviceAddOutput),

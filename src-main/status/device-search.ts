@@ -25,6 +25,16 @@ const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 // address, or the start of the key (exact: keys are base64, where case matters).
 const MATCH = `d.location_id = ? AND (? = '' OR d.name LIKE ? ESCAPE '\\' OR d.address LIKE ? ESCAPE '\\' OR substr(d.public_key, 1, length(?)) = ?)`;
 
+/** A device with its active session (a disabled device has none). */
+const SELECT = `SELECT d.name, d.address, d.public_key, d.created_at, d.enabled, s.id AS session_id, s.started_at AS session_started_at, s.started_by AS session_started_by
+  FROM devices d LEFT JOIN sessions s ON s.device_id = d.id AND s.ended_at IS NULL AND d.enabled = 1`;
+
+/** One device by its exact name, or null: a device's own page. */
+export function findDevice(tx: Tx, locationId: number, name: string): DeviceSearchDbRow | null {
+  const row = tx.get(`${SELECT} WHERE d.location_id = ? AND d.name = ?`, locationId, name);
+  return row === undefined ? null : Row.parse(row);
+}
+
 /**
  * The page of `input` among the location's matching devices, with how many match and how many
  * there are. An offset past the matches (devices removed, a narrower search) gives the last page.
@@ -37,9 +47,7 @@ export function searchDevices(tx: Tx, locationId: number, input: ProcParsedInput
   const offset = input.offset < total ? input.offset : Math.max(0, Math.floor((total - 1) / input.limit) * input.limit);
   const rows = tx
     .all(
-      `SELECT d.name, d.address, d.public_key, d.created_at, d.enabled, s.id AS session_id, s.started_at AS session_started_at, s.started_by AS session_started_by
-         FROM devices d LEFT JOIN sessions s ON s.device_id = d.id AND s.ended_at IS NULL AND d.enabled = 1
-        WHERE ${MATCH} ORDER BY d.name LIMIT ? OFFSET ?`,
+      `${SELECT} WHERE ${MATCH} ORDER BY d.name LIMIT ? OFFSET ?`,
       ...params,
       input.limit,
       offset,

@@ -4,14 +4,14 @@
 // seed of the topology read model. Imports contract/, store/, core/sessions and link/;
 // system/ builds it, failover/ reads it.
 import { z } from 'zod';
-import { BulwarkError, FailoverMode, type DeviceSearchOutput, type DeviceTunnel, type LocationStatus, type KnownEvent, type PeerStats, type ProcParsedInput, type TopologyProblem } from '../contract/index.js';
-import type { Store } from '../store/db.js';
+import { BulwarkError, FailoverMode, type DeviceSearchOutput, type DeviceSearchRow, type DeviceTunnel, type LocationStatus, type KnownEvent, type PeerStats, type ProcParsedInput, type TopologyProblem } from '../contract/index.js';
+import type { Store, Tx } from '../store/db.js';
 import { locationGateways } from '../store/queries.js';
 import type { SessionService } from '../core/sessions/session-service.js';
 import { agentSubject } from '../core/pki/pki-service.js';
 import type { Link } from '../link/link.js';
 import type { LinkHub } from '../link/link-hub.js';
-import { searchDevices } from './device-search.js';
+import { findDevice, searchDevices, type DeviceSearchDbRow } from './device-search.js';
 import { lbProblems, vrrpProblems } from './problems.js';
 
 type DeviceStats = PeerStats & { gateway: string };
@@ -88,25 +88,38 @@ export class StatusModel {
    */
   search(input: ProcParsedInput<'devices.search'>): DeviceSearchOutput {
     return this.store.read((tx) => {
-      const loc = tx.get<{ id: number; name: string }>('SELECT id, name FROM locations WHERE name = ?', input.location);
-      if (!loc) throw BulwarkError.field('location', `no location named ${JSON.stringify(input.location)}; see "bulwark location list"`, 'not_found');
+      const loc = this.requireLocation(tx, input.location);
       const page = searchDevices(tx, loc.id, input);
-      const stats = this.stats.get(loc.name);
-      return {
-        total: page.total,
-        all: page.all,
-        offset: page.offset,
-        devices: page.rows.map((r) => ({
-          location: loc.name,
-          name: r.name,
-          address: r.address,
-          publicKey: r.public_key,
-          createdAt: r.created_at,
-          enabled: r.enabled === 1,
-          ...tunnel(stats?.get(r.public_key), r.session_id === null ? null : { id: r.session_id, startedAt: r.session_started_at!, startedBy: r.session_started_by! }),
-        })),
-      };
+      return { total: page.total, all: page.all, offset: page.offset, devices: page.rows.map((r) => this.deviceRow(loc.name, r)) };
     });
+  }
+
+  /** One device with its tunnel and session: its own page. */
+  device(location: string, name: string): DeviceSearchRow {
+    return this.store.read((tx) => {
+      const loc = this.requireLocation(tx, location);
+      const row = findDevice(tx, loc.id, name);
+      if (!row) throw BulwarkError.field('name', `location ${loc.name} has no device named ${JSON.stringify(name)}; see "bulwark device list --location ${loc.name}"`, 'not_found');
+      return this.deviceRow(loc.name, row);
+    });
+  }
+
+  private requireLocation(tx: Tx, name: string): { id: number; name: string } {
+    const loc = tx.get<{ id: number; name: string }>('SELECT id, name FROM locations WHERE name = ?', name);
+    if (!loc) throw BulwarkError.field('location', `no location named ${JSON.stringify(name)}; see "bulwark location list"`, 'not_found');
+    return loc;
+  }
+
+  private deviceRow(location: string, r: DeviceSearchDbRow): DeviceSearchRow {
+    return {
+      location,
+      name: r.name,
+      address: r.address,
+      publicKey: r.public_key,
+      createdAt: r.created_at,
+      enabled: r.enabled === 1,
+      ...tunnel(this.stats.get(location)?.get(r.public_key), r.session_id === null ? null : { id: r.session_id, startedAt: r.session_started_at!, startedBy: r.session_started_by! }),
+    };
   }
 
   /** The location live: each gateway's link and data plane, each device's tunnel (unless `withDevices` is false: an empty list). */

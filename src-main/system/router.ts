@@ -90,6 +90,7 @@ export function createHandlers(s: Services): Handlers {
     'lockouts.clear': (i) => s.lockouts.clear(i.id),
     'devices.list': (i) => s.devices.list(i.location),
     'devices.search': (i) => s.status.search(i),
+    'devices.get': (i) => s.status.device(i.location, i.name),
     'devices.add': (i) => s.devices.add(i),
     'devices.remove': (i) => s.devices.remove(i.location, i.name),
     'devices.config': (i) => s.devices.config(i.location, i.name, i.newKey),

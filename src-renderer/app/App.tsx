@@ -5,6 +5,7 @@ import { useApp, type View } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
 import { useProvision } from '../stores/provision-store.js';
 import { useTopology } from '../stores/topology-store.js';
+import { DevicePage } from '../views/devices/DevicePage.js';
 import { HostPage } from '../views/hosts/HostPage.js';
 import { HostsView } from '../views/hosts/HostsView.js';
 import { LocationPage } from '../views/LocationPage.js';
@@ -81,6 +82,8 @@ function ViewContent({ view }: { view: View }) {
       return <LocationsView />;
     case 'location':
       return <LocationPage name={view.name} />;
+    case 'device':
+      return <DevicePage location={view.location} name={view.name} />;
     case 'hosts':
       return <HostsView />;
     case 'host':

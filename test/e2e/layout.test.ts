@@ -84,6 +84,7 @@ describe.skipIf(missing !== null)('the layout at 1280 and 1920 px', () => {
         ['hosts', '/hosts', 'hosts-table'],
         ['provisioning', '/provisioning', 'recent-run'],
         ['host', '/hosts/gateway-east-1', 'host-page'],
+        ['device', '/locations/headquarters-east/devices/conference-room-display', 'device-tunnel'],
         ['run', '/provisioning/runs/layout-run-0001', 'progress-failure-unreachable-edge'],
       ];
       for (const [name, path, ready] of pages) {

@@ -120,6 +120,25 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     await page.getByTestId('device-config').waitFor({ state: 'detached' });
     await page.screenshot({ path: 'test-results/ui-location.png', fullPage: true });
 
+    // A device has a page of its own: its address and whole key; a reload stays on it; disable
+    // (asked first) and enable from there.
+    const phone = (await srv.client.call('devices.list', { location: 'hq' })).find((d) => d.name === 'ui-phone')!;
+    await page.getByTestId('device-link-ui-phone').click();
+    await page.waitForURL('**/locations/hq/devices/ui-phone');
+    await page.reload();
+    expect(await page.getByTestId('device-page-address').textContent()).toBe(phone.address);
+    expect(await page.getByTestId('device-page-key').textContent()).toBe(phone.publicKey);
+    expect(await page.getByTestId('device-page-state').textContent()).toBe('enabled');
+    await page.getByTestId('device-disable-ui-phone').click();
+    await page.getByTestId('device-disable-ui-phone-confirm').getByRole('button', { name: 'Yes, disable' }).click();
+    await page.getByTestId('device-page-state').filter({ hasText: /^disabled/ }).waitFor();
+    expect((await srv.client.call('devices.get', { location: 'hq', name: 'ui-phone' })).enabled).toBe(false);
+    await page.screenshot({ path: 'test-results/ui-device-page.png', fullPage: true });
+    await page.getByTestId('device-enable-ui-phone').click();
+    await page.getByTestId('device-page-state').filter({ hasText: /^enabled$/ }).waitFor();
+    await page.getByRole('link', { name: '← hq' }).click();
+    await page.getByTestId('devices-table').waitFor();
+
     // Removing a device asks first; Cancel keeps it, Yes removes it.
     await page.getByTestId('device-remove-ui-phone').click();
     const confirm = page.getByTestId('device-remove-ui-phone-confirm');
@@ -130,6 +149,12 @@ describe.skipIf(missing !== null)('UI in Chromium', () => {
     await page.getByTestId('device-remove-ui-phone-confirm').getByRole('button', { name: 'Yes, remove' }).click();
     await page.locator('[data-testid="device-row"][data-device="ui-phone"]').waitFor({ state: 'detached' });
     expect((await srv.client.call('devices.list', { location: 'hq' })).map((d) => d.name)).not.toContain('ui-phone');
+    // Removed from its own page, the admin lands back on the location.
+    await page.goto(`${srv.url}/locations/hq/devices/from-cli`);
+    await page.getByTestId('device-remove-from-cli').click();
+    await page.getByTestId('device-remove-from-cli-confirm').getByRole('button', { name: 'Yes, remove' }).click();
+    await page.waitForURL(/\/locations\/hq$/);
+    expect((await srv.client.call('devices.list', { location: 'hq' })).map((d) => d.name)).not.toContain('from-cli');
 
     // The two 4xx answers above (bad CIDR, bad key) are logged by Chromium as failed resources.
     expect(consoleErrors.filter((e) => !/status of 40[09]/.test(e))).toEqual([]);

@@ -5,38 +5,18 @@
 // or re-issued, opens in ClientConfigDialog. The search text rides in the URL (?q=). Only
 // LocationPage imports it.
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { NavLink, useSearchParams } from 'react-router';
 import type { DeviceSearchRow, Location } from '../../../src-main/contract/index.js';
 import { useApp } from '../../stores/app-store.js';
 import { PAGE_SIZE, useDeviceTable } from '../../stores/device-table-store.js';
-import { ConfirmButton } from '../ConfirmButton.js';
+import { pathOf } from '../../routes/routes.js';
 import { Field, FormError, useForm } from '../form.js';
-import { age, ago, bytes, count } from '../format.js';
+import { ago, bytes, count } from '../format.js';
 import { InvitePanel } from '../InvitePanel.js';
 import { ClientConfigDialog, type ClientConfig } from './ClientConfigDialog.js';
+import { DeviceActions, SessionCell } from './DeviceControls.js';
 
 type DeviceStatus = DeviceSearchRow;
-
-/** MFA: the device's session (its peer is on the gateways only with one), with the admin's start/end. */
-function SessionCell({ location, device, session, run }: { location: string; device: string; session: DeviceStatus['session'] | undefined; run: (p: Promise<unknown>) => Promise<unknown> }) {
-  const api = useApp((s) => s.api)!;
-  if (session === undefined) return <td className="muted" data-testid="device-session">…</td>;
-  return (
-    <td data-testid="device-session">
-      {session ? (
-        <>
-          <span className="ok-text" title={`session ${session.id}, started by ${session.startedBy}`}>active for {age(session.startedAt)}</span>{' '}
-          <button type="button" className="link" data-testid="session-end" onClick={() => run(api.call('sessions.end', { location, device }))}>End</button>
-        </>
-      ) : (
-        <>
-          <span className="muted" title="its peer is on the gateways only once its user passes MFA">waiting for MFA</span>{' '}
-          <button type="button" className="link" data-testid="session-start" title="Authorise the device as if its user had passed MFA" onClick={() => run(api.call('sessions.start', { location, device }))}>Start</button>
-        </>
-      )}
-    </td>
-  );
-}
 
 function DeviceForm({ location, gateways, onConfig }: { location: string; gateways: number; onConfig: (c: ClientConfig) => void }) {
   const api = useApp((s) => s.api)!;
@@ -100,13 +80,14 @@ function SearchBar({ run }: { run: (query: string) => void }) {
 }
 
 function DeviceRow({ d, mfa, run, onConfig }: { d: DeviceStatus; mfa: boolean; run: (p: Promise<unknown>) => Promise<unknown>; onConfig: (c: ClientConfig) => void }) {
-  const api = useApp((s) => s.api)!;
   const location = d.location;
   return (
     <tr data-testid="device-row" data-device={d.name} data-enabled={String(d.enabled)} className={d.enabled ? undefined : 'row-muted'}>
       {/* Name, then its address and the start of its key (all of it in the tooltip and "bulwark device list"). */}
       <td>
-        {d.name}
+        <NavLink to={pathOf({ kind: 'device', location, name: d.name })} data-testid={`device-link-${d.name}`}>
+          {d.name}
+        </NavLink>
         {d.enabled ? null : (
           <span className="state-badge" data-testid="device-disabled" title="Disabled: no peer on the gateways until enabled">
             disabled
@@ -133,28 +114,7 @@ function DeviceRow({ d, mfa, run, onConfig }: { d: DeviceStatus; mfa: boolean; r
       <td className="num" data-testid="device-traffic">{`${bytes(d.rxBytes)} / ${bytes(d.txBytes)}`}</td>
       {mfa ? d.enabled ? <SessionCell location={location} device={d.name} session={d.session} run={run} /> : <td className="muted" data-testid="device-session">disabled</td> : null}
       <td className="actions">
-        <ConfirmButton
-          label="New config"
-          danger={false}
-          question={`A new key pair for ${d.name}? Its current config stops working.`}
-          confirm="Yes, new config"
-          onConfirm={() => run(api.call('devices.config', { location, name: d.name }).then((r) => onConfig({ location, device: d.name, text: r.clientConfig, secret: r.containsPrivateKey, disabled: !r.device.enabled })))}
-          testid={`device-reissue-${d.name}`}
-        />
-        {d.enabled ? (
-          <ConfirmButton
-            label="Disable"
-            question={`Disable ${d.name}? It is cut off at once; its key and address stay, and Enable lets it back.`}
-            confirm="Yes, disable"
-            onConfirm={() => run(api.call('devices.setEnabled', { location, name: d.name, enabled: false }))}
-            testid={`device-disable-${d.name}`}
-          />
-        ) : (
-          <button type="button" data-testid={`device-enable-${d.name}`} title="Let it connect again" onClick={() => run(api.call('devices.setEnabled', { location, name: d.name, enabled: true }))}>
-            Enable
-          </button>
-        )}
-        <ConfirmButton label="Remove" question={`Remove ${d.name}? It is cut off at once.`} confirm="Yes, remove" onConfirm={() => run(api.call('devices.remove', { location, name: d.name }))} testid={`device-remove-${d.name}`} />
+        <DeviceActions d={d} run={run} onConfig={onConfig} />
       </td>
     </tr>
   );

@@ -1,7 +1,7 @@
 // Many devices at once, for tests and benches at scale: every devices.add runs through Core's
 // contract (input and output parsed, one event each), all inside one outer write transaction,
-// which each call joins as a savepoint. 10,000 devices take about a second instead of the
-// minute that 10,000 separate commits over HTTP would.
+// which each call joins as a savepoint. 10,000 devices take about 7 s (mostly making their
+// keys), a fraction of what 10,000 separate commits over HTTP would.
 import type { Core } from '../../src-main/system/system.js';
 
 /** Adds `names` to `location` in one transaction; resolves when all are stored. */

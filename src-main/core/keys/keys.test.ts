@@ -16,6 +16,14 @@ describe('WireGuard keys', () => {
     expect(wireGuardPublicKey(a.privateKey)).toBe(a.publicKey);
   });
 
+  test('a private key is clamped for X25519, as `wg genkey` makes it', () => {
+    for (let i = 0; i < 200; i++) {
+      const k = Buffer.from(generateWireGuardKeyPair().privateKey, 'base64');
+      expect(k).toHaveLength(32);
+      expect([k[0]! & 7, k[31]! & 128, k[31]! & 64]).toEqual([0, 0, 64]);
+    }
+  });
+
   // The real tool is the reference: CI installs wireguard-tools, so this runs there.
   test.skipIf(!hasCommand('wg') && process.env.CI !== 'true')('matches `wg pubkey` from wireguard-tools', () => {
     for (let i = 0; i < 5; i++) {

@@ -53,7 +53,7 @@ describe.skipIf(missing !== null)('gateway data plane', () => {
     expect(status.code, status.stdout).toBe(0);
     // SINCE is the link's age ("2 s ago"; the time itself is in --json).
     expect(status.stdout).toMatch(/^gw\s+up\s+\d+ \S+(?: \d+ \S+)? ago\s+healthy\s+wireguard-go\s+1\s+-$/m);
-    expect(status.stdout).toMatch(/^laptop\s+10\.77\.0\.2\/32\s+\d+ s ago\s+198\.51\.100\.\d+:\d+\s+[\d.]+ (B|KiB)\s+[\d.]+ (B|KiB)\s+gw$/m);
+    expect(status.stdout).toMatch(/^laptop\s+10\.77\.0\.2\/32\s+enabled\s+\d+ s ago\s+198\.51\.100\.\d+:\d+\s+[\d.]+ (B|KiB)\s+[\d.]+ (B|KiB)\s+gw$/m);
 
     // Remove the device: its traffic stops within a second of the call returning.
     const removedAt = Date.now();

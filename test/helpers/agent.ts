@@ -49,7 +49,11 @@ export function writeAgentFiles(dir: string, f: AgentFiles): string {
 }
 
 export function startAgent(dir: string, configText: string): RunningAgent {
-  const proc = spawn(RUNTIME, [join(dir, 'agent.mjs')], { cwd: dir, env: { BULWARK_AGENT_CONFIG: join(dir, 'agent.json'), STATE_DIRECTORY: join(dir, 'state') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return runningAgent(spawn(RUNTIME, [join(dir, 'agent.mjs')], { cwd: dir, env: { BULWARK_AGENT_CONFIG: join(dir, 'agent.json'), STATE_DIRECTORY: join(dir, 'state') }, stdio: ['ignore', 'pipe', 'pipe'] }), configText);
+}
+
+/** An agent process the test started: its output kept, and stopped with SIGTERM (by its PID) when asked. */
+export function runningAgent(proc: ChildProcess, configText: string): RunningAgent {
   let out = '';
   proc.stdout?.on('data', (d) => (out += d));
   proc.stderr?.on('data', (d) => (out += d));

@@ -13,7 +13,7 @@ import { renderGatewayConfig } from '../../src-main/config-gen/agent/agent-confi
 import { CONTROL_PORT, interfaceName } from '../../src-main/contract/host-layout.js';
 import { addressAt } from '../../src-main/net/ip.js';
 import { reserveLabPrefix } from '../lab/scenario.js';
-import { RUNTIME, type RunningAgent } from './agent.js';
+import { RUNTIME, runningAgent, type RunningAgent } from './agent.js';
 import { scriptedIdentity } from './scripted-agent.js';
 import { AGENTS_DIR, type InProcessServer } from './server.js';
 
@@ -107,27 +107,15 @@ export async function startNetnsGateway(srv: InProcessServer, opts: { host: stri
   });
   writeFileSync(join(dir, 'agent.json'), configText);
   // `ip netns exec` execs the runtime in the namespace: the child's PID is the agent's.
-  const spawnAgent = (): RunningAgent => {
-    const proc = spawn('ip', ['netns', 'exec', ns, RUNTIME, join(AGENTS_DIR, 'gateway.mjs')], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', BULWARK_AGENT_CONFIG: join(dir, 'agent.json'), STATE_DIRECTORY: join(dir, 'state') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout.on('data', (d) => (out += d));
-    proc.stderr.on('data', (d) => (out += d));
-    return {
-      proc,
-      output: () => out,
+  const spawnAgent = (): RunningAgent =>
+    runningAgent(
+      spawn('ip', ['netns', 'exec', ns, RUNTIME, join(AGENTS_DIR, 'gateway.mjs')], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', BULWARK_AGENT_CONFIG: join(dir, 'agent.json'), STATE_DIRECTORY: join(dir, 'state') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
       configText,
-      stop: async () => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
-        proc.kill('SIGTERM');
-        await new Promise((r) => proc.once('exit', r));
-        return proc.exitCode;
-      },
-    };
-  };
+    );
   let agent = spawnAgent();
   const gateway: NetnsGateway = {
     host,

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BulwarkError } from '../contract/index.js';
-import type { Artifact, Artifacts } from './plan/desired-state.js';
+import type { Artifact } from '../host-state/desired.js';
+import type { Artifacts } from './plan/desired-state.js';
 
 export interface AgentsBuildInfo {
   version: string;

@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import { BulwarkError, type HostPlan, type NewEvent, type ProcOutput, type ProcParsedInput, type ProvisionHostFinishedDetails, type ProvisionStepDetails } from '../contract/index.js';
 import { loadArtifacts, type LoadedArtifacts } from './artifacts.js';
 import { desiredHost, type HostModel } from './plan/desired-state.js';
-import { isUpToDate } from './plan/host-plan.js';
+import { isUpToDate } from '../host-state/changes.js';
 import { discardStaging, planHost, prepareHost, type HostJob } from './remote/host-run.js';
 import { readFacts, RemoteHost, StepFailed, toFailure, type Report } from './remote/remote-host.js';
 import { planRollout, type RolloutLocation } from './rollout/rollout-plan.js';

@@ -10,7 +10,7 @@ import type { HostModel } from './plan/desired-state.js';
 import { EDGES_GROUP } from './rollout/rollout-plan.js';
 import { instanceName, type KeepalivedModel } from '../config-gen/keepalived/keepalived-conf.js';
 import { CONTROL_PORT, DATAPLANE_HEALTH_PORT, HEALTH_PORT, KEEPALIVED_FIFO, trackFilePath, interfaceName, locationKeyPath } from '../contract/host-layout.js';
-import type { HostNeeds } from './remote/preflight.js';
+import type { HostNeeds } from '../host-state/preflight.js';
 import type { HostJob } from './remote/host-run.js';
 import type { Tx } from '../store/db.js';
 import { hasRole, hostRoles, locationGateways } from '../store/queries.js';

@@ -2,6 +2,7 @@
 // prints back. The program runs on the host as root, so a lost SSH connection cannot leave a
 // host half-changed: it finishes, or it rolls itself back.
 import { z } from 'zod';
+import { AgentRoleSchema } from './agent-config.js';
 
 export const HostApplyFile = z.strictObject({
   /** Absolute destination path. */
@@ -88,5 +89,32 @@ export const HostManifest = z.object({
   files: z.array(z.object({ path: z.string(), sha256: z.string(), mode: z.number().int() })),
   units: z.array(z.string()),
   dirs: z.array(z.string()),
+  /** The Bulwark version that wrote it (absent before bundles: read as unknown). */
+  bulwarkVersion: z.string().optional(),
+  /** When Core made what is installed: an apply's start, or a bundle's export time. A bundle made before it is a downgrade. */
+  madeAt: z.string().optional(),
+  /** Set when an offline bundle installed it. */
+  bundle: z.object({ id: z.string(), createdAt: z.string() }).optional(),
 });
 export type HostManifest = z.infer<typeof HostManifest>;
+
+/**
+ * A unit a host should run, as Core works it out and as a bundle carries it to the host: what
+ * its change means (restart or reload) and how host-apply verifies it.
+ */
+export const DesiredUnit = z.strictObject({
+  /** e.g. "bulwark-gateway.service". */
+  unit: z.string(),
+  /** The agent it runs; null for keepalived or HAProxy. */
+  role: AgentRoleSchema.nullable(),
+  /** Paths whose change means a restart. */
+  dependsOn: z.array(z.string()),
+  /** Those of dependsOn that the unit re-reads on `systemctl reload`: a change to these alone needs no restart. */
+  reloadOn: z.array(z.string()),
+  /** The agent's health endpoint, which must report configSha256; null: being active is enough. */
+  healthUrl: z.string().nullable(),
+  configPath: z.string(),
+  /** SHA-256 of the config the agent must report once restarted. */
+  configSha256: z.string(),
+});
+export type DesiredUnit = z.infer<typeof DesiredUnit>;

@@ -1,6 +1,7 @@
 // What a host should have, from Core's model of it. Pure: no SSH, no file system.
 import { createHash } from 'node:crypto';
 import type { FileKind } from '../../contract/index.js';
+import type { Artifact, DesiredFile, DesiredHost, DesiredUnit } from '../../host-state/desired.js';
 import { renderBalancerConfig, renderEdgeConfig, renderGatewayConfig, type BalancerConfigModel, type GatewayConfigModel } from '../../config-gen/agent/agent-config.js';
 import { renderAgentUnit, unitName, type AgentRole } from '../../config-gen/systemd/agent-unit.js';
 import { renderKeepalivedConf, type KeepalivedModel } from '../../config-gen/keepalived/keepalived-conf.js';
@@ -9,13 +10,6 @@ import { EDGE_BACKEND, renderHaproxyConf, type EdgeBalancerModel } from '../../c
 import { renderUnavailableHttp } from '../../config-gen/haproxy/unavailable-page.js';
 import { renderHaproxyUnit } from '../../config-gen/systemd/haproxy-unit.js';
 import { EDGE_PUBLIC_PORT, HAPROXY_CONF, HAPROXY_PROGRAM, HAPROXY_PUBLIC_PEM, HAPROXY_RUN_DIR, HAPROXY_STATS_SOCKET, HAPROXY_UNAVAILABLE_PAGE, HAPROXY_UNIT, HAPROXY_UNIT_PATH, BALANCER_RUN_DIR, CONTROL_PORT, HEALTH_PORT, HOST_RUNTIME, NGINX_PROGRAM, KEEPALIVED_CONF, KEEPALIVED_FIFO, KEEPALIVED_PID_FILE, KEEPALIVED_PROGRAM, KEEPALIVED_UNIT_PATH, KEEPALIVED_VRRP_PID_FILE, TLS_CA, agentCertPath, agentConfigPath, agentKeyPath, agentProgramPath, agentUnitPath } from '../../contract/host-layout.js';
-
-/** A file the build produced (the Node runtime, an agent bundle), by its local path and digest. */
-export interface Artifact {
-  localPath: string;
-  sha256: string;
-  size: number;
-}
 
 export interface Artifacts {
   runtime: Artifact;
@@ -48,40 +42,6 @@ export interface HostModel {
   edgeTrustedProxies: string[];
   /** The HAProxy in front of the edges, when this host runs it; publicPem: the public certificate, chain and key (a secret). */
   edgeBalancer: { config: EdgeBalancerModel; publicPem: string | null } | null;
-}
-
-export type FileSource = { kind: 'text'; text: string } | { kind: 'artifact'; artifact: Artifact } | { kind: 'pending'; what: string };
-
-export interface DesiredFile {
-  path: string;
-  kind: FileKind;
-  mode: number;
-  sha256: string;
-  size: number;
-  secret: boolean;
-  source: FileSource;
-}
-
-export interface DesiredUnit {
-  unit: string;
-  /** The agent it runs; null for keepalived. */
-  role: AgentRole | null;
-  /** Paths whose change means a restart. */
-  dependsOn: string[];
-  /** Those of dependsOn that the unit re-reads on `systemctl reload`: a change to these alone needs no restart. */
-  reloadOn: string[];
-  /** The agent's health endpoint, which must report configSha256; null: being active is enough. */
-  healthUrl: string | null;
-  configPath: string;
-  /** SHA-256 of the config the agent must report once restarted. */
-  configSha256: string;
-}
-
-export interface DesiredHost {
-  host: string;
-  roles: string[];
-  files: DesiredFile[];
-  units: DesiredUnit[];
 }
 
 export function sha256Hex(data: string | Buffer): string {

@@ -4,7 +4,8 @@
 import { describe, expect, test } from 'vitest';
 import { DIFF_LINE_CAP, type HostManifest } from '../../contract/index.js';
 import { desiredHost, type Artifacts, type HostModel } from './desired-state.js';
-import { configsToDiff, isUpToDate, planChanges, shortDiff, type ObservedHost } from './host-plan.js';
+import { configsToDiff, planChanges, shortDiff } from './host-plan.js';
+import { isUpToDate, type ObservedHost } from '../../host-state/changes.js';
 
 const art = (name: string, size = 10) => ({ localPath: `/build/${name}`, sha256: name.padEnd(64, '0').slice(0, 64).replace(/[^0-9a-f]/g, 'a'), size });
 const artifacts: Artifacts = { runtime: art('runtime', 99_000_000), gateway: art('gateway'), edge: art('edge'), balancer: art('balancer'), hostApply: art('hostapply') };

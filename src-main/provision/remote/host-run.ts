@@ -3,7 +3,6 @@
 // rolls back on the host by itself. Every remote command is built with shellCommand.
 import {
   HostApplyLine,
-  HostManifest,
   type HostApplyOrder,
   type HostOutcome,
   type ProvisionStep,
@@ -11,14 +10,16 @@ import {
   type UnitChange,
 } from '../../contract/index.js';
 import type { SshConnection } from '../../core/ports.js';
-import type { Artifact, DesiredHost } from '../plan/desired-state.js';
-import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_MANIFEST, hostDirsFor, HOST_RUNTIME, HOST_STAGING_DIR, agentStateDir } from '../../contract/host-layout.js';
-import { configsToDiff, isUpToDate, planChanges, type HostChanges } from '../plan/host-plan.js';
+import type { Artifact, DesiredHost } from '../../host-state/desired.js';
+import { HOST_APPLY_LOCK, HOST_BACKUP_DIR, HOST_RUNTIME, HOST_STAGING_DIR } from '../../contract/host-layout.js';
+import { configsToDiff, planChanges } from '../plan/host-plan.js';
+import { isUpToDate, type HostChanges } from '../../host-state/changes.js';
+import { applyOrder, stagingDir } from '../../host-state/apply-order.js';
 import { formatBytes } from '../../text/bytes.js';
 import { lastLines } from '../../text/last-lines.js';
 import { shellCommand } from '../ssh/quote.js';
 import type { ExecResult, Upload } from '../ssh/session.js';
-import { describeProblems, preflightProblems, type HostFacts, type HostNeeds } from './preflight.js';
+import { describeProblems, preflightProblems, type HostFacts, type HostNeeds } from '../../host-state/preflight.js';
 import { inspect, readTexts } from './inspect.js';
 import { displayCommand, readFacts, RemoteHost, StepFailed, toFailure, type Report } from './remote-host.js';
 
@@ -128,12 +129,12 @@ export async function prepareHost(ssh: SshConnection, job: HostJob, report: Repo
     );
     if (isUpToDate(changes)) return { kind: 'up_to_date' };
     const c = changes;
-    const staging = `${HOST_STAGING_DIR}/${job.runId}`;
+    const staging = stagingDir(job.runId);
     const order = await step(report, 'upload', `${c.write.length} file${c.write.length === 1 ? '' : 's'}, ${formatBytes(c.write.reduce((n, f) => n + f.size, 0))}`, () => upload(r, job, c, staging));
     return { kind: 'staged', remote: r, changes: c, order, staging };
   } catch (err) {
     const failure = err instanceof StepFailed ? err.failure : toFailure('connect', err);
-    if (failure.step === 'upload' && remote) await discardStaging(remote, `${HOST_STAGING_DIR}/${job.runId}`);
+    if (failure.step === 'upload' && remote) await discardStaging(remote, stagingDir(job.runId));
     const notes = [
       changes ? 'Nothing Bulwark installs was changed on the host: the failure came before the commit.' : '',
       installed.length ? `apt-get did install ${installed.join(' ')}.` : '',
@@ -168,47 +169,10 @@ async function upload(remote: RemoteHost, job: HostJob, c: HostChanges, staging:
     user,
     HOST_APPLY_LOCK,
   ]);
-  const files: Upload[] = [];
-  const order: HostApplyOrder = {
-    run: job.runId,
-    staging,
-    backup: `${HOST_BACKUP_DIR}/${job.runId}`,
-    install: [],
-    remove: c.remove,
-    dirs: hostDirsFor(job.desired.files.map((f) => f.path)),
-    stateDirs: job.desired.units.flatMap((u) => (u.role ? [agentStateDir(u.role)] : [])),
-    units: {
-      reload: c.reload,
-      start: c.units.filter((u) => u.action === 'start').map((u) => u.unit),
-      restart: c.units.filter((u) => u.action === 'restart').map((u) => u.unit),
-      refresh: c.units.filter((u) => u.action === 'reload').map((u) => u.unit),
-      stop: c.units.filter((u) => u.action === 'stop').map((u) => u.unit),
-    },
-    handover: job.handover,
-    verify: job.desired.units
-      .filter((u) => c.units.some((x) => x.unit === u.unit && x.action !== 'stop') || (job.handover !== null && u.role === 'gateway'))
-      .map((u) => ({ unit: u.unit, url: u.healthUrl, configPath: u.configPath, configSha256: u.configSha256, vrrpRoles: u.role === 'gateway' && job.handover !== null })),
-    verifyTimeoutS: 20,
-    manifest: { path: HOST_MANIFEST, content: '' },
-  };
-  c.write.forEach((f, i) => {
-    const staged = `f${i}`;
-    order.install.push({ path: f.path, staged, mode: f.mode, sha256: f.sha256 });
-    files.push({
-      remotePath: `${staging}/${staged}`,
-      mode: 0o600,
-      source: uploadSource(f),
-    });
-  });
-  const manifest: HostManifest = {
-    version: 1,
-    run: job.runId,
-    appliedAt: job.now().toISOString(),
-    files: job.desired.files.map((f) => ({ path: f.path, sha256: f.sha256, mode: f.mode })),
-    units: job.desired.units.map((u) => u.unit),
-    dirs: order.dirs.map((d) => d.path),
-  };
-  order.manifest.content = `${JSON.stringify(manifest, null, 2)}\n`;
+  const now = job.now().toISOString();
+  const order = applyOrder({ desired: job.desired, changes: c, run: job.runId, handover: job.handover, appliedAt: now, madeAt: now });
+  if (order.staging !== staging) throw new Error('invariant failed: the order stages where the upload does');
+  const files: Upload[] = c.write.map((f, i) => ({ remotePath: `${staging}/${order.install[i]!.staged}`, mode: 0o600, source: uploadSource(f) }));
   files.push({ remotePath: `${staging}/host-apply.mjs`, mode: 0o600, source: { kind: 'file', localPath: job.hostApply.localPath } });
   files.push({ remotePath: `${staging}/order.json`, mode: 0o600, source: { kind: 'bytes', bytes: Buffer.from(JSON.stringify(order)) } });
   const sums = [...order.install.map((f) => `${f.sha256}  ${f.staged}`), `${job.hostApply.sha256}  host-apply.mjs`].join('\n');

@@ -1,9 +1,9 @@
 // What a host has now: Bulwark's manifest (not trusted: only Bulwark's own paths and units
 // count), the digest and mode of every path the plan needs, and the text of changed configs.
 import { HostManifest } from '../../contract/index.js';
-import type { DesiredHost } from '../plan/desired-state.js';
+import type { DesiredHost } from '../../host-state/desired.js';
 import { HOST_DIRS, HOST_MANIFEST, isBulwarkPath, isBulwarkUnit } from '../../contract/host-layout.js';
-import { pathsToInspect, type ObservedHost } from '../plan/host-plan.js';
+import { pathsToInspect, type ObservedHost } from '../../host-state/changes.js';
 import { lastLines } from '../../text/last-lines.js';
 import { StepFailed, type RemoteHost } from './remote-host.js';
 

@@ -5,7 +5,7 @@ import type { SshConnection } from '../../core/ports.js';
 import { lastLines } from '../../text/last-lines.js';
 import { shellCommand } from '../ssh/quote.js';
 import type { ExecResult } from '../ssh/session.js';
-import { FACTS_SCRIPT, parseFacts, type HostFacts } from './preflight.js';
+import { FACTS_SCRIPT, parseFacts, type HostFacts } from '../../host-state/preflight.js';
 
 export type StepStatus = 'started' | 'ok' | 'failed';
 export type Report = (step: ProvisionStep, status: StepStatus, message?: string, failure?: StepFailure) => void;

@@ -54,6 +54,7 @@ await Promise.all([
   agent('edge', 'agents/edge/main.ts'),
   agent('balancer', 'agents/balancer/main.ts'),
   agent('host-apply', 'src-main/provision/host-apply/main.ts'),
+  agent('bundle-install', 'src-main/bundle-install/main.ts'),
   build({
     ...common,
     entryPoints: ['src-main/bulwark.ts'],

@@ -21,18 +21,22 @@ export type Options<S extends OptionSpecs> = { [K in keyof S]: S[K] extends Opti
 
 interface Extra {
   field?: string;
+  /** A one-letter alias, such as "-o". */
+  short?: `-${string}`;
 }
+
+const withShort = (flag: string, extra?: Extra) => (extra?.short ? `${extra.short}, ${flag}` : flag);
 
 const spec = <T>(build: (flag: string) => Option[], extra: Extra = {}): OptionSpec<T> => ({ build, ...extra });
 
 /** An option with a value, e.g. `--vip <address/prefix>`; undefined when not given. */
 export function text(arg: string, help?: string, extra?: Extra): OptionSpec<string | undefined> {
-  return spec((flag) => [new Option(`${flag} ${arg}`, help)], extra);
+  return spec((flag) => [new Option(`${withShort(flag, extra)} ${arg}`, help)], extra);
 }
 
 /** An option the command cannot run without; commander refuses the command line without it. */
 export function required(arg: string, help?: string, extra?: Extra): OptionSpec<string> {
-  return spec((flag) => [new Option(`${flag} ${arg}`, help).makeOptionMandatory()], extra);
+  return spec((flag) => [new Option(`${withShort(flag, extra)} ${arg}`, help).makeOptionMandatory()], extra);
 }
 
 /** An option with a value that falls back to `fallback` (shown in the help). */

@@ -12,6 +12,10 @@ export const HOST_STAGING_DIR = '/var/lib/bulwark/staging';
 export const HOST_BACKUP_DIR = '/var/lib/bulwark/backup';
 /** Held (flock) by host-apply for its whole run, rollback included; a second apply waits for it. */
 export const HOST_APPLY_LOCK = '/run/lock/bulwark-apply.lock';
+/** What an offline bundle's install keeps on the host: the signing key it pinned and the Bulwark host name it installed. */
+export const BUNDLE_TRUST_DIR = '/var/lib/bulwark/bundle';
+export const BUNDLE_PINNED_KEY = '/var/lib/bulwark/bundle/signing-key';
+export const BUNDLE_HOST_NAME = '/var/lib/bulwark/bundle/host';
 
 /** True for a path Bulwark may write or delete on a host; anything else in a manifest is ignored. */
 export function isBulwarkPath(path: string): boolean {

@@ -12,6 +12,7 @@ import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus, LocationStatusInput } from './schemas/link.js';
 import { Topology, TopologyLayout } from './schemas/topology.js';
 import { EdgePublic, EdgeSetPublicInput, EdgeStatus, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
+import { BundleExportInput, BundleExportOutput, BundleSigningKey } from './schemas/bundle.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput, ProvisionRunsInput, ProvisionRunSummary } from './schemas/provision.js';
 
 /** query: reads; mutation: one synchronous write transaction; action: async work (SSH, hosts) that writes through its own transactions. */
@@ -93,6 +94,8 @@ export const procedures = {
   'provision.plan': action(ProvisionPlanInput, ProvisionPlanOutput),
   'provision.apply': action(ProvisionApplyInput, ProvisionApplyOutput),
   'provision.runs': query(ProvisionRunsInput, z.array(ProvisionRunSummary)),
+  'bundles.export': action(BundleExportInput, BundleExportOutput),
+  'bundles.signingKey': query(Empty, BundleSigningKey),
 
   'links.list': query(Empty, z.array(LinkState)),
   'locations.status': query(LocationStatusInput, LocationStatus),

@@ -1,6 +1,9 @@
 // Preflight: what a host is and has, from one fixed script, and what stops an apply. The
 // script takes no input, so nothing from Core or the admin reaches the remote shell here.
 // Parsing and judging are pure and unit-tested.
+import type { HostNeeds } from '../contract/index.js';
+
+export type { HostNeeds };
 
 export const FACTS_SCRIPT = [
   'echo "arch=$(uname -m)"',
@@ -76,25 +79,6 @@ export function parseFacts(text: string): HostFacts {
   }
   facts.privileges = uid === '0' ? 'root' : sudo ? 'sudo' : 'none';
   return facts;
-}
-
-export interface HostNeeds {
-  host: string;
-  sshUser: string;
-  /** uname -m the runtime is built for, e.g. "x86_64". */
-  runtimeArch: string;
-  gateway: boolean;
-  /** A gateway of a location whose floating IP keepalived holds. */
-  keepalived: boolean;
-  edge: boolean;
-  /** The load balancer of lb-mode locations (nginx stream, run by the balancer agent). */
-  balancer: boolean;
-  /** The HAProxy in front of the edges. */
-  edgeBalancer: boolean;
-  /** TCP ports our agents listen on, with the unit that owns each. */
-  tcpPorts: { port: number; unit: string; what: string }[];
-  /** UDP ports the gateway (WireGuard) or the balancer (nginx) binds, with the unit that owns each. */
-  udpPorts: { port: number; unit: string; what: string }[];
 }
 
 export interface Problem {

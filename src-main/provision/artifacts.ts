@@ -17,6 +17,8 @@ export interface AgentsBuildInfo {
 
 export interface LoadedArtifacts extends Artifacts {
   info: AgentsBuildInfo;
+  /** The offline bundle's installer (bundle-install.mjs), which only bundles carry. */
+  bundleInstall: Artifact;
 }
 
 const cache = new Map<string, { key: string; artifact: Artifact }>();
@@ -46,8 +48,8 @@ export async function loadArtifacts(dir: string | undefined): Promise<LoadedArti
     throw new BulwarkError('unavailable', `the agent artifacts are not built${dir ? ` (no ${infoFile})` : ''}; run "npm run build", or set BULWARK_AGENTS_DIR to the built dist/agents directory`);
   }
   const info = JSON.parse(readFileSync(infoFile, 'utf8')) as AgentsBuildInfo;
-  const [runtime, gateway, edge, balancer, hostApply] = await Promise.all(
-    ['runtime/node', 'gateway.mjs', 'edge.mjs', 'balancer.mjs', 'host-apply.mjs'].map((f) => digest(join(dir, f))),
+  const [runtime, gateway, edge, balancer, hostApply, bundleInstall] = await Promise.all(
+    ['runtime/node', 'gateway.mjs', 'edge.mjs', 'balancer.mjs', 'host-apply.mjs', 'bundle-install.mjs'].map((f) => digest(join(dir, f))),
   );
-  return { info, runtime: runtime!, gateway: gateway!, edge: edge!, balancer: balancer!, hostApply: hostApply! };
+  return { info, runtime: runtime!, gateway: gateway!, edge: edge!, balancer: balancer!, hostApply: hostApply!, bundleInstall: bundleInstall! };
 }

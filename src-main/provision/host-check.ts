@@ -18,6 +18,12 @@ export function lanOf(lines: string[], sshAddress: string): { interface: string;
   return pick ? { interface: pick[0], address: pick[1] } : null;
 }
 
+/** "debian-12" → ["debian", "12"]: the ID has no "-" of its own in what this accepts (VERSION_ID may). */
+export function splitRelease(release: string): [string, string] {
+  const i = release.indexOf('-');
+  return [release.slice(0, i), release.slice(i + 1)];
+}
+
 export class HostCheck {
   constructor(
     private readonly store: Store,
@@ -45,7 +51,18 @@ export class HostCheck {
       const pin = input.accept !== undefined && input.accept !== row.host_key_fingerprint;
       // What the host's LAN is now (the floating IP must sit in it), once its key is trusted.
       if (pin || row.host_key_fingerprint === fingerprint) {
-        this.store.write((tx) => tx.run('UPDATE hosts SET lan_interface = ?, lan_address = ? WHERE id = ?', facts.lan?.interface ?? null, facts.lan?.address ?? null, row.id));
+        const [osId, osVersion] = facts.release ? splitRelease(facts.release) : [null, null];
+        this.store.write((tx) =>
+          tx.run(
+            'UPDATE hosts SET lan_interface = ?, lan_address = ?, os_id = ?, os_version = ?, arch = ? WHERE id = ?',
+            facts.lan?.interface ?? null,
+            facts.lan?.address ?? null,
+            osId,
+            osVersion,
+            facts.release ? facts.arch : null,
+            row.id,
+          ),
+        );
       }
       if (pin) {
         this.store.write((tx) => {
@@ -68,6 +85,7 @@ export class HostCheck {
     // A fixed script: nothing from input goes into it.
     const script = [
       'uname -m; . /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-unknown}"; id -u; if sudo -n true 2>/dev/null; then echo sudo; else echo nosudo; fi',
+      'echo "release=${ID:-}-${VERSION_ID:-}"',
       'ip -o -4 addr show 2>/dev/null | while read -r _ ifc _ addr _; do echo "addr=$ifc $addr"; done',
       'ip -o -4 route show default 2>/dev/null | sed -n "1s/.* dev \\([^ ]*\\).*/default=\\1/p"',
     ].join('\n');
@@ -75,6 +93,7 @@ export class HostCheck {
     const lines = r.stdout.trim().split('\n');
     const [arch = 'unknown', os = 'unknown', uid = '', sudo = ''] = lines;
     const privileges: 'root' | 'sudo' | 'none' = uid.trim() === '0' ? 'root' : sudo.trim() === 'sudo' ? 'sudo' : 'none';
-    return { os: os.trim(), arch: arch.trim(), privileges, lan: lanOf(lines, sshAddress) };
+    const release = lines.find((l) => l.startsWith('release='))?.slice(8).trim() ?? '';
+    return { os: os.trim(), arch: arch.trim(), privileges, lan: lanOf(lines, sshAddress), release: /^[a-z0-9._-]+-[A-Za-z0-9._~]+$/.test(release) ? release : null };
   }
 }

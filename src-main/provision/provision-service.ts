@@ -7,6 +7,8 @@ import pLimit from 'p-limit';
 import { BulwarkError, type HostPlan, type NewEvent, type ProcOutput, type ProcParsedInput, type ProvisionHostFinishedDetails, type ProvisionStepDetails } from '../contract/index.js';
 import { loadArtifacts, type LoadedArtifacts } from './artifacts.js';
 import { desiredHost, type HostModel } from './plan/desired-state.js';
+import type { DesiredHost } from '../host-state/desired.js';
+import type { HostNeeds } from '../host-state/preflight.js';
 import { isUpToDate } from '../host-state/changes.js';
 import { discardStaging, planHost, prepareHost, type HostJob } from './remote/host-run.js';
 import { readFacts, RemoteHost, StepFailed, toFailure, type Report } from './remote/remote-host.js';
@@ -64,6 +66,17 @@ export class ProvisionService {
     const locationKeys = Object.fromEntries(h.model.gatewayLocations.map((l) => [l.name, this.locations.privateKey(l.name)]));
     const edgeBalancer = h.model.edgeBalancer ? { ...h.model.edgeBalancer, publicPem: this.publicPem() } : null;
     return { ...h.model, edgeBalancer, tls: { caPem: await this.pki.caPem(), agents }, locationKeys };
+  }
+
+  /**
+   * A host's desired state with every file resolved (certificates issued now, as an apply
+   * would), for an offline bundle; what its preflight needs; the artifacts. Connects nowhere.
+   */
+  async resolve(name: string): Promise<{ row: HostRow; desired: DesiredHost; needs: HostNeeds; artifacts: LoadedArtifacts }> {
+    const [h] = this.store.read((tx) => hostsInScope(tx, { host: name }));
+    if (!h) throw new Error('invariant failed: a host scope has its host');
+    const artifacts = await loadArtifacts(this.agentsDir);
+    return { row: h.row, desired: desiredHost(await this.withTls(h, true), artifacts), needs: needsOf(h, artifacts), artifacts };
   }
 
   /** Connects with the pinned key; a host never checked is refused before connecting. */

@@ -43,6 +43,10 @@ CREATE TABLE hosts (
   -- The LAN as the last host check saw it (migration 6): the interface and address/prefix that carry ssh_address.
   lan_interface TEXT,
   lan_address TEXT,
+  -- What the host is (migration 15): ID and VERSION_ID of its /etc/os-release and uname -m, from host check or the admin; a bundle must match.
+  os_id TEXT,
+  os_version TEXT,
+  arch TEXT,
   CHECK ((auth_kind = 'key') = (identity_file IS NOT NULL))
 ) STRICT;
 CREATE TABLE gateways (
@@ -209,3 +213,13 @@ CREATE TABLE failovers (
   UNIQUE (gateway, report_id)
 ) STRICT;
 CREATE INDEX failovers_location ON failovers (location_id, took_at);
+CREATE TABLE bundle_exports (
+  id TEXT PRIMARY KEY,
+  host_id INTEGER NOT NULL REFERENCES hosts (id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  not_after TEXT NOT NULL,
+  -- JSON: [{path, sha256, mode}] of every file the bundle installs.
+  files TEXT NOT NULL,
+  upgrade_of TEXT
+) STRICT;
+CREATE INDEX bundle_exports_host ON bundle_exports (host_id, created_at);

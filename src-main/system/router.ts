@@ -9,6 +9,7 @@ import type { HostService } from '../core/hosts/host-service.js';
 import type { HostCheck } from '../provision/host-check.js';
 import type { LocationService } from '../core/locations/location-service.js';
 import type { ProvisionService } from '../provision/provision-service.js';
+import type { BundleService } from '../bundle/bundle-service.js';
 import type { LinkHub } from '../link/link-hub.js';
 import type { StatusModel } from '../status/location-status.js';
 import type { BalancerWatch } from '../failover/balancer-watch.js';
@@ -37,6 +38,7 @@ export interface Services {
   devices: DeviceService;
   events: EventService;
   provision: ProvisionService;
+  bundles: BundleService;
   links: LinkHub;
   status: StatusModel;
   balancers: BalancerWatch;
@@ -101,6 +103,8 @@ export function createHandlers(s: Services): Handlers {
     'events.list': (i) => s.events.list(i),
     'provision.plan': (i) => s.provision.plan(i),
     'provision.apply': (i) => s.provision.apply(i),
+    'bundles.export': (i) => s.bundles.export(i),
+    'bundles.signingKey': () => s.bundles.signingKey(),
     'links.list': () => s.links.list(),
     'locations.status': (i) => s.status.locationStatus(i.name, i.devices),
     'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),

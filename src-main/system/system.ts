@@ -1,6 +1,6 @@
 // system/: the composition root, the one place that builds every service and wires adapters
 // to them. Only entry points (serve.ts, main.ts, tests) import it; no room below it does.
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   BulwarkError,
   fromZodError,
@@ -26,6 +26,8 @@ import { generateWireGuardKeyPair } from '../core/keys/wireguard.js';
 import { SshSession } from '../provision/ssh/session.js';
 import { identityFileProblem } from '../provision/ssh/identity-file.js';
 import { SecretBox } from '../core/keys/secret-box.js';
+import { BundleSigner } from '../bundle/signing-key.js';
+import { BundleService } from '../bundle/bundle-service.js';
 import { LocationService } from '../core/locations/location-service.js';
 import { ProvisionService } from '../provision/provision-service.js';
 import { DEFAULT_LINK_SETTINGS, type LinkSettings } from '../link/link.js';
@@ -87,6 +89,8 @@ export interface Core {
   lastEventId(): number;
   readonly store: Store;
   readonly services: { locations: LocationService; pki: PkiService; links: LinkHub; peers: PeerSync; sessions: SessionService; topology: TopologyModel };
+  /** Exported bundles waiting for their download (GET /api/v1/bundles/<id>). */
+  readonly bundles: Pick<BundleService, 'archive' | 'discard'>;
   /** Makes the CA on first start and starts dialling the agents. Entry points call it once. */
   start(): Promise<void>;
   close(): void;
@@ -173,6 +177,9 @@ export function createCore(opts: CoreOptions): Core {
     topology.committed(evs);
     layouts.committed(evs);
   });
+  const provision = new ProvisionService(store, ports, opts.agentsDir, pki, locations, new RolloutLiveView(status, balancers, links, edgeStatus), edgePublic);
+  const signer = new BundleSigner(store, secrets, ports.now);
+  const bundles = new BundleService(store, ports, provision, signer, join(dirname(resolve(opts.dbFile)), 'bundles'));
   const handlers: Handlers = createHandlers({
     info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
     locations,
@@ -188,7 +195,8 @@ export function createCore(opts: CoreOptions): Core {
     sessions,
     failover: new FailoverService(store, (name) => locations.get(name), (tx, host, reason) => pki.revokeAgent(tx, 'balancer', host, reason)),
     events,
-    provision: new ProvisionService(store, ports, opts.agentsDir, pki, locations, new RolloutLiveView(status, balancers, links, edgeStatus), edgePublic),
+    provision,
+    bundles,
     links,
     status,
     balancers,
@@ -242,8 +250,10 @@ export function createCore(opts: CoreOptions): Core {
     lastEventId: () => events.lastId(),
     store,
     services: { locations, pki, links, peers, sessions, topology },
+    bundles,
     start: async () => {
       await pki.ca();
+      signer.ensure();
       links.start();
       renewal.start();
     },

@@ -32,6 +32,8 @@ export function gist(e: CoreEvent): string | null {
       return str(d.reason);
     case 'device.rekeyed':
       return 'new key pair';
+    case 'bundle.exported':
+      return `offline bundle ${String(d.id).slice(0, 8)}${d.upgradeOf ? ' (upgrade)' : ''}${d.encrypted ? ', sealed with a passphrase' : ''}`;
     default:
       return null;
   }

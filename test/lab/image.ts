@@ -42,6 +42,35 @@ export interface LabImage {
   seconds: number;
 }
 
+/**
+ * The lab's "bare" hosts: the image without keepalived, wireguard-go and wireguard-tools (and
+ * what only they needed), as a host that was never prepared for Bulwark has them. Derived
+ * from the lab image with apt purge (no network), cached beside it.
+ */
+export const BARE_PURGED = ['keepalived', 'wireguard-go', 'wireguard-tools'];
+
+export function ensureBareImage(log: (line: string) => void = () => undefined): LabImage {
+  const base = ensureLabImage(log);
+  const t0 = Date.now();
+  const dir = `${base.dir}-bare-${createHash('sha256').update(JSON.stringify(BARE_PURGED)).digest('hex').slice(0, 8)}`;
+  if (existsSync(join(dir, '.complete'))) return { dir, built: false, seconds: 0 };
+  const tmp = `${dir}.build-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    log(`lab image: deriving the bare image in ${tmp}`);
+    run('copy', 'cp', ['-a', '--reflink=auto', base.dir, tmp]);
+    rmSync(join(tmp, '.complete'));
+    run('apt-get purge', 'chroot', [tmp, 'apt-get', 'purge', '-y', '-qq', '--autoremove', ...BARE_PURGED]);
+    writeFileSync(join(tmp, '.complete'), new Date().toISOString());
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return { dir, built: true, seconds: (Date.now() - t0) / 1000 };
+}
+
 function run(step: string, cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (r.status !== 0) {

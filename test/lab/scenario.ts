@@ -4,12 +4,12 @@
 // with its id and removed by down(), which stops only the processes it started, by PID.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { addressAt, formatCidr, parseCidr, type Cidr } from '../../src-main/net/ip.js';
 import { hasCommand } from '../helpers/tools.js';
-import { ensureLabImage } from './image.js';
+import { ensureBareImage, ensureLabImage } from './image.js';
 import { chooseLabPrefix, readMachineNetwork } from './network.js';
 import { childrenOf, ip, isRunning, killQuietly, removeLabLeftovers, STATE_PREFIX, STATE_ROOT, waitGone } from './teardown.js';
 
@@ -140,8 +140,11 @@ export class Lab {
     return lab;
   }
 
-  /** Boots a host with a fresh root overlay and fresh SSH host keys; resolves when sshd answers. */
-  async boot(name: string): Promise<LabHost> {
+  /**
+   * Boots a host with a fresh root overlay and fresh SSH host keys; resolves when sshd answers.
+   * bare: from the image without keepalived and WireGuard (image.ts, BARE_PURGED).
+   */
+  async boot(name: string, opts: { bare?: boolean } = {}): Promise<LabHost> {
     if (!/^[a-z][a-z0-9]{0,5}$/.test(name)) throw new Error(`lab host name ${JSON.stringify(name)}: use 1-6 lowercase letters and digits`);
     const existing = this.hosts.get(name);
     const address = existing?.address ?? addressAt(this.prefix, BigInt(this.next++));
@@ -173,7 +176,7 @@ export class Lab {
     const child = spawn(
       'systemd-nspawn',
       [
-        '-D', this.image, '--register=no', '--keep-unit', '--volatile=overlay', '-q',
+        '-D', opts.bare ? ensureBareImage().dir : this.image, '--register=no', '--keep-unit', '--volatile=overlay', '-q',
         `--network-namespace-path=/run/netns/${netns}`, '--capability=CAP_NET_ADMIN,CAP_NET_RAW', '--bind=/dev/net/tun',
         `--bind-ro=${join(this.dir, 'keys')}:/root/.ssh`, `--bind-ro=${hostnameFile}:/etc/hostname`,
         '-M', machine, '-b',
@@ -223,8 +226,8 @@ export class Lab {
   }
 
   /** Runs a program inside the host's namespaces, without SSH (for faults and checks). */
-  exec(name: string, argv: string[]): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync('nsenter', ['-t', String(this.initPid(name)), '-m', '-u', '-i', '-n', '-p', '--', ...argv], { encoding: 'utf8', timeout: 30_000 });
+  exec(name: string, argv: string[], timeoutMs = 30_000): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync('nsenter', ['-t', String(this.initPid(name)), '-m', '-u', '-i', '-n', '-p', '--', ...argv], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }
 
@@ -296,6 +299,14 @@ export class Lab {
     const pid = Number(r.stdout.trim());
     if (!(pid > 0)) throw new Error(`cannot start the reload loop on ${name}: ${r.stderr}`);
     return { pid, stop: () => void this.exec(name, ['kill', String(pid)]) };
+  }
+
+  /**
+   * Puts a file into the host's own file system (as a USB stick would bring it), without any
+   * network: through /proc/<init>/root, the host's root as its processes see it.
+   */
+  putFile(name: string, localPath: string, hostPath: string): void {
+    copyFileSync(localPath, `/proc/${this.initPid(name)}/root${hostPath}`);
   }
 
   /** Fault: the host's link to the switch goes down (packets are dropped, nothing is closed). */

@@ -42,6 +42,17 @@ export const EVENT_DETAILS = {
   'host.removed': z.object({ ssh: z.string() }),
   'host.pinned': z.object({ fingerprint: z.string(), previous: z.string().nullable(), os: z.string(), arch: z.string() }),
   'host.uninstalled': z.object({ units: z.array(z.string()), removed: z.number().int() }),
+  /** An offline bundle made for the host (subject host:NAME); its secrets are never in the event. */
+  'bundle.exported': z.object({
+    id: z.string(),
+    files: z.number().int(),
+    secretFiles: z.number().int(),
+    encrypted: z.boolean(),
+    packages: z.number().int(),
+    signingKey: z.string(),
+    notAfter: z.string(),
+    upgradeOf: z.string().nullable(),
+  }),
   'gateway.added': LocationRef,
   'gateway.removed': LocationRef,
   'edge.added': z.object({ host: z.string() }),

@@ -49,6 +49,8 @@ export const Host = z.object({
   roles: z.array(z.string()),
   /** The LAN as the last host check saw it: the interface and address/prefix that carry the SSH address; null before a check. */
   lan: z.object({ interface: z.string(), address: z.string() }).nullable(),
+  /** What the host runs, as the last host check saw it (ID-VERSION_ID of /etc/os-release, uname -m), or as given at a bundle export; null before either. An offline bundle must match it. */
+  platform: z.object({ os: z.string(), arch: z.string() }).nullable(),
   /** When an apply last put Bulwark's agents on it; null when none are (never applied, or uninstalled). */
   lastApply: Timestamp.nullable(),
 });
@@ -98,6 +100,8 @@ export const HostFacts = z.object({
   os: z.string(),
   /** uname -m, e.g. "x86_64". */
   arch: z.string(),
+  /** ID-VERSION_ID of /etc/os-release, e.g. "debian-12"; null when the host has no such file. */
+  release: z.string().nullable(),
   /** "root", "sudo" (passwordless) or "none". */
   privileges: z.enum(['root', 'sudo', 'none']),
   /** The interface and IPv4 address/prefix that carry the host's SSH address (else its default route); null when none was found. */

@@ -17,6 +17,9 @@ export interface HostRow {
   provisioned_at: string | null;
   lan_interface: string | null;
   lan_address: string | null;
+  os_id: string | null;
+  os_version: string | null;
+  arch: string | null;
 }
 
 export function requireHost(tx: Tx, name: string, field = 'host'): HostRow {
@@ -58,6 +61,7 @@ export function toHost(tx: Tx, row: HostRow): Host {
     createdAt: row.created_at,
     roles: roles(tx, row.id),
     lan: row.lan_interface && row.lan_address ? { interface: row.lan_interface, address: row.lan_address } : null,
+    platform: row.os_id && row.os_version && row.arch ? { os: `${row.os_id}-${row.os_version}`, arch: row.arch } : null,
     lastApply: row.provisioned_at,
   };
 }

@@ -78,6 +78,44 @@ export class HttpClient implements ContractClient {
     return (body as { data: ProcOutput<N> }).data;
   }
 
+  /**
+   * Streams an exported bundle (GET /api/v1/bundles/<id>) into `write`, which gets each chunk;
+   * resolves with the byte count once the whole archive arrived.
+   */
+  async downloadBundle(id: string, write: (chunk: Buffer) => void): Promise<number> {
+    const url = new URL(`${this.opts.url}/api/v1/bundles/${encodeURIComponent(id)}`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { method: 'GET', headers: { authorization: `Bearer ${this.opts.token}`, 'x-bulwark-actor': this.opts.actor ?? 'api' } }, (r) => {
+        if (r.statusCode !== 200) {
+          let text = '';
+          r.setEncoding('utf8');
+          r.on('data', (d: string) => (text += d));
+          r.on('end', () => {
+            try {
+              const err = ErrorBody.safeParse((JSON.parse(text) as { error?: unknown }).error);
+              if (err.success) return reject(BulwarkError.fromBody(err.data));
+            } catch {
+              // not JSON: said below
+            }
+            reject(new BulwarkError('internal', `${this.opts.url} answered ${r.statusCode} to the bundle download`));
+          });
+          return;
+        }
+        const expected = Number(r.headers['content-length'] ?? NaN);
+        let n = 0;
+        r.on('data', (d: Buffer) => {
+          n += d.length;
+          write(d);
+        });
+        r.on('end', () => (Number.isFinite(expected) && n !== expected ? reject(new BulwarkError('unavailable', `the bundle download stopped after ${n} of ${expected} bytes; export it again`)) : resolve(n)));
+        r.on('error', reject);
+      });
+      req.on('error', (err) => reject(new BulwarkError('unavailable', `cannot reach Bulwark at ${this.opts.url} (${(err as NodeJS.ErrnoException).code ?? err.message})`, { cause: err })));
+      req.end();
+    });
+  }
+
   /** Opens the event stream; resolves once the server has replayed everything after `after`. */
   subscribe(onMessage: (m: StreamMessage) => void, after?: number): Promise<{ close(): void; closed: Promise<void> }> {
     const wsUrl = `${this.opts.url.replace(/^http/, 'ws')}/api/v1/events${after === undefined ? '' : `?after=${after}`}`;

@@ -1,7 +1,7 @@
 // transport/http: the contract over HTTP (POST /api/v1/<procedure>) and the event stream over
 // a WebSocket (/api/v1/events). Thin: authenticate, parse, hand to Core, map errors.
 import { timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -244,6 +244,20 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
       req.log.error({ err }, 'event replay failed');
       socket.close(1011, 'event replay failed');
     });
+  });
+
+  // An exported bundle, once: it holds the host's secrets, so it does not wait in the data dir.
+  app.get<{ Params: { id: string } }>('/api/v1/bundles/:id', async (req, reply) => {
+    const { id } = req.params;
+    const archive = core.bundles.archive(id);
+    if (!archive) return sendError(reply, new BulwarkError('not_found', `no bundle ${JSON.stringify(id)} is waiting for download: each is fetched once, within an hour of its export; export it again`));
+    reply.raw.once('finish', () => core.bundles.discard(id));
+    return reply
+      .header('content-type', 'application/gzip')
+      .header('content-length', archive.size)
+      .header('content-disposition', `attachment; filename="bulwark-bundle-${id}.tar.gz"`)
+      .header('cache-control', 'no-store')
+      .send(createReadStream(archive.path));
   });
 
   app.post<{ Params: { procedure: string } }>('/api/v1/:procedure', async (req) => {

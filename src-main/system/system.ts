@@ -108,6 +108,8 @@ export const LINK_TARGET_CHANGES: ReadonlySet<EventKind> = new Set([
   'host.pinned',
   'host.uninstalled',
   'provision.host_finished',
+  // A bundle makes its host one Core dials (it may be installed offline any time from now).
+  'bundle.exported',
   'certificate.revoked',
 ] satisfies EventKind[]);
 

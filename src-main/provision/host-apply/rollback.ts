@@ -23,6 +23,12 @@ export interface Undo {
   stateDirsBefore: Map<string, boolean>;
 }
 
+/** True when the file at `path` is still exactly the one saved: same bytes, mode and owner. */
+function unchanged(path: string, s: Saved): boolean {
+  const st = lstatQuietly(path);
+  return st !== null && st.isFile() && (st.mode & 0o7777) === s.mode && st.uid === s.uid && st.gid === s.gid && sha256(path) === sha256(s.backupFile);
+}
+
 /** Restores what `undo` recorded; returns the problems (empty when the host is back). */
 export async function rollback(order: HostApplyOrder, undo: Undo): Promise<string[]> {
   const problems: string[] = [];
@@ -48,7 +54,12 @@ export async function rollback(order: HostApplyOrder, undo: Undo): Promise<strin
         rmSync(`${path}.bulwark-new`, { force: true });
         symlinkSync(s.linkTarget, `${path}.bulwark-new`);
         renameSync(`${path}.bulwark-new`, path);
-      } else if (s.existed) placeAtomically(s.backupFile, path, s.mode, s.uid, s.gid);
+      } else if (s.existed) {
+        // A write that failed never reached the file (placement is one rename): it needs no
+        // restore, which on a read-only directory could not succeed either.
+        if (unchanged(path, s)) return rmSync(`${path}.bulwark-new`, { force: true });
+        placeAtomically(s.backupFile, path, s.mode, s.uid, s.gid);
+      }
       else if (lstatQuietly(path) !== null) unlinkSync(path);
     });
   }

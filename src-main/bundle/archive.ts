@@ -35,6 +35,10 @@ function layOut(root: string, directory: string, entries: TreeEntry[], manifest:
   }
   writeFileSync(join(top, BUNDLE_MANIFEST_FILE), manifest, { mode: 0o644 });
   writeFileSync(join(top, BUNDLE_SIGNATURE_FILE), signature, { mode: 0o644 });
+  // As a umask left them or not: the manifest, its signature and every directory readable, as tar will keep them.
+  chmodSync(join(top, BUNDLE_MANIFEST_FILE), 0o644);
+  chmodSync(join(top, BUNDLE_SIGNATURE_FILE), 0o644);
+  for (const d of new Set(['', ...entries.map((e) => dirname(e.path)).filter((d) => d !== '.')])) chmodSync(join(top, d), 0o755);
 }
 
 /** Writes the archive to `out` (created 0600, never over an existing file) through a scratch directory. */

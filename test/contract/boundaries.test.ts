@@ -38,7 +38,7 @@ const GENERATORS = sourcesUnder('src-main/config-gen', /\.ts$/);
 /** Every program that runs on a host: the agents and the apply's host half, wherever it lives. */
 const ON_HOST = [
   ...sourcesUnder('agents', /^agents\/[a-z-]+\/main\.ts$/),
-  ...sourcesUnder('src-main', /\/host-apply\/main\.ts$/),
+  ...sourcesUnder('src-main', /\/(host-apply|bundle-install)\/main\.ts$/),
 ];
 
 /** What a generator must not do even without an import: read the clock or the environment. */
@@ -65,7 +65,7 @@ describe('module boundaries', () => {
 
   test('every generator and every program on a host is checked', () => {
     expect(GENERATORS.length).toBeGreaterThanOrEqual(7);
-    expect(ON_HOST.map((f) => f.split('/').at(-2)).sort()).toEqual(['balancer', 'edge', 'gateway', 'host-apply']);
+    expect(ON_HOST.map((f) => f.split('/').at(-2)).sort()).toEqual(['balancer', 'bundle-install', 'edge', 'gateway', 'host-apply']);
   });
 
   test.each(ON_HOST)('%s needs nothing but Node, zod and ws on the host', async (entry) => {
@@ -75,7 +75,7 @@ describe('module boundaries', () => {
     expect(foreign, `${entry} would need ${foreign.join(', ')} on the host`).toEqual([]);
     // A program on a host may use the contract, the pure generators and helpers, and its own folder.
     const own = entry.slice(0, entry.lastIndexOf('/') + 1);
-    const reached = files.filter((f) => !f.startsWith(own) && /src-main\/(core|store|transport|platform|cli|provision|link|failover|system|edge)\//.test(f));
+    const reached = files.filter((f) => !f.startsWith(own) && /src-main\/(core|store|transport|platform|cli|provision|link|failover|system|edge|bundle)\//.test(f));
     expect(reached, `${entry} reaches Core's modules, which do not exist on a host`).toEqual([]);
   });
 

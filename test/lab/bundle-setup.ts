@@ -1,7 +1,6 @@
 // What the offline-bundle lab tests do as an admin would: export a host's bundle with the CLI,
 // carry it into the host's file system (no network), extract it with tar and run its installer.
 import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runCli, type InProcessServer } from '../helpers/server.js';
@@ -14,9 +13,9 @@ export interface Exported {
   stdout: string;
 }
 
-/** `bulwark bundle export --host H …` into a fresh file; the archive must be 0600. */
-export async function exportBundle(srv: InProcessServer, host: string, extra: string[] = []): Promise<Exported> {
-  const file = join(mkdtempSync(join(tmpdir(), 'bulwark-bundle-')), `${host}.tar.gz`);
+/** `bulwark bundle export --host H …` into a new file in `dir` (the test's, which it removes); the archive must be 0600. */
+export async function exportBundle(srv: InProcessServer, dir: string, host: string, extra: string[] = []): Promise<Exported> {
+  const file = join(mkdtempSync(join(dir, 'export-')), `${host}.tar.gz`);
   const r = await runCli(['--data-dir', srv.dataDir, 'bundle', 'export', '--host', host, '-o', file, ...extra]);
   expect(r.code, r.stdout + r.stderr).toBe(0);
   expect(statSync(file).mode & 0o777).toBe(0o600);

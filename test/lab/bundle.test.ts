@@ -3,6 +3,9 @@
 // during the install. Then the link comes up: Core links to the agent, the plan over SSH says
 // up to date, and a device's traffic flows. A second bundle with a changed config installs as
 // an update; a third, whose install fails on the host, rolls back to exactly what was there.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { until } from '../helpers/agent.js';
 import { runCli, startInProcess } from '../helpers/server.js';
@@ -20,6 +23,8 @@ describe.skipIf(missing !== null)('offline bundles', () => {
   test('a bare host with no network installs its bundle, packages included; links up; an update; a failed one rolls back', async () => {
     await using lab = await Lab.create();
     await using srv = await startInProcess({ link: { heartbeatMs: 500, downAfterMs: 3000 } });
+    const work = mkdtempSync(join(tmpdir(), 'bulwark-bundle-'));
+    await using _work = { [Symbol.asyncDispose]: async () => rmSync(work, { recursive: true, force: true }) };
     const cli = (...args: string[]) => runCli(['--data-dir', srv.dataDir, ...args]);
     const [gw] = await Promise.all([lab.boot('gw', { bare: true }), lab.boot('client')]);
     expect(lab.exec('gw', ['sh', '-c', `for c in keepalived wireguard-go wg; do command -v $c; done; true`]).stdout.trim()).toBe('');
@@ -31,7 +36,7 @@ describe.skipIf(missing !== null)('offline bundles', () => {
     await srv.client.call('hosts.create', { name: 'gw', ssh: `root@${gw.address}`, identityFile: lab.keyFile });
     await srv.client.call('gateways.add', { location: 'office', host: 'gw' });
     const t0 = Date.now();
-    const b = await exportBundle(srv, 'gw', ['--with-packages', '--os', 'debian-12', '--arch', 'x86_64']);
+    const b = await exportBundle(srv, work, 'gw', ['--with-packages', '--os', 'debian-12', '--arch', 'x86_64']);
     console.log(`export with packages: ${Date.now() - t0} ms`);
     expect(b.stdout).toMatch(/holds its host's private keys/);
     expect(b.stdout).toMatch(/^gw\s+\S+\s+[\d.]+ MiB\s+8\s+2\s+\d+\s+\d{4}-\d\d-\d\d$/m);
@@ -66,7 +71,7 @@ describe.skipIf(missing !== null)('offline bundles', () => {
 
     // An update: a changed config, as a second bundle. The host needs no --expect-key now.
     expect((await cli('location', 'set', 'office', '--disconnect-threshold', '600')).code).toBe(0);
-    const b2 = await exportBundle(srv, 'gw');
+    const b2 = await exportBundle(srv, work, 'gw');
     const update = install(lab, 'gw', carry(lab, 'gw', b2, 'b2').install);
     expect(update.code, update.out).toBe(0);
     expect(update.out).toMatch(/^gw  inspect\s+ok\s+1 file and 1 unit to change$/m);
@@ -78,7 +83,7 @@ describe.skipIf(missing !== null)('offline bundles', () => {
 
     // A third bundle whose install fails on the host (its config directory is read-only): rolled back.
     expect((await cli('location', 'set', 'office', '--endpoint', `${gw.address}:51821`)).code).toBe(0);
-    const b3 = await exportBundle(srv, 'gw');
+    const b3 = await exportBundle(srv, work, 'gw');
     const { install: third } = carry(lab, 'gw', b3, 'b3');
     const before = snapshot(lab, 'gw', { skipStaging: true });
     lab.makeReadOnly('gw', '/etc/bulwark');

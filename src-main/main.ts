@@ -1,6 +1,6 @@
 // Electron entry: one window, Core in this process, the contract over IPC. Kept thin: all
 // behaviour lives in Core, which is tested in plain Node over HTTP.
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCore } from './system/system.js';
@@ -27,7 +27,15 @@ async function start(): Promise<void> {
   await core.start();
   const indexHtml = join(__dirname, 'renderer', 'index.html');
   const uiUrl = pathToFileURL(indexHtml).href;
-  const stopIpc = serveIpc(core, ipcMain, (url) => url === uiUrl || url.startsWith(`${uiUrl}#`));
+  const stopIpc = serveIpc(
+    core,
+    ipcMain,
+    (url) => url === uiUrl || url.startsWith(`${uiUrl}#`),
+    async (defaultName) => {
+      const r = await dialog.showSaveDialog({ title: 'Save the offline bundle', defaultPath: defaultName, filters: [{ name: 'Bulwark bundle', extensions: ['tar.gz'] }] });
+      return r.canceled || !r.filePath ? null : r.filePath;
+    },
+  );
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });

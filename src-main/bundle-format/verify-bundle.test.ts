@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { BUNDLE_FORMAT, type BundleManifest } from '../contract/index.js';
 import { fingerprintOf, parseSignatureFile, publicKeyOfSeed, renderSignatureFile, signManifest } from './signature.js';
 import { newEncryption, open, seal, unlock } from './sealing.js';
-import { BundleRefused, checkAge, checkFiles, checkPassphrase, checkSignature, checkTarget, compareVersions, type Trust } from './verify-bundle.js';
+import { BundleRefused, checkAge, checkFiles, checkPassphrase, checkSignature, checkTarget, compareVersions, osRelease, type Trust } from './verify-bundle.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -158,6 +158,12 @@ describe('bundle checks', () => {
     const m = manifestFor([], { encryption });
     expect(refusal(() => checkPassphrase(m, 'wrong horse battery staple'))).toMatchObject({ check: 'passphrase', message: expect.stringMatching(/wrong passphrase/) });
     expect(refusal(() => checkPassphrase(m, null)).message).toMatch(/--passphrase-file/);
+  });
+
+  test('os-release: quoted or not', () => {
+    expect(osRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n')).toEqual({ id: 'debian', versionId: '12' });
+    expect(osRelease("ID='ubuntu'\nVERSION_ID=24.04")).toEqual({ id: 'ubuntu', versionId: '24.04' });
+    expect(osRelease('')).toEqual({ id: 'unknown', versionId: 'unknown' });
   });
 
   test('the signature file is read strictly', () => {

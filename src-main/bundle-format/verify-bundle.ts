@@ -164,6 +164,12 @@ export function checkFiles(dir: string, m: BundleManifest): void {
   }
 }
 
+/** ID and VERSION_ID of an /etc/os-release text (values may be quoted); "unknown" where missing. */
+export function osRelease(text: string): { id: string; versionId: string } {
+  const field = (name: string) => new RegExp(`^${name}=(?:"([^"]*)"|'([^']*)'|(\\S*))$`, 'm').exec(text)?.slice(1).find((v) => v !== undefined) ?? 'unknown';
+  return { id: field('ID'), versionId: field('VERSION_ID') };
+}
+
 /** What the installer knows of the host it runs on. */
 export interface HostIdentity {
   /** The Bulwark host name a previous bundle recorded here, if any. */

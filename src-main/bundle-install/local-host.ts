@@ -7,7 +7,7 @@ import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { hostname, machine } from 'node:os';
 import { HostManifest } from '../contract/index.js';
 import { BUNDLE_HOST_NAME, BUNDLE_PINNED_KEY, HOST_DIRS, HOST_MANIFEST, isBulwarkPath, isBulwarkUnit } from '../contract/host-layout.js';
-import type { HostIdentity } from '../bundle-format/verify-bundle.js';
+import { osRelease, type HostIdentity } from '../bundle-format/verify-bundle.js';
 import { parsePinnedKey } from '../bundle-format/signature.js';
 import { FACTS_SCRIPT, parseFacts, type HostFacts } from '../host-state/preflight.js';
 import { pathsToInspect, type ObservedHost } from '../host-state/changes.js';
@@ -19,12 +19,6 @@ function readQuietly(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** ID and VERSION_ID of /etc/os-release (values may be quoted). */
-export function osRelease(text: string): { id: string; versionId: string } {
-  const field = (name: string) => new RegExp(`^${name}=(?:"([^"]*)"|'([^']*)'|(\\S*))$`, 'm').exec(text)?.slice(1).find((v) => v !== undefined) ?? 'unknown';
-  return { id: field('ID'), versionId: field('VERSION_ID') };
 }
 
 export function identity(): HostIdentity {

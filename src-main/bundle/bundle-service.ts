@@ -5,8 +5,6 @@
 // bundle.exported), so an upgrade bundle knows what the last one installed.
 import { randomUUID } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { BulwarkError, VERSION, type BundleExported, type OsRelease, type ProcOutput, type ProcParsedInput } from '../contract/index.js';
 import type { CorePorts } from '../core/ports.js';
@@ -19,7 +17,7 @@ import { renderSignatureFile } from '../bundle-format/signature.js';
 import { newEncryption } from '../bundle-format/sealing.js';
 import { writeArchive } from './archive.js';
 import { bundleTree, type PackageFile } from './bundle-tree.js';
-import { downloadPackages, packagesFrom, rolePackages } from './packages.js';
+import { downloadPackages, packagesFrom, rolePackages, sha256File } from './packages.js';
 import type { BundleSigner } from './signing-key.js';
 
 const ID = /^[a-z0-9-]{8,64}$/;
@@ -190,10 +188,4 @@ export class BundleService {
       if ((name.endsWith('.tar.gz') || name.startsWith('.build-')) && lstatSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
     }
   }
-}
-
-async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BulwarkError, type HostNeeds, type OsRelease } from '../contract/index.js';
 import { parseFacts, preflightProblems } from '../host-state/preflight.js';
+import { osRelease } from '../bundle-format/verify-bundle.js';
 import { lastLines } from '../text/last-lines.js';
 import type { PackageFile } from './bundle-tree.js';
 
@@ -27,7 +28,7 @@ export function rolePackages(needs: HostNeeds): string[] {
   return [...new Set(preflightProblems(bare, { ...needs, tcpPorts: [], udpPorts: [] }).flatMap((p) => p.packages))].sort();
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
@@ -52,11 +53,8 @@ export async function packagesFrom(dir: string, install: string[]): Promise<Pack
 
 function thisRelease(): OsRelease | null {
   try {
-    const text = readFileSync('/etc/os-release', 'utf8');
-    const field = (name: string) => new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(text)?.[1];
-    const id = field('ID');
-    const versionId = field('VERSION_ID');
-    return id && versionId ? { id, versionId } : null;
+    const r = osRelease(readFileSync('/etc/os-release', 'utf8'));
+    return r.id !== 'unknown' && r.versionId !== 'unknown' ? r : null;
   } catch {
     return null;
   }

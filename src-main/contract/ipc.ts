@@ -17,4 +17,6 @@ export interface PreloadApi {
   procedures: Record<ProcedureName, (input: unknown) => Promise<IpcReply>>;
   /** Calls `listener` with every message on the stream; returns a function that stops it. */
   onEvent(listener: (m: StreamMessage) => void): () => void;
+  /** Saves an exported bundle (bundles.export's id) where the admin chooses; data: the path, or null when they cancelled. */
+  saveBundle(id: string, fileName: string): Promise<IpcReply>;
 }

@@ -21,6 +21,8 @@ declare global {
 export interface Api {
   readonly transport: 'ipc' | 'http';
   call<N extends ProcedureName>(name: N, input: ProcInput<N>): Promise<ProcOutput<N>>;
+  /** Saves an exported bundle: a download in a browser, a save dialog on the desktop; the name or path, or null when cancelled. */
+  saveBundle(id: string, fileName: string): Promise<string | null>;
   /** Streams events after `after`; reconnects by itself. Returns a stop function. */
   subscribe(onMessage: (m: StreamMessage) => void, onStatus: (s: 'live' | 'reconnecting') => void, after: () => number): () => void;
 }
@@ -36,6 +38,11 @@ export function ipcApi(bridge: PreloadApi): Api {
     async call(name, input) {
       const r = await bridge.procedures[name](input);
       if (r.ok) return r.data as never;
+      throw toError({ error: r.error }, 0);
+    },
+    async saveBundle(id, fileName) {
+      const r = await bridge.saveBundle(id, fileName);
+      if (r.ok) return (r.data as string | null) ?? null;
       throw toError({ error: r.error }, 0);
     },
     subscribe(onMessage, onStatus) {
@@ -62,6 +69,18 @@ export function httpApi(baseUrl: string, token: string): Api {
       const body: unknown = await res.json().catch(() => null);
       if (!res.ok) throw toError(body, res.status);
       return (body as { data: unknown }).data as never;
+    },
+    async saveBundle(id, fileName) {
+      const res = await fetch(`${baseUrl}/api/v1/bundles/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}`, 'x-bulwark-actor': 'ui' } });
+      if (!res.ok) throw toError(await res.json().catch(() => null), res.status);
+      // The browser's own download: a link to the archive's bytes, clicked once.
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = fileName;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      return fileName;
     },
     subscribe(onMessage, onStatus, after) {
       let ws: WebSocket | null = null;

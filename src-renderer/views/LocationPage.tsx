@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Host, Location, LocationStatus } from '../../src-main/contract/index.js';
 import { ConfirmButton } from './ConfirmButton.js';
 import { DevicesSection } from './devices/DevicesSection.js';
+import { BundleExport } from './hosts/BundleExport.js';
 import { LocationSettings } from './LocationSettings.js';
 import { useApp } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
@@ -257,6 +258,8 @@ export function LocationPage({ name }: { name: string }) {
 
       <h3>Devices</h3>
       <DevicesSection location={location} gateways={detail?.gateways.length ?? 0} run={run} />
+
+      {location.gatewayCount > 0 ? <BundleExport scope={{ location: location.name }} /> : null}
     </section>
   );
 }

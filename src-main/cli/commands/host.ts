@@ -45,7 +45,7 @@ export function register(program: Command, cli: Cli): void {
   cli.command(host, 'show <name>', 'show one host', { json }, async (name, o, cmd) => {
     const h = await client(cmd).call('hosts.get', { name });
     if (o.json) return cli.json(h);
-    io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', authOf(h)], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['LAN', h.lan ? lanText(h.lan) : 'not seen yet (run "bulwark host check")'], ['Agents', h.lastApply ? `installed, last applied ${h.lastApply}` : 'not installed'], ['Created', h.createdAt]]));
+    io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', authOf(h)], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['LAN', h.lan ? lanText(h.lan) : 'not seen yet (run "bulwark host check")'], ['System', h.platform ? `${h.platform.os}, ${h.platform.arch}` : 'not seen yet (run "bulwark host check", or give --os and --arch to "bulwark bundle export")'], ['Agents', h.lastApply ? `installed, last applied ${h.lastApply}` : 'not installed'], ['Created', h.createdAt]]));
   });
 
   const checkOptions = {

@@ -9,6 +9,7 @@ import { useProvision } from '../../stores/provision-store.js';
 import { usePolled } from '../use-polled.js';
 import { AgentsCell, RemoveButton, UninstallButton, type Note } from './HostActions.js';
 import { HostCheckDialog } from './HostCheckDialog.js';
+import { BundleExport } from './BundleExport.js';
 
 function RoleLink({ role }: { role: string }) {
   const [kind, location] = role.split(':') as [string, string | undefined];
@@ -32,6 +33,8 @@ function Facts({ host }: { host: Host }) {
       <dd className="mono" data-testid="host-page-key">{host.hostKeyFingerprint ?? 'not pinned yet: check the host and accept its key'}</dd>
       <dt>LAN</dt>
       <dd data-testid="host-page-lan">{host.lan ? <><span className="mono">{host.lan.address}</span> on <span className="mono">{host.lan.interface}</span></> : 'not seen yet: a check records it'}</dd>
+      <dt>System</dt>
+      <dd data-testid="host-page-platform">{host.platform ? <span className="mono">{host.platform.os}, {host.platform.arch}</span> : 'not seen yet: a check records it'}</dd>
       <dt>Roles</dt>
       <dd data-testid="host-page-roles">
         {host.roles.length
@@ -113,6 +116,7 @@ export function HostPage({ name }: { name: string }) {
         </p>
       ) : null}
       {checking ? <HostCheckDialog name={host.name} onClose={closeCheck} /> : null}
+      {host.roles.length ? <BundleExport scope={{ host }} /> : null}
     </section>
   );
 }

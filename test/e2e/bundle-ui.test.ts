@@ -1,0 +1,65 @@
+// A host's offline bundle from its page, in Chromium against a real Core: the signing key's
+// fingerprint shown, a too-short passphrase refused beside its field, the host's platform asked
+// for because Core never checked it, then the export: the browser downloads the archive, which
+// `bulwark bundle verify` accepts as this Core's, sealed; the page says what to run on the host.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { browserMissing, launchBrowser } from '../helpers/browser.js';
+import { runCli, startInProcess, UI_DIR } from '../helpers/server.js';
+
+const missing = browserMissing();
+if (missing && process.env.CI === 'true') throw new Error(`browser tests cannot run: ${missing}`);
+
+describe.skipIf(missing !== null)('offline bundle in Chromium', () => {
+  test('export from the host page: key shown, bad passphrase refused, the download verifies', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    const work = mkdtempSync(join(tmpdir(), 'bulwark-bundle-ui-'));
+    await using _work = { [Symbol.asyncDispose]: async () => rmSync(work, { recursive: true, force: true }) };
+    await srv.client.call('locations.create', { name: 'hq', network: '10.71.0.0/24', endpoint: 'vpn.example.com' });
+    await srv.client.call('hosts.create', { name: 'gw1', ssh: 'root@198.51.100.10' });
+    await srv.client.call('gateways.add', { location: 'hq', host: 'gw1' });
+    const key = await srv.client.call('bundles.signingKey', {});
+
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page.setDefaultTimeout(15_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${srv.url}/#token=${srv.token}`);
+    await page.goto(`${srv.url}/hosts/gw1`);
+    const form = page.getByTestId('bundle-export');
+    await form.waitFor();
+    await page.getByTestId('bundle-key').filter({ hasText: key.fingerprint }).waitFor();
+    expect(await page.getByTestId('host-page-platform').textContent()).toBe('not seen yet: a check records it');
+    expect(await page.getByTestId('bundle-os').inputValue()).toBe('debian-12');
+
+    // A passphrase too short: Core's words beside the field, no archive made.
+    await page.getByTestId('bundle-passphrase').fill('short');
+    await page.getByTestId('bundle-submit').click();
+    await form.locator('.form-error').filter({ hasText: 'at least 12 characters' }).waitFor();
+    expect((await srv.client.call('events.list', {})).some((e) => e.kind === 'bundle.exported')).toBe(false);
+
+    await page.getByTestId('bundle-passphrase').fill('correct horse battery staple');
+    const download = page.waitForEvent('download');
+    await page.getByTestId('bundle-submit').click();
+    const file = join(work, (await download).suggestedFilename());
+    await (await download).saveAs(file);
+    await page.getByTestId('bundle-done').waitFor();
+    expect(await page.getByTestId('bundle-commands').textContent()).toMatch(new RegExp(`^tar xzf bulwark-gw1-[0-9a-f]{8}\\.tar\\.gz\\n\\./bulwark-gw1-[0-9a-f]{8}/install --expect-key ${key.fingerprint.replace(/[+/]/g, '\\$&')} --passphrase-file FILE$`));
+    expect(await page.getByTestId('bundle-passphrase').inputValue()).toBe('');
+    expect(statSync(file).size).toBeGreaterThan(10 * 1024 * 1024);
+    // The page now knows the host's platform, as given.
+    await page.getByTestId('host-page-platform').filter({ hasText: 'debian-12, x86_64' }).waitFor();
+    await page.screenshot({ path: 'test-results/ui-bundle-export.png', fullPage: true });
+
+    const verify = await runCli(['--data-dir', srv.dataDir, 'bundle', 'verify', file]);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/^Secrets:\s+sealed with a passphrase$/m);
+    expect(verify.stdout).toMatch(/^For:\s+host gw1, debian 12, x86_64$/m);
+    // Core kept it for that one download only.
+    expect((await srv.client.call('events.list', {})).filter((e) => e.kind === 'bundle.exported')).toHaveLength(1);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});

@@ -3,7 +3,7 @@ import { EVENT_KINDS } from '../contract/index.js';
 import { LINK_TARGET_CHANGES } from './system.js';
 
 test('every kind that changes a host or its roles makes Core look at its links again', () => {
-  // Which hosts run which agents follows hosts, gateways, edges, provisioning and revocations.
-  const roleKinds = EVENT_KINDS.filter((k) => /^(host|gateway|edge)\./.test(k) || k === 'provision.host_finished' || k === 'certificate.revoked');
+  // Which hosts run which agents follows hosts, gateways, edges, provisioning (over SSH or by a bundle) and revocations.
+  const roleKinds = EVENT_KINDS.filter((k) => /^(host|gateway|edge)\./.test(k) || k === 'provision.host_finished' || k === 'certificate.revoked' || k === 'bundle.exported');
   expect([...LINK_TARGET_CHANGES].sort()).toEqual(roleKinds.sort());
 });

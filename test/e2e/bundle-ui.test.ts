@@ -38,7 +38,7 @@ describe.skipIf(missing !== null)('offline bundle in Chromium', () => {
     // A passphrase too short: Core's words beside the field, no archive made.
     await page.getByTestId('bundle-passphrase').fill('short');
     await page.getByTestId('bundle-submit').click();
-    await form.locator('.form-error').filter({ hasText: 'at least 12 characters' }).waitFor();
+    await page.getByTestId('error-passphrase').filter({ hasText: 'is too short; use at least 12 characters' }).waitFor();
     expect((await srv.client.call('events.list', {})).some((e) => e.kind === 'bundle.exported')).toBe(false);
 
     await page.getByTestId('bundle-passphrase').fill('correct horse battery staple');

@@ -130,7 +130,11 @@ export const BundleExportInput = z
     /** Take the packages from this directory of .deb files (on Core's machine) instead of apt-get download. */
     packagesFrom: z.string().min(1).optional(),
     /** Seal the secret files with this passphrase (at least 12 characters). It is never stored or logged. */
-    passphrase: z.string().min(12, 'is too short; use at least 12 characters').max(1024).optional(),
+    passphrase: z
+      .string()
+      .max(1024)
+      .refine((v) => v.length >= 12, 'is too short; use at least 12 characters')
+      .optional(),
     /** Days the bundle stays installable; 1-365, default 30. */
     validDays: z.number().int().min(1).max(365).default(30),
     /** The target's OS release ("debian-12") when Core has not seen the host (host check records it). */

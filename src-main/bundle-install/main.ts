@@ -82,7 +82,8 @@ async function main(): Promise<number> {
     return 64;
   }
   const dir = args.bundle;
-  const p = new Printer(args.host ?? identity().hostname, args.json);
+  const here = identity();
+  const p = new Printer(args.host ?? here.hostname, args.json);
 
   // 1-5: the bundle's checks, before anything changes.
   let signed: Signed;
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
     signed = await timed(p, 'check', 'signature, files, target, age', () => {
       const s = checkSignature(dir, { pinned: pinnedKey(), expect, replacePinned: args['replace-pinned-key'], pinnedWhere: BUNDLE_PINNED_KEY });
       checkFiles(dir, s.manifest);
-      checkTarget(s.manifest, identity(), args.host ?? null);
+      checkTarget(s.manifest, here, args.host ?? null);
       checkAge(s.manifest, new Date(), installedManifest(), args['allow-downgrade']);
       return s;
     }, (s) => `signed by ${s.fingerprint}; ${s.manifest.entries.length} files as signed; for ${s.manifest.target.host} (${s.manifest.target.os.id} ${s.manifest.target.os.versionId}, ${s.manifest.target.arch}); made ${s.manifest.createdAt}`);
@@ -112,9 +113,9 @@ async function main(): Promise<number> {
 
   try {
     // The packages the host lacks, from the bundle; then the same preflight as an SSH apply's.
-    await timed(out, 'preflight', 'OS, packages, ports', () => {
-      let f = facts();
-      let problems = preflightProblems(f, m.host.needs);
+    const f = await timed(out, 'preflight', 'OS, packages, ports', () => {
+      let seen = facts();
+      let problems = preflightProblems(seen, m.host.needs);
       const wanted = [...new Set(problems.flatMap((x) => x.packages))];
       if (problems.length > 0 && m.packages && wanted.length > 0 && problems.every((x) => x.packages.length > 0) && !args.check) {
         const available = new Set(m.packages.install);
@@ -122,19 +123,17 @@ async function main(): Promise<number> {
         if (missing.length > 0) throw new Error(`${describeProblems(host, problems)}\nThe bundle does not carry ${missing.join(' ')}; export it again with --with-packages`);
         out.step({ step: 'preflight', status: 'started', message: `installing ${wanted.join(' ')} from the bundle with apt-get` });
         installFromBundle(join(dir, m.packages.dir), m.packages.files, wanted);
-        f = facts();
-        problems = preflightProblems(f, m.host.needs);
+        seen = facts();
+        problems = preflightProblems(seen, m.host.needs);
       }
       if (problems.length > 0) {
         const hint = m.packages ? '' : '\nExport the bundle with --with-packages to carry the missing packages, or install them first.';
         throw new Error(`${describeProblems(host, problems).replace(/\nInstall .*$/s, '')}${hint}`);
       }
-      return f;
+      return seen;
     }, (f) => `${f.os}, ${f.arch}`);
 
-    const installed = installedManifest();
-    const f = facts();
-    const observed = observe(desired, installed, f.activeUnits);
+    const observed = observe(desired, installedManifest(), f.activeUnits);
     const changes = await timed(out, 'inspect', 'comparing files and units with the bundle', () => {
       checkBaseline(m, observed.files);
       return changesOf(desired, observed);
@@ -160,13 +159,16 @@ async function main(): Promise<number> {
         throw err;
       }
     });
-    const r = await commit(order, join(dir, m.programs.runtime), out);
+    // An upgrade bundle may run on the host's own runtime (an absolute path), else the bundle's.
+    const runtime = m.programs.runtime.startsWith('/') ? m.programs.runtime : join(dir, m.programs.runtime);
+    const r = await commit(order, runtime, out);
     if (r.outcome === 'applied') {
       pin(signed, host);
       out.result('installed', `bundle ${m.id} is installed; ${HOST_MANIFEST} records it. Once Core reaches this host, its agents link up`);
       return 0;
     }
-    if (r.outcome === 'busy') discardStaging(order);
+    // host-apply never ran: nothing changed, and its staging would be left behind.
+    if (r.outcome === 'busy' || r.outcome === 'no_result') discardStaging(order);
     out.result(r.outcome === 'rolled_back' ? 'rolled_back' : 'failed', r.outcome === 'rolled_back' ? `${r.message}\nThe host was rolled back to its previous files and units.` : r.message);
     return r.outcome === 'rollback_failed' ? 2 : r.outcome === 'busy' ? 75 : 1;
   } catch (err) {

@@ -8,8 +8,8 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BulwarkError, VERSION, type BundleExported, type OsRelease, type ProcOutput, type ProcParsedInput } from '../contract/index.js';
 import type { CorePorts } from '../core/ports.js';
-import { requireHost, type HostRow } from '../core/hosts/host-service.js';
-import { requireLocation } from '../core/locations/location-service.js';
+import type { HostRow } from '../core/hosts/host-service.js';
+import { hostsInScope } from '../provision/scope.js';
 import type { ProvisionService } from '../provision/provision-service.js';
 import { splitRelease } from '../provision/host-check.js';
 import type { Store } from '../store/db.js';
@@ -52,18 +52,8 @@ export class BundleService {
   }
 
   async export(input: ProcParsedInput<'bundles.export'>): Promise<ProcOutput<'bundles.export'>> {
-    const names = this.store.read((tx) => {
-      if (input.host !== undefined) return [requireHost(tx, input.host, 'host').name];
-      const loc = requireLocation(tx, input.location!, 'location');
-      const rows = tx.all<{ name: string }>(
-        `SELECT h.name FROM hosts h WHERE h.id IN (SELECT g.host_id FROM gateways g WHERE g.location_id = ?) OR (h.id = ? AND ? = 'lb') ORDER BY h.name`,
-        loc.id,
-        loc.failover_lb_host_id ?? -1,
-        loc.failover_mode,
-      );
-      if (rows.length === 0) throw BulwarkError.field('location', `location ${loc.name} has no gateways; add one with "bulwark gateway add --location ${loc.name} --host HOST"`, 'not_found');
-      return rows.map((r) => r.name);
-    });
+    // The same hosts as the location's apply: its gateways and its load balancer.
+    const names = this.store.read((tx) => hostsInScope(tx, input.host !== undefined ? { host: input.host } : { location: input.location! }).map((h) => h.row.name));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.sweep();
     const key = this.signer.ensure();

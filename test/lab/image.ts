@@ -54,13 +54,24 @@ export function ensureBareImage(log: (line: string) => void = () => undefined): 
   const t0 = Date.now();
   const dir = `${base.dir}-bare-${createHash('sha256').update(JSON.stringify(BARE_PURGED)).digest('hex').slice(0, 8)}`;
   if (existsSync(join(dir, '.complete'))) return { dir, built: false, seconds: 0 };
-  const tmp = `${dir}.build-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  try {
+  return buildInPlace(dir, t0, (tmp) => {
     log(`lab image: deriving the bare image in ${tmp}`);
     run('copy', 'cp', ['-a', '--reflink=auto', base.dir, tmp]);
     rmSync(join(tmp, '.complete'));
     run('apt-get purge', 'chroot', [tmp, 'apt-get', 'purge', '-y', '-qq', '--autoremove', ...BARE_PURGED]);
+  });
+}
+
+/**
+ * Builds an image in a scratch directory beside `dir` and renames it into place once whole
+ * (marked .complete), so a failed or interrupted build never looks cached.
+ */
+function buildInPlace(dir: string, t0: number, build: (tmp: string) => void): LabImage {
+  const tmp = `${dir}.build-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    build(tmp);
+    writeFileSync(join(tmp, '.build-seconds'), String((Date.now() - t0) / 1000));
     writeFileSync(join(tmp, '.complete'), new Date().toISOString());
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
@@ -93,9 +104,7 @@ export function ensureLabImage(log: (line: string) => void = () => undefined): L
     }
   }
   mkdirSync(IMAGE_CACHE, { recursive: true, mode: 0o700 });
-  const tmp = `${dir}.build-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  try {
+  return buildInPlace(dir, t0, (tmp) => {
     log(`lab image: debootstrap into ${tmp}`);
     run('debootstrap', 'debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, 'bookworm', tmp, MIRROR]);
     log('lab image: installing lab packages');
@@ -109,13 +118,5 @@ export function ensureLabImage(log: (line: string) => void = () => undefined): L
     run('enable lab-hostkeys', 'chroot', [tmp, 'systemctl', 'enable', 'lab-hostkeys.service']);
     run('enable ssh', 'chroot', [tmp, 'systemctl', 'enable', 'ssh.service']);
     mkdirSync(join(tmp, 'root/.ssh'), { recursive: true, mode: 0o700 });
-    writeFileSync(join(tmp, '.build-seconds'), String((Date.now() - t0) / 1000));
-    writeFileSync(join(tmp, '.complete'), new Date().toISOString());
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
-  return { dir, built: true, seconds: (Date.now() - t0) / 1000 };
+  });
 }

@@ -30,8 +30,11 @@ function SessionCell({ location, device, session, run }: { location: string; dev
   );
 }
 
-/** New config, disable or enable, remove; `onRemoved` runs once a removal went through. */
-export function DeviceActions({ d, run, onConfig, onRemoved }: { d: DeviceStatus; run: (p: Promise<unknown>) => Promise<unknown>; onConfig: (c: ClientConfig) => void; onRemoved?: () => void }) {
+/**
+ * New config, disable or enable, remove. `removing` is told before a removal is sent and after
+ * it went through (done) or failed (so a page that reads the device can stop reading it).
+ */
+export function DeviceActions({ d, run, onConfig, removing }: { d: DeviceStatus; run: (p: Promise<unknown>) => Promise<unknown>; onConfig: (c: ClientConfig) => void; removing?: { start: () => void; done: () => void; failed: () => void } }) {
   const api = useApp((s) => s.api)!;
   const location = d.location;
   return (
@@ -57,7 +60,12 @@ export function DeviceActions({ d, run, onConfig, onRemoved }: { d: DeviceStatus
             Enable
           </button>
         )}
-        <ConfirmButton label="Remove" question={`Remove ${d.name}? It is cut off at once.`} confirm="Yes, remove" onConfirm={() => run(api.call('devices.remove', { location, name: d.name }).then(() => onRemoved?.()))} testid={`device-remove-${d.name}`} />
+        <ConfirmButton label="Remove" question={`Remove ${d.name}? It is cut off at once.`} confirm="Yes, remove" onConfirm={() => {
+            removing?.start();
+            const removal = api.call('devices.remove', { location, name: d.name });
+            removal.then(() => removing?.done(), () => removing?.failed());
+            return run(removal);
+          }} testid={`device-remove-${d.name}`} />
     </>
   );
 }

@@ -35,6 +35,8 @@ export function DevicePage({ location, name }: { location: string; name: string 
   const [error, setError] = useState<string | null>(null);
   // Counters change every 2 s without an event; the page reads them as the location page does.
   const device = usePolled(() => api.call('devices.get', { location, name }), 2000, [api, location, name]);
+  // After a removal the page is left, and not read again (the device is gone).
+  const removing = { start: device.hold, done: () => go({ kind: 'location', name: location }), failed: device.release };
   const run = (p: Promise<unknown>) =>
     p.then(
       () => {
@@ -81,7 +83,7 @@ export function DevicePage({ location, name }: { location: string; name: string 
             </table>
           ) : null}
           <div className="actions host-page-actions">
-            <DeviceActions d={d} run={run} onConfig={setConfig} onRemoved={() => go({ kind: 'location', name: location })} />
+            <DeviceActions d={d} run={run} onConfig={setConfig} removing={removing} />
           </div>
         </>
       ) : device.error ? null : (

@@ -6,12 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BulwarkError, VERSION, type BundleExported, type OsRelease, type ProcOutput, type ProcParsedInput } from '../contract/index.js';
+import { BulwarkError, splitRelease, VERSION, type BundleExported, type OsRelease, type ProcOutput, type ProcParsedInput } from '../contract/index.js';
 import type { CorePorts } from '../core/ports.js';
 import type { HostRow } from '../core/hosts/host-service.js';
 import { hostsInScope } from '../provision/scope.js';
 import type { ProvisionService } from '../provision/provision-service.js';
-import { splitRelease } from '../provision/host-check.js';
 import type { Store } from '../store/db.js';
 import { renderSignatureFile } from '../bundle-format/signature.js';
 import { newEncryption } from '../bundle-format/sealing.js';

@@ -14,7 +14,7 @@ export function reportError(err: unknown, flags: Record<string, string>, io: Cli
     return 1;
   }
   if (err.issues.length > 0) {
-    for (const i of err.issues) io.err(`bulwark: ${flags[i.field] ?? i.field}: ${i.message}\n`);
+    for (const i of err.issues) io.err(`bulwark: ${flags[i.field] ?? flags[i.field.split('.')[0]!] ?? i.field}: ${i.message}\n`);
   } else {
     io.err(`bulwark: ${err.message}\n`);
   }

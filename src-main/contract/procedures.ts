@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Empty } from './schemas/common.js';
 import { Location, LocationCreateInput, LocationRef, LocationUpdateInput } from './schemas/location.js';
 import { FailoverDrillInput, FailoverDrillOutput, FailoverHistoryInput, FailoverRecord, LbConfig, LbConfigInput, LbReleaseInput, LocationFailoverInput } from './schemas/failover.js';
-import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput } from './schemas/host.js';
+import { Host, HostCheckInput, HostCheckOutput, HostCreateInput, HostRef, HostRemoveInput, HostUpdateInput } from './schemas/host.js';
 import { Edge, EdgeRef, Gateway, GatewayListInput, GatewayRef } from './schemas/membership.js';
 import { Device, DeviceAddInput, DeviceAddOutput, DeviceConfigInput, DeviceListInput, DeviceRef, DeviceSearchInput, DeviceSearchOutput, DeviceSearchRow, DeviceSetEnabledInput } from './schemas/device.js';
 import { CoreEvent, EventListInput } from './schemas/event.js';
@@ -51,6 +51,7 @@ export const procedures = {
   'hosts.list': query(Empty, z.array(Host)),
   'hosts.get': query(HostRef, Host),
   'hosts.create': mutation(HostCreateInput, Host),
+  'hosts.update': mutation(HostUpdateInput, Host),
   'hosts.remove': mutation(HostRemoveInput, Removed),
   'hosts.check': action(HostCheckInput, HostCheckOutput),
   'hosts.uninstall': action(HostUninstallInput, HostUninstallOutput),

@@ -1,6 +1,6 @@
 // provision/host-check.ts: hosts.check. Connects over SSH, shows the host key and what the host
 // is (OS, architecture, privileges, LAN), and pins the key when the admin accepts it.
-import { BulwarkError, type ProcOutput, type ProcParsedInput } from '../contract/index.js';
+import { BulwarkError, splitRelease, type ProcOutput, type ProcParsedInput } from '../contract/index.js';
 import { requireHost, sshTargetOf, toHost } from '../core/hosts/host-service.js';
 import type { CorePorts } from '../core/ports.js';
 import type { Store } from '../store/db.js';
@@ -16,12 +16,6 @@ export function lanOf(lines: string[], sshAddress: string): { interface: string;
   const dflt = lines.find((l) => l.startsWith('default='))?.slice(8).trim();
   const pick = exact ?? addrs.find(([i]) => i === dflt);
   return pick ? { interface: pick[0], address: pick[1] } : null;
-}
-
-/** "debian-12" → ["debian", "12"]: the ID has no "-" of its own in what this accepts (VERSION_ID may). */
-export function splitRelease(release: string): [string, string] {
-  const i = release.indexOf('-');
-  return [release.slice(0, i), release.slice(i + 1)];
 }
 
 export class HostCheck {

@@ -71,6 +71,7 @@ export function createHandlers(s: Services): Handlers {
     'hosts.list': () => s.hosts.list(),
     'hosts.get': (i) => s.hosts.get(i.name),
     'hosts.create': (i) => s.hosts.create(i),
+    'hosts.update': (i) => s.hosts.update(i),
     'hosts.remove': (i) => s.hosts.remove(i.name, i.force),
     'hosts.check': (i) => s.hostCheck.check(i),
     'hosts.uninstall': (i) => uninstallHost(s, i.name),

@@ -110,8 +110,8 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     await srv.client.call('locations.create', { name: 'ha', network: '10.62.0.0/24', endpoint: '198.51.100.100' });
     for (const [name, address] of [['gw1', '198.51.100.11'], ['gw2', '198.51.100.12']] as const) {
       await srv.client.call('hosts.create', { name, ssh: `root@${address}` });
-      // What "host check" records of a host's LAN (no SSH here).
-      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'eth0', lan_address = ? WHERE name = ?", `${address}/24`, name));
+      // What "host check" would record of its LAN, set by hand (no SSH here).
+      await srv.client.call('hosts.update', { name, lan: { interface: 'eth0', address: `${address}/24` } });
       await srv.client.call('gateways.add', { location: 'ha', host: name });
     }
     await using browser = await launchBrowser();
@@ -153,7 +153,7 @@ describe.skipIf(missing !== null)('location page status in Chromium', () => {
     for (const [name, address] of [['gw1', '127.0.0.71'], ['gw2', '127.0.0.72']] as const) {
       agents.push(await scriptedAgent(srv, name, address));
       await srv.client.call('gateways.add', { location: 'ha', host: name });
-      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = ? WHERE name = ?", `${address}/8`, name));
+      await srv.client.call('hosts.update', { name, lan: { interface: 'lo', address: `${address}/8` } });
     }
     try {
       await until('both linked', async () => (await srv.client.call('links.list', {})).filter((l) => l.state === 'up').length === 2);

@@ -82,7 +82,7 @@ export async function scriptedVrrpLocation<H extends string>(srv: InProcessServe
     for (const [host, address] of Object.entries(gateways) as [H, string][]) {
       agents[host] = await scriptedAgent(srv, host, address);
       await srv.client.call('gateways.add', { location: name, host });
-      srv.running.core.store.write((tx) => tx.run("UPDATE hosts SET lan_interface = 'lo', lan_address = ? WHERE name = ?", `${address}/8`, host));
+      await srv.client.call('hosts.update', { name: host, lan: { interface: 'lo', address: `${address}/8` } });
     }
     await srv.client.call('locations.setFailover', { name, mode: 'vrrp', vip: `${vip}/8` });
     return agents;

@@ -1,7 +1,7 @@
 // `bulwark host …`: the machines Bulwark reaches over SSH, their host keys, and taking Bulwark off them.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Host } from '../../contract/index.js';
+import { BulwarkError, type Host } from '../../contract/index.js';
 import { formatEndpoint } from '../../net/endpoint.js';
 import { client } from '../client.js';
 import type { Cli } from '../command.js';
@@ -10,6 +10,13 @@ import { flag, json, required, text } from '../options.js';
 
 const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
 const authOf = (h: Host) => (h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent');
+
+/** --lan eth0=198.51.100.11/24: the interface and its address (Core checks both). */
+function lanOption(value: string): { interface: string; address: string } {
+  const eq = value.indexOf('=');
+  if (eq < 0) throw BulwarkError.field('lan', `"${value}" has no "="; give INTERFACE=ADDRESS/PREFIX, such as eth0=198.51.100.11/24`);
+  return { interface: value.slice(0, eq), address: value.slice(eq + 1) };
+}
 
 /** "198.51.100.11/27 on eth0": the address a floating IP must share a prefix with. */
 function lanText(lan: Host['lan']): string {
@@ -45,7 +52,25 @@ export function register(program: Command, cli: Cli): void {
   cli.command(host, 'show <name>', 'show one host', { json }, async (name, o, cmd) => {
     const h = await client(cmd).call('hosts.get', { name });
     if (o.json) return cli.json(h);
-    io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', authOf(h)], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['LAN', h.lan ? lanText(h.lan) : 'not seen yet (run "bulwark host check")'], ['System', h.platform ? `${h.platform.os}, ${h.platform.arch}` : 'not seen yet (run "bulwark host check", or give --os and --arch to "bulwark bundle export")'], ['Agents', h.lastApply ? `installed, last applied ${h.lastApply}` : 'not installed'], ['Created', h.createdAt]]));
+    io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', authOf(h)], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['LAN', h.lan ? lanText(h.lan) : 'not seen yet (run "bulwark host check", or "bulwark host set --lan")'], ['System', h.platform ? `${h.platform.os}, ${h.platform.arch}` : 'not seen yet (run "bulwark host check", or "bulwark host set" for a host Core cannot reach)'], ['Agents', h.lastApply ? `installed, last applied ${h.lastApply}` : 'not installed'], ['Created', h.createdAt]]));
+  });
+
+  const setOptions = {
+    lan: text('<interface=address/prefix>', 'its LAN as a host check would see it, such as eth0=198.51.100.11/24 (where a floating IP goes)'),
+    os: text('<id-version>', 'its OS release (ID-VERSION_ID of /etc/os-release), such as debian-12', { field: 'platform.os' }),
+    arch: text('<arch>', 'its architecture (uname -m), such as x86_64', { field: 'platform.arch' }),
+    json,
+  };
+  const setHelp = 'give the facts a host check would find, for a host Core cannot reach over SSH (installed from offline bundles); a later host check replaces them';
+  cli.command(host, 'set <name>', setHelp, setOptions, async (name, o, cmd) => {
+    if ((o.os === undefined) !== (o.arch === undefined)) throw BulwarkError.field(o.os === undefined ? 'platform.os' : 'platform.arch', 'give --os and --arch together, such as --os debian-12 --arch x86_64');
+    const h = await client(cmd).call('hosts.update', {
+      name,
+      ...(o.lan === undefined ? {} : { lan: lanOption(o.lan) }),
+      ...(o.os === undefined || o.arch === undefined ? {} : { platform: { os: o.os, arch: o.arch } }),
+    });
+    if (o.json) return cli.json(h);
+    io.out(keyValues([['Host', h.name], ['LAN', h.lan ? lanText(h.lan) : 'not set'], ['System', h.platform ? `${h.platform.os}, ${h.platform.arch}` : 'not set']]));
   });
 
   const checkOptions = {

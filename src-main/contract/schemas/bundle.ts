@@ -3,6 +3,7 @@
 // below is what the signature covers; the installer parses it only after the signature checked.
 import { z } from 'zod';
 import { ResourceName } from './common.js';
+import { ArchText, OsReleaseText } from './host.js';
 import { FileKind } from './provision.js';
 import { DesiredUnit } from './host-apply.js';
 
@@ -138,12 +139,9 @@ export const BundleExportInput = z
     /** Days the bundle stays installable; 1-365, default 30. */
     validDays: z.number().int().min(1).max(365).default(30),
     /** The target's OS release ("debian-12") when Core has not seen the host (host check records it). */
-    os: z
-      .string()
-      .regex(/^[a-z0-9._-]+-[A-Za-z0-9._~]+$/, 'give it as ID-VERSION_ID from the host\'s /etc/os-release, such as "debian-12"')
-      .optional(),
+    os: OsReleaseText.optional(),
     /** The target's architecture (uname -m, such as x86_64) when Core has not seen the host. */
-    arch: z.string().regex(/^[a-z0-9_]+$/, 'give it as uname -m prints it, such as x86_64').optional(),
+    arch: ArchText.optional(),
     /** An upgrade bundle: only the files that changed since the last bundle exported for the host. */
     upgrade: z.boolean().default(false),
   })

@@ -40,6 +40,11 @@ export const EVENT_DETAILS = {
   'location.removed': z.object({ network: z.string() }),
   'host.created': z.object({ ssh: z.string(), auth: z.enum(['agent', 'key']) }),
   'host.removed': z.object({ ssh: z.string() }),
+  /** Facts given by hand (hosts.update), each as it was and as it is now. */
+  'host.updated': z.object({
+    lan: z.object({ from: z.string().nullable(), to: z.string() }).optional(),
+    platform: z.object({ from: z.string().nullable(), to: z.string() }).optional(),
+  }),
   'host.pinned': z.object({ fingerprint: z.string(), previous: z.string().nullable(), os: z.string(), arch: z.string() }),
   'host.uninstalled': z.object({ units: z.array(z.string()), removed: z.number().int() }),
   /** An offline bundle made for the host (subject host:NAME); its secrets are never in the event. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEndpoint } from '../../net/endpoint.js';
+import { parseInterfaceAddress } from '../../net/ip.js';
 import { ResourceName, Timestamp, unicodeProblem } from './common.js';
 
 export const DEFAULT_SSH_PORT = 22;
@@ -73,6 +74,44 @@ export const HostCreateInput = z.strictObject({
 export type HostCreateInput = z.input<typeof HostCreateInput>;
 
 export const HostRef = z.strictObject({ name: ResourceName });
+
+/** An OS release as ID-VERSION_ID of /etc/os-release, such as "debian-12". */
+export const OsReleaseText = z.string().regex(/^[a-z0-9._-]+-[A-Za-z0-9._~]+$/, 'give it as ID-VERSION_ID from the host\'s /etc/os-release, such as "debian-12"');
+/** "debian-12" → ["debian", "12"]: the ID has no "-" of its own in what this accepts (VERSION_ID may). */
+export function splitRelease(release: string): [string, string] {
+  const i = release.indexOf('-');
+  return [release.slice(0, i), release.slice(i + 1)];
+}
+
+/** An architecture as uname -m prints it, such as "x86_64". */
+export const ArchText = z.string().regex(/^[a-z0-9_]+$/, 'give it as uname -m prints it, such as x86_64');
+
+/** A Linux interface name: 1-15 characters, none of them "/", ":", a space or a control character. */
+export const InterfaceName = z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, 'is not an interface name; give it as "ip -br address" prints it, such as eth0 or ens18 (at most 15 letters, digits, ".", "_", "-" or "@")');
+
+/** An IPv4 address with its LAN's prefix, as on the interface ("198.51.100.11/24"). */
+export const LanAddress = z.string().superRefine((v, ctx) => {
+  const r = parseInterfaceAddress(v);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+  else if (r.value.family !== 4) ctx.addIssue({ code: 'custom', message: `"${v}" is an IPv6 address; the LAN a floating IP goes on is IPv4, such as 198.51.100.11/24` });
+});
+
+/**
+ * hosts.update: what a host check would learn, for a host Core cannot reach over SSH (one
+ * installed from offline bundles). A later host check replaces both with what it sees.
+ */
+export const HostUpdateInput = z
+  .strictObject({
+    name: ResourceName,
+    /** The interface and address/prefix of the host's LAN (where a floating IP goes). */
+    lan: z.strictObject({ interface: InterfaceName, address: LanAddress }).optional(),
+    /** Its OS release and architecture (what an offline bundle must match). */
+    platform: z.strictObject({ os: OsReleaseText, arch: ArchText }).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.lan === undefined && v.platform === undefined) ctx.addIssue({ code: 'custom', path: ['lan'], message: 'give the LAN, the platform or both' });
+  });
+export type HostUpdateInput = z.input<typeof HostUpdateInput>;
 
 export const HostRemoveInput = z.strictObject({
   name: ResourceName,

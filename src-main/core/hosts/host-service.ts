@@ -1,5 +1,6 @@
-import { BulwarkError, parseSshTarget, type Host, type ProcParsedInput } from '../../contract/index.js';
+import { BulwarkError, parseSshTarget, splitRelease, type Host, type ProcParsedInput } from '../../contract/index.js';
 import { formatEndpoint } from '../../net/endpoint.js';
+import { cidrContains, formatCidr, parseInterfaceAddress } from '../../net/ip.js';
 import type { Store, Tx } from '../../store/db.js';
 import { hostRoles } from '../../store/queries.js';
 import type { CorePorts, SshTarget } from '../ports.js';
@@ -106,6 +107,30 @@ export class HostService {
     });
   }
 
+  /** Sets the LAN and platform a host check would have found, for a host Core cannot reach. */
+  update(input: ProcParsedInput<'hosts.update'>): Host {
+    return this.store.write((tx) => {
+      const row = requireHost(tx, input.name, 'name');
+      const details: { lan?: { from: string | null; to: string }; platform?: { from: string | null; to: string } } = {};
+      if (input.lan) {
+        floatingIpsStayOn(tx, row, input.lan.address);
+        const from = row.lan_interface && row.lan_address ? `${row.lan_address} on ${row.lan_interface}` : null;
+        const to = `${input.lan.address} on ${input.lan.interface}`;
+        if (from !== to) details.lan = { from, to };
+        tx.run('UPDATE hosts SET lan_interface = ?, lan_address = ? WHERE id = ?', input.lan.interface, input.lan.address, row.id);
+      }
+      if (input.platform) {
+        const [id, version] = splitRelease(input.platform.os);
+        const from = row.os_id && row.os_version && row.arch ? `${row.os_id}-${row.os_version} ${row.arch}` : null;
+        const to = `${input.platform.os} ${input.platform.arch}`;
+        if (from !== to) details.platform = { from, to };
+        tx.run('UPDATE hosts SET os_id = ?, os_version = ?, arch = ? WHERE id = ?', id, version, input.platform.arch, row.id);
+      }
+      if (details.lan || details.platform) tx.event({ kind: 'host.updated', subject: `host:${row.name}`, details });
+      return toHost(tx, requireHost(tx, row.name));
+    });
+  }
+
   remove(name: string, force = false): { removed: true } {
     return this.store.write((tx) => {
       const row = requireHost(tx, name, 'name');
@@ -134,5 +159,22 @@ export class HostService {
       tx.event({ kind: 'host.removed', subject: `host:${row.name}`, details: { ssh: sshDisplay(row) } });
       return { removed: true as const };
     });
+  }
+}
+
+/** A gateway's new LAN must still hold the floating IP of each of its vrrp locations. */
+function floatingIpsStayOn(tx: Tx, row: HostRow, address: string): void {
+  const lan = parseInterfaceAddress(address);
+  if (!lan.ok) throw BulwarkError.field('lan', lan.reason);
+  const vrrp = tx.all<{ name: string; failover_vip: string }>(
+    "SELECT l.name, l.failover_vip FROM gateways g JOIN locations l ON l.id = g.location_id WHERE g.host_id = ? AND l.failover_mode = 'vrrp' ORDER BY l.name",
+    row.id,
+  );
+  for (const l of vrrp) {
+    const vip = parseInterfaceAddress(l.failover_vip);
+    if (vip.ok && (!cidrContains(lan.value.lan, vip.value.family, vip.value.address) || vip.value.lan.prefix !== lan.value.lan.prefix)) {
+      const fix = `give an address in ${formatCidr(vip.value.lan)}, or move the floating IP first ("bulwark location failover ${l.name} --mode vrrp --vip ADDRESS/PREFIX")`;
+      throw BulwarkError.field('lan', `${address} is not on the LAN of location ${l.name}'s floating IP ${l.failover_vip}; ${fix}`);
+    }
   }
 }

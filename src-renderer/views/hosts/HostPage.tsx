@@ -10,6 +10,7 @@ import { usePolled } from '../use-polled.js';
 import { AgentsCell, RemoveButton, UninstallButton, type Note } from './HostActions.js';
 import { HostCheckDialog } from './HostCheckDialog.js';
 import { BundleExport } from './BundleExport.js';
+import { HostFactsForm } from './HostFactsForm.js';
 
 function RoleLink({ role }: { role: string }) {
   const [kind, location] = role.split(':') as [string, string | undefined];
@@ -32,9 +33,9 @@ function Facts({ host }: { host: Host }) {
       <dt>Host key</dt>
       <dd className="mono" data-testid="host-page-key">{host.hostKeyFingerprint ?? 'not pinned yet: check the host and accept its key'}</dd>
       <dt>LAN</dt>
-      <dd data-testid="host-page-lan">{host.lan ? <><span className="mono">{host.lan.address}</span> on <span className="mono">{host.lan.interface}</span></> : 'not seen yet: a check records it'}</dd>
+      <dd data-testid="host-page-lan">{host.lan ? <><span className="mono">{host.lan.address}</span> on <span className="mono">{host.lan.interface}</span></> : 'not seen yet: a check records it, or set it by hand'}</dd>
       <dt>System</dt>
-      <dd data-testid="host-page-platform">{host.platform ? <span className="mono">{host.platform.os}, {host.platform.arch}</span> : 'not seen yet: a check records it'}</dd>
+      <dd data-testid="host-page-platform">{host.platform ? <span className="mono">{host.platform.os}, {host.platform.arch}</span> : 'not seen yet: a check records it, or set it by hand'}</dd>
       <dt>Roles</dt>
       <dd data-testid="host-page-roles">
         {host.roles.length
@@ -60,6 +61,7 @@ export function HostPage({ name }: { name: string }) {
   const refresh = useApp((s) => s.refresh);
   const [note, setNote] = useState<Note | null>(null);
   const [checking, setChecking] = useState(false);
+  const [setting, setSetting] = useState(false);
   const closeCheck = useCallback(() => setChecking(false), []);
   const links = usePolled(() => api.call('links.list', {}), 3000, [api]);
   if (!host) return <section className="page"><p className="empty" data-testid="host-page-missing">{loaded ? `There is no host ${name} (any more).` : 'Loading…'}</p></section>;
@@ -92,6 +94,9 @@ export function HostPage({ name }: { name: string }) {
         <button type="button" onClick={() => setChecking(true)} data-testid={`host-check-${host.name}`}>
           Check
         </button>
+        <button type="button" onClick={() => setSetting(true)} data-testid="host-set-facts" title="For a host Core cannot reach over SSH">
+          Set network by hand
+        </button>
         {host.roles.length ? (
           <button type="button" onClick={plan} data-testid="host-plan">
             Plan this host
@@ -115,6 +120,7 @@ export function HostPage({ name }: { name: string }) {
           {note.text}
         </p>
       ) : null}
+      {setting ? <HostFactsForm host={host} onClose={() => setSetting(false)} /> : null}
       {checking ? <HostCheckDialog name={host.name} onClose={closeCheck} /> : null}
       {host.roles.length ? <BundleExport scope={{ host }} /> : null}
     </section>

@@ -2,6 +2,7 @@
 // fingerprint shown, a too-short passphrase refused beside its field, the host's platform asked
 // for because Core never checked it, then the export: the browser downloads the archive, which
 // `bulwark bundle verify` accepts as this Core's, sealed; the page says what to run on the host.
+// And a host's network and system set by hand, for a host Core cannot reach over SSH.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ describe.skipIf(missing !== null)('offline bundle in Chromium', () => {
     const form = page.getByTestId('bundle-export');
     await form.waitFor();
     await page.getByTestId('bundle-key').filter({ hasText: key.fingerprint }).waitFor();
-    expect(await page.getByTestId('host-page-platform').textContent()).toBe('not seen yet: a check records it');
+    expect(await page.getByTestId('host-page-platform').textContent()).toBe('not seen yet: a check records it, or set it by hand');
     expect(await page.getByTestId('bundle-os').inputValue()).toBe('debian-12');
 
     // A passphrase too short: Core's words beside the field, no archive made.
@@ -52,6 +53,8 @@ describe.skipIf(missing !== null)('offline bundle in Chromium', () => {
     expect(statSync(file).size).toBeGreaterThan(10 * 1024 * 1024);
     // The page now knows the host's platform, as given.
     await page.getByTestId('host-page-platform').filter({ hasText: 'debian-12, x86_64' }).waitFor();
+    // Its agents are not said to be applied: Core only exported a bundle, which no one ran yet.
+    expect(await page.getByTestId('host-agents-gw1').textContent()).toMatch(/^waiting for an offline bundle exported (just now|\d+ s ago)/);
     await page.screenshot({ path: 'test-results/ui-bundle-export.png', fullPage: true });
 
     const verify = await runCli(['--data-dir', srv.dataDir, 'bundle', 'verify', file]);
@@ -62,4 +65,32 @@ describe.skipIf(missing !== null)('offline bundle in Chromium', () => {
     expect((await srv.client.call('events.list', {})).filter((e) => e.kind === 'bundle.exported')).toHaveLength(1);
     expect(errors).toEqual([]);
   }, 120_000);
+
+  test('set a host\'s network by hand: a bad address refused beside its field, then the LAN shown', async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    await srv.client.call('hosts.create', { name: 'gw1', ssh: 'root@198.51.100.10' });
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${srv.url}/#token=${srv.token}`);
+    await page.goto(`${srv.url}/hosts/gw1`);
+    await page.getByTestId('host-set-facts').click();
+    await page.getByTestId('facts-interface').fill('eth0');
+    await page.getByTestId('facts-address').fill('198.51.100.10');
+    await page.getByTestId('facts-submit').click();
+    await page.getByTestId('error-lan.address').filter({ hasText: 'has no prefix length' }).waitFor();
+    expect((await srv.client.call('hosts.get', { name: 'gw1' })).lan).toBeNull();
+    await page.getByTestId('facts-address').fill('198.51.100.10/24');
+    await page.getByTestId('facts-os').fill('debian-12');
+    await page.getByTestId('facts-arch').fill('x86_64');
+    await page.screenshot({ path: 'test-results/ui-host-set-facts.png', fullPage: true });
+    await page.getByTestId('facts-submit').click();
+    await page.getByTestId('host-facts-form').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('host-page-lan').textContent()).toBe('198.51.100.10/24 on eth0');
+    expect(await page.getByTestId('host-page-platform').textContent()).toBe('debian-12, x86_64');
+    expect(await srv.client.call('hosts.get', { name: 'gw1' })).toMatchObject({ lan: { interface: 'eth0', address: '198.51.100.10/24' }, platform: { os: 'debian-12', arch: 'x86_64' } });
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -11,6 +11,12 @@ import { flag, json, required, text } from '../options.js';
 const sshTarget = (h: Host) => `${h.sshUser}@${formatEndpoint({ host: h.sshAddress, port: h.sshPort })}`;
 const authOf = (h: Host) => (h.auth.kind === 'key' ? h.auth.identityFile : 'ssh-agent');
 
+function agentsText(h: Host): string {
+  if (!h.agents) return 'not installed';
+  if (h.agents.by === 'bundle') return `from an offline bundle exported ${h.agents.at}; in place once the host ran its installer (see "bulwark status")`;
+  return `installed, last applied ${h.agents.at}${h.lastBundle && h.lastBundle > h.agents.at ? `; an offline bundle exported since, ${h.lastBundle}` : ''}`;
+}
+
 /** --lan eth0=198.51.100.11/24: the interface and its address (Core checks both). */
 function lanOption(value: string): { interface: string; address: string } {
   const eq = value.indexOf('=');
@@ -52,7 +58,7 @@ export function register(program: Command, cli: Cli): void {
   cli.command(host, 'show <name>', 'show one host', { json }, async (name, o, cmd) => {
     const h = await client(cmd).call('hosts.get', { name });
     if (o.json) return cli.json(h);
-    io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', authOf(h)], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['LAN', h.lan ? lanText(h.lan) : 'not seen yet (run "bulwark host check", or "bulwark host set --lan")'], ['System', h.platform ? `${h.platform.os}, ${h.platform.arch}` : 'not seen yet (run "bulwark host check", or "bulwark host set" for a host Core cannot reach)'], ['Agents', h.lastApply ? `installed, last applied ${h.lastApply}` : 'not installed'], ['Created', h.createdAt]]));
+    io.out(keyValues([['Name', h.name], ['SSH', sshTarget(h)], ['Auth', authOf(h)], ['Host key', h.hostKeyFingerprint ?? 'not pinned yet'], ['Roles', h.roles.join(', ') || 'none'], ['LAN', h.lan ? lanText(h.lan) : 'not seen yet (run "bulwark host check", or "bulwark host set --lan")'], ['System', h.platform ? `${h.platform.os}, ${h.platform.arch}` : 'not seen yet (run "bulwark host check", or "bulwark host set" for a host Core cannot reach)'], ['Agents', agentsText(h)], ['Created', h.createdAt]]));
   });
 
   const setOptions = {

@@ -52,8 +52,14 @@ export const Host = z.object({
   lan: z.object({ interface: z.string(), address: z.string() }).nullable(),
   /** What the host runs, as the last host check saw it (ID-VERSION_ID of /etc/os-release, uname -m), or as given at a bundle export; null before either. An offline bundle must match it. */
   platform: z.object({ os: z.string(), arch: z.string() }).nullable(),
-  /** When an apply last put Bulwark's agents on it; null when none are (never applied, or uninstalled). */
-  lastApply: Timestamp.nullable(),
+  /**
+   * Whether Bulwark's agents may be on it, and since when: by an apply over SSH (when it last
+   * ran), or by an offline bundle (when the first was exported; Core cannot see the install
+   * itself, only the agent's link once it is up). Null when none are: never applied, or uninstalled.
+   */
+  agents: z.object({ by: z.enum(['apply', 'bundle']), at: Timestamp }).nullable(),
+  /** When Core last exported an offline bundle for it; null when never. */
+  lastBundle: Timestamp.nullable(),
 });
 export type Host = z.infer<typeof Host>;
 

@@ -51,6 +51,11 @@ function roles(tx: Tx, hostId: number): string[] {
   return [...r.gateway.map((l) => `gateway:${l}`), ...(r.edge ? ['edge'] : []), ...r.balancer.map((l) => `balancer:${l}`), ...(r.edgeBalancer ? ['edge-balancer'] : [])];
 }
 
+/** A bundle export sets provisioned_at to its own time when no apply had: then the agents come from a bundle. */
+function fromBundle(tx: Tx, row: HostRow): boolean {
+  return tx.get('SELECT 1 FROM bundle_exports WHERE host_id = ? AND created_at = ?', row.id, row.provisioned_at) !== undefined;
+}
+
 export function toHost(tx: Tx, row: HostRow): Host {
   return {
     name: row.name,
@@ -63,7 +68,8 @@ export function toHost(tx: Tx, row: HostRow): Host {
     roles: roles(tx, row.id),
     lan: row.lan_interface && row.lan_address ? { interface: row.lan_interface, address: row.lan_address } : null,
     platform: row.os_id && row.os_version && row.arch ? { os: `${row.os_id}-${row.os_version}`, arch: row.arch } : null,
-    lastApply: row.provisioned_at,
+    agents: row.provisioned_at === null ? null : { by: fromBundle(tx, row) ? 'bundle' : 'apply', at: row.provisioned_at },
+    lastBundle: tx.get<{ at: string }>('SELECT MAX(created_at) AS at FROM bundle_exports WHERE host_id = ?', row.id)?.at ?? null,
   };
 }
 
@@ -137,7 +143,7 @@ export class HostService {
       if (row.provisioned_at !== null && !force) {
         throw new BulwarkError(
           'in_use',
-          `host ${JSON.stringify(row.name)} still runs Bulwark's agents (last applied ${row.provisioned_at}); take them off with "bulwark host uninstall ${row.name}" first, or, if the machine is gone for good, forget it with "bulwark host remove ${row.name} --force"`,
+          `host ${JSON.stringify(row.name)} ${fromBundle(tx, row) ? `may run Bulwark's agents (an offline bundle for it was exported ${row.provisioned_at})` : `still runs Bulwark's agents (last applied ${row.provisioned_at})`}; take them off with "bulwark host uninstall ${row.name}" first, or, if the machine is gone for good, forget it with "bulwark host remove ${row.name} --force"`,
           { field: 'name' },
         );
       }

@@ -49,12 +49,21 @@ export function UninstallButton({ name, onDone }: { name: string; onDone: (p: Pr
   );
 }
 
+/** How the agents came to the host: an apply (when), or a bundle (exported when; installed once an agent linked). */
+function AgentsSince({ host, linked }: { host: Host; linked: boolean }) {
+  const a = host.agents;
+  if (!a) return <span className="muted">not installed</span>;
+  const later = host.lastBundle && host.lastBundle > a.at ? <span className="muted" title={host.lastBundle}>; a bundle exported {ago(host.lastBundle)}</span> : null;
+  if (a.by === 'apply') return <span title={a.at}>applied {ago(a.at)}{later}</span>;
+  return <span title={a.at}>{linked ? 'installed from' : 'waiting for'} an offline bundle exported {ago(host.lastBundle ?? a.at)}</span>;
+}
+
 /** Whether Bulwark's agents are on the host (as the last apply left them) and each one's link to Core. */
 export function AgentsCell({ host, links }: { host: Host; links: LinkState[] | null }) {
   const mine = (links ?? []).filter((l) => l.host === host.name);
   return (
     <td data-testid={`host-agents-${host.name}`}>
-      {host.lastApply ? <span title={host.lastApply}>applied {ago(host.lastApply)}</span> : <span className="muted">not installed</span>}
+      <AgentsSince host={host} linked={mine.some((l) => l.state === 'up')} />
       {mine.map((l) => (
         <div key={l.agent} className="small">
           {l.role}: <span className={`link-state link-${l.state}`}>link {l.state}</span>
@@ -67,11 +76,11 @@ export function AgentsCell({ host, links }: { host: Host; links: LinkState[] | n
 /** Remove asks first; a host that still runs the agents is uninstalled first, or forgotten if the machine is gone. */
 export function RemoveButton({ host, run }: { host: Host; run: (p: Promise<unknown>) => void }) {
   const api = useApp((s) => s.api)!;
-  if (!host.lastApply) return <ConfirmButton label="Remove" question={`Remove host ${host.name}? Bulwark forgets it.`} confirm="Yes, remove" onConfirm={() => run(api.call('hosts.remove', { name: host.name }))} testid={`host-remove-${host.name}`} />;
+  if (!host.agents) return <ConfirmButton label="Remove" question={`Remove host ${host.name}? Bulwark forgets it.`} confirm="Yes, remove" onConfirm={() => run(api.call('hosts.remove', { name: host.name }))} testid={`host-remove-${host.name}`} />;
   return (
     <ConfirmButton
       label="Remove"
-      question={`${host.name} still runs Bulwark's agents: use Uninstall first. Only if the machine is gone for good, forget it as it is.`}
+      question={`${host.name} ${host.agents.by === 'bundle' ? 'may run Bulwark\'s agents (an offline bundle was exported for it)' : "still runs Bulwark's agents"}: use Uninstall first. Only if the machine is gone for good, forget it as it is.`}
       confirm="Forget it anyway"
       onConfirm={() => run(api.call('hosts.remove', { name: host.name, force: true }))}
       testid={`host-remove-${host.name}`}

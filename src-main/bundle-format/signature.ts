@@ -39,21 +39,65 @@ export function verifyManifest(publicKey: Buffer, manifest: Buffer, signature: B
   return verify(null, manifest, key, signature);
 }
 
-export interface SignatureFile {
-  publicKey: Buffer;
+/** A planned key rotation: the old key's signature over the new one (rotationStatement). */
+export interface KeyRotation {
+  from: Buffer;
+  to: Buffer;
   signature: Buffer;
 }
 
-/** Three lines: the format, the key, the signature over manifest.json's exact bytes. */
-export function renderSignatureFile(s: SignatureFile): string {
-  return `${SIGNATURE_HEADER}\nkey ed25519 ${s.publicKey.toString('base64')}\nsignature ${s.signature.toString('base64')}\n`;
+/** What an old key signs to endorse its successor; its own prefix, so no manifest (JSON) reads as one. */
+export function rotationStatement(to: Buffer): Buffer {
+  return Buffer.from(`bulwark-bundle-key-rotation 1\nto ed25519 ${to.toString('base64')}\n`);
 }
+
+export function signRotation(oldSeed: Buffer, to: Buffer): Buffer {
+  return sign(null, rotationStatement(to), privateKeyOfSeed(oldSeed));
+}
+
+/**
+ * Whether `signer` is `pinned` or descends from it through rotations, each signed by the key
+ * before it. The chain is walked from the pinned key only, so a rotation whose signature does
+ * not verify, or that starts from a key the host never trusted, leads nowhere.
+ */
+export function rotatedTo(pinned: Buffer, signer: Buffer, rotations: KeyRotation[]): boolean {
+  let current = pinned;
+  for (let step = 0; step <= rotations.length; step++) {
+    if (current.equals(signer)) return true;
+    const next = rotations.find((r) => r.from.equals(current) && verifyManifest(r.from, rotationStatement(r.to), r.signature));
+    if (!next) return false;
+    current = next.to;
+  }
+  return false;
+}
+
+export interface SignatureFile {
+  publicKey: Buffer;
+  signature: Buffer;
+  /** Every rotation of Core's key so far, oldest first, so a host that pinned an older key follows. */
+  rotations: KeyRotation[];
+}
+
+/** The format, the key, the signature over manifest.json's exact bytes, then a line per rotation. */
+export function renderSignatureFile(s: SignatureFile): string {
+  const rotations = s.rotations.map((r) => `rotation ed25519 ${r.from.toString('base64')} ${r.to.toString('base64')} ${r.signature.toString('base64')}\n`).join('');
+  return `${SIGNATURE_HEADER}\nkey ed25519 ${s.publicKey.toString('base64')}\nsignature ${s.signature.toString('base64')}\n${rotations}`;
+}
+
+const KEY = '([A-Za-z0-9+/]{43}=)';
+const SIG = '([A-Za-z0-9+/]{86}==)';
 
 /** The signature file, read strictly; null when it is not one (damaged or replaced). */
 export function parseSignatureFile(text: string): SignatureFile | null {
-  const m = /^bulwark-bundle-signature 1\nkey ed25519 ([A-Za-z0-9+/]{43}=)\nsignature ([A-Za-z0-9+/]{86}==)\n$/.exec(text);
+  const m = new RegExp(`^bulwark-bundle-signature 1\\nkey ed25519 ${KEY}\\nsignature ${SIG}\\n((?:rotation ed25519 [A-Za-z0-9+/=]+ [A-Za-z0-9+/=]+ [A-Za-z0-9+/=]+\\n){0,64})$`).exec(text);
   if (!m) return null;
-  return { publicKey: Buffer.from(m[1]!, 'base64'), signature: Buffer.from(m[2]!, 'base64') };
+  const rotations: KeyRotation[] = [];
+  for (const line of m[3]!.split('\n').filter(Boolean)) {
+    const r = new RegExp(`^rotation ed25519 ${KEY} ${KEY} ${SIG}$`).exec(line);
+    if (!r) return null;
+    rotations.push({ from: Buffer.from(r[1]!, 'base64'), to: Buffer.from(r[2]!, 'base64'), signature: Buffer.from(r[3]!, 'base64') });
+  }
+  return { publicKey: Buffer.from(m[1]!, 'base64'), signature: Buffer.from(m[2]!, 'base64'), rotations };
 }
 
 /** The key a host pins: one line, "ed25519 <base64>", which the installer writes after its first install. */

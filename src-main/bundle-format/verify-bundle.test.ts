@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BUNDLE_FORMAT, type BundleManifest } from '../contract/index.js';
-import { fingerprintOf, parseSignatureFile, publicKeyOfSeed, renderSignatureFile, signManifest } from './signature.js';
+import { fingerprintOf, parseSignatureFile, publicKeyOfSeed, renderSignatureFile, signManifest, signRotation, type KeyRotation } from './signature.js';
 import { newEncryption, open, seal, unlock } from './sealing.js';
 import { BundleRefused, checkAge, checkFiles, checkPassphrase, checkSignature, checkTarget, compareVersions, osRelease, type Trust } from './verify-bundle.js';
 
@@ -42,7 +42,7 @@ function manifestFor(entries: BundleManifest['entries'], over: Partial<BundleMan
 }
 
 /** A signed bundle directory with three files. */
-function bundle(over: Partial<BundleManifest> = {}, key = seed): string {
+function bundle(over: Partial<BundleManifest> = {}, key = seed, rotations: KeyRotation[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-vb-'));
   dirs.push(dir);
   const files: [string, string, 0o755 | 0o644 | 0o600][] = [
@@ -58,7 +58,7 @@ function bundle(over: Partial<BundleManifest> = {}, key = seed): string {
   const m = manifestFor(files.map(([path, text, mode]) => ({ path, sha256: sha(text), size: Buffer.byteLength(text), mode })), { ...over, signingKey: fingerprintOf(publicKeyOfSeed(key)) });
   const bytes = Buffer.from(JSON.stringify(m));
   writeFileSync(join(dir, 'manifest.json'), bytes);
-  writeFileSync(join(dir, 'manifest.sig'), renderSignatureFile({ publicKey: publicKeyOfSeed(key), signature: signManifest(key, bytes) }));
+  writeFileSync(join(dir, 'manifest.sig'), renderSignatureFile({ publicKey: publicKeyOfSeed(key), signature: signManifest(key, bytes), rotations }));
   return dir;
 }
 
@@ -93,6 +93,26 @@ describe('bundle checks', () => {
     expect(refusal(() => checkSignature(dir, trust({ pinned: publicKeyOfSeed(randomBytes(32)), expect: null })))).toMatchObject({ check: 'key', message: expect.stringMatching(/trusts only/) });
     // A rotation: the admin names the new key and asks to replace the pinned one.
     expect(checkSignature(dir, trust({ pinned: publicKeyOfSeed(randomBytes(32)), expect: fp, replacePinned: true })).pins).toBe(true);
+  });
+
+  test("a rotated key: followed from the pinned one through each signed step, and through nothing else", () => {
+    const [a, b, c] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const pub = (k: Buffer) => publicKeyOfSeed(k);
+    const step = (from: Buffer, to: Buffer): KeyRotation => ({ from: pub(from), to: pub(to), signature: signRotation(from, pub(to)) });
+    const chain = [step(a, b), step(b, c)];
+    // Signed by c; the host pinned a (two rotations ago), or b (one).
+    const dir = bundle({}, c, chain);
+    const fromA = checkSignature(dir, trust({ pinned: pub(a), expect: null }));
+    expect(fromA).toMatchObject({ fingerprint: fingerprintOf(pub(c)), pins: true, rotatedFrom: fingerprintOf(pub(a)) });
+    expect(checkSignature(dir, trust({ pinned: pub(b), expect: null })).rotatedFrom).toBe(fingerprintOf(pub(b)));
+    // The signature file round-trips with its rotations.
+    expect(parseSignatureFile(renderSignatureFile({ publicKey: pub(c), signature: Buffer.alloc(64), rotations: chain }))?.rotations).toEqual(chain);
+    // A key the chain does not start from; a step signed by a key other than the one it leaves; the chain cut; an expected key that is not the signer.
+    expect(refusal(() => checkSignature(dir, trust({ pinned: pub(randomBytes(32)), expect: null }))).check).toBe('key');
+    const forged = { ...step(a, b), signature: signRotation(randomBytes(32), pub(b)) };
+    expect(refusal(() => checkSignature(bundle({}, c, [forged, step(b, c)]), trust({ pinned: pub(a), expect: null }))).message).toMatch(/carries no rotation signed by it that leads there/);
+    expect(refusal(() => checkSignature(bundle({}, c, [step(b, c)]), trust({ pinned: pub(a), expect: null }))).check).toBe('key');
+    expect(refusal(() => checkSignature(dir, trust({ pinned: pub(a), expect: fingerprintOf(pub(b)) }))).check).toBe('key');
   });
 
   test('a changed manifest or a damaged signature file fails the signature check', () => {
@@ -167,7 +187,7 @@ describe('bundle checks', () => {
   });
 
   test('the signature file is read strictly', () => {
-    const text = renderSignatureFile({ publicKey: publicKeyOfSeed(seed), signature: signManifest(seed, Buffer.from('m')) });
+    const text = renderSignatureFile({ publicKey: publicKeyOfSeed(seed), signature: signManifest(seed, Buffer.from('m')), rotations: [] });
     expect(parseSignatureFile(text)?.publicKey.equals(publicKeyOfSeed(seed))).toBe(true);
     expect(parseSignatureFile(`${text}extra\n`)).toBeNull();
     expect(fp).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);

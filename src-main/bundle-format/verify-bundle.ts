@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BUNDLE_MANIFEST_FILE, BUNDLE_SIGNATURE_FILE, BundleManifest, type HostManifest } from '../contract/index.js';
 import { HOST_RUNTIME, isBulwarkPath, isBulwarkUnit } from '../contract/host-layout.js';
-import { fingerprintOf, parseSignatureFile, verifyManifest } from './signature.js';
+import { fingerprintOf, parseSignatureFile, rotatedTo, verifyManifest } from './signature.js';
 import { unlock } from './sealing.js';
 
 export type BundleCheck = 'signature' | 'key' | 'manifest' | 'files' | 'target' | 'expiry' | 'downgrade' | 'passphrase' | 'baseline';
@@ -39,6 +39,8 @@ export interface Signed {
   fingerprint: string;
   /** True when this install pins (or re-pins) the key. */
   pins: boolean;
+  /** The pinned key's fingerprint when the bundle's key succeeds it through Core's signed rotations. */
+  rotatedFrom: string | null;
 }
 
 const MAX_SMALL_FILE = 4 * 1024 * 1024;
@@ -62,14 +64,19 @@ export function checkSignature(dir: string, trust: Trust): Signed {
   if (!sig) throw new BundleRefused('signature', `${BUNDLE_SIGNATURE_FILE} is not a Bulwark bundle signature: it was damaged or replaced`);
   const fingerprint = fingerprintOf(sig.publicKey);
   let pins = false;
+  let rotatedFrom: string | null = null;
   if (trust.pinned) {
     const pinnedFp = fingerprintOf(trust.pinned);
     if (pinnedFp !== fingerprint) {
       if (trust.replacePinned && trust.expect === fingerprint) pins = true;
-      else {
+      else if (rotatedTo(trust.pinned, sig.publicKey, sig.rotations) && (trust.expect === null || trust.expect === fingerprint)) {
+        // Core rotated its key: each step signed by the key before it, back to the pinned one.
+        pins = true;
+        rotatedFrom = pinnedFp;
+      } else {
         throw new BundleRefused(
           'key',
-          `the bundle is signed by key ${fingerprint}, but this host trusts only ${pinnedFp} (pinned in ${trust.pinnedWhere}). Either the bundle was re-signed by someone else, or Core's signing key was replaced on purpose: then check the new fingerprint with Core ("bulwark bundle key") and run again with --expect-key NEW --replace-pinned-key`,
+          `the bundle is signed by key ${fingerprint}, but this host trusts only ${pinnedFp} (pinned in ${trust.pinnedWhere}), and the bundle carries no rotation signed by it that leads there. Either the bundle was re-signed by someone else, or Core's signing key was replaced on purpose: then check the new fingerprint with Core ("bulwark bundle key") and run again with --expect-key NEW --replace-pinned-key`,
         );
       }
     } else if (trust.expect !== null && trust.expect !== fingerprint) {
@@ -99,7 +106,7 @@ export function checkSignature(dir: string, trust: Trust): Signed {
   }
   if (manifest.signingKey !== fingerprint) throw new BundleRefused('manifest', `the manifest names signing key ${manifest.signingKey}, but it is signed by ${fingerprint}`);
   checkConsistency(manifest);
-  return { manifest, manifestSha256: createHash('sha256').update(bytes).digest('hex'), publicKey: sig.publicKey, fingerprint, pins };
+  return { manifest, manifestSha256: createHash('sha256').update(bytes).digest('hex'), publicKey: sig.publicKey, fingerprint, pins, rotatedFrom };
 }
 
 /** What a signed manifest says must also make sense: only Bulwark's own paths and units, entries that exist. */

@@ -95,7 +95,7 @@ async function main(): Promise<number> {
       checkTarget(s.manifest, here, args.host ?? null);
       checkAge(s.manifest, new Date(), installedManifest(), args['allow-downgrade']);
       return s;
-    }, (s) => `signed by ${s.fingerprint}; ${s.manifest.entries.length} files as signed; for ${s.manifest.target.host} (${s.manifest.target.os.id} ${s.manifest.target.os.versionId}, ${s.manifest.target.arch}); made ${s.manifest.createdAt}`);
+    }, (s) => `signed by ${s.fingerprint}${s.rotatedFrom ? ` (Core's key after the pinned ${s.rotatedFrom}, by its signed rotation)` : ''}; ${s.manifest.entries.length} files as signed; for ${s.manifest.target.host} (${s.manifest.target.os.id} ${s.manifest.target.os.versionId}, ${s.manifest.target.arch}); made ${s.manifest.createdAt}`);
     const passphrase = args['passphrase-file'] === undefined ? null : readPassphrase(args['passphrase-file']);
     key = signed.manifest.encryption ? await timed(p, 'check', 'the passphrase', () => checkPassphrase(signed.manifest, passphrase), () => 'opens the secret files') : null;
   } catch (err) {

@@ -12,7 +12,7 @@ import type { HostRow } from '../core/hosts/host-service.js';
 import { hostsInScope } from '../provision/scope.js';
 import type { ProvisionService } from '../provision/provision-service.js';
 import type { Store } from '../store/db.js';
-import { renderSignatureFile } from '../bundle-format/signature.js';
+import { fingerprintOf, renderSignatureFile } from '../bundle-format/signature.js';
 import { newEncryption } from '../bundle-format/sealing.js';
 import { writeArchive } from './archive.js';
 import { bundleTree, type PackageFile } from './bundle-tree.js';
@@ -35,7 +35,14 @@ export class BundleService {
 
   signingKey(): ProcOutput<'bundles.signingKey'> {
     const k = this.signer.ensure();
-    return { fingerprint: k.fingerprint, publicKey: k.publicKey.toString('base64'), createdAt: k.createdAt };
+    const rotations = this.signer.rotations().map((r) => ({ from: fingerprintOf(r.from), to: fingerprintOf(r.to), rotatedAt: r.rotatedAt }));
+    return { fingerprint: k.fingerprint, publicKey: k.publicKey.toString('base64'), createdAt: k.createdAt, rotations };
+  }
+
+  /** A new signing key, endorsed by the current one: hosts that pinned it follow with their next bundle. */
+  rotateKey(): ProcOutput<'bundles.rotateKey'> {
+    this.signer.rotate((tx, from, to) => tx.event({ kind: 'bundle.key_rotated', subject: 'bundle-key', details: { from: from.fingerprint, to: to.fingerprint } }));
+    return this.signingKey();
   }
 
   /** The archive of an export, until it is downloaded; null when there is none (any more). */
@@ -118,7 +125,7 @@ export class BundleService {
       baseline,
     });
     const manifest = Buffer.from(`${JSON.stringify(tree.manifest, null, 2)}\n`);
-    const signature = renderSignatureFile({ publicKey: this.signer.ensure().publicKey, signature: this.signer.sign(manifest) });
+    const signature = renderSignatureFile({ publicKey: this.signer.ensure().publicKey, signature: this.signer.sign(manifest, fingerprint), rotations: this.signer.rotations() });
     const out = join(this.dir, `${id}.tar.gz`);
     await writeArchive(out, join(this.dir, `.build-${id}`), tree.directory, tree.entries, manifest, signature);
     const size = lstatSync(out).size;

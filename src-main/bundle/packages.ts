@@ -91,28 +91,42 @@ export async function downloadPackages(install: string[], target: { os: OsReleas
   // As for a system with nothing installed: every dependency, each alternative resolved as apt would.
   const sim = await apt(['-s', '-o', `Dir::State::status=${status}`, 'install', '--no-install-recommends', ...install]);
   const closure = [...sim.matchAll(/^Inst (\S+) /gm)].map((m) => m[1]!);
-  const required = await requiredOf(closure);
-  const wanted = closure.filter((p) => !required.has(p) || install.includes(p));
-  await apt(['download', '-q', '-o', 'APT::Sandbox::User=root', ...wanted], cache);
-  const names = readdirSync(cache).filter((n) => n.endsWith('.deb'));
-  const chosen = wanted.map((p) => {
-    const files = names.filter((n) => n.startsWith(`${p}_`) && (n.endsWith(`_${want}.deb`) || n.endsWith('_all.deb')));
-    // The newest download of it (apt names files by version; the cache may hold an older one too).
-    const newest = files.map((n) => ({ n, t: lstatSync(join(cache, n)).mtimeMs })).sort((a, b) => b.t - a.t)[0];
-    if (!newest) throw new BulwarkError('unavailable', `apt-get download left no ${p}_*.deb in ${cache}`);
-    return newest.n;
-  });
-  return describe(cache, [...new Set(chosen)].sort());
+  const index = await candidatesOf(closure);
+  const wanted = closure.filter((p) => !index.get(p)!.required || install.includes(p));
+  // A package already in the cache at the index's version, with the index's SHA-256, is not fetched again.
+  const fileOf = (p: string) => index.get(p)!.file;
+  const cached = async (p: string) => existsSync(join(cache, fileOf(p))) && (await sha256File(join(cache, fileOf(p)))) === index.get(p)!.sha256;
+  const fetch: string[] = [];
+  for (const p of wanted) if (!(await cached(p))) fetch.push(p);
+  if (fetch.length > 0) await apt(['download', '-q', '-o', 'APT::Sandbox::User=root', ...fetch.map((p) => `${p}=${index.get(p)!.version}`)], cache);
+  for (const p of fetch) {
+    if (!(await cached(p))) throw new BulwarkError('unavailable', `apt-get download left no ${fileOf(p)} with the SHA-256 of apt's index in ${cache}; run "apt-get update" on Core's machine and export again`);
+  }
+  return describe(cache, [...new Set(wanted.map(fileOf))].sort());
 }
 
-/** The packages of `names` that every Debian has (Priority: required, or Essential). */
-async function requiredOf(names: string[]): Promise<Set<string>> {
-  if (names.length === 0) return new Set();
-  const out = (await run('apt-cache', ['show', '--no-all-versions', ...names], { maxBuffer: 64 * 1024 * 1024 })).stdout;
-  const required = new Set<string>();
-  for (const block of out.split(/\n\n+/)) {
-    const name = /^Package: (\S+)$/m.exec(block)?.[1];
-    if (name && (/^Priority: required$/m.test(block) || /^Essential: yes$/m.test(block))) required.add(name);
-  }
-  return required;
+interface Candidate {
+  version: string;
+  /** The file apt-get download writes: name_version_arch.deb, the epoch's ":" as "%3a". */
+  file: string;
+  sha256: string;
+  /** Priority: required, or Essential: every Debian has it. */
+  required: boolean;
 }
+
+/** What apt would install of each package: its version, file name, SHA-256, and whether every Debian has it. */
+async function candidatesOf(names: string[]): Promise<Map<string, Candidate>> {
+  const index = new Map<string, Candidate>();
+  if (names.length === 0) return index;
+  const out = (await run('apt-cache', ['show', '--no-all-versions', ...names], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+  for (const block of out.split(/\n\n+/)) {
+    const field = (f: string) => new RegExp(`^${f}: (.+)$`, 'm').exec(block)?.[1]?.trim();
+    const [name, version, arch, sha256] = [field('Package'), field('Version'), field('Architecture'), field('SHA256')];
+    if (!name || !version || !arch || !sha256 || index.has(name)) continue;
+    index.set(name, { version, file: `${name}_${version.replace(/:/g, '%3a')}_${arch}.deb`, sha256, required: field('Priority') === 'required' || field('Essential') === 'yes' });
+  }
+  const unknown = names.filter((n) => !index.has(n));
+  if (unknown.length > 0) throw new BulwarkError('unavailable', `apt-cache knows no version of ${unknown.join(', ')}; run "apt-get update" on Core's machine, or give the packages with --packages-from DIR`);
+  return index;
+}
+

@@ -5,11 +5,13 @@
 // system/ and the transports import it.
 //
 // This file: Core's Ed25519 signing key, made at first start, its seed sealed like Core's other
-// secrets (core_secrets, AES-256-GCM under the data dir's secret.key).
+// secrets (core_secrets, AES-256-GCM under the data dir's secret.key), and its rotations: a
+// new key, endorsed by the old one's signature, which every later bundle carries.
 import { randomBytes } from 'node:crypto';
+import { BulwarkError } from '../contract/index.js';
 import type { SecretBox } from '../core/keys/secret-box.js';
-import type { Store } from '../store/db.js';
-import { fingerprintOf, publicKeyOfSeed, signManifest } from '../bundle-format/signature.js';
+import type { Store, Tx } from '../store/db.js';
+import { fingerprintOf, publicKeyOfSeed, signManifest, signRotation, type KeyRotation } from '../bundle-format/signature.js';
 
 const NAME = 'bundle-signing-key';
 
@@ -17,6 +19,13 @@ export interface SigningKey {
   publicKey: Buffer;
   fingerprint: string;
   createdAt: string;
+}
+
+interface RotationRow {
+  from_key: string;
+  to_key: string;
+  signature: string;
+  rotated_at: string;
 }
 
 export class BundleSigner {
@@ -33,8 +42,35 @@ export class BundleSigner {
     return this.load().key;
   }
 
-  sign(manifest: Buffer): Buffer {
-    return signManifest(this.load().seed, manifest);
+  /** Signs with the key `fingerprint` names, which the manifest names too; refused if the key was rotated since. */
+  sign(manifest: Buffer, fingerprint: string): Buffer {
+    const { seed, key } = this.load();
+    if (key.fingerprint !== fingerprint) throw new BulwarkError('unavailable', `Core's bundle signing key was rotated during this export (now ${key.fingerprint}); export again`);
+    return signManifest(seed, manifest);
+  }
+
+  /** Every rotation so far, oldest first. */
+  rotations(): (KeyRotation & { rotatedAt: string })[] {
+    return this.store
+      .read((tx) => tx.all<RotationRow>('SELECT from_key, to_key, signature, rotated_at FROM bundle_key_rotations ORDER BY id'))
+      .map((r) => ({ from: Buffer.from(r.from_key, 'base64'), to: Buffer.from(r.to_key, 'base64'), signature: Buffer.from(r.signature, 'base64'), rotatedAt: r.rotated_at }));
+  }
+
+  /** A new key, endorsed by the current one; `record` adds its event in the same transaction. */
+  rotate(record: (tx: Tx, from: SigningKey, to: SigningKey) => void): SigningKey {
+    const old = this.load();
+    const seed = randomBytes(32);
+    const at = this.now().toISOString();
+    const publicKey = publicKeyOfSeed(seed);
+    const next: SigningKey = { publicKey, fingerprint: fingerprintOf(publicKey), createdAt: at };
+    this.store.write((tx) => {
+      const changed = tx.run('UPDATE core_secrets SET value_enc = ?, created_at = ? WHERE name = ? AND created_at = ?', this.secrets.seal(seed.toString('base64'), NAME), at, NAME, old.key.createdAt);
+      if (changed.changes !== 1) throw new BulwarkError('unavailable', "Core's bundle signing key changed meanwhile; look at it again (bulwark bundle key) before rotating it");
+      tx.run('INSERT INTO bundle_key_rotations (from_key, to_key, signature, rotated_at) VALUES (?, ?, ?, ?)', old.key.publicKey.toString('base64'), publicKey.toString('base64'), signRotation(old.seed, publicKey).toString('base64'), at);
+      record(tx, old.key, next);
+    });
+    this.cached = { seed, key: next };
+    return next;
   }
 
   private load(): { seed: Buffer; key: SigningKey } {

@@ -97,6 +97,7 @@ export const procedures = {
   'provision.runs': query(ProvisionRunsInput, z.array(ProvisionRunSummary)),
   'bundles.export': action(BundleExportInput, BundleExportOutput),
   'bundles.signingKey': query(Empty, BundleSigningKey),
+  'bundles.rotateKey': mutation(Empty, BundleSigningKey),
 
   'links.list': query(Empty, z.array(LinkState)),
   'locations.status': query(LocationStatusInput, LocationStatus),

@@ -106,6 +106,7 @@ export function createHandlers(s: Services): Handlers {
     'provision.apply': (i) => s.provision.apply(i),
     'bundles.export': (i) => s.bundles.export(i),
     'bundles.signingKey': () => s.bundles.signingKey(),
+    'bundles.rotateKey': () => s.bundles.rotateKey(),
     'links.list': () => s.links.list(),
     'locations.status': (i) => s.status.locationStatus(i.name, i.devices),
     'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),

@@ -63,6 +63,18 @@ describe.skipIf(missing !== null)('offline bundle in Chromium', () => {
     expect(verify.stdout).toMatch(/^For:\s+host gw1, debian 12, x86_64$/m);
     // Core kept it for that one download only.
     expect((await srv.client.call('events.list', {})).filter((e) => e.kind === 'bundle.exported')).toHaveLength(1);
+
+    // The key rotated from the page (asked first): the new fingerprint shown, with where it came from.
+    await page.getByTestId('bundle-key-rotate').click();
+    await page.getByTestId('bundle-key-rotate-confirm').getByRole('button', { name: 'Yes, rotate' }).click();
+    await page.getByTestId('bundle-key-rotations').filter({ hasText: `Rotated 1 time` }).waitFor();
+    const rotated = await srv.client.call('bundles.signingKey', {});
+    expect(rotated.fingerprint).not.toBe(key.fingerprint);
+    expect(rotated.rotations).toEqual([{ from: key.fingerprint, to: rotated.fingerprint, rotatedAt: expect.any(String) }]);
+    expect(await page.getByTestId('bundle-key').textContent()).toBe(rotated.fingerprint);
+    expect(await page.getByTestId('bundle-key-rotations').textContent()).toContain(`(from ${key.fingerprint})`);
+    await page.getByTestId('bundle-key').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'test-results/ui-bundle-key-rotated.png' });
     expect(errors).toEqual([]);
   }, 120_000);
 

@@ -122,7 +122,7 @@ function resign(lab: Lab, dir: string): void {
   const bytes = Buffer.from(`${JSON.stringify({ ...manifest, signingKey: fingerprintOf(publicKeyOfSeed(seed)) }, null, 2)}\n`);
   const root = `/proc/${lab.initPid('gw')}/root`;
   writeFileSync(`${root}${dir}/manifest.json`, bytes);
-  writeFileSync(`${root}${dir}/manifest.sig`, renderSignatureFile({ publicKey: publicKeyOfSeed(seed), signature: signManifest(seed, bytes) }));
+  writeFileSync(`${root}${dir}/manifest.sig`, renderSignatureFile({ publicKey: publicKeyOfSeed(seed), signature: signManifest(seed, bytes), rotations: [] }));
 }
 
 function passphraseFile(dir: string, text: string): string {

@@ -3,6 +3,7 @@
 // during the install. Then the link comes up: Core links to the agent, the plan over SSH says
 // up to date, and a device's traffic flows. A second bundle with a changed config installs as
 // an update; a third, whose install fails on the host, rolls back to exactly what was there.
+// Then Core rotates its signing key, and the host follows with its next bundle.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,5 +100,24 @@ describe.skipIf(missing !== null)('offline bundles', () => {
     expect(snapshot(lab, 'gw', { skipStaging: true })).toBe(before);
     expect(unitState(lab, 'gw', 'bulwark-gateway.service').active).toBe('active');
     await until('the ping after the rollback', () => lab.exec('client', ['ping', '-c', '1', '-W', '1', gatewayAddress]).code === 0, 15_000);
+
+    // Core's signing key rotated: the host, which pinned the old key, takes the next bundle with
+    // no flag (the old key signed the new one) and pins the new key.
+    const pinnedBefore = lab.exec('gw', ['cat', '/var/lib/bulwark/bundle/signing-key']).stdout;
+    const rotated = await cli('bundle', 'key', '--rotate');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const newKey = /^ {2}now (SHA256:\S+)$/m.exec(rotated.stdout)![1]!;
+    expect(newKey).not.toBe(b.fingerprint);
+    const b4 = await exportBundle(srv, work, 'gw');
+    expect(b4.fingerprint).toBe(newKey);
+    const fourth = install(lab, 'gw', carry(lab, 'gw', b4, 'b4').install);
+    expect(fourth.code, fourth.out).toBe(0);
+    expect(fourth.out).toContain(`signed by ${newKey} (Core's key after the pinned ${b.fingerprint}, by its signed rotation)`);
+    const pinnedAfter = lab.exec('gw', ['cat', '/var/lib/bulwark/bundle/signing-key']).stdout;
+    expect(pinnedAfter).not.toBe(pinnedBefore);
+    // A bundle signed by the old key is now refused: the host trusts the new one only.
+    const old = install(lab, 'gw', third);
+    expect(old.code, old.out).toBe(3);
+    expect(old.out).toMatch(/the key check failed: the bundle is signed by key \S+, but this host trusts only/);
   }, 420_000);
 });

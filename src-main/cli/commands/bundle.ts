@@ -142,9 +142,20 @@ export function register(program: Command, cli: Cli): void {
     }
   });
 
-  cli.command(bundle, 'key', "show the fingerprint of Core's bundle signing key (what a host's first install expects)", { json }, async (o, cmd) => {
-    const k = await client(cmd).call('bundles.signingKey', {});
+  const keyOptions = {
+    rotate: flag('replace the key with a new one it signs: hosts that pinned it follow with their next bundle (after a leak, see docs/bundle.md)'),
+    json,
+  };
+  cli.command(bundle, 'key', "show the fingerprint of Core's bundle signing key (what a host's first install expects)", keyOptions, async (o, cmd) => {
+    const api = client(cmd);
+    const before = o.rotate ? (await api.call('bundles.signingKey', {})).fingerprint : null;
+    const k = o.rotate ? await api.call('bundles.rotateKey', {}) : await api.call('bundles.signingKey', {});
     if (o.json) return cli.json(k);
-    io.out(`${k.fingerprint}\n`);
+    if (!o.rotate) return io.out(`${k.fingerprint}\n`);
+    io.out(
+      `Rotated Core's bundle signing key:\n  was ${before}\n  now ${k.fingerprint}\n` +
+        `The old key signed the new one, and every bundle carries that: a host that pinned the old key installs the next bundle without a flag and pins the new one.\n` +
+        `A host's first install now expects --expect-key ${k.fingerprint}. If the old key leaked, do not rely on the rotation: on each host, install with --expect-key ${k.fingerprint} --replace-pinned-key.\n`,
+    );
   });
 }

@@ -178,4 +178,10 @@ export const BundleExportOutput = z.object({
 });
 export type BundleExportOutput = z.infer<typeof BundleExportOutput>;
 
-export const BundleSigningKey = z.object({ fingerprint: KeyFingerprint, publicKey: z.string(), createdAt: z.string() });
+export const BundleSigningKey = z.object({
+  fingerprint: KeyFingerprint,
+  publicKey: z.string(),
+  createdAt: z.string(),
+  /** Each rotation so far, oldest first: the old key signed the new one, and every bundle carries these. */
+  rotations: z.array(z.object({ from: KeyFingerprint, to: KeyFingerprint, rotatedAt: z.string() })),
+});

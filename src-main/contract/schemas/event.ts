@@ -58,6 +58,8 @@ export const EVENT_DETAILS = {
     notAfter: z.string(),
     upgradeOf: z.string().nullable(),
   }),
+  /** Core's bundle signing key replaced by a new one it endorsed (subject bundle-key). */
+  'bundle.key_rotated': z.object({ from: z.string(), to: z.string() }),
   'gateway.added': LocationRef,
   'gateway.removed': LocationRef,
   'edge.added': z.object({ host: z.string() }),

@@ -16,9 +16,10 @@ import { m0012Failovers } from './0012-failovers.js';
 import { m0013DeviceEnabled } from './0013-device-enabled.js';
 import { m0014EventRuns } from './0014-event-runs.js';
 import { m0015Bundles } from './0015-bundles.js';
+import { m0016BundleKeyRotations } from './0016-bundle-key-rotations.js';
 
 import type { Migration } from './migration.js';
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover, m0007BalancerRole, m0008LbFailback, m0009EventOrigin, m0010DeviceNamesNfc, m0011Edge, m0012Failovers, m0013DeviceEnabled, m0014EventRuns, m0015Bundles];
+export const MIGRATIONS: readonly Migration[] = [m0001Init, m0002HostProvisioned, m0003Pki, m0004LocationRoutes, m0005Sessions, m0006Failover, m0007BalancerRole, m0008LbFailback, m0009EventOrigin, m0010DeviceNamesNfc, m0011Edge, m0012Failovers, m0013DeviceEnabled, m0014EventRuns, m0015Bundles, m0016BundleKeyRotations];

@@ -7,6 +7,7 @@ import type { BundleExportOutput, Host } from '../../../src-main/contract/index.
 import { formatBytes } from '../../../src-main/text/bytes.js';
 import { useApp } from '../../stores/app-store.js';
 import { usePolled } from '../use-polled.js';
+import { ConfirmButton } from '../ConfirmButton.js';
 import { Field, FormError, useForm } from '../form.js';
 
 export function BundleExport({ scope }: { scope: { host: Host } | { location: string } }) {
@@ -19,6 +20,7 @@ export function BundleExport({ scope }: { scope: { host: Host } | { location: st
   const [days, setDays] = useState('30');
   const [os, setOs] = useState('debian-12');
   const [arch, setArch] = useState('x86_64');
+  const [rotateError, setRotateError] = useState<string | null>(null);
   const [done, setDone] = useState<{ out: BundleExportOutput; saved: (string | null)[] } | null>(null);
   const host = 'host' in scope ? scope.host : null;
   // A host Core never checked: its platform must be given (host check records it otherwise).
@@ -47,7 +49,26 @@ export function BundleExport({ scope }: { scope: { host: Host } | { location: st
         Everything an apply would install on {host ? host.name : `each host of ${(scope as { location: string }).location}`}, in one signed archive, for a host that Core cannot reach over SSH
         or that has no network. A first install on the host expects Core's signing key:
       </p>
-      <p className="mono" data-testid="bundle-key">{key.value?.fingerprint ?? '…'}</p>
+      <div className="bundle-key-row">
+        <span className="mono" data-testid="bundle-key">{key.value?.fingerprint ?? '…'}</span>{' '}
+        <ConfirmButton
+          label="Rotate key"
+          danger={false}
+          question="Replace Core's signing key? Hosts that pinned it follow with their next bundle (the old key signs the new one); a first install then expects the new fingerprint."
+          confirm="Yes, rotate"
+          onConfirm={() => {
+            setRotateError(null);
+            api.call('bundles.rotateKey', {}).then(key.reload, (e: Error) => setRotateError(e.message));
+          }}
+          testid="bundle-key-rotate"
+        />
+      </div>
+      {key.value?.rotations.length ? (
+        <p className="muted small" data-testid="bundle-key-rotations">
+          Rotated {key.value.rotations.length} time{key.value.rotations.length === 1 ? '' : 's'}, last {new Date(key.value.rotations.at(-1)!.rotatedAt).toLocaleString()} (from {key.value.rotations.at(-1)!.from}).
+        </p>
+      ) : null}
+      <FormError message={rotateError} testid="bundle-key-error" />
       <label className="check">
         <input type="checkbox" checked={withPackages} onChange={(e) => setWithPackages(e.target.checked)} data-testid="bundle-packages" /> Add the Debian packages the host needs (WireGuard, keepalived, nginx, HAProxy as its roles need), with their dependencies
       </label>

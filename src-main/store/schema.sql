@@ -223,3 +223,14 @@ CREATE TABLE bundle_exports (
   upgrade_of TEXT
 ) STRICT;
 CREATE INDEX bundle_exports_host ON bundle_exports (host_id, created_at);
+
+-- Rotations of Core's bundle signing key (migration 16): the old key's signature over the new
+-- one. Every bundle carries them all, so a host that pinned an older key follows.
+CREATE TABLE bundle_key_rotations (
+  id INTEGER PRIMARY KEY,
+  -- Raw 32-byte Ed25519 public keys, base64, and the old key's signature (rotationStatement).
+  from_key TEXT NOT NULL,
+  to_key TEXT NOT NULL UNIQUE,
+  signature TEXT NOT NULL,
+  rotated_at TEXT NOT NULL
+) STRICT;

@@ -66,7 +66,7 @@ export class BundleService {
     const warnings: string[] = [];
     const bundles: BundleExported[] = [];
     for (const name of names) bundles.push(await this.exportOne(name, input, key.fingerprint, warnings));
-    return { signingKey: key.fingerprint, bundles, warnings };
+    return { signingKey: key.fingerprint, bundles, warnings: [...new Set(warnings)] };
   }
 
   private platformOf(row: HostRow, input: ProcParsedInput<'bundles.export'>): { os: OsRelease; arch: string } {

@@ -41,6 +41,13 @@ describe.skipIf(missing !== null)('offline bundles', () => {
     expect(b.stdout).toMatch(/^gw\s+\S+\s+[\d.]+ MiB\s+8\s+2\s+\d+\s+\d{4}-\d\d-\d\d$/m);
 
     const { install: installer } = carry(lab, 'gw', b, 'b1');
+    // A check first: it says which packages the install would add, and changes nothing.
+    const check = install(lab, 'gw', installer, ['--expect-key', b.fingerprint, '--check']);
+    expect(check.code, check.out).toBe(0);
+    expect(check.out).toMatch(/^gw  preflight\s+ok\s+would install wireguard-tools wireguard-go from the bundle with apt-get$/m);
+    expect(check.out).toMatch(/^gw  inspect\s+ok\s+would add \/etc\/bulwark\/gateway\.json$/m);
+    expect(check.out).toMatch(/^gw  checked: the bundle is good; nothing was changed \(--check\)/m);
+    expect(lab.exec('gw', ['sh', '-c', 'command -v wg wireguard-go; ls /etc/bulwark /var/lib/bulwark/bundle 2>&1']).stdout).not.toMatch(/\/usr\/bin\/wg|gateway\.json|signing-key/);
     const first = install(lab, 'gw', installer, ['--expect-key', b.fingerprint]);
     console.log(first.out);
     expect(first.code, first.out).toBe(0);

@@ -16,6 +16,11 @@ describe('what the feed says of an event', () => {
     expect(gist(ev('link.down', { host: 'gw1', role: 'gateway', reason: 'no heartbeat for 3 s', healthy: null, was: 'up' }))).toBe('no heartbeat for 3 s');
     expect(gist(ev('device.added', {}))).toBeNull();
   });
+  test('a LAN or system set by hand; a rotated signing key', () => {
+    expect(gist(ev('host.updated', { lan: { from: null, to: '198.51.100.11/24 on eth0' } }))).toBe('LAN 198.51.100.11/24 on eth0 (set by hand)');
+    expect(gist(ev('host.updated', { lan: { from: null, to: '198.51.100.11/24 on eth0' }, platform: { from: null, to: 'debian-12 x86_64' } }))).toBe('LAN 198.51.100.11/24 on eth0; system debian-12 x86_64 (set by hand)');
+    expect(gist(ev('bundle.key_rotated', { from: 'SHA256:a', to: 'SHA256:b' }))).toBe('signing key now SHA256:b');
+  });
   test('groups', () => {
     expect(['provision.step', 'link.down', 'mfa.failed', 'device.added', 'failover.measured'].map(groupOf)).toEqual(['provisioning', 'links', 'public', 'changes', 'links']);
   });

@@ -34,6 +34,12 @@ export function gist(e: CoreEvent): string | null {
       return 'new key pair';
     case 'bundle.exported':
       return `offline bundle ${String(d.id).slice(0, 8)}${d.upgradeOf ? ' (upgrade)' : ''}${d.encrypted ? ', sealed with a passphrase' : ''}`;
+    case 'bundle.key_rotated':
+      return `signing key now ${str(d.to)}`;
+    case 'host.updated': {
+      const set = (f: unknown) => (f && typeof f === 'object' ? str((f as { to?: unknown }).to) : null);
+      return [set(d.lan) ? `LAN ${set(d.lan)}` : null, set(d.platform) ? `system ${set(d.platform)}` : null].filter(Boolean).join('; ') + ' (set by hand)';
+    }
     default:
       return null;
   }

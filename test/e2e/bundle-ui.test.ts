@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Download } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
 import { runCli, startInProcess, UI_DIR } from '../helpers/server.js';
@@ -105,4 +106,42 @@ describe.skipIf(missing !== null)('offline bundle in Chromium', () => {
     expect(await srv.client.call('hosts.get', { name: 'gw1' })).toMatchObject({ lan: { interface: 'eth0', address: '198.51.100.10/24' }, platform: { os: 'debian-12', arch: 'x86_64' } });
     expect(errors).toEqual([]);
   }, 60_000);
+
+  test("a location's bundles from its page: one download per gateway, each for its host", async () => {
+    await using srv = await startInProcess({ uiDir: UI_DIR });
+    const work = mkdtempSync(join(tmpdir(), 'bulwark-bundle-ui-'));
+    await using _work = { [Symbol.asyncDispose]: async () => rmSync(work, { recursive: true, force: true }) };
+    await srv.client.call('locations.create', { name: 'ha', network: '10.74.0.0/24', endpoint: 'vpn.example.com' });
+    for (const [name, address] of [['gw1', '198.51.100.11'], ['gw2', '198.51.100.12']] as const) {
+      await srv.client.call('hosts.create', { name, ssh: `root@${address}` });
+      await srv.client.call('hosts.update', { name, platform: { os: 'debian-12', arch: 'x86_64' } });
+      await srv.client.call('gateways.add', { location: 'ha', host: name });
+    }
+    await using browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page.setDefaultTimeout(30_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${srv.url}/#token=${srv.token}`);
+    await page.goto(`${srv.url}/locations/ha`);
+    await page.getByTestId('bundle-export').waitFor();
+    // Core knows both platforms: the form does not ask.
+    expect(await page.getByTestId('bundle-os').count()).toBe(0);
+    const downloads: Download[] = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.getByTestId('bundle-submit').click();
+    await page.getByTestId('bundle-done').waitFor();
+    await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(2);
+    const names = downloads.map((d) => d.suggestedFilename()).sort();
+    expect(names).toEqual([expect.stringMatching(/^bulwark-gw1-[0-9a-f]{8}\.tar\.gz$/), expect.stringMatching(/^bulwark-gw2-[0-9a-f]{8}\.tar\.gz$/)]);
+    for (const d of downloads) {
+      const file = join(work, d.suggestedFilename());
+      await d.saveAs(file);
+      const verify = await runCli(['--data-dir', srv.dataDir, 'bundle', 'verify', file]);
+      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+      expect(verify.stdout).toMatch(new RegExp(`^For:\\s+host ${d.suggestedFilename().slice(8, 11)}, debian 12, x86_64$`, 'm'));
+    }
+    expect(await page.getByTestId('bundle-commands').count()).toBe(2);
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

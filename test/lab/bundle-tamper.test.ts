@@ -1,8 +1,10 @@
 // Every way a bundle can be wrong, on a real host that installed a good one before: a flipped
 // byte (in a config, in the runtime, in the manifest), an added file, a removed file, a
 // symlink put in, a manifest re-signed with another key, an older bundle, an expired one, one
-// for another host, a truncated archive, a wrong passphrase. Each is refused with the check
-// that failed, and the host's files stay exactly as they were, file by file.
+// for another host, one for another OS release, a truncated archive, a wrong passphrase. Each
+// is refused with the check that failed, and the host's files stay exactly as they were, file
+// by file. (Another architecture: Core refuses to export one with its runtime, and the check
+// itself is in src-main/bundle-format/verify-bundle.test.ts.)
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +71,9 @@ describe.skipIf(missing !== null)('offline bundles refuse what is wrong', () => 
     ];
     const other = await exportBundle(srv, work, 'gw2', ['--os', 'debian-12', '--arch', 'x86_64']);
     cases.push({ name: 'a bundle for another host', bundle: other, prepare: () => undefined, expect: /the target check failed: this bundle is for host gw2, but this machine is Bulwark host gw/ });
+    // Made for another release of Debian (Core believes what it is told): the host's own /etc/os-release refuses it.
+    const release = await exportBundle(srv, work, 'gw', ['--os', 'debian-11', '--arch', 'x86_64']);
+    cases.push({ name: 'a bundle for another OS release', bundle: release, prepare: () => undefined, expect: /the target check failed: .*debian 11.*debian 12/ });
     const sealed = await exportBundle(srv, work, 'gw', ['--passphrase-file', passphraseFile(work, 'correct horse battery staple')]);
     lab.exec('gw', ['sh', '-c', 'echo "not the passphrase at all" > /root/wrong-pass']);
     cases.push({ name: 'a wrong passphrase', bundle: sealed, prepare: () => undefined, args: ['--passphrase-file', '/root/wrong-pass'], expect: /the passphrase check failed: wrong passphrase/ });

@@ -97,6 +97,7 @@ export const InterfaceName = z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, 'is not
 
 /** An IPv4 address with its LAN's prefix, as on the interface ("198.51.100.11/24"). */
 export const LanAddress = z.string().superRefine((v, ctx) => {
+  if (v.trim() === '') return void ctx.addIssue({ code: 'custom', message: 'is empty; give the host\'s IPv4 address with its LAN\'s prefix, such as 198.51.100.11/24' });
   const r = parseInterfaceAddress(v);
   if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
   else if (r.value.family !== 4) ctx.addIssue({ code: 'custom', message: `"${v}" is an IPv6 address; the LAN a floating IP goes on is IPv4, such as 198.51.100.11/24` });

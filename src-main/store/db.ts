@@ -68,6 +68,19 @@ export class Store {
     return store;
   }
 
+  /** Whether the database answers a read and has every migration this Bulwark knows (GET /readyz). */
+  readiness(): { ready: true; schema: number } | { ready: false; reason: string } {
+    const known = MIGRATIONS.at(-1)?.version ?? 0;
+    try {
+      if (!this.db.open) return { ready: false, reason: 'the database is closed' };
+      this.db.prepare('SELECT count(*) FROM sqlite_master').get();
+      const schema = this.schemaVersion;
+      return schema === known ? { ready: true, schema } : { ready: false, reason: `the database has schema ${schema}, not ${known}` };
+    } catch (err) {
+      return { ready: false, reason: `the database does not answer: ${(err as Error).message}` };
+    }
+  }
+
   get schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number;
   }

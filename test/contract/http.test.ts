@@ -206,6 +206,23 @@ describe('event stream', () => {
   });
 });
 
+describe('probes', () => {
+  test('/healthz and /readyz answer without a token; /readyz is 503 with the reason once the database is gone', async () => {
+    await using srv = await startInProcess({});
+    expect(await (await fetch(`${srv.url}/healthz`)).json()).toEqual({ ok: true });
+    const ready = await fetch(`${srv.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, schema: srv.running.core.store.schemaVersion });
+    // The database closed under the server (as a lost volume would leave it): not ready, and
+    // still alive (liveness never depends on it).
+    srv.running.core.store.close();
+    const gone = await fetch(`${srv.url}/readyz`);
+    expect(gone.status).toBe(503);
+    expect(await gone.json()).toEqual({ ready: false, reason: 'the database is closed' });
+    expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+  });
+});
+
 describe('listening', () => {
   test('a non-loopback address without TLS is refused with the fix', async () => {
     const { serve } = await import('../../src-main/serve.js');

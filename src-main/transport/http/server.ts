@@ -176,7 +176,13 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     }
   });
 
+  // Liveness: the process answers, and nothing else (never the agents). Readiness: the database
+  // is open, answers and is migrated (Kubernetes' probes, a load balancer's check).
   app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const r = core.store.readiness();
+    return reply.code(r.ready ? 200 : 503).send(r);
+  });
 
   const metrics = createMetrics(async () => (await core.call('topology.get', {}, { actor: 'metrics' })) as Topology);
   app.addHook('onResponse', async (req, reply) => {

@@ -5,6 +5,7 @@ import { BulwarkError } from './contract/index.js';
 import { createCore, type Core, type CoreOptions } from './system/system.js';
 import {
   ensureDataDir,
+  type ExternalSecrets,
   loadMasterKey,
   loadToken,
   writeServerInfo,
@@ -29,11 +30,14 @@ export interface ServeOptions {
   hostNames?: readonly string[];
   /** Time a client has to send one whole request, in ms (tests shorten it). */
   requestTimeoutMs?: HttpServerOptions['requestTimeoutMs'];
+  /** The token and the secret key from files outside the data dir (a Kubernetes Secret); else the data dir's. */
+  secrets?: ExternalSecrets;
   log: Log;
 }
 
 export interface Running {
   url: string;
+  /** The data dir's paths; `token` is the token file in use (BULWARK_TOKEN_FILE's when given). */
   paths: DataDirPaths;
   core: Core;
   http: HttpServer;
@@ -79,10 +83,10 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   const unlock = lockDataDir(paths);
   let core: Core | undefined;
   try {
-    const token = loadToken(paths);
+    const token = loadToken(paths, opts.secrets);
     core = createCore({
       dbFile: paths.db,
-      masterKey: loadMasterKey(paths),
+      masterKey: loadMasterKey(paths, opts.secrets),
       agentsDir: opts.agentsDir,
       link: opts.link,
       onInternalError: (name, err) => opts.log.error({ err, procedure: name }, 'procedure failed'),
@@ -104,7 +108,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
     let stopped = false;
     return {
       url: http.url,
-      paths,
+      paths: { ...paths, token: opts.secrets?.tokenFile ?? paths.token },
       core: c,
       http,
       stop: async () => {

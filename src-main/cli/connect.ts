@@ -51,6 +51,8 @@ export function connect(opts: ConnectOptions): HttpClient {
     );
   }
   if (typeof info.url !== 'string') throw new BulwarkError('unavailable', `${paths.server} is damaged; restart "bulwark serve"`);
-  const token = opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : readDataDirToken(paths);
+  // The server's token file when it is not the data dir's (BULWARK_TOKEN_FILE, as "bulwark serve" was given it).
+  const tokenFile = opts.tokenFile ?? (process.env.BULWARK_TOKEN_FILE || undefined);
+  const token = tokenFile !== undefined ? readToken(tokenFile, '--token-file') : readDataDirToken(paths);
   return new HttpClient({ url: info.url, token, actor: actor() });
 }

@@ -150,15 +150,72 @@ export function readOrCreateSecret(path: string, make: () => Buffer, dir: string
 
 const MIN_TOKEN_LENGTH = 32;
 
-export function loadToken(paths: DataDirPaths): string {
-  const token = readOrCreateSecret(paths.token, () => Buffer.from(randomBytes(32).toString('base64url')), paths.dir).toString('utf8').trim();
+/**
+ * Where the token and the secret key come from when not from the data dir: files another system
+ * manages (a Kubernetes Secret mounted read-only), named by BULWARK_TOKEN_FILE and
+ * BULWARK_SECRET_KEY_FILE. Such a file must be a regular file that others cannot read.
+ */
+export interface ExternalSecrets {
+  tokenFile?: string | undefined;
+  secretKeyFile?: string | undefined;
+}
+
+export function externalSecrets(env: NodeJS.ProcessEnv = process.env): ExternalSecrets {
+  return { tokenFile: env.BULWARK_TOKEN_FILE || undefined, secretKeyFile: env.BULWARK_SECRET_KEY_FILE || undefined };
+}
+
+function readExternalSecret(path: string, variable: string): Buffer {
+  const fail = (why: string) => new BulwarkError('invalid_input', `${variable}: ${path} ${why}`, { field: variable });
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch (err) {
+    throw fail(`cannot be read (${(err as NodeJS.ErrnoException).code}); give a file this user can read`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw fail('is not a regular file');
+    if ((st.mode & 0o007) !== 0) throw fail(`can be read or written by every user (mode ${(st.mode & 0o777).toString(8)}); make it readable by its owner or group alone (a Kubernetes Secret: defaultMode 0440)`);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function checkToken(token: string, where: string, fix: string): string {
   if (token.length < MIN_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) {
-    throw new BulwarkError('data_dir_damaged', `${paths.token} is damaged (it must hold at least ${MIN_TOKEN_LENGTH} base64url characters); delete it and start again to make a new token`);
+    throw new BulwarkError('data_dir_damaged', `${where} is damaged (it must hold at least ${MIN_TOKEN_LENGTH} base64url characters); ${fix}`);
   }
   return token;
 }
 
-export function loadMasterKey(paths: DataDirPaths): Buffer {
+export function loadToken(paths: DataDirPaths, external: ExternalSecrets = {}): string {
+  if (external.tokenFile !== undefined) {
+    return checkToken(readExternalSecret(external.tokenFile, 'BULWARK_TOKEN_FILE').toString('utf8').trim(), external.tokenFile, 'make one with "head -c 32 /dev/urandom | base64 | tr \'+/\' \'-_\' | tr -d =\'');
+  }
+  const token = readOrCreateSecret(paths.token, () => Buffer.from(randomBytes(32).toString('base64url')), paths.dir).toString('utf8').trim();
+  return checkToken(token, paths.token, 'delete it and start again to make a new token');
+}
+
+function checkKey(key: Buffer, where: string): Buffer {
+  if (key.length !== 32) throw new BulwarkError('data_dir_damaged', `${where} is damaged (expected 32 bytes, found ${key.length}); restore it from a backup`);
+  // A key anyone can guess (a planted or zeroed file) seals nothing.
+  if (key.every((b) => b === 0)) {
+    throw new BulwarkError('data_dir_damaged', `${where} is all zeros, which is no key; restore secret.key from a backup, or, if the data dir is new, delete it to make a real one`);
+  }
+  return key;
+}
+
+export function loadMasterKey(paths: DataDirPaths, external: ExternalSecrets = {}): Buffer {
+  if (external.secretKeyFile !== undefined) {
+    const key = checkKey(readExternalSecret(external.secretKeyFile, 'BULWARK_SECRET_KEY_FILE'), external.secretKeyFile);
+    // One key only: a data dir that has its own must not be opened with another.
+    const own = readDataDirFile(paths.masterKey, paths.dir);
+    if (own !== undefined && !own.equals(key)) {
+      throw new BulwarkError('data_dir_damaged', `${external.secretKeyFile} (BULWARK_SECRET_KEY_FILE) is not the key of this data dir (${paths.masterKey}); give that key, or unset BULWARK_SECRET_KEY_FILE`);
+    }
+    return key;
+  }
   // A database without its key is a database whose location keys can never be opened again:
   // refuse rather than make a new key that silently orphans them.
   if (existsSync(paths.db) && !existsSync(paths.masterKey)) {
@@ -167,13 +224,7 @@ export function loadMasterKey(paths: DataDirPaths): Buffer {
       `${paths.masterKey} is missing but ${paths.db} exists; restore secret.key from the backup you took with the database (without it the WireGuard keys in the database cannot be opened)`,
     );
   }
-  const key = readOrCreateSecret(paths.masterKey, () => randomBytes(32), paths.dir);
-  if (key.length !== 32) throw new BulwarkError('data_dir_damaged', `${paths.masterKey} is damaged (expected 32 bytes, found ${key.length}); restore it from a backup`);
-  // A key anyone can guess (a planted or zeroed file) seals nothing.
-  if (key.every((b) => b === 0)) {
-    throw new BulwarkError('data_dir_damaged', `${paths.masterKey} is all zeros, which is no key; restore secret.key from a backup, or, if the data dir is new, delete it to make a real one`);
-  }
-  return key;
+  return checkKey(readOrCreateSecret(paths.masterKey, () => randomBytes(32), paths.dir), paths.masterKey);
 }
 
 export interface ServerInfo {

@@ -66,11 +66,11 @@ export interface ChildServer {
 }
 
 /** Spawns the built CLI's `serve` and waits until it has written server.json. */
-export async function startChild(dataDir: string, extraArgs: string[] = []): Promise<ChildServer> {
+export async function startChild(dataDir: string, extraArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run "npm run build" first`);
   const proc = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
+    env: { ...process.env, BULWARK_LOG_LEVEL: 'warn', ...extraEnv },
   });
   let out = '';
   let err = '';

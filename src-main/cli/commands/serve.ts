@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { resolveDataDir } from '../../platform/data-dir.js';
+import { externalSecrets, resolveDataDir } from '../../platform/data-dir.js';
 import { DEFAULT_LISTEN } from '../../platform/listen.js';
 import type { Running } from '../../serve.js';
 import type { GlobalOptions } from '../client.js';
@@ -68,7 +68,7 @@ async function start(o: { listen: string; tlsCert?: string | undefined; tlsKey?:
   if (!uiDir()) io.err('bulwark: the UI is not built, so only the API is served; run "npm run build" first\n');
   // Everything this server writes (database, WAL, keys) is for its owner alone.
   process.umask(0o077);
-  return serve({ dataDir, listen: o.listen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, hostNames: o.allowHost ?? [], uiDir: uiDir(), agentsDir: agentsDir(), log: createLog() });
+  return serve({ dataDir, listen: o.listen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, hostNames: o.allowHost ?? [], uiDir: uiDir(), agentsDir: agentsDir(), secrets: externalSecrets(), log: createLog() });
 }
 
 async function runServe(o: ServeOptions, io: CliIo): Promise<void> {

@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { BulwarkError } from './contract/index.js';
 import { createCore, type Core, type CoreOptions } from './system/system.js';
+import { publishClientDir } from './platform/client-dir.js';
 import {
   ensureDataDir,
   type ExternalSecrets,
@@ -30,6 +31,8 @@ export interface ServeOptions {
   hostNames?: readonly string[];
   /** Time a client has to send one whole request, in ms (tests shorten it). */
   requestTimeoutMs?: HttpServerOptions['requestTimeoutMs'];
+  /** Also publish the address and token here for the service's group (the Debian package's /run/bulwark-core). */
+  clientDir?: string;
   /** The token and the secret key from files outside the data dir (a Kubernetes Secret); else the data dir's. */
   secrets?: ExternalSecrets;
   log: Log;
@@ -103,6 +106,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
       log: opts.log,
     });
     writeServerInfo(paths, { url: http.url, pid: process.pid });
+    const unpublish = opts.clientDir !== undefined ? publishClientDir(opts.clientDir, { url: http.url, pid: process.pid }, token) : () => undefined;
     opts.log.info({ url: http.url, dataDir: paths.dir }, 'bulwark serve is listening');
     const c = core;
     let stopped = false;
@@ -119,6 +123,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
         } finally {
           c.close();
           rmSync(paths.server, { force: true });
+          unpublish();
           unlock();
         }
       },

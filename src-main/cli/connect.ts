@@ -1,8 +1,9 @@
 // How the CLI finds its server: --server URL with --token-file, or the data dir's server.json.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { BulwarkError } from '../contract/index.js';
 import { dataDirPaths, readDataDirFile, readServerInfo, resolveDataDir, type DataDirPaths } from '../platform/data-dir.js';
+import { readClientDir } from '../platform/client-dir.js';
 import { HttpClient } from '../transport/http/client.js';
 
 export interface ConnectOptions {
@@ -41,6 +42,23 @@ export function connect(opts: ConnectOptions): HttpClient {
     const tokenFile = opts.tokenFile ?? (process.env.BULWARK_TOKEN_FILE || undefined);
     if (tokenFile === undefined) throw BulwarkError.field('--token-file', 'is required with --server; give the path of the server\'s token file');
     return new HttpClient({ url: opts.server.replace(/\/$/, ''), token: readToken(tokenFile, '--token-file'), actor: actor() });
+  }
+  // A system service's client dir (the Debian package's), when no data dir is named.
+  const clientDir = process.env.BULWARK_CLIENT_DIR;
+  if (opts.dataDir === undefined && !process.env.BULWARK_DATA_DIR && clientDir) {
+    const shared = readClientDir(clientDir);
+    if (shared) return new HttpClient({ url: shared.url, token: opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : shared.token, actor: actor() });
+    if (existsSync(clientDir)) {
+      let member = true;
+      try {
+        accessSync(clientDir, constants.R_OK | constants.X_OK);
+      } catch {
+        member = false;
+      }
+      throw member
+        ? new BulwarkError('unavailable', `the Bulwark service has not published its address in ${clientDir}; is it running? ("systemctl status bulwark")`)
+        : new BulwarkError('unauthorized', `the Bulwark service's address and token in ${clientDir} are for root and the bulwark group; run the command with sudo, or join the group ("sudo adduser $USER bulwark", then log in again)`);
+    }
   }
   const paths = dataDirPaths(resolveDataDir(opts.dataDir));
   const info = readServerInfo(paths);

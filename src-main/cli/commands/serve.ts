@@ -16,6 +16,7 @@ const SERVE_OPTIONS = {
   listen: withDefault('<host:port>', 'address to listen on; beyond loopback needs TLS', DEFAULT_LISTEN),
   tlsCert: text('<file>', 'PEM certificate for HTTPS'),
   tlsKey: text('<file>', 'PEM private key for HTTPS'),
+  clientDir: text('<dir>', "also publish the address and token here, readable by the directory's group (a system service's RuntimeDirectory)"),
   allowHost: repeated('<name>', 'another name browsers may use for this server (the Host header; repeatable); loopback names, the listen address and the certificate\'s names are always allowed'),
 };
 const DEMO_OPTIONS = { listen: withDefault('<host:port>', 'address to listen on', DEFAULT_LISTEN) };
@@ -63,12 +64,12 @@ async function runUntilSignal(running: Running): Promise<void> {
   });
 }
 
-async function start(o: { listen: string; tlsCert?: string | undefined; tlsKey?: string | undefined; allowHost?: string[] | undefined }, dataDir: string, io: CliIo): Promise<Running> {
+async function start(o: { listen: string; tlsCert?: string | undefined; tlsKey?: string | undefined; allowHost?: string[] | undefined; clientDir?: string | undefined }, dataDir: string, io: CliIo): Promise<Running> {
   const [{ serve }, { createLog }] = await Promise.all([import('../../serve.js'), import('../../platform/log.js')]);
   if (!uiDir()) io.err('bulwark: the UI is not built, so only the API is served; run "npm run build" first\n');
   // Everything this server writes (database, WAL, keys) is for its owner alone.
   process.umask(0o077);
-  return serve({ dataDir, listen: o.listen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, hostNames: o.allowHost ?? [], uiDir: uiDir(), agentsDir: agentsDir(), secrets: externalSecrets(), log: createLog() });
+  return serve({ dataDir, listen: o.listen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, hostNames: o.allowHost ?? [], uiDir: uiDir(), agentsDir: agentsDir(), secrets: externalSecrets(), ...(o.clientDir === undefined ? {} : { clientDir: resolve(o.clientDir) }), log: createLog() });
 }
 
 async function runServe(o: ServeOptions, io: CliIo): Promise<void> {

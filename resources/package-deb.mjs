@@ -1,7 +1,8 @@
 // Builds dist/bulwark_<version>_<arch>.deb: headless Core, the CLI, the UI and the agents with
 // their Node runtime (which runs Core too), and the production node_modules, without the
 // build's leftovers. Needs "npm run build" first (npm run package:deb does both).
-// BULWARK_DEB_VERSION overrides the version (the upgrade test builds a second one).
+// BULWARK_DEB_VERSION overrides the version (the upgrade test builds a second one),
+// BULWARK_DEB_OUT the directory it is written to, BULWARK_DEB_COMPRESSION xz (default) or gzip.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -15,7 +16,10 @@ if (!existsSync(join(dist, 'bulwark.mjs')) || !existsSync(join(dist, 'agents/bui
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const version = process.env.BULWARK_DEB_VERSION ?? pkg.version;
 const arch = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
-const stage = join(dist, `.deb-${process.pid}`);
+const outDir = process.env.BULWARK_DEB_OUT ?? dist;
+const compression = process.env.BULWARK_DEB_COMPRESSION ?? 'xz';
+if (!['xz', 'gzip'].includes(compression)) throw new Error(`BULWARK_DEB_COMPRESSION=${compression}: use xz or gzip`);
+const stage = join(outDir, `.deb-${process.pid}`);
 const lib = join(stage, 'usr/lib/bulwark');
 
 const skip = (path) => /\.(map|d\.ts|d\.mts|d\.cts|md)$/.test(path) && !/LICEN[CS]E/i.test(path);
@@ -92,9 +96,9 @@ try {
   // Directories 0755 and files without group or other write, owned by root in the archive.
   execFileSync('chmod', ['-R', 'go-w', stage]);
   execFileSync('find', [stage, '-type', 'd', '-exec', 'chmod', '0755', '{}', '+']);
-  const out = join(dist, `bulwark_${version}_${arch}.deb`);
-  execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, out], { stdio: ['ignore', 'ignore', 'inherit'] });
-  console.log(`${relative(root, out)}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MiB`);
+  const out = join(outDir, `bulwark_${version}_${arch}.deb`);
+  execFileSync('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', stage, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`${out}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MiB`);
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
 // its own alone. `bulwark serve --client-dir DIR` writes it; the CLI reads it when no data dir
 // or server is named (BULWARK_CLIENT_DIR, set by /usr/bin/bulwark). Files are 0640: the
 // directory's group may read them, nobody else.
-import { constants, closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BulwarkError } from '../contract/index.js';
 
@@ -18,7 +18,9 @@ export function clientDirPaths(dir: string): ClientDirPaths {
 
 function writeShared(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o640 });
+  writeFileSync(tmp, content, { mode: 0o600 });
+  // Explicitly: the server runs with umask 077, which would take the group's read away.
+  chmodSync(tmp, 0o640);
   renameSync(tmp, path);
 }
 

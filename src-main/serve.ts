@@ -90,6 +90,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
     core = createCore({
       dbFile: paths.db,
       masterKey: loadMasterKey(paths, opts.secrets),
+      apiToken: token,
       agentsDir: opts.agentsDir,
       link: opts.link,
       onInternalError: (name, err) => opts.log.error({ err, procedure: name }, 'procedure failed'),

@@ -4,7 +4,7 @@
 // within an hour is removed. Each export is recorded (table bundle_exports, event
 // bundle.exported), so an upgrade bundle knows what the last one installed.
 import { randomUUID } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BulwarkError, splitRelease, VERSION, type BundleExported, type OsRelease, type ProcOutput, type ProcParsedInput } from '../contract/index.js';
 import type { CorePorts } from '../core/ports.js';
@@ -18,12 +18,11 @@ import { writeArchive } from './archive.js';
 import { bundleTree, type PackageFile } from './bundle-tree.js';
 import { downloadPackages, packagesFrom, rolePackages, sha256File } from './packages.js';
 import type { BundleSigner } from './signing-key.js';
-
-const ID = /^[a-z0-9-]{8,64}$/;
-/** How long an exported archive waits in the data dir for its download. */
-const KEEP_MS = 60 * 60 * 1000;
+import { OnceDownloads } from '../platform/once-downloads.js';
 
 export class BundleService {
+  private readonly downloads: OnceDownloads;
+
   constructor(
     private readonly store: Store,
     private readonly ports: CorePorts,
@@ -31,7 +30,9 @@ export class BundleService {
     private readonly signer: BundleSigner,
     /** The data dir's bundles/ directory. */
     private readonly dir: string,
-  ) {}
+  ) {
+    this.downloads = new OnceDownloads(dir, '.tar.gz', '.build-');
+  }
 
   signingKey(): ProcOutput<'bundles.signingKey'> {
     const k = this.signer.ensure();
@@ -47,21 +48,19 @@ export class BundleService {
 
   /** The archive of an export, until it is downloaded; null when there is none (any more). */
   archive(id: string): { path: string; size: number } | null {
-    if (!ID.test(id)) return null;
-    const path = join(this.dir, `${id}.tar.gz`);
-    return existsSync(path) ? { path, size: lstatSync(path).size } : null;
+    return this.downloads.file(id);
   }
 
   /** Removes an archive once it was downloaded. */
   discard(id: string): void {
-    if (ID.test(id)) rmSync(join(this.dir, `${id}.tar.gz`), { force: true });
+    this.downloads.discard(id);
   }
 
   async export(input: ProcParsedInput<'bundles.export'>): Promise<ProcOutput<'bundles.export'>> {
     // The same hosts as the location's apply: its gateways and its load balancer.
     const names = this.store.read((tx) => hostsInScope(tx, input.host !== undefined ? { host: input.host } : { location: input.location! }).map((h) => h.row.name));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    this.sweep();
+    this.downloads.sweep();
     const key = this.signer.ensure();
     const warnings: string[] = [];
     const bundles: BundleExported[] = [];
@@ -126,7 +125,7 @@ export class BundleService {
     });
     const manifest = Buffer.from(`${JSON.stringify(tree.manifest, null, 2)}\n`);
     const signature = renderSignatureFile({ publicKey: this.signer.ensure().publicKey, signature: this.signer.sign(manifest, fingerprint), rotations: this.signer.rotations() });
-    const out = join(this.dir, `${id}.tar.gz`);
+    const out = this.downloads.pathFor(id);
     await writeArchive(out, join(this.dir, `.build-${id}`), tree.directory, tree.entries, manifest, signature);
     const size = lstatSync(out).size;
     const sha256 = await sha256File(out);
@@ -174,14 +173,5 @@ export class BundleService {
     if (!last) throw BulwarkError.field('upgrade', `no bundle was exported for host ${row.name} yet, so there is nothing to upgrade from; export a full bundle first`);
     const files = new Map((JSON.parse(last.files) as { path: string; sha256: string; mode: number }[]).map((f) => [f.path, { sha256: f.sha256, mode: f.mode }]));
     return { id: last.id, createdAt: last.created_at, files };
-  }
-
-  /** Removes archives nobody fetched within KEEP_MS, and scratch directories of exports that died. */
-  private sweep(): void {
-    const cutoff = Date.now() - KEEP_MS;
-    for (const name of readdirSync(this.dir)) {
-      const path = join(this.dir, name);
-      if ((name.endsWith('.tar.gz') || name.startsWith('.build-')) && lstatSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
-    }
   }
 }

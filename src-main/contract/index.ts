@@ -13,6 +13,7 @@ export * from './schemas/agent-config.js';
 export * from './version.js';
 export * from './schemas/host-apply.js';
 export * from './schemas/bundle.js';
+export * from './schemas/backup.js';
 export * from './schemas/edge.js';
 export * from './schemas/invite.js';
 export * from './schemas/link.js';

@@ -12,6 +12,7 @@ import { Session, SessionListInput, SessionRef } from './schemas/session.js';
 import { LinkState, LocationStatus, LocationStatusInput } from './schemas/link.js';
 import { Topology, TopologyLayout } from './schemas/topology.js';
 import { EdgePublic, EdgeSetPublicInput, EdgeStatus, Invite, InviteCreateInput, InviteCreateOutput, InviteListInput, InviteRef, Lockout, LockoutRef } from './schemas/invite.js';
+import { BackupInput, BackupMade } from './schemas/backup.js';
 import { BundleExportInput, BundleExportOutput, BundleSigningKey } from './schemas/bundle.js';
 import { HostUninstallInput, HostUninstallOutput, ProvisionApplyInput, ProvisionApplyOutput, ProvisionPlanInput, ProvisionPlanOutput, ProvisionRunsInput, ProvisionRunSummary } from './schemas/provision.js';
 
@@ -98,6 +99,7 @@ export const procedures = {
   'bundles.export': action(BundleExportInput, BundleExportOutput),
   'bundles.signingKey': query(Empty, BundleSigningKey),
   'bundles.rotateKey': mutation(Empty, BundleSigningKey),
+  'core.backup': action(BackupInput, BackupMade),
 
   'links.list': query(Empty, z.array(LinkState)),
   'locations.status': query(LocationStatusInput, LocationStatus),

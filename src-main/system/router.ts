@@ -9,6 +9,7 @@ import type { HostService } from '../core/hosts/host-service.js';
 import type { HostCheck } from '../provision/host-check.js';
 import type { LocationService } from '../core/locations/location-service.js';
 import type { ProvisionService } from '../provision/provision-service.js';
+import type { BackupService } from '../backup/backup-service.js';
 import type { BundleService } from '../bundle/bundle-service.js';
 import type { LinkHub } from '../link/link-hub.js';
 import type { StatusModel } from '../status/location-status.js';
@@ -39,6 +40,7 @@ export interface Services {
   events: EventService;
   provision: ProvisionService;
   bundles: BundleService;
+  backups: BackupService;
   links: LinkHub;
   status: StatusModel;
   balancers: BalancerWatch;
@@ -107,6 +109,7 @@ export function createHandlers(s: Services): Handlers {
     'bundles.export': (i) => s.bundles.export(i),
     'bundles.signingKey': () => s.bundles.signingKey(),
     'bundles.rotateKey': () => s.bundles.rotateKey(),
+    'core.backup': (i) => s.backups.make(i.passphrase),
     'links.list': () => s.links.list(),
     'locations.status': (i) => s.status.locationStatus(i.name, i.devices),
     'locations.lbConfig': (i) => s.failover.lbConfig(i.name, i.format),

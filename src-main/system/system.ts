@@ -26,6 +26,7 @@ import { generateWireGuardKeyPair } from '../core/keys/wireguard.js';
 import { SshSession } from '../provision/ssh/session.js';
 import { identityFileProblem } from '../provision/ssh/identity-file.js';
 import { SecretBox } from '../core/keys/secret-box.js';
+import { BackupService } from '../backup/backup-service.js';
 import { BundleSigner } from '../bundle/signing-key.js';
 import { BundleService } from '../bundle/bundle-service.js';
 import { LocationService } from '../core/locations/location-service.js';
@@ -75,6 +76,8 @@ export interface CoreOptions {
   ports?: Partial<CorePorts>;
   /** Called when a handler or output check fails with a non-user error (a bug). */
   onInternalError?: (name: string, err: unknown) => void;
+  /** The API token (bulwark serve's), which a backup carries; none in the desktop app. */
+  apiToken?: string;
 }
 
 export interface Core {
@@ -91,6 +94,8 @@ export interface Core {
   readonly services: { locations: LocationService; pki: PkiService; links: LinkHub; peers: PeerSync; sessions: SessionService; topology: TopologyModel };
   /** Exported bundles waiting for their download (GET /api/v1/bundles/<id>). */
   readonly bundles: Pick<BundleService, 'archive' | 'discard'>;
+  /** Backups waiting for their download (GET /api/v1/backups/<id>). */
+  readonly backups: Pick<BackupService, 'file' | 'discard'>;
   /** Makes the CA on first start and starts dialling the agents. Entry points call it once. */
   start(): Promise<void>;
   close(): void;
@@ -182,6 +187,7 @@ export function createCore(opts: CoreOptions): Core {
   const provision = new ProvisionService(store, ports, opts.agentsDir, pki, locations, new RolloutLiveView(status, balancers, links, edgeStatus), edgePublic);
   const signer = new BundleSigner(store, secrets, ports.now);
   const bundles = new BundleService(store, ports, provision, signer, join(dirname(resolve(opts.dbFile)), 'bundles'));
+  const backups = new BackupService(store, { masterKey: opts.masterKey, token: opts.apiToken }, ports.now, join(dirname(resolve(opts.dbFile)), 'backups'));
   const handlers: Handlers = createHandlers({
     info: () => ({ version: VERSION, startedAt, schemaVersion: store.schemaVersion }),
     locations,
@@ -199,6 +205,7 @@ export function createCore(opts: CoreOptions): Core {
     events,
     provision,
     bundles,
+    backups,
     links,
     status,
     balancers,
@@ -253,6 +260,7 @@ export function createCore(opts: CoreOptions): Core {
     store,
     services: { locations, pki, links, peers, sessions, topology },
     bundles,
+    backups,
     start: async () => {
       await pki.ca();
       signer.ensure();

@@ -44,7 +44,7 @@ describe('bulwark bundle', () => {
 
     // Core kept it for that one download only.
     const id = (await new HttpClient({ url: server.url, token: readFileSync(join(dataDir, 'token'), 'utf8').trim() }).call('events.list', {})).find((e) => e.kind === 'bundle.exported')!.details as { id: string };
-    const again = new HttpClient({ url: server.url, token: readFileSync(join(dataDir, 'token'), 'utf8').trim() }).downloadBundle(id.id, () => undefined);
+    const again = new HttpClient({ url: server.url, token: readFileSync(join(dataDir, 'token'), 'utf8').trim() }).download('bundles', id.id, () => undefined);
     await expect(again).rejects.toThrow(/is waiting for download: each is fetched once/);
 
     const v = await cli('bundle', 'verify', file);

@@ -1,7 +1,7 @@
 // `bulwark bundle export|verify|key`: offline bundles (docs/bundle.md). Export asks Core to make
 // and sign the archives, then downloads each into a file created 0600. Verify runs the host's
 // own checks here, on the archive, against Core's key or the one given.
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -10,38 +10,11 @@ import { formatBytes } from '../../text/bytes.js';
 import { extractForCheck } from '../../bundle/archive.js';
 import { BundleRefused, checkAge, checkFiles, checkSignature } from '../../bundle-format/verify-bundle.js';
 import { client } from '../client.js';
+import { readPassphrase, saveOnce } from '../save-file.js';
 import type { Cli } from '../command.js';
 import { keyValues, safe, table } from '../format.js';
 import { flag, json, required, text, wholeNumber } from '../options.js';
 
-function readPassphrase(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  } catch (err) {
-    throw BulwarkError.field('passphrase', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a file whose first line is the passphrase`);
-  }
-}
-
-/** Writes through a temporary name created 0600, then renames: a half-written bundle never has the final name. */
-async function saveBundle(download: (write: (b: Buffer) => void) => Promise<number>, out: string): Promise<void> {
-  const part = `${out}.part-${process.pid}`;
-  const fd = openSync(part, 'wx', 0o600);
-  try {
-    await download((b) => {
-      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
-    });
-    closeSync(fd);
-    renameSync(part, out);
-  } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      // closed already
-    }
-    rmSync(part, { force: true });
-    throw err;
-  }
-}
 
 export function register(program: Command, cli: Cli): void {
   const { io } = cli;
@@ -79,7 +52,7 @@ export function register(program: Command, cli: Cli): void {
     const files = new Map<string, string>();
     for (const b of r.bundles) {
       const path = o.location !== undefined ? join(out, b.fileName) : out;
-      await saveBundle((write) => api.downloadBundle(b.id, write), path);
+      await saveOnce((write) => api.download('bundles', b.id, write), path);
       files.set(b.id, path);
     }
     if (o.json) return cli.json({ ...r, bundles: r.bundles.map((b) => ({ ...b, path: files.get(b.id) })) });

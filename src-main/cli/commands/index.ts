@@ -3,6 +3,7 @@
 // contract, cli/'s shared modules and pure helpers, never another command file.
 import type { Command } from 'commander';
 import type { Cli } from '../command.js';
+import * as backup from './backup.js';
 import * as bundle from './bundle.js';
 import * as device from './device.js';
 import * as edge from './edge.js';
@@ -20,4 +21,4 @@ import * as status from './status.js';
 import * as topology from './topology.js';
 
 /** In the order `bulwark --help` lists them. */
-export const NOUNS: { register: (program: Command, cli: Cli) => void }[] = [serve, location, host, provision, bundle, gateway, edge, invite, device, session, lockout, status, topology, failover, events];
+export const NOUNS: { register: (program: Command, cli: Cli) => void }[] = [serve, location, host, provision, bundle, gateway, edge, invite, device, session, lockout, status, topology, failover, events, backup];

@@ -82,6 +82,22 @@ export type HostNeeds = z.infer<typeof HostNeeds>;
 export const OsRelease = z.strictObject({ id: z.string().regex(/^[a-z0-9._-]+$/), versionId: z.string().regex(/^[A-Za-z0-9._~-]+$/) });
 export type OsRelease = z.infer<typeof OsRelease>;
 
+/** How files are sealed with a passphrase (a bundle's secrets, a backup): scrypt's parameters, and "bulwark" sealed the same way, to tell a wrong passphrase before anything else. */
+export const PassphraseSealing = z.strictObject({
+  kdf: z.literal('scrypt'),
+  salt: z.string(),
+  N: z.number().int(),
+  r: z.number().int(),
+  p: z.number().int(),
+  check: z.string(),
+});
+
+/** A passphrase typed by the admin: at least 12 characters; never stored or logged. */
+export const Passphrase = z
+  .string()
+  .max(1024)
+  .refine((v) => v.length >= 12, 'is too short; use at least 12 characters');
+
 export const BundleManifest = z.strictObject({
   format: z.literal(BUNDLE_FORMAT),
   id: z.string().regex(/^[a-z0-9-]{8,64}$/),
@@ -106,16 +122,7 @@ export const BundleManifest = z.strictObject({
   /** Debian packages in a local apt repository inside the bundle, and those to install from it. */
   packages: z.strictObject({ dir: BundlePath, install: z.array(z.string()), files: z.array(z.string()) }).nullable(),
   /** Set when secret entries are sealed with a passphrase. check: "bulwark" sealed the same way, to tell a wrong passphrase before anything else. */
-  encryption: z
-    .strictObject({
-      kdf: z.literal('scrypt'),
-      salt: z.string(),
-      N: z.number().int(),
-      r: z.number().int(),
-      p: z.number().int(),
-      check: z.string(),
-    })
-    .nullable(),
+  encryption: PassphraseSealing.nullable(),
   /** An upgrade bundle: the bundle it was made against. Files the host must already have carry no entry. */
   baseline: z.strictObject({ id: z.string(), createdAt: z.iso.datetime() }).nullable(),
 });
@@ -131,11 +138,7 @@ export const BundleExportInput = z
     /** Take the packages from this directory of .deb files (on Core's machine) instead of apt-get download. */
     packagesFrom: z.string().min(1).optional(),
     /** Seal the secret files with this passphrase (at least 12 characters). It is never stored or logged. */
-    passphrase: z
-      .string()
-      .max(1024)
-      .refine((v) => v.length >= 12, 'is too short; use at least 12 characters')
-      .optional(),
+    passphrase: Passphrase.optional(),
     /** Days the bundle stays installable; 1-365, default 30. */
     validDays: z.number().int().min(1).max(365).default(30),
     /** The target's OS release ("debian-12") when Core has not seen the host (host check records it). */

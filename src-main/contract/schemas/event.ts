@@ -58,6 +58,8 @@ export const EVENT_DETAILS = {
     notAfter: z.string(),
     upgradeOf: z.string().nullable(),
   }),
+  /** A backup of Core made (subject core); the passphrase is never in it. */
+  'core.backed_up': z.object({ id: z.string(), size: z.number().int(), schema: z.number().int() }),
   /** Core's bundle signing key replaced by a new one it endorsed (subject bundle-key). */
   'bundle.key_rotated': z.object({ from: z.string(), to: z.string() }),
   'gateway.added': LocationRef,

@@ -79,11 +79,12 @@ export class HttpClient implements ContractClient {
   }
 
   /**
-   * Streams an exported bundle (GET /api/v1/bundles/<id>) into `write`, which gets each chunk;
-   * resolves with the byte count once the whole archive arrived.
+   * Streams an exported bundle or a backup (GET /api/v1/bundles/<id>, /api/v1/backups/<id>)
+   * into `write`, which gets each chunk; resolves with the byte count once the whole file arrived.
    */
-  async downloadBundle(id: string, write: (chunk: Buffer) => void): Promise<number> {
-    const url = new URL(`${this.opts.url}/api/v1/bundles/${encodeURIComponent(id)}`);
+  async download(kind: 'bundles' | 'backups', id: string, write: (chunk: Buffer) => void): Promise<number> {
+    const what = kind === 'bundles' ? 'bundle' : 'backup';
+    const url = new URL(`${this.opts.url}/api/v1/${kind}/${encodeURIComponent(id)}`);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(url, { method: 'GET', headers: { authorization: `Bearer ${this.opts.token}`, 'x-bulwark-actor': this.opts.actor ?? 'api' } }, (r) => {
@@ -98,7 +99,7 @@ export class HttpClient implements ContractClient {
             } catch {
               // not JSON: said below
             }
-            reject(new BulwarkError('internal', `${this.opts.url} answered ${r.statusCode} to the bundle download`));
+            reject(new BulwarkError('internal', `${this.opts.url} answered ${r.statusCode} to the ${what} download`));
           });
           return;
         }
@@ -108,7 +109,7 @@ export class HttpClient implements ContractClient {
           n += d.length;
           write(d);
         });
-        r.on('end', () => (Number.isFinite(expected) && n !== expected ? reject(new BulwarkError('unavailable', `the bundle download stopped after ${n} of ${expected} bytes; export it again`)) : resolve(n)));
+        r.on('end', () => (Number.isFinite(expected) && n !== expected ? reject(new BulwarkError('unavailable', `the ${what} download stopped after ${n} of ${expected} bytes; make it again`)) : resolve(n)));
         r.on('error', reject);
       });
       req.on('error', (err) => reject(new BulwarkError('unavailable', `cannot reach Bulwark at ${this.opts.url} (${(err as NodeJS.ErrnoException).code ?? err.message})`, { cause: err })));

@@ -252,19 +252,25 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     });
   });
 
-  // An exported bundle, once: it holds the host's secrets, so it does not wait in the data dir.
-  app.get<{ Params: { id: string } }>('/api/v1/bundles/:id', async (req, reply) => {
-    const { id } = req.params;
-    const archive = core.bundles.archive(id);
-    if (!archive) return sendError(reply, new BulwarkError('not_found', `no bundle ${JSON.stringify(id)} is waiting for download: each is fetched once, within an hour of its export; export it again`));
-    reply.raw.once('finish', () => core.bundles.discard(id));
-    return reply
-      .header('content-type', 'application/gzip')
-      .header('content-length', archive.size)
-      .header('content-disposition', `attachment; filename="bulwark-bundle-${id}.tar.gz"`)
-      .header('cache-control', 'no-store')
-      .send(createReadStream(archive.path));
-  });
+  // An exported bundle or a backup, once: each holds secrets, so it does not wait in the data dir.
+  const onceFiles = [
+    { path: 'bundles', source: { file: (id: string) => core.bundles.archive(id), discard: (id: string) => core.bundles.discard(id) }, type: 'application/gzip', name: (id: string) => `bulwark-bundle-${id}.tar.gz`, missing: 'no bundle %s is waiting for download: each is fetched once, within an hour of its export; export it again' },
+    { path: 'backups', source: core.backups, type: 'application/octet-stream', name: (id: string) => `bulwark-backup-${id}.bulwark-backup`, missing: 'no backup %s is waiting for download: each is fetched once, within an hour; run "bulwark backup" again' },
+  ] as const;
+  for (const f of onceFiles) {
+    app.get<{ Params: { id: string } }>(`/api/v1/${f.path}/:id`, async (req, reply) => {
+      const { id } = req.params;
+      const file = f.source.file(id);
+      if (!file) return sendError(reply, new BulwarkError('not_found', f.missing.replace('%s', JSON.stringify(id))));
+      reply.raw.once('finish', () => f.source.discard(id));
+      return reply
+        .header('content-type', f.type)
+        .header('content-length', file.size)
+        .header('content-disposition', `attachment; filename="${f.name(id)}"`)
+        .header('cache-control', 'no-store')
+        .send(createReadStream(file.path));
+    });
+  }
 
   app.post<{ Params: { procedure: string } }>('/api/v1/:procedure', async (req) => {
     const output = await core.call(req.params.procedure, req.body, callerOf(req, opts.tls ? 'https' : 'http'));

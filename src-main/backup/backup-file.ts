@@ -4,13 +4,14 @@
 // the header, so neither can be changed or swapped unnoticed). Used by Core (backup-service.ts)
 // and the CLI's restore (restore.ts).
 import { BACKUP_FORMAT, BackupHeader, BulwarkError, type BACKUP_PARTS } from '../contract/index.js';
-import { newEncryption, open, seal, unlock } from '../bundle-format/sealing.js';
+import { open, seal, unlock } from '../bundle-format/sealing.js';
 
 const MAGIC = Buffer.from('bulwark-backup 1\n');
 type PartName = (typeof BACKUP_PARTS)[number];
 
-export function writeBackupFile(h: Omit<BackupHeader, 'format' | 'encryption' | 'parts'>, passphrase: string, parts: { name: PartName; data: Buffer }[]): Buffer {
-  const { encryption, key } = newEncryption(passphrase);
+/** The file, sealed with `sealing` (newEncryption or newEncryptionAsync of the passphrase). */
+export function writeBackupFile(h: Omit<BackupHeader, 'format' | 'encryption' | 'parts'>, sealing: { encryption: BackupHeader['encryption']; key: Buffer }, parts: { name: PartName; data: Buffer }[]): Buffer {
+  const { encryption, key } = sealing;
   const header: BackupHeader = { format: BACKUP_FORMAT, ...h, encryption, parts: parts.map((p) => ({ name: p.name, size: p.data.length })) };
   const line = JSON.stringify(header);
   const chunks: Buffer[] = [MAGIC, Buffer.from(`${line}\n`)];

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { VERSION, type ProcOutput } from '../contract/index.js';
 import { OnceDownloads } from '../platform/once-downloads.js';
 import type { Store } from '../store/db.js';
+import { newEncryptionAsync } from '../bundle-format/sealing.js';
 import { writeBackupFile } from './backup-file.js';
 
 export class BackupService {
@@ -47,7 +48,8 @@ export class BackupService {
         { name: 'secret.key' as const, data: this.secrets.masterKey },
         ...(this.secrets.token !== undefined ? [{ name: 'token' as const, data: Buffer.from(this.secrets.token) }] : []),
       ];
-      const file = writeBackupFile({ id, createdAt, bulwarkVersion: VERSION, schema: counts.schema }, passphrase, parts);
+      // scrypt in the thread pool: Core's event loop keeps answering meanwhile.
+      const file = writeBackupFile({ id, createdAt, bulwarkVersion: VERSION, schema: counts.schema }, await newEncryptionAsync(passphrase), parts);
       writeFileSync(out, file, { mode: 0o600 });
       this.store.write((tx) => tx.event({ kind: 'core.backed_up', subject: 'core', details: { id, size: file.length, schema: counts.schema } }));
       return { id, fileName: `bulwark-backup-${createdAt.slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.bulwark-backup`, size: file.length, createdAt, schema: counts.schema, counts: counts.rows, snapshotMs };

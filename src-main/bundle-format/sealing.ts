@@ -2,7 +2,7 @@
 // a key (a salt per bundle), each file is AES-256-GCM with its host path as associated data (a
 // sealed file cannot be moved to another path), and a known word sealed the same way tells a
 // wrong passphrase before anything is decrypted.
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, scrypt, scryptSync } from 'node:crypto';
 import type { BundleManifest } from '../contract/index.js';
 
 type Encryption = NonNullable<BundleManifest['encryption']>;
@@ -42,6 +42,15 @@ export function open(key: Buffer, sealed: Buffer, aad: string): Buffer | null {
 export function newEncryption(passphrase: string): { encryption: Encryption; key: Buffer } {
   const salt = randomBytes(16).toString('base64');
   const key = deriveKey(passphrase, { salt, ...SCRYPT });
+  return { key, encryption: { kdf: 'scrypt', salt, ...SCRYPT, check: seal(key, Buffer.from(CHECK_WORD), CHECK_AAD).toString('base64') } };
+}
+
+/** newEncryption off the event loop (scrypt in libuv's thread pool): for Core, which keeps serving meanwhile. */
+export async function newEncryptionAsync(passphrase: string): Promise<{ encryption: Encryption; key: Buffer }> {
+  const salt = randomBytes(16).toString('base64');
+  const key = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(passphrase.normalize('NFC'), Buffer.from(salt, 'base64'), 32, { ...SCRYPT, maxmem: 128 * SCRYPT.N * SCRYPT.r * 2 }, (err, k) => (err ? reject(err) : resolve(k))),
+  );
   return { key, encryption: { kdf: 'scrypt', salt, ...SCRYPT, check: seal(key, Buffer.from(CHECK_WORD), CHECK_AAD).toString('base64') } };
 }
 

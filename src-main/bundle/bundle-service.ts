@@ -13,7 +13,7 @@ import { hostsInScope } from '../provision/scope.js';
 import type { ProvisionService } from '../provision/provision-service.js';
 import type { Store } from '../store/db.js';
 import { fingerprintOf, renderSignatureFile } from '../bundle-format/signature.js';
-import { newEncryption } from '../bundle-format/sealing.js';
+import { newEncryptionAsync } from '../bundle-format/sealing.js';
 import { writeArchive } from './archive.js';
 import { bundleTree, type PackageFile } from './bundle-tree.js';
 import { downloadPackages, packagesFrom, rolePackages, sha256File } from './packages.js';
@@ -108,7 +108,7 @@ export class BundleService {
       packages = { files, install };
       warnings.push(`The packages are today's: a bundle does not get Debian's security updates; export again after they are published (or update the host from a mirror).`);
     }
-    const sealing = input.passphrase !== undefined ? newEncryption(input.passphrase) : null;
+    const sealing = input.passphrase !== undefined ? await newEncryptionAsync(input.passphrase) : null;
     const tree = bundleTree({
       id,
       createdAt,

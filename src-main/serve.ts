@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { BulwarkError } from './contract/index.js';
 import { createCore, type Core, type CoreOptions } from './system/system.js';
-import { publishClientDir } from './platform/client-dir.js';
+import { checkClientDir, publishClientDir } from './platform/client-dir.js';
 import {
   ensureDataDir,
   type ExternalSecrets,
@@ -82,6 +82,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   };
   const tlsFiles = tls ? { cert: readPem('--tls-cert', opts.tlsCert!), key: readPem('--tls-key', opts.tlsKey!) } : undefined;
 
+  if (opts.clientDir !== undefined) checkClientDir(opts.clientDir);
   const paths = ensureDataDir(opts.dataDir);
   const unlock = lockDataDir(paths);
   let core: Core | undefined;

@@ -26,10 +26,15 @@ export function restoreBackup(file: Buffer, passphrase: string, dataDir: string)
     throw BulwarkError.field('file', `the backup was made by Bulwark ${header.bulwarkVersion}, whose database (schema ${header.schema}) is newer than this Bulwark knows (${known}); restore it with that version or a later one`);
   }
   const paths = ensureDataDir(dataDir);
-  if ([paths.db, paths.masterKey, paths.token].some((p) => existsSync(p))) {
+  if ([paths.db, `${paths.db}-wal`, paths.masterKey, paths.token].some((p) => existsSync(p))) {
     throw BulwarkError.field('dataDir', `${paths.dir} holds a Core already; restore into a new, empty directory (a restore never overwrites one)`);
   }
+  // Nothing of a Core is here yet; whatever this writes is taken away again if it fails, so a
+  // failed restore leaves no half of one (a key without its database would start a new Core).
   const staged = `${paths.db}.restoring`;
+  const written = [staged];
+  const undo = () => written.forEach((f) => rmSync(f, { force: true }));
+  rmSync(staged, { force: true });
   writeFileSync(staged, parts.get('bulwark.db')!, { mode: 0o600, flag: 'wx' });
   let counts: Restored['counts'];
   let ca: string | null;
@@ -46,12 +51,22 @@ export function restoreBackup(file: Buffer, passphrase: string, dataDir: string)
       check.close();
     }
   } catch (err) {
-    rmSync(staged, { force: true });
+    undo();
     throw err;
   }
-  readOrCreateSecret(paths.masterKey, () => parts.get('secret.key')!, paths.dir);
   const token = parts.get('token');
-  if (token) readOrCreateSecret(paths.token, () => token, paths.dir);
-  renameSync(staged, paths.db);
+  try {
+    written.push(paths.masterKey);
+    readOrCreateSecret(paths.masterKey, () => parts.get('secret.key')!, paths.dir);
+    if (token) {
+      written.push(paths.token);
+      readOrCreateSecret(paths.token, () => token, paths.dir);
+    }
+    // Last: the database gets its name only once its key is in place.
+    renameSync(staged, paths.db);
+  } catch (err) {
+    undo();
+    throw err;
+  }
   return { header, dataDir: paths.dir, counts, ca, token: token !== undefined };
 }

@@ -14,6 +14,8 @@ import type { Store, Tx } from '../store/db.js';
 import { fingerprintOf, publicKeyOfSeed, signManifest, signRotation, type KeyRotation } from '../bundle-format/signature.js';
 
 const NAME = 'bundle-signing-key';
+/** What a signature file may carry (signature.ts parses at most this many rotation lines). */
+const MAX_ROTATIONS = 64;
 
 export interface SigningKey {
   publicKey: Buffer;
@@ -58,6 +60,10 @@ export class BundleSigner {
 
   /** A new key, endorsed by the current one; `record` adds its event in the same transaction. */
   rotate(record: (tx: Tx, from: SigningKey, to: SigningKey) => void): SigningKey {
+    const done = this.store.read((tx) => tx.get<{ n: number }>('SELECT count(*) AS n FROM bundle_key_rotations')!.n);
+    if (done >= MAX_ROTATIONS) {
+      throw new BulwarkError('in_use', `Core's bundle signing key was rotated ${done} times, as many as a bundle can carry; a new key now must be pinned on each host by hand (--expect-key NEW --replace-pinned-key)`);
+    }
     const old = this.load();
     const seed = randomBytes(32);
     const at = this.now().toISOString();

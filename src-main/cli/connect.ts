@@ -55,9 +55,12 @@ export function connect(opts: ConnectOptions): HttpClient {
       } catch {
         member = false;
       }
-      throw member
-        ? new BulwarkError('unavailable', `the Bulwark service has not published its address in ${clientDir}; is it running? ("systemctl status bulwark")`)
-        : new BulwarkError('unauthorized', `the Bulwark service's address and token in ${clientDir} are for root and the bulwark group; run the command with sudo, or join the group ("sudo adduser $USER bulwark", then log in again)`);
+      // A user outside the group may run a Core of their own: that one, if it runs.
+      const own = dataDirPaths(resolveDataDir(undefined));
+      if (!member && readServerInfo(own) === undefined) {
+        throw new BulwarkError('unauthorized', `the Bulwark service's address and token in ${clientDir} are for root and the bulwark group; run the command with sudo, or join the group ("sudo adduser $USER bulwark", then log in again)`);
+      }
+      if (member) throw new BulwarkError('unavailable', `the Bulwark service has not published its address in ${clientDir}; is it running? ("systemctl status bulwark")`);
     }
   }
   const paths = dataDirPaths(resolveDataDir(opts.dataDir));

@@ -24,8 +24,8 @@ function writeShared(path: string, content: string): void {
   renameSync(tmp, path);
 }
 
-/** Publishes the server's URL and token; returns what removes the address again (at stop). */
-export function publishClientDir(dir: string, info: { url: string; pid: number }, token: string): () => void {
+/** Checks a client dir before the server binds: an existing directory that others cannot write. */
+export function checkClientDir(dir: string): void {
   let st;
   try {
     st = statSync(dir);
@@ -34,6 +34,11 @@ export function publishClientDir(dir: string, info: { url: string; pid: number }
   }
   if (!st.isDirectory()) throw BulwarkError.field('--client-dir', `${dir} is not a directory`);
   if ((st.mode & 0o002) !== 0) throw BulwarkError.field('--client-dir', `${dir} is writable by every user; give a directory only this service can write (mode 0750)`);
+}
+
+/** Publishes the server's URL and token; returns what removes the address again (at stop). */
+export function publishClientDir(dir: string, info: { url: string; pid: number }, token: string): () => void {
+  checkClientDir(dir);
   const p = clientDirPaths(dir);
   writeShared(p.token, `${token}\n`);
   writeShared(p.server, JSON.stringify(info));

@@ -2,7 +2,8 @@
 // installs it with apt from the file alone; the service runs as its own user on loopback;
 // root and members of the bulwark group use the CLI without flags, others are told why not;
 // the UI is served. An upgrade to a second build keeps a location made before it; remove
-// keeps the data, and purge leaves no file of Bulwark's.
+// keeps the data, and purge leaves no file of Bulwark's. A backup restored as the README says
+// (as the service's user, into its emptied data dir) brings back what was there when it was made.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +86,21 @@ describe.skipIf(missing !== null)('the Debian package', () => {
     expect(sh("dpkg-query -W -f '${Version}' bulwark").stdout).toBe('0.1.1');
     await until('the upgraded service to answer', () => sh('bulwark location list 2>&1').stdout.includes('hq'), 30_000);
     expect(sh('systemctl is-active bulwark.service').stdout.trim()).toBe('active');
+
+    // A backup by the running service, then a restore as the README says (as the service's user,
+    // into its emptied data dir): what was made after the backup is gone, what was before is back.
+    sh('umask 077 && echo "correct horse battery staple" > /var/tmp/pass && chown bulwark /var/tmp/pass');
+    const backup = sh('bulwark backup -o /var/tmp/core.bulwark-backup --passphrase-file /var/tmp/pass 2>&1 && chown bulwark /var/tmp/core.bulwark-backup');
+    expect(backup.code, backup.stdout).toBe(0);
+    expect(sh('bulwark location add after --network 10.79.0.0/24 --endpoint vpn.example.com 2>&1').code).toBe(0);
+    const restore = sh(
+      'systemctl stop bulwark && mv /var/lib/bulwark-core /var/lib/bulwark-core.before-restore && install -d -o bulwark -g bulwark -m 0700 /var/lib/bulwark-core && ' +
+        'sudo -u bulwark bulwark restore /var/tmp/core.bulwark-backup --data-dir /var/lib/bulwark-core --passphrase-file /var/tmp/pass 2>&1 && systemctl start bulwark',
+    );
+    expect(restore.code, restore.stdout).toBe(0);
+    await until('the restored service to answer', () => sh('bulwark location list 2>&1').stdout.includes('hq'), 30_000);
+    expect(sh('bulwark location list 2>&1').stdout).not.toMatch(/^after\s/m);
+    sh('rm -rf /var/lib/bulwark-core.before-restore /var/tmp/pass /var/tmp/core.bulwark-backup');
 
     // Remove keeps the data; purge takes everything of Bulwark's.
     expect(sh('apt-get remove -y -q bulwark 2>&1').code).toBe(0);

@@ -246,6 +246,11 @@ export class Lab {
     ip('link', 'add', 'eth0', 'netns', netns, 'type', 'veth', 'peer', 'name', peer, 'netns', this.switchNs);
     ip('-n', this.switchNs, 'link', 'set', peer, 'master', 'br0', 'up');
     ip('-n', netns, 'addr', 'add', `${address}/${this.prefix.prefix}`, 'dev', 'eth0');
+    // No IPv6 link-local address: the kernel would add one "tentative" and make it valid about
+    // 2 s after the link is up (duplicate address detection), an address change that Chromium,
+    // started by then, answers by aborting its requests (ERR_NETWORK_CHANGED): the edge test's
+    // first call then failed now and again.
+    ip('-n', netns, 'link', 'set', 'eth0', 'addrgenmode', 'none');
     ip('-n', netns, 'link', 'set', 'eth0', 'up');
     ip('-n', netns, 'link', 'set', 'lo', 'up');
     return { netns, address };

@@ -24,10 +24,13 @@ export function register(program: Command, cli: Cli): void {
   cli.command(program, 'backup', "a consistent backup of the running Core (database, secret key, token) while it serves, sealed with a passphrase", backupOptions, async (o, cmd) => {
     const api = client(cmd);
     const passphrase = readPassphrase(o.passphraseFile);
-    let out = resolve(o.output);
+    // The output is checked before Core makes anything: a directory (it must exist; a trailing "/" says one is meant) or a new file.
+    const given = resolve(o.output);
+    const isDir = existsSync(given) && statSync(given).isDirectory();
+    if (!isDir && /[/\\]$/.test(o.output)) throw BulwarkError.field('output', `${given} is not a directory; make it first (mkdir -p ${given})`);
+    if (!isDir && existsSync(given)) throw BulwarkError.field('output', `${given} exists; give a new file name, or a directory`);
     const r = await api.call('core.backup', { passphrase });
-    if (existsSync(out) && statSync(out).isDirectory()) out = join(out, r.fileName);
-    else if (existsSync(out)) throw BulwarkError.field('output', `${out} exists; give a new file name, or a directory`);
+    const out = isDir ? join(given, r.fileName) : given;
     await saveOnce((write) => api.download('backups', r.id, write), out);
     if (o.json) return cli.json({ ...r, path: out });
     io.out(

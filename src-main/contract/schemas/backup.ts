@@ -17,7 +17,9 @@ export const BackupHeader = z.strictObject({
   schema: z.number().int(),
   encryption: PassphraseSealing,
   /** The parts in the file's order: the database, the secret key, and the token when the Core has one (the desktop app has none). */
-  parts: z.array(z.strictObject({ name: z.enum(BACKUP_PARTS), size: z.number().int().nonnegative() })),
+  parts: z
+    .array(z.strictObject({ name: z.enum(BACKUP_PARTS), size: z.number().int().nonnegative() }))
+    .refine((ps) => ps[0]?.name === 'bulwark.db' && ps[1]?.name === 'secret.key' && (ps.length === 2 || (ps.length === 3 && ps[2]!.name === 'token')), 'must be bulwark.db, secret.key and, if any, token, in that order'),
 });
 export type BackupHeader = z.infer<typeof BackupHeader>;
 

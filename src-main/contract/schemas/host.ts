@@ -83,17 +83,17 @@ export const HostRef = z.strictObject({ name: ResourceName });
 
 /** An OS release as ID-VERSION_ID of /etc/os-release, such as "debian-12". */
 export const OsReleaseText = z.string().regex(/^[a-z0-9._-]+-[A-Za-z0-9._~]+$/, 'give it as ID-VERSION_ID from the host\'s /etc/os-release, such as "debian-12"');
-/** "debian-12" → ["debian", "12"]: the ID has no "-" of its own in what this accepts (VERSION_ID may). */
+/** "debian-12" → ["debian", "12"], "opensuse-leap-15.5" → ["opensuse-leap", "15.5"]: an ID may have a "-", a VERSION_ID has none. */
 export function splitRelease(release: string): [string, string] {
-  const i = release.indexOf('-');
+  const i = release.lastIndexOf('-');
   return [release.slice(0, i), release.slice(i + 1)];
 }
 
 /** An architecture as uname -m prints it, such as "x86_64". */
 export const ArchText = z.string().regex(/^[a-z0-9_]+$/, 'give it as uname -m prints it, such as x86_64');
 
-/** A Linux interface name: 1-15 characters, none of them "/", ":", a space or a control character. */
-export const InterfaceName = z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, 'is not an interface name; give it as "ip -br address" prints it, such as eth0 or ens18 (at most 15 letters, digits, ".", "_", "-" or "@")');
+/** A Linux interface name: 1-15 letters, digits, ".", "_" or "-" (what keepalived's interface line takes). */
+export const InterfaceName = z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, 'is not an interface name; give it as "ip -br address" prints it without any "@…" suffix, such as eth0, ens18 or eth0.10 (at most 15 letters, digits, ".", "_" or "-")');
 
 /** An IPv4 address with its LAN's prefix, as on the interface ("198.51.100.11/24"). */
 export const LanAddress = z.string().superRefine((v, ctx) => {

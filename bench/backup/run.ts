@@ -5,7 +5,7 @@
 // time into a new data dir, and until Core serves from it.
 // Goals (issue 15): backup under 2 s, and no API call blocked for more than 50 ms while it runs.
 // Run: npm run bench:backup
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -48,7 +48,6 @@ try {
     const made = await client.call('core.backup', { passphrase: PASSPHRASE });
     const chunks: Buffer[] = [];
     await client.download('backups', made.id, (c) => chunks.push(c));
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(file, Buffer.concat(chunks), { mode: 0o600 });
     return { made, ms: performance.now() - t0 };
   })();

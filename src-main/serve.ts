@@ -13,7 +13,7 @@ import {
   type DataDirPaths,
 } from './platform/data-dir.js';
 import { lockDataDir } from './platform/data-dir-lock.js';
-import { isLoopback, parseListen } from './platform/listen.js';
+import { isLoopback, localUrl, parseListen } from './platform/listen.js';
 import type { Log } from './platform/log.js';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from './transport/http/server.js';
 
@@ -40,6 +40,8 @@ export interface ServeOptions {
 
 export interface Running {
   url: string;
+  /** The TLS certificate's SHA-256 fingerprint, when serving HTTPS. */
+  fingerprint?: string;
   /** The data dir's paths; `token` is the token file in use (BULWARK_TOKEN_FILE's when given). */
   paths: DataDirPaths;
   core: Core;
@@ -58,6 +60,15 @@ function certificateNames(pem: Buffer): string[] {
   } catch {
     // Not parsable here: the TLS server reports a bad certificate itself.
     return [];
+  }
+}
+
+/** The SHA-256 fingerprint of the certificate the server shows (the file's first), as Node prints it. */
+function certificateFingerprint(pem: Buffer): string | undefined {
+  try {
+    return new X509Certificate(pem).fingerprint256;
+  } catch {
+    return undefined;
   }
 }
 
@@ -81,6 +92,7 @@ export async function serve(opts: ServeOptions): Promise<Running> {
     }
   };
   const tlsFiles = tls ? { cert: readPem('--tls-cert', opts.tlsCert!), key: readPem('--tls-key', opts.tlsKey!) } : undefined;
+  const fingerprint = tlsFiles ? certificateFingerprint(tlsFiles.cert) : undefined;
 
   if (opts.clientDir !== undefined) checkClientDir(opts.clientDir);
   const paths = ensureDataDir(opts.dataDir);
@@ -107,13 +119,15 @@ export async function serve(opts: ServeOptions): Promise<Running> {
       requestTimeoutMs: opts.requestTimeoutMs,
       log: opts.log,
     });
-    writeServerInfo(paths, { url: http.url, pid: process.pid });
-    const unpublish = opts.clientDir !== undefined ? publishClientDir(opts.clientDir, { url: http.url, pid: process.pid }, token) : () => undefined;
-    opts.log.info({ url: http.url, dataDir: paths.dir }, 'bulwark serve is listening');
+    const published = { url: localUrl(http.url), pid: process.pid, ...(fingerprint === undefined ? {} : { fingerprint }) };
+    writeServerInfo(paths, published);
+    const unpublish = opts.clientDir !== undefined ? publishClientDir(opts.clientDir, published, token) : () => undefined;
+    opts.log.info({ url: http.url, dataDir: paths.dir, ...(fingerprint === undefined ? {} : { certificateSha256: fingerprint }) }, 'bulwark serve is listening');
     const c = core;
     let stopped = false;
     return {
       url: http.url,
+      ...(fingerprint === undefined ? {} : { fingerprint }),
       paths: { ...paths, token: opts.secrets?.tokenFile ?? paths.token },
       core: c,
       http,

@@ -8,6 +8,7 @@ export const GLOBAL_OPTIONS = {
   dataDir: text('<dir>', 'Core data dir (default: $BULWARK_DATA_DIR, else ~/.local/share/bulwark)'),
   server: text('<url>', "talk to the Bulwark server at this URL instead of the data dir's"),
   tokenFile: text('<file>', 'API token file for --server (default: $BULWARK_TOKEN_FILE)'),
+  fingerprint: text('<sha256>', "with --server: trust the server's TLS certificate by this SHA-256 fingerprint (bulwark serve prints it), not by CAs and names"),
 };
 export type GlobalOptions = Options<typeof GLOBAL_OPTIONS>;
 

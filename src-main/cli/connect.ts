@@ -1,15 +1,19 @@
-// How the CLI finds its server: --server URL with --token-file, or the data dir's server.json.
+// How the CLI finds its server: --server URL with --token-file (and --fingerprint to pin its
+// certificate), or the server.json of the data dir or client dir, whose certificate
+// fingerprint the CLI pins: it dials loopback, which is not a name in the certificate.
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { BulwarkError } from '../contract/index.js';
 import { dataDirPaths, readDataDirFile, readServerInfo, resolveDataDir, type DataDirPaths } from '../platform/data-dir.js';
 import { readClientDir } from '../platform/client-dir.js';
 import { HttpClient } from '../transport/http/client.js';
+import { normalizeFingerprint } from '../transport/http/pinned-tls.js';
 
 export interface ConnectOptions {
   dataDir?: string;
   server?: string;
   tokenFile?: string;
+  fingerprint?: string;
 }
 
 function readToken(file: string, flag: string): string {
@@ -34,20 +38,38 @@ function actor(): string {
   }
 }
 
+/** --fingerprint, checked: only with an https --server. */
+function pinned(opts: ConnectOptions): { fingerprint?: string } {
+  if (opts.fingerprint === undefined) return {};
+  if (opts.server === undefined || !opts.server.startsWith('https://')) {
+    throw BulwarkError.field('--fingerprint', 'pins the certificate of an https --server; give --server https://HOST:PORT with it (the CLI pins the local server\'s on its own)');
+  }
+  const fingerprint = normalizeFingerprint(opts.fingerprint);
+  if (fingerprint === undefined) throw BulwarkError.field('--fingerprint', `"${opts.fingerprint}" is not a SHA-256 fingerprint; give the 64 hex digits bulwark serve prints (AB:CD:…)`);
+  return { fingerprint };
+}
+
+/** A fingerprint a server published: used only when it is one. */
+function published(fingerprint: unknown): { fingerprint?: string } {
+  const f = typeof fingerprint === 'string' ? normalizeFingerprint(fingerprint) : undefined;
+  return f === undefined ? {} : { fingerprint: f };
+}
+
 export function connect(opts: ConnectOptions): HttpClient {
+  const pin = pinned(opts);
   if (opts.server !== undefined) {
     if (!/^https?:\/\/[^/]+\/?$/.test(opts.server)) {
       throw BulwarkError.field('--server', `"${opts.server}" is not a server URL; use http://HOST:PORT or https://HOST:PORT`);
     }
     const tokenFile = opts.tokenFile ?? (process.env.BULWARK_TOKEN_FILE || undefined);
     if (tokenFile === undefined) throw BulwarkError.field('--token-file', 'is required with --server; give the path of the server\'s token file');
-    return new HttpClient({ url: opts.server.replace(/\/$/, ''), token: readToken(tokenFile, '--token-file'), actor: actor() });
+    return new HttpClient({ url: opts.server.replace(/\/$/, ''), token: readToken(tokenFile, '--token-file'), actor: actor(), ...pin });
   }
   // A system service's client dir (the Debian package's), when no data dir is named.
   const clientDir = process.env.BULWARK_CLIENT_DIR;
   if (opts.dataDir === undefined && !process.env.BULWARK_DATA_DIR && clientDir) {
     const shared = readClientDir(clientDir);
-    if (shared) return new HttpClient({ url: shared.url, token: opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : shared.token, actor: actor() });
+    if (shared) return new HttpClient({ url: shared.url, token: opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : shared.token, actor: actor(), ...published(shared.fingerprint) });
     if (existsSync(clientDir)) {
       let member = true;
       try {
@@ -75,5 +97,5 @@ export function connect(opts: ConnectOptions): HttpClient {
   // The server's token file when it is not the data dir's (BULWARK_TOKEN_FILE, as "bulwark serve" was given it).
   const tokenFile = opts.tokenFile ?? (process.env.BULWARK_TOKEN_FILE || undefined);
   const token = tokenFile !== undefined ? readToken(tokenFile, '--token-file') : readDataDirToken(paths);
-  return new HttpClient({ url: info.url, token, actor: actor() });
+  return new HttpClient({ url: info.url, token, actor: actor(), ...published(info.fingerprint) });
 }

@@ -6,6 +6,7 @@
 import { chmodSync, constants, closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BulwarkError } from '../contract/index.js';
+import type { ServerInfo } from './data-dir.js';
 
 export interface ClientDirPaths {
   server: string;
@@ -37,7 +38,7 @@ export function checkClientDir(dir: string): void {
 }
 
 /** Publishes the server's URL and token; returns what removes the address again (at stop). */
-export function publishClientDir(dir: string, info: { url: string; pid: number }, token: string): () => void {
+export function publishClientDir(dir: string, info: ServerInfo, token: string): () => void {
   checkClientDir(dir);
   const p = clientDirPaths(dir);
   writeShared(p.token, `${token}\n`);
@@ -62,8 +63,8 @@ function readShared(path: string): string | undefined {
   }
 }
 
-/** The server a client dir names, when this user may read it: its URL and token. */
-export function readClientDir(dir: string): { url: string; token: string } | undefined {
+/** The server a client dir names, when this user may read it: its URL, certificate fingerprint and token. */
+export function readClientDir(dir: string): { url: string; fingerprint?: string; token: string } | undefined {
   try {
     if ((statSync(dir).mode & 0o002) !== 0) return undefined;
   } catch {
@@ -74,8 +75,9 @@ export function readClientDir(dir: string): { url: string; token: string } | und
   const token = readShared(p.token)?.trim();
   if (server === undefined || !token) return undefined;
   try {
-    const info = JSON.parse(server) as { url?: unknown };
-    return typeof info.url === 'string' ? { url: info.url, token } : undefined;
+    const info = JSON.parse(server) as { [K in keyof ServerInfo]?: unknown };
+    if (typeof info.url !== 'string') return undefined;
+    return { url: info.url, token, ...(typeof info.fingerprint === 'string' ? { fingerprint: info.fingerprint } : {}) };
   } catch {
     return undefined;
   }

@@ -227,9 +227,13 @@ export function loadMasterKey(paths: DataDirPaths, external: ExternalSecrets = {
   return checkKey(readOrCreateSecret(paths.masterKey, () => randomBytes(32), paths.dir), paths.masterKey);
 }
 
+/** What a running server publishes for the CLI on its machine (server.json). */
 export interface ServerInfo {
+  /** Where a client on this machine dials it: loopback for a wildcard listen. */
   url: string;
   pid: number;
+  /** Its TLS certificate's SHA-256 fingerprint, which the CLI pins: the loopback URL is not a name in the certificate. */
+  fingerprint?: string;
 }
 
 /**
@@ -237,7 +241,7 @@ export interface ServerInfo {
  * file must be this user's own (checkDataDir, readDataDirFile): a planted one would send the
  * CLI, and its token, to someone else's listener.
  */
-export function readServerInfo(paths: DataDirPaths): { url?: unknown; pid?: unknown } | undefined {
+export function readServerInfo(paths: DataDirPaths): { [K in keyof ServerInfo]?: unknown } | undefined {
   if (!checkDataDir(paths.dir)) return undefined;
   const text = readDataDirFile(paths.server, paths.dir);
   if (text === undefined) return undefined;

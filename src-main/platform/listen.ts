@@ -19,3 +19,14 @@ export function isLoopback(host: string): boolean {
   if (!ip) return false;
   return ip.family === 4 ? ip.value >> 24n === 127n : ip.value === 1n;
 }
+
+/**
+ * The URL a client on this machine dials for a server listening at `url`: a wildcard address
+ * (0.0.0.0, ::) is not one to connect to, its loopback is.
+ */
+export function localUrl(url: string): string {
+  const u = new URL(url);
+  if (u.hostname === '0.0.0.0') u.hostname = '127.0.0.1';
+  else if (u.hostname === '[::]') u.hostname = '[::1]';
+  return u.origin;
+}

@@ -26,6 +26,7 @@ import { generateWireGuardKeyPair } from '../core/keys/wireguard.js';
 import { SshSession } from '../provision/ssh/session.js';
 import { identityFileProblem } from '../provision/ssh/identity-file.js';
 import { SecretBox } from '../core/keys/secret-box.js';
+import { checkMasterKey } from '../core/keys/key-check.js';
 import { BackupService } from '../backup/backup-service.js';
 import { BundleSigner } from '../bundle/signing-key.js';
 import { BundleService } from '../bundle/bundle-service.js';
@@ -130,6 +131,12 @@ export function createCore(opts: CoreOptions): Core {
   const startedAt = ports.now().toISOString();
   const store = Store.open(opts.dbFile, { now: ports.now, actor: currentActor, origin: currentOrigin, onListenerError: (err) => opts.onInternalError?.('event listener', err) });
   const secrets = new SecretBox(opts.masterKey);
+  try {
+    checkMasterKey(store, secrets, ports.now);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   const locations = new LocationService(store, secrets, ports);
   const events = new EventService(store);
   const pki = new PkiService(store, secrets, ports);

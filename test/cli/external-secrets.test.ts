@@ -1,7 +1,8 @@
 // The token and the secret key from files outside the data dir (BULWARK_TOKEN_FILE,
 // BULWARK_SECRET_KEY_FILE), as a Kubernetes Secret mounts them: the built CLI's serve uses them
 // and writes neither into the data dir; the CLI beside it finds the token the same way. A key
-// file others can read, and a key that is not the data dir's own, are refused by name.
+// file others can read, and a key that is not the data dir's own (or not the database's, when
+// the data dir has no key of its own), are refused by name.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +43,17 @@ describe('secrets from outside the data dir', () => {
       expect(show.code, show.stderr).toBe(0);
     } finally {
       await again.stop();
+    }
+    // A regenerated Secret (another key) on the same volume: refused at start, before Core
+    // uses it, and the database is left as it was.
+    const wrong = await runCli(['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { ...env, BULWARK_SECRET_KEY_FILE: secretFile('regenerated.key', randomBytes(32)) });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/the secret key is not the one this database was made with.*give the secret\.key that was backed up with this bulwark\.db/);
+    const after = await startChild(dataDir, [], env);
+    try {
+      expect((await runCli(['--data-dir', dataDir, 'location', 'show', 'hq'], env)).code).toBe(0);
+    } finally {
+      await after.stop();
     }
   });
 

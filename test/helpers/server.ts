@@ -61,6 +61,7 @@ export interface ChildServer {
   proc: ChildProcess;
   url: string;
   dataDir: string;
+  stdout: () => string;
   stderr: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -90,6 +91,7 @@ export async function startChild(dataDir: string, extraArgs: string[] = [], extr
     proc,
     url,
     dataDir,
+    stdout: () => out,
     stderr: () => err,
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

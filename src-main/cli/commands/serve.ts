@@ -76,7 +76,8 @@ async function runServe(o: ServeOptions, io: CliIo): Promise<void> {
   const running = await start(o, resolveDataDir(o.dataDir), io);
   io.out(
     `Bulwark is serving ${running.url}/ (data dir ${running.paths.dir})\n` +
-      `Log in with the token in ${running.paths.token}; the CLI finds this server through the data dir.\n`,
+      `Log in with the token in ${running.paths.token}; the CLI finds this server through the data dir.\n` +
+      (running.fingerprint === undefined ? '' : `TLS certificate SHA-256 ${running.fingerprint}; a CLI elsewhere pins it with --server URL --fingerprint ${running.fingerprint}\n`),
   );
   await runUntilSignal(running);
 }

@@ -11,12 +11,15 @@ import {
   type ProcOutput,
   type ProcedureName,
 } from '../../contract/index.js';
+import { pinnedConnection } from './pinned-tls.js';
 import { WS_PROTOCOL } from './protocol.js';
 
 export interface HttpClientOptions {
   url: string;
   token: string;
   actor?: string;
+  /** The server certificate's SHA-256 fingerprint ("AB:CD:…"): pinned instead of checked against CAs and names. */
+  fingerprint?: string;
 }
 
 export class HttpClient implements ContractClient {
@@ -24,6 +27,11 @@ export class HttpClient implements ContractClient {
 
   get url(): string {
     return this.opts.url;
+  }
+
+  /** How to open the connection: pinned to the fingerprint over HTTPS when there is one. */
+  private connection(url: URL): { createConnection?: ReturnType<typeof pinnedConnection> } {
+    return url.protocol === 'https:' && this.opts.fingerprint !== undefined ? { createConnection: pinnedConnection(this.opts.fingerprint) } : {};
   }
 
   /**
@@ -41,6 +49,7 @@ export class HttpClient implements ContractClient {
           url,
           {
             method: 'POST',
+            ...this.connection(url),
             headers: {
               authorization: `Bearer ${this.opts.token}`,
               'content-type': 'application/json',
@@ -60,6 +69,7 @@ export class HttpClient implements ContractClient {
         req.end(payload);
       });
     } catch (err) {
+      if (err instanceof BulwarkError) throw err;
       const e = err as NodeJS.ErrnoException & { errors?: { code?: string }[] };
       const cause = e.code ?? e.errors?.[0]?.code ?? e.message;
       throw new BulwarkError('unavailable', `cannot reach Bulwark at ${this.opts.url} (${cause}); is "bulwark serve" running?`, { cause: err });
@@ -87,7 +97,7 @@ export class HttpClient implements ContractClient {
     const url = new URL(`${this.opts.url}/api/v1/${kind}/${encodeURIComponent(id)}`);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, { method: 'GET', headers: { authorization: `Bearer ${this.opts.token}`, 'x-bulwark-actor': this.opts.actor ?? 'api' } }, (r) => {
+      const req = send(url, { method: 'GET', ...this.connection(url), headers: { authorization: `Bearer ${this.opts.token}`, 'x-bulwark-actor': this.opts.actor ?? 'api' } }, (r) => {
         if (r.statusCode !== 200) {
           let text = '';
           r.setEncoding('utf8');
@@ -112,7 +122,7 @@ export class HttpClient implements ContractClient {
         r.on('end', () => (Number.isFinite(expected) && n !== expected ? reject(new BulwarkError('unavailable', `the ${what} download stopped after ${n} of ${expected} bytes; make it again`)) : resolve(n)));
         r.on('error', reject);
       });
-      req.on('error', (err) => reject(new BulwarkError('unavailable', `cannot reach Bulwark at ${this.opts.url} (${(err as NodeJS.ErrnoException).code ?? err.message})`, { cause: err })));
+      req.on('error', (err) => reject(err instanceof BulwarkError ? err : new BulwarkError('unavailable', `cannot reach Bulwark at ${this.opts.url} (${(err as NodeJS.ErrnoException).code ?? err.message})`, { cause: err })));
       req.end();
     });
   }
@@ -120,14 +130,16 @@ export class HttpClient implements ContractClient {
   /** Opens the event stream; resolves once the server has replayed everything after `after`. */
   subscribe(onMessage: (m: StreamMessage) => void, after?: number): Promise<{ close(): void; closed: Promise<void> }> {
     const wsUrl = `${this.opts.url.replace(/^http/, 'ws')}/api/v1/events${after === undefined ? '' : `?after=${after}`}`;
-    const ws = new WebSocket(wsUrl, [WS_PROTOCOL], { headers: { authorization: `Bearer ${this.opts.token}` } });
+    // ws hands createConnection to node:http as it is; its type says net's.
+    const pinned = this.connection(new URL(this.opts.url)) as { createConnection?: never };
+    const ws = new WebSocket(wsUrl, [WS_PROTOCOL], { headers: { authorization: `Bearer ${this.opts.token}` }, ...pinned });
     const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
     return new Promise((resolve, reject) => {
       ws.on('unexpected-response', (req, res) => {
         req.destroy();
         reject(new BulwarkError(res.statusCode === 401 ? 'unauthorized' : 'unavailable', `event stream refused with HTTP ${res.statusCode}`));
       });
-      ws.on('error', (err) => reject(new BulwarkError('unavailable', `event stream at ${wsUrl} failed: ${err.message}`)));
+      ws.on('error', (err) => reject(err instanceof BulwarkError ? err : new BulwarkError('unavailable', `event stream at ${wsUrl} failed: ${err.message}`)));
       ws.on('message', (data) => {
         const m = StreamMessage.parse(JSON.parse(String(data)));
         onMessage(m);

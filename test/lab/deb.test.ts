@@ -4,13 +4,14 @@
 // the UI is served. An upgrade to a second build keeps a location made before it; remove
 // keeps the data, and purge leaves no file of Bulwark's. A backup restored as the README says
 // (as the service's user, into its emptied data dir) brings back what was there when it was made.
+// Served with TLS on every address, the CLI on the host still needs no flags (it pins).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { until } from '../helpers/agent.js';
-import { ROOT } from '../helpers/server.js';
+import { ROOT, selfSignedCert } from '../helpers/server.js';
 import { Lab, labMissing } from './scenario.js';
 
 const missing = labMissing();
@@ -101,6 +102,27 @@ describe.skipIf(missing !== null)('the Debian package', () => {
     await until('the restored service to answer', () => sh('bulwark location list 2>&1').stdout.includes('hq'), 30_000);
     expect(sh('bulwark location list 2>&1').stdout).not.toMatch(/^after\s/m);
     sh('rm -rf /var/lib/bulwark-core.before-restore /var/tmp/pass /var/tmp/core.bulwark-backup');
+
+    // Beyond loopback, as /etc/default/bulwark says: TLS on every address. The CLI on the host
+    // still needs no flags: it dials loopback and pins the certificate's fingerprint, which is
+    // for a name (core.example.test) it never dials and signed by nobody it trusts.
+    const { cert, key } = selfSignedCert(work, 'core.example.test', 'DNS:core.example.test');
+    sh('install -d /etc/bulwark-core');
+    lab.putFile('core', cert, '/etc/bulwark-core/tls.crt');
+    lab.putFile('core', key, '/etc/bulwark-core/tls.key');
+    const tls = sh(
+      'chown -R root:bulwark /etc/bulwark-core && chmod 0750 /etc/bulwark-core && chmod 0640 /etc/bulwark-core/tls.key && ' +
+        "sed -i 's/^BULWARK_LISTEN=.*/BULWARK_LISTEN=0.0.0.0:7420/; s|^BULWARK_SERVE_ARGS=.*|BULWARK_SERVE_ARGS=--tls-cert /etc/bulwark-core/tls.crt --tls-key /etc/bulwark-core/tls.key|' /etc/default/bulwark && " +
+        'systemctl restart bulwark 2>&1',
+    );
+    expect(tls.code, tls.stdout).toBe(0);
+    await until('the service to serve HTTPS on every address', () => /0\.0\.0\.0:7420\b/.test(sh('ss -ltnH').stdout), 30_000);
+    expect(JSON.parse(sh('cat /run/bulwark-core/server.json').stdout)).toMatchObject({ url: 'https://127.0.0.1:7420', fingerprint: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/) });
+    const pinned = sh('bulwark location list 2>&1');
+    expect(pinned.code, pinned.stdout).toBe(0);
+    expect(pinned.stdout).toMatch(/^hq\s/m);
+    expect(sh('runuser -u alice -- bulwark status 2>&1').code).toBe(0);
+    sh('rm -rf /etc/bulwark-core');
 
     // Remove keeps the data; purge takes everything of Bulwark's.
     expect(sh('apt-get remove -y -q bulwark 2>&1').code).toBe(0);

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors.js';
 import type { ProcedureName, StreamMessage } from './procedures.js';
+import type { DownloadKind } from './protocol.js';
 
 /** The main process's answer to one call: the procedure's output (parsed by Core), or the error as Core wrote it. */
 export const IpcReply = z.discriminatedUnion('ok', [
@@ -17,6 +18,6 @@ export interface PreloadApi {
   procedures: Record<ProcedureName, (input: unknown) => Promise<IpcReply>>;
   /** Calls `listener` with every message on the stream; returns a function that stops it. */
   onEvent(listener: (m: StreamMessage) => void): () => void;
-  /** Saves an exported bundle (bundles.export's id) where the admin chooses; data: the path, or null when they cancelled. */
-  saveBundle(id: string, fileName: string): Promise<IpcReply>;
+  /** Saves an exported bundle or a backup (the id bundles.export or core.backup gave) where the admin chooses; data: the path, or null when they cancelled. */
+  saveDownload(kind: DownloadKind, id: string, fileName: string): Promise<IpcReply>;
 }

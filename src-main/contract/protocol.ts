@@ -4,3 +4,10 @@
 export const WS_PROTOCOL = 'bulwark.v1';
 /** Browsers cannot set headers on a WebSocket, so they send the token as a subprotocol. */
 export const WS_TOKEN_PREFIX = 'bearer.';
+
+/**
+ * Files Core keeps for one download each (an exported bundle, a backup): GET /api/v1/<kind>/<id>
+ * over HTTP, a save dialog over IPC. Each holds secrets, so none waits in the data dir.
+ */
+export const DOWNLOAD_KINDS = ['bundles', 'backups'] as const;
+export type DownloadKind = (typeof DOWNLOAD_KINDS)[number];

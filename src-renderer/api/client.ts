@@ -6,6 +6,7 @@ import {
   StreamMessage,
   WS_PROTOCOL,
   WS_TOKEN_PREFIX,
+  type DownloadKind,
   type PreloadApi,
   type ProcInput,
   type ProcOutput,
@@ -21,8 +22,8 @@ declare global {
 export interface Api {
   readonly transport: 'ipc' | 'http';
   call<N extends ProcedureName>(name: N, input: ProcInput<N>): Promise<ProcOutput<N>>;
-  /** Saves an exported bundle: a download in a browser, a save dialog on the desktop; the name or path, or null when cancelled. */
-  saveBundle(id: string, fileName: string): Promise<string | null>;
+  /** Saves an exported bundle or a backup: a download in a browser, a save dialog on the desktop; the name or path, or null when cancelled. */
+  saveDownload(kind: DownloadKind, id: string, fileName: string): Promise<string | null>;
   /** Streams events after `after`; reconnects by itself. Returns a stop function. */
   subscribe(onMessage: (m: StreamMessage) => void, onStatus: (s: 'live' | 'reconnecting') => void, after: () => number): () => void;
 }
@@ -40,8 +41,8 @@ export function ipcApi(bridge: PreloadApi): Api {
       if (r.ok) return r.data as never;
       throw toError({ error: r.error }, 0);
     },
-    async saveBundle(id, fileName) {
-      const r = await bridge.saveBundle(id, fileName);
+    async saveDownload(kind, id, fileName) {
+      const r = await bridge.saveDownload(kind, id, fileName);
       if (r.ok) return (r.data as string | null) ?? null;
       throw toError({ error: r.error }, 0);
     },
@@ -70,8 +71,8 @@ export function httpApi(baseUrl: string, token: string): Api {
       if (!res.ok) throw toError(body, res.status);
       return (body as { data: unknown }).data as never;
     },
-    async saveBundle(id, fileName) {
-      const res = await fetch(`${baseUrl}/api/v1/bundles/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}`, 'x-bulwark-actor': 'ui' } });
+    async saveDownload(kind, id, fileName) {
+      const res = await fetch(`${baseUrl}/api/v1/${kind}/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}`, 'x-bulwark-actor': 'ui' } });
       if (!res.ok) throw toError(await res.json().catch(() => null), res.status);
       // The browser's own download: a link to the archive's bytes, clicked once.
       const url = URL.createObjectURL(await res.blob());

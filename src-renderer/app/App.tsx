@@ -5,6 +5,7 @@ import { useApp, type View } from '../stores/app-store.js';
 import { useLocationStatus } from '../stores/location-status-store.js';
 import { useProvision } from '../stores/provision-store.js';
 import { useTopology } from '../stores/topology-store.js';
+import { BackupView } from '../views/backup/BackupView.js';
 import { DevicePage } from '../views/devices/DevicePage.js';
 import { HostPage } from '../views/hosts/HostPage.js';
 import { HostsView } from '../views/hosts/HostsView.js';
@@ -92,6 +93,8 @@ function ViewContent({ view }: { view: View }) {
       return <ProvisioningView />;
     case 'run':
       return <RunPage id={view.id} />;
+    case 'backup':
+      return <BackupView />;
     case 'missing':
       return <Missing path={view.path} />;
   }
@@ -151,6 +154,7 @@ export function App() {
           <NavItem to={{ kind: 'locations' }} active={view.kind === 'locations' || view.kind === 'location' || view.kind === 'device'} label="Locations" />
           <NavItem to={{ kind: 'hosts' }} active={view.kind === 'hosts' || view.kind === 'host'} label="Hosts" />
           <NavItem to={{ kind: 'provisioning' }} active={view.kind === 'provisioning' || view.kind === 'run'} label="Provisioning" />
+          <NavItem to={{ kind: 'backup' }} active={view.kind === 'backup'} label="Backup" />
         </nav>
         <span className={`status status-${status}`} data-testid="stream-status">
           {status === 'live' ? 'live' : status === 'reconnecting' ? 'reconnecting…' : 'connecting…'}

@@ -20,6 +20,7 @@ describe('what the feed says of an event', () => {
     expect(gist(ev('host.updated', { lan: { from: null, to: '198.51.100.11/24 on eth0' } }))).toBe('LAN 198.51.100.11/24 on eth0 (set by hand)');
     expect(gist(ev('host.updated', { lan: { from: null, to: '198.51.100.11/24 on eth0' }, platform: { from: null, to: 'debian-12 x86_64' } }))).toBe('LAN 198.51.100.11/24 on eth0; system debian-12 x86_64 (set by hand)');
     expect(gist(ev('bundle.key_rotated', { from: 'SHA256:a', to: 'SHA256:b' }))).toBe('signing key now SHA256:b');
+    expect(gist(ev('core.backed_up', { id: 'x', size: 2_400_000, schema: 16 }))).toMatch(/^backup of 2\.\d MiB$/);
   });
   test('groups', () => {
     expect(['provision.step', 'link.down', 'mfa.failed', 'device.added', 'failover.measured'].map(groupOf)).toEqual(['provisioning', 'links', 'public', 'changes', 'links']);
@@ -31,5 +32,6 @@ describe('what the feed says of an event', () => {
     expect(pageOf(ev('gateway.added', {}, 'gateway:hq/gw1'))).toEqual({ kind: 'location', name: 'hq' });
     expect(pageOf(ev('location.updated', {}, 'location:hq'))).toEqual({ kind: 'location', name: 'hq' });
     expect(pageOf(ev('link.up', {}, 'agent:gateway:gw1'))).toBeNull();
+    expect(pageOf(ev('core.backed_up', { id: 'x', size: 1, schema: 16 }, 'core'))).toEqual({ kind: 'backup' });
   });
 });

@@ -2,6 +2,7 @@
 // step's host, step and result; a link's new state and why), which group of the feed's filter
 // it belongs to, and the page it is about. Pure.
 import type { CoreEvent } from '../../src-main/contract/index.js';
+import { formatBytes } from '../../src-main/text/bytes.js';
 import type { View } from '../routes/routes.js';
 
 export type EventGroup = 'changes' | 'provisioning' | 'links' | 'public';
@@ -36,6 +37,8 @@ export function gist(e: CoreEvent): string | null {
       return `offline bundle ${String(d.id).slice(0, 8)}${d.upgradeOf ? ' (upgrade)' : ''}${d.encrypted ? ', sealed with a passphrase' : ''}`;
     case 'bundle.key_rotated':
       return `signing key now ${str(d.to)}`;
+    case 'core.backed_up':
+      return typeof d.size === 'number' ? `backup of ${formatBytes(d.size)}` : 'backup';
     case 'host.updated': {
       const set = (f: unknown) => (f && typeof f === 'object' ? str((f as { to?: unknown }).to) : null);
       return [set(d.lan) ? `LAN ${set(d.lan)}` : null, set(d.platform) ? `system ${set(d.platform)}` : null].filter(Boolean).join('; ') + ' (set by hand)';
@@ -49,6 +52,7 @@ export function gist(e: CoreEvent): string | null {
 export function pageOf(e: CoreEvent): View | null {
   const run = str((e.details as Record<string, unknown>).run);
   if (e.kind.startsWith('provision.') && run) return { kind: 'run', id: run };
+  if (e.kind === 'core.backed_up') return { kind: 'backup' };
   const colon = e.subject.indexOf(':');
   const area = e.subject.slice(0, colon);
   const name = e.subject.slice(colon + 1);

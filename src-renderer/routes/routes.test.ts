@@ -15,6 +15,7 @@ describe("every page's URL", () => {
       [{ kind: 'host', name: 'gw1' }, '/hosts/gw1'],
       [{ kind: 'provisioning' }, '/provisioning'],
       [{ kind: 'run', id: 'ui-0123abcd' }, '/provisioning/runs/ui-0123abcd'],
+      [{ kind: 'backup' }, '/backup'],
     ];
     for (const [view, path] of pages) {
       expect(pathOf(view)).toBe(path);
@@ -24,6 +25,6 @@ describe("every page's URL", () => {
   });
 
   test('an unknown or malformed path is a page that says so, not another page', () => {
-    for (const path of ['/nowhere', '/hosts/gw1/extra', '/locations/hq/x/y', '/locations/hq/devices', '/locations/hq/devices/a/b', '/provisioning/x', '/provisioning/runs', '/locations/%E0%A4%A']) expect(viewOf(path)).toEqual({ kind: 'missing', path });
+    for (const path of ['/nowhere', '/hosts/gw1/extra', '/locations/hq/x/y', '/locations/hq/devices', '/locations/hq/devices/a/b', '/provisioning/x', '/provisioning/runs', '/backup/x', '/locations/%E0%A4%A']) expect(viewOf(path)).toEqual({ kind: 'missing', path });
   });
 });

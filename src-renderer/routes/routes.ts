@@ -12,6 +12,7 @@ export type View =
   | { kind: 'host'; name: string }
   | { kind: 'provisioning' }
   | { kind: 'run'; id: string }
+  | { kind: 'backup' }
   | { kind: 'missing'; path: string };
 
 const seg = (s: string) => encodeURIComponent(s);
@@ -34,6 +35,8 @@ export function pathOf(view: View): string {
       return '/provisioning';
     case 'run':
       return `/provisioning/runs/${seg(view.id)}`;
+    case 'backup':
+      return '/backup';
     case 'missing':
       return view.path;
   }
@@ -65,5 +68,6 @@ export function viewOf(pathname: string): View {
     if (second === undefined) return { kind: 'provisioning' };
     return second === 'runs' && third !== undefined && fourth === undefined ? { kind: 'run', id: third } : missing;
   }
+  if (first === 'backup') return second === undefined ? { kind: 'backup' } : missing;
   return missing;
 }

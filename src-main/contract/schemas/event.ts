@@ -163,4 +163,6 @@ export const EventListInput = z.strictObject({
     .string()
     .regex(/^[a-z0-9-]{8,64}$/, 'a run id is 8-64 lowercase letters, digits or "-", as "provision apply" prints it')
     .optional(),
+  /** Only the events of this kind (such as core.backed_up). */
+  kind: EventKind.optional(),
 });

@@ -16,22 +16,21 @@ export class EventService {
   constructor(private readonly store: Store) {}
 
   list(q: ProcParsedInput<'events.list'>): CoreEvent[] {
+    const where = ['id > ?'];
+    const params: (string | number)[] = [q.after];
+    if (q.run !== undefined) {
+      // The partial index events_run answers this (the GLOB must match its WHERE).
+      where.push("kind GLOB 'provision.*'", "json_extract(details, '$.run') = ?");
+      params.push(q.run);
+    }
+    if (q.kind !== undefined) {
+      // The index events_kind (kind, id).
+      where.push('kind = ?');
+      params.push(q.kind);
+    }
     return this.store.read((tx) => {
-      if (q.run !== undefined) {
-        // The partial index events_run answers this (the GLOB must match its WHERE).
-        const rows = tx.all<EventRow>(
-          `SELECT * FROM events WHERE kind GLOB 'provision.*' AND json_extract(details, '$.run') = ? AND id > ? ORDER BY id ${q.newest ? 'DESC' : ''} LIMIT ?`,
-          q.run,
-          q.after,
-          q.limit,
-        );
-        return (q.newest ? rows.reverse() : rows).map(toEvent);
-      }
-      if (q.newest) {
-        const rows = tx.all<EventRow>('SELECT * FROM events WHERE id > ? ORDER BY id DESC LIMIT ?', q.after, q.limit);
-        return rows.reverse().map(toEvent);
-      }
-      return tx.all<EventRow>('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?', q.after, q.limit).map(toEvent);
+      const rows = tx.all<EventRow>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id ${q.newest ? 'DESC' : ''} LIMIT ?`, ...params, q.limit);
+      return (q.newest ? rows.reverse() : rows).map(toEvent);
     });
   }
 

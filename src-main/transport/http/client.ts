@@ -7,6 +7,7 @@ import {
   ErrorBody,
   StreamMessage,
   type ContractClient,
+  type DownloadKind,
   type ProcInput,
   type ProcOutput,
   type ProcedureName,
@@ -92,7 +93,7 @@ export class HttpClient implements ContractClient {
    * Streams an exported bundle or a backup (GET /api/v1/bundles/<id>, /api/v1/backups/<id>)
    * into `write`, which gets each chunk; resolves with the byte count once the whole file arrived.
    */
-  async download(kind: 'bundles' | 'backups', id: string, write: (chunk: Buffer) => void): Promise<number> {
+  async download(kind: DownloadKind, id: string, write: (chunk: Buffer) => void): Promise<number> {
     const what = kind === 'bundles' ? 'bundle' : 'backup';
     const url = new URL(`${this.opts.url}/api/v1/${kind}/${encodeURIComponent(id)}`);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;

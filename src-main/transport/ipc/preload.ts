@@ -3,7 +3,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcReply, PreloadApi } from '../../contract/ipc.js';
 import { PROCEDURE_NAMES, type StreamMessage } from '../../contract/procedures.js';
-import { IPC_CALL, IPC_EVENT, IPC_SAVE_BUNDLE } from './channels.js';
+import { IPC_CALL, IPC_EVENT, IPC_SAVE_DOWNLOAD } from './channels.js';
 
 // Object.fromEntries cannot know that the keys are exactly PROCEDURE_NAMES.
 const procedures = Object.fromEntries(
@@ -17,5 +17,5 @@ contextBridge.exposeInMainWorld('bulwark', {
     ipcRenderer.on(IPC_EVENT, wrapped);
     return () => ipcRenderer.removeListener(IPC_EVENT, wrapped);
   },
-  saveBundle: (id, fileName) => ipcRenderer.invoke(IPC_SAVE_BUNDLE, id, fileName),
+  saveDownload: (kind, id, fileName) => ipcRenderer.invoke(IPC_SAVE_DOWNLOAD, kind, id, fileName),
 } satisfies PreloadApi);

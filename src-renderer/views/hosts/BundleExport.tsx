@@ -36,7 +36,7 @@ export function BundleExport({ scope }: { scope: { host: Host } | { location: st
       ...(askPlatform ? { os, arch } : {}),
     });
     const saved: (string | null)[] = [];
-    for (const b of out.bundles) saved.push(await api.saveBundle(b.id, b.fileName));
+    for (const b of out.bundles) saved.push(await api.saveDownload('bundles', b.id, b.fileName));
     setDone({ out, saved });
     setPassphrase('');
     // The host's platform, if given here, is now recorded.

@@ -7,9 +7,9 @@ import { BulwarkError } from '../../src-main/contract/index.js';
 import { createCore, type Core } from '../../src-main/system/system.js';
 import { tempDir } from './server.js';
 
-export function coreOnDisk(cleanups: (() => void)[]): { core: Core; dir: string } {
+export function coreOnDisk(cleanups: (() => void)[], masterKey: Buffer = randomBytes(32)): { core: Core; dir: string } {
   const t = tempDir();
-  const core = createCore({ dbFile: join(t.dir, 'bulwark.db'), masterKey: randomBytes(32) });
+  const core = createCore({ dbFile: join(t.dir, 'bulwark.db'), masterKey });
   cleanups.push(() => {
     core.close();
     t[Symbol.dispose]();

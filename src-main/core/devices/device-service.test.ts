@@ -13,7 +13,7 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()));
 describe('disable and enable a device', () => {
   test('the state is stored, listed, and kept across a restart; each change is one event with its actor, a repeat none', async () => {
     const key = randomBytes(32);
-    const { core, dir } = coreOnDisk(cleanups);
+    const { core, dir } = coreOnDisk(cleanups, key);
     await core.invoke('locations.create', { name: 'hq', network: '10.7.0.0/24', endpoint: 'vpn.example.com' });
     const added = (await core.invoke('devices.add', { location: 'hq', name: 'laptop' })).device;
     expect(added.enabled).toBe(true);

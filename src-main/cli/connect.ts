@@ -5,9 +5,9 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { BulwarkError } from '../contract/index.js';
 import { dataDirPaths, readDataDirFile, readServerInfo, resolveDataDir, type DataDirPaths } from '../platform/data-dir.js';
-import { readClientDir } from '../platform/client-dir.js';
+import { clientDirPaths, readClientDir } from '../platform/client-dir.js';
 import { HttpClient } from '../transport/http/client.js';
-import { normalizeFingerprint } from '../transport/http/pinned-tls.js';
+import { normalizeFingerprint, type Pin } from '../transport/http/pinned-tls.js';
 
 export interface ConnectOptions {
   dataDir?: string;
@@ -39,20 +39,20 @@ function actor(): string {
 }
 
 /** --fingerprint, checked: only with an https --server. */
-function pinned(opts: ConnectOptions): { fingerprint?: string } {
+function pinned(opts: ConnectOptions): { pin?: Pin } {
   if (opts.fingerprint === undefined) return {};
   if (opts.server === undefined || !opts.server.startsWith('https://')) {
     throw BulwarkError.field('--fingerprint', 'pins the certificate of an https --server; give --server https://HOST:PORT with it (the CLI pins the local server\'s on its own)');
   }
   const fingerprint = normalizeFingerprint(opts.fingerprint);
   if (fingerprint === undefined) throw BulwarkError.field('--fingerprint', `"${opts.fingerprint}" is not a SHA-256 fingerprint; give the 64 hex digits bulwark serve prints (AB:CD:…)`);
-  return { fingerprint };
+  return { pin: { sha256: fingerprint, onMismatch: 'Check --fingerprint: if the server has a new certificate, give its fingerprint (bulwark serve prints it when it starts)' } };
 }
 
-/** A fingerprint a server published: used only when it is one. */
-function published(fingerprint: unknown): { fingerprint?: string } {
+/** A fingerprint the server published in `file`: used only when it is one. */
+function published(fingerprint: unknown, file: string): { pin?: Pin } {
   const f = typeof fingerprint === 'string' ? normalizeFingerprint(fingerprint) : undefined;
-  return f === undefined ? {} : { fingerprint: f };
+  return f === undefined ? {} : { pin: { sha256: f, onMismatch: `${file} names another certificate: another program may hold that port now; restart "bulwark serve"` } };
 }
 
 export function connect(opts: ConnectOptions): HttpClient {
@@ -69,7 +69,7 @@ export function connect(opts: ConnectOptions): HttpClient {
   const clientDir = process.env.BULWARK_CLIENT_DIR;
   if (opts.dataDir === undefined && !process.env.BULWARK_DATA_DIR && clientDir) {
     const shared = readClientDir(clientDir);
-    if (shared) return new HttpClient({ url: shared.url, token: opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : shared.token, actor: actor(), ...published(shared.fingerprint) });
+    if (shared) return new HttpClient({ url: shared.url, token: opts.tokenFile !== undefined ? readToken(opts.tokenFile, '--token-file') : shared.token, actor: actor(), ...published(shared.fingerprint, clientDirPaths(clientDir).server) });
     if (existsSync(clientDir)) {
       let member = true;
       try {
@@ -97,5 +97,5 @@ export function connect(opts: ConnectOptions): HttpClient {
   // The server's token file when it is not the data dir's (BULWARK_TOKEN_FILE, as "bulwark serve" was given it).
   const tokenFile = opts.tokenFile ?? (process.env.BULWARK_TOKEN_FILE || undefined);
   const token = tokenFile !== undefined ? readToken(tokenFile, '--token-file') : readDataDirToken(paths);
-  return new HttpClient({ url: info.url, token, actor: actor(), ...published(info.fingerprint) });
+  return new HttpClient({ url: info.url, token, actor: actor(), ...published(info.fingerprint, paths.server) });
 }

@@ -139,6 +139,22 @@ describe('locations', () => {
     const events = await core.invoke('events.list', {});
     expect(events).toMatchObject([{ kind: 'location.created', subject: 'location:hq', actor: 'cli:alice@ws', details: { network: '10.1.0.0/24' } }]);
   });
+
+  test('the audit trail by kind: oldest or newest first, after an id, within the limit', async () => {
+    const { core } = newCore();
+    await addLocation(core, 'hq', '10.1.0.0/24');
+    for (const name of ['a', 'b', 'c']) await addDevice(core, 'hq', name);
+    await addLocation(core, 'branch', '10.2.0.0/24');
+    const subjects = async (input: Parameters<typeof core.invoke<'events.list'>>[1]) => (await core.invoke('events.list', input)).map((e) => e.subject);
+    expect(await subjects({ kind: 'device.added' })).toEqual(['device:hq/a', 'device:hq/b', 'device:hq/c']);
+    expect(await subjects({ kind: 'device.added', newest: true, limit: 2 })).toEqual(['device:hq/b', 'device:hq/c']);
+    const [first] = await core.invoke('events.list', { kind: 'device.added', limit: 1 });
+    expect(await subjects({ kind: 'device.added', after: first!.id })).toEqual(['device:hq/b', 'device:hq/c']);
+    expect(await subjects({ kind: 'location.created' })).toEqual(['location:hq', 'location:branch']);
+    // With a run too, both must hold: no provisioning run made a device.
+    expect(await subjects({ kind: 'device.added', run: 'ui-0123abcd' })).toEqual([]);
+    expect((await failure(core.invoke('events.list', { kind: 'device.exploded' as never }))).field).toBe('kind');
+  });
 });
 
 describe('issue #11: names Bulwark derives from a location name are its own', () => {

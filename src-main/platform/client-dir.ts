@@ -64,7 +64,7 @@ function readShared(path: string): string | undefined {
 }
 
 /** The server a client dir names, when this user may read it: its URL, certificate fingerprint and token. */
-export function readClientDir(dir: string): { url: string; fingerprint?: string; token: string } | undefined {
+export function readClientDir(dir: string): (Pick<ServerInfo, 'url' | 'fingerprint'> & { token: string }) | undefined {
   try {
     if ((statSync(dir).mode & 0o002) !== 0) return undefined;
   } catch {

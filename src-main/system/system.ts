@@ -8,6 +8,7 @@ import {
   isProcedureName,
   procedures,
   type CoreEvent,
+  type DownloadKind,
   type Topology,
   type EventKind,
   type KnownEvent,
@@ -64,6 +65,7 @@ import { EdgeStatusModel } from '../status/edge-status.js';
 
 export { VERSION } from '../contract/index.js';
 import { VERSION } from '../contract/index.js';
+import type { DownloadSource } from '../platform/once-downloads.js';
 
 export interface CoreOptions {
   /** Path of the SQLite file (created if missing). */
@@ -93,10 +95,8 @@ export interface Core {
   lastEventId(): number;
   readonly store: Store;
   readonly services: { locations: LocationService; pki: PkiService; links: LinkHub; peers: PeerSync; sessions: SessionService; topology: TopologyModel };
-  /** Exported bundles waiting for their download (GET /api/v1/bundles/<id>). */
-  readonly bundles: Pick<BundleService, 'archive' | 'discard'>;
-  /** Backups waiting for their download (GET /api/v1/backups/<id>). */
-  readonly backups: Pick<BackupService, 'file' | 'discard'>;
+  /** Files waiting for their one download: exported bundles, backups (GET /api/v1/<kind>/<id>, or the desktop's save dialog). */
+  readonly downloads: Record<DownloadKind, DownloadSource>;
   /** Makes the CA on first start and starts dialling the agents. Entry points call it once. */
   start(): Promise<void>;
   close(): void;
@@ -266,8 +266,22 @@ export function createCore(opts: CoreOptions): Core {
     lastEventId: () => events.lastId(),
     store,
     services: { locations, pki, links, peers, sessions, topology },
-    bundles,
-    backups,
+    downloads: {
+      bundles: {
+        file: (id) => bundles.archive(id),
+        discard: (id) => bundles.discard(id),
+        fileName: (id) => `bulwark-bundle-${id}.tar.gz`,
+        contentType: 'application/gzip',
+        missing: (id) => `no bundle ${JSON.stringify(id)} is waiting for download: each is fetched once, within an hour of its export; export it again`,
+      },
+      backups: {
+        file: (id) => backups.file(id),
+        discard: (id) => backups.discard(id),
+        fileName: (id) => `bulwark-backup-${id}.bulwark-backup`,
+        contentType: 'application/octet-stream',
+        missing: (id) => `no backup ${JSON.stringify(id)} is waiting for download: each is fetched once, within an hour; make it again`,
+      },
+    },
     start: async () => {
       await pki.ca();
       signer.ensure();

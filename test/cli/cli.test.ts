@@ -137,6 +137,12 @@ describe('bulwark CLI', () => {
     expect(r.stdout).toMatch(/device\.removed\s+device:hq\/phone\s+by cli:/);
     const json = JSON.parse((await cli('events', '--json', '--limit', '1')).stdout) as { kind: string }[];
     expect(json.map((e) => e.kind)).toEqual(['device.removed']);
+    const byKind = await cli('events', '--kind', 'location.created');
+    expect(byKind.code).toBe(0);
+    expect(byKind.stdout.trim().split('\n').every((l) => /^\S+\s+location\.created\s/.test(l))).toBe(true);
+    const bad = await cli('events', '--kind', 'location.exploded');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kind: "location\.exploded" is not an event kind; use one of location\.created, /);
   });
 
   test('MFA sessions: start, list, end; a device of an MFA location is told it needs one', async () => {

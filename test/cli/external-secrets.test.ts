@@ -46,7 +46,7 @@ describe('secrets from outside the data dir', () => {
     }
     // A regenerated Secret (another key) on the same volume: refused at start, before Core
     // uses it, and the database is left as it was.
-    const wrong = await runCli(['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { ...env, BULWARK_SECRET_KEY_FILE: secretFile('regenerated.key', randomBytes(32)) });
+    const wrong = await runCli(['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { ...env, BULWARK_SECRET_KEY_FILE: secretFile('regenerated.key', randomBytes(32)) }, 20_000);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/the secret key is not the one this database was made with.*give the secret\.key that was backed up with this bulwark\.db/);
     const after = await startChild(dataDir, [], env);
@@ -61,10 +61,10 @@ describe('secrets from outside the data dir', () => {
     const dataDir = join(tmp.dir, 'own');
     const own = await startChild(dataDir);
     await own.stop();
-    const open = await runCli(['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { BULWARK_SECRET_KEY_FILE: secretFile('open.key', randomBytes(32), 0o644) });
+    const open = await runCli(['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { BULWARK_SECRET_KEY_FILE: secretFile('open.key', randomBytes(32), 0o644) }, 20_000);
     expect(open.code).not.toBe(0);
     expect(open.stderr).toMatch(/BULWARK_SECRET_KEY_FILE: \S+open\.key can be read or written by every user \(mode 644\)/);
-    const other = await runCli(['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { BULWARK_SECRET_KEY_FILE: secretFile('other.key', randomBytes(32)) });
+    const other = await runCli(['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { BULWARK_SECRET_KEY_FILE: secretFile('other.key', randomBytes(32)) }, 20_000);
     expect(other.code).not.toBe(0);
     expect(other.stderr).toMatch(/other\.key \(BULWARK_SECRET_KEY_FILE\) is not the key of this data dir/);
   });

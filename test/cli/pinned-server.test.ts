@@ -3,7 +3,7 @@
 // server published; with --server it pins the one --fingerprint names. Another listener that
 // shows another certificate gets nothing: not a byte of the request, nor the token.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -37,10 +37,12 @@ afterAll(async () => {
 });
 
 /** A TLS listener with its own certificate that records what clients send it. */
-async function decoy(): Promise<{ server: Server; port: number; fingerprint: string; received: () => number }> {
+async function decoy(): Promise<{ server: Server; port: number; fingerprint: string; received: () => Promise<number> }> {
   const { cert, key } = selfSignedCert(decoyDir, 'core.example.test', 'DNS:core.example.test');
   let received = 0;
+  const closed: Promise<void>[] = [];
   const srv = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (socket) => {
+    closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
     socket.on('data', (d: Buffer) => {
       received += d.length;
       socket.destroy();
@@ -48,7 +50,12 @@ async function decoy(): Promise<{ server: Server; port: number; fingerprint: str
     socket.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  return { server: srv, port: (srv.address() as { port: number }).port, fingerprint: opensslFingerprint(cert), received: () => received };
+  // Counted once every connection is over: nothing still on its way is missed.
+  const count = async () => {
+    await Promise.all(closed);
+    return received;
+  };
+  return { server: srv, port: (srv.address() as { port: number }).port, fingerprint: opensslFingerprint(cert), received: count };
 }
 
 describe('the CLI and a Core with a certificate it pins', () => {
@@ -73,7 +80,7 @@ describe('the CLI and a Core with a certificate it pins', () => {
   });
 
   test('the event stream is pinned too', async () => {
-    const client = new HttpClient({ url: server.url, token: readFileSync(tokenFile, 'utf8').trim(), fingerprint });
+    const client = new HttpClient({ url: server.url, token: readFileSync(tokenFile, 'utf8').trim(), pin: { sha256: fingerprint, onMismatch: '' } });
     const stream = await client.subscribe(() => undefined);
     stream.close();
     await stream.closed;
@@ -85,11 +92,21 @@ describe('the CLI and a Core with a certificate it pins', () => {
       const url = `https://127.0.0.1:${d.port}`;
       const r = await runCli(['--server', url, '--token-file', tokenFile, '--fingerprint', fingerprint, 'location', 'list']);
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toContain(`showed a certificate with SHA-256 ${d.fingerprint}, not the pinned ${fingerprint}; nothing was sent to it`);
-      expect(d.received()).toBe(0);
-      // The same listener pinned by its own fingerprint does get the request: the count above can fail.
+      expect(r.stderr).toContain(`showed a certificate with SHA-256 ${d.fingerprint}, not the pinned ${fingerprint}; nothing was sent to it. Check --fingerprint`);
+      expect(await d.received()).toBe(0);
+
+      // A server.json whose address another program holds now: the data dir's pin stops it too.
+      const stale = join(tmp.dir, 'stale');
+      await (await startChild(stale)).stop();
+      writeFileSync(join(stale, 'server.json'), JSON.stringify({ url, pid: process.pid, fingerprint }), { mode: 0o600 });
+      const viaDataDir = await runCli(['--data-dir', stale, 'location', 'list']);
+      expect(viaDataDir.code).not.toBe(0);
+      expect(viaDataDir.stderr).toMatch(/nothing was sent to it\. \S+server\.json names another certificate: another program may hold that port now; restart "bulwark serve"/);
+      expect(await d.received()).toBe(0);
+
+      // The same listener pinned by its own fingerprint does get the request: the counts above can fail.
       await runCli(['--server', url, '--token-file', tokenFile, '--fingerprint', d.fingerprint, 'location', 'list']);
-      expect(d.received()).toBeGreaterThan(0);
+      expect(await d.received()).toBeGreaterThan(0);
     } finally {
       d.server.close();
     }

@@ -45,7 +45,7 @@ describe.skipIf(missing !== null)('offline bundles refuse what is wrong', () => 
     const oldCore = createCore({ dbFile: paths.db, masterKey: loadMasterKey(paths), agentsDir: AGENTS_DIR, ports: { now: () => past } });
     const oldOut = await oldCore.invoke('bundles.export', { host: 'gw', os: 'debian-12', arch: 'x86_64', withPackages: false, validDays: 30, upgrade: false });
     const expired = { file: join(work, 'expired.tar.gz'), directory: oldOut.bundles[0]!.directory };
-    copyFileSync(oldCore.bundles.archive(oldOut.bundles[0]!.id)!.path, expired.file);
+    copyFileSync(oldCore.downloads.bundles.file(oldOut.bundles[0]!.id)!.path, expired.file);
     oldCore.close();
     await srv.restart();
 

@@ -10,7 +10,7 @@
 // Everything else is real: podman, runc, the Containerfile's steps, the package, Core.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -41,7 +41,6 @@ describe.skipIf(missing !== null)('the container image', () => {
   // podman's own storage for this test alone (vfs: no mounts to leave behind), removed after it.
   const podmanRoot = ['--root', join(work, 'storage'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--runtime', 'runc'];
   const podman = (args: string[], input?: Buffer) => spawnSync('podman', [...podmanRoot, ...args], { input, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
-  const started: string[] = [];
   // podman keeps a cache and a network dir in system places whatever --root says: removed after
   // the test when it made them.
   const systemDirs = ['/var/lib/containers', '/run/containers'].filter((d) => !existsSync(d));
@@ -52,7 +51,7 @@ describe.skipIf(missing !== null)('the container image', () => {
   /** The Secrets' files as Kubernetes mounts them: root's, 0440, the group fsGroup. */
   const secretFiles = () => {
     for (const dir of [secrets, tls]) {
-      for (const f of execFileSync('ls', [dir], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+      for (const f of readdirSync(dir)) {
         chownSync(join(dir, f), 0, UID);
         chmodSync(join(dir, f), 0o440);
       }
@@ -76,7 +75,6 @@ describe.skipIf(missing !== null)('the container image', () => {
       ...env, 'localhost/bulwark-core:test', ...core.args,
     ]);
     expect(r.status, r.stderr).toBe(0);
-    started.push(name);
     return name;
   };
   const exec = (name: string, cmd: string[]) => podman(['exec', name, ...cmd]);
@@ -109,7 +107,8 @@ describe.skipIf(missing !== null)('the container image', () => {
   }, 600_000);
 
   afterAll(() => {
-    for (const name of started) podman(['rm', '--force', '--time', '5', name]);
+    // Every container of this test's own storage, also one whose start failed half-way.
+    podman(['rm', '--all', '--force', '--time', '5']);
     podman(['rmi', '--all', '--force']);
     rmSync(work, { recursive: true, force: true });
     for (const dir of systemDirs) rmSync(dir, { recursive: true, force: true });
@@ -140,6 +139,7 @@ describe.skipIf(missing !== null)('the container image', () => {
     // A Secret made again with a new secret.key: Core stops at start and says why.
     const third = run('bulwark-core-c', randomBytes(32));
     await until('the third container to stop', () => podman(['inspect', third, '--format', '{{.State.Status}}']).stdout.trim() === 'exited', 60_000);
-    expect(podman(['logs', third]).stderr + podman(['logs', third]).stdout).toMatch(/the secret key is not the one this database was made with/);
+    const logs = podman(['logs', third]);
+    expect(logs.stderr + logs.stdout).toMatch(/the secret key is not the one this database was made with/);
   }, 300_000);
 });

@@ -116,7 +116,9 @@ describe.skipIf(missing !== null)('the Debian package', () => {
         'systemctl restart bulwark 2>&1',
     );
     expect(tls.code, tls.stdout).toBe(0);
-    await until('the service to serve HTTPS on every address', () => /0\.0\.0\.0:7420\b/.test(sh('ss -ltnH').stdout), 30_000);
+    // server.json comes after the listen: wait for it, with the certificate's fingerprint.
+    await until('the service to publish its HTTPS address', () => sh('grep -qs fingerprint /run/bulwark-core/server.json').code === 0, 30_000);
+    expect(sh('ss -ltnH').stdout).toMatch(/0\.0\.0\.0:7420\b/);
     expect(JSON.parse(sh('cat /run/bulwark-core/server.json').stdout)).toMatchObject({ url: 'https://127.0.0.1:7420', fingerprint: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/) });
     const pinned = sh('bulwark location list 2>&1');
     expect(pinned.code, pinned.stdout).toBe(0);

@@ -6,9 +6,9 @@ import type { Cli } from '../command.js';
 import { safe } from '../format.js';
 import { flag, json, text, wholeNumber } from '../options.js';
 
-function eventKind(text: string): EventKind {
-  const r = EventKind.safeParse(text);
-  if (!r.success) throw BulwarkError.field('--kind', `"${text}" is not an event kind; use one of ${EventKind.options.join(', ')}`);
+function eventKind(value: string): EventKind {
+  const r = EventKind.safeParse(value);
+  if (!r.success) throw BulwarkError.field('--kind', `"${value}" is not an event kind; use one of ${EventKind.options.join(', ')}`);
   return r.data;
 }
 
@@ -28,7 +28,9 @@ export function register(program: Command, cli: Cli): void {
     if (o.json && !o.follow) return cli.json(list);
     list.forEach(print);
     if (!o.follow) return;
-    const sub = await c.subscribe((m) => m.type === 'event' && (kind === undefined || m.event.kind === kind) && print(m.event), list.at(-1)?.id ?? 0);
+    // From the newest event of any kind: the stream need not replay what the filter skipped.
+    const after = kind === undefined ? (list.at(-1)?.id ?? 0) : ((await c.call('events.list', { newest: true, limit: 1 }))[0]?.id ?? 0);
+    const sub = await c.subscribe((m) => m.type === 'event' && (kind === undefined || m.event.kind === kind) && print(m.event), after);
     await sub.closed;
   });
 }

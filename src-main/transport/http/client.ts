@@ -12,15 +12,15 @@ import {
   type ProcOutput,
   type ProcedureName,
 } from '../../contract/index.js';
-import { pinnedConnection } from './pinned-tls.js';
+import { pinnedConnection, type Pin } from './pinned-tls.js';
 import { WS_PROTOCOL } from './protocol.js';
 
 export interface HttpClientOptions {
   url: string;
   token: string;
   actor?: string;
-  /** The server certificate's SHA-256 fingerprint ("AB:CD:…"): pinned instead of checked against CAs and names. */
-  fingerprint?: string;
+  /** The server certificate's SHA-256 fingerprint: pinned instead of checked against CAs and names. */
+  pin?: Pin;
 }
 
 export class HttpClient implements ContractClient {
@@ -31,8 +31,9 @@ export class HttpClient implements ContractClient {
   }
 
   /** How to open the connection: pinned to the fingerprint over HTTPS when there is one. */
-  private connection(url: URL): { createConnection?: ReturnType<typeof pinnedConnection> } {
-    return url.protocol === 'https:' && this.opts.fingerprint !== undefined ? { createConnection: pinnedConnection(this.opts.fingerprint) } : {};
+  private connection(url: URL): { createConnection?: ReturnType<typeof pinnedConnection>; defaultPort?: number } {
+    // defaultPort: without an agent node:http would dial port 80 for an https URL with no port.
+    return url.protocol === 'https:' && this.opts.pin !== undefined ? { createConnection: pinnedConnection(this.opts.pin), defaultPort: 443 } : {};
   }
 
   /**

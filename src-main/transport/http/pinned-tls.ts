@@ -23,13 +23,22 @@ export function normalizeFingerprint(text: string): string | undefined {
 
 type CreateConnection = NonNullable<ClientRequestArgs['createConnection']>;
 
+/** A pinned certificate, and what to tell the user when the server shows another. */
+export interface Pin {
+  /** As normalizeFingerprint gives it. */
+  sha256: string;
+  /** The fix when the certificate differs, for where the pin came from (a flag, server.json). */
+  onMismatch: string;
+}
+
 /** The createConnection of node:http (and of ws, which passes it on) for a pinned server. */
-export function pinnedConnection(fingerprint: string): CreateConnection {
+export function pinnedConnection(pin: Pin): CreateConnection {
   return (options, oncreate) => {
     const host = options.hostname ?? options.host ?? 'localhost';
+    const port = Number(options.port || options.defaultPort || 443);
     const socket = connect({
       host,
-      port: Number(options.port),
+      port,
       // The chain and the name are not what is checked; the fingerprint is.
       rejectUnauthorized: false,
       ...(isIP(host) === 0 ? { servername: host } : {}),
@@ -45,14 +54,9 @@ export function pinnedConnection(fingerprint: string): CreateConnection {
     };
     socket.once('secureConnect', () => {
       const shown = socket.getPeerCertificate().fingerprint256;
-      if (shown === fingerprint) return settle(null, socket);
-      settle(
-        new BulwarkError(
-          'unavailable',
-          `the server at ${host}:${options.port} showed a certificate with SHA-256 ${shown ?? '(none)'}, not the pinned ${fingerprint}; nothing was sent to it. ` +
-            'If the server has a new certificate, pin the new fingerprint (bulwark serve prints it when it starts)',
-        ),
-      );
+      if (shown === pin.sha256) return settle(null, socket);
+      const where = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+      settle(new BulwarkError('unavailable', `the server at ${where} showed a certificate with SHA-256 ${shown ?? '(none)'}, not the pinned ${pin.sha256}; nothing was sent to it. ${pin.onMismatch}`));
     });
     socket.once('error', (err) => settle(err));
     return undefined;

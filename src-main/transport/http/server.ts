@@ -7,7 +7,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { BulwarkError, isProcedureName, type StreamMessage, type Topology } from '../../contract/index.js';
+import { BulwarkError, DOWNLOAD_KINDS, isProcedureName, type StreamMessage, type Topology } from '../../contract/index.js';
 import { createMetrics } from './metrics.js';
 import { bracketHost, formatEndpoint } from '../../net/endpoint.js';
 import type { Core } from '../../system/system.js';
@@ -252,21 +252,18 @@ export async function startHttpServer(core: Core, opts: HttpServerOptions): Prom
     });
   });
 
-  // An exported bundle or a backup, once: each holds secrets, so it does not wait in the data dir.
-  const onceFiles = [
-    { path: 'bundles', source: { file: (id: string) => core.bundles.archive(id), discard: (id: string) => core.bundles.discard(id) }, type: 'application/gzip', name: (id: string) => `bulwark-bundle-${id}.tar.gz`, missing: 'no bundle %s is waiting for download: each is fetched once, within an hour of its export; export it again' },
-    { path: 'backups', source: core.backups, type: 'application/octet-stream', name: (id: string) => `bulwark-backup-${id}.bulwark-backup`, missing: 'no backup %s is waiting for download: each is fetched once, within an hour; run "bulwark backup" again' },
-  ] as const;
-  for (const f of onceFiles) {
-    app.get<{ Params: { id: string } }>(`/api/v1/${f.path}/:id`, async (req, reply) => {
+  // An exported bundle or a backup, once: each holds secrets, so it is removed once delivered.
+  for (const kind of DOWNLOAD_KINDS) {
+    const source = core.downloads[kind];
+    app.get<{ Params: { id: string } }>(`/api/v1/${kind}/:id`, async (req, reply) => {
       const { id } = req.params;
-      const file = f.source.file(id);
-      if (!file) return sendError(reply, new BulwarkError('not_found', f.missing.replace('%s', JSON.stringify(id))));
-      reply.raw.once('finish', () => f.source.discard(id));
+      const file = source.file(id);
+      if (!file) return sendError(reply, new BulwarkError('not_found', source.missing(id)));
+      reply.raw.once('finish', () => source.discard(id));
       return reply
-        .header('content-type', f.type)
+        .header('content-type', source.contentType)
         .header('content-length', file.size)
-        .header('content-disposition', `attachment; filename="${f.name(id)}"`)
+        .header('content-disposition', `attachment; filename="${source.fileName(id)}"`)
         .header('cache-control', 'no-store')
         .send(createReadStream(file.path));
     });

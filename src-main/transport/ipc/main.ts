@@ -1,20 +1,12 @@
 // transport/ipc (main side): serves the contract to the renderer over Electron IPC.
 // Input and output are parsed by Core with the same schemas as over HTTP.
 import type { IpcMain, WebContents } from 'electron';
-import { BulwarkError, DOWNLOAD_KINDS, type DownloadKind, type IpcReply, type StreamMessage } from '../../contract/index.js';
+import { BulwarkError, DOWNLOAD_KINDS, isDownloadKind, type IpcReply, type StreamMessage } from '../../contract/index.js';
 import type { Core } from '../../system/system.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { IPC_CALL, IPC_EVENT, IPC_SAVE_DOWNLOAD } from './channels.js';
-
-/** Where each kind of download waits, and what the admin is told when it no longer does. */
-function onceFiles(core: Core): Record<DownloadKind, { file(id: string): { path: string } | null | undefined; discard(id: string): void; defaultName: string; missing: string }> {
-  return {
-    bundles: { file: (id) => core.bundles.archive(id), discard: (id) => core.bundles.discard(id), defaultName: 'bundle.tar.gz', missing: 'that bundle is no longer waiting to be saved (each is kept an hour, once); export it again' },
-    backups: { file: (id) => core.backups.file(id), discard: (id) => core.backups.discard(id), defaultName: 'bulwark.bulwark-backup', missing: 'that backup is no longer waiting to be saved (each is kept an hour, once); make it again' },
-  };
-}
 
 /**
  * `isTrustedSender` rejects frames that are not our own UI (a navigated-away or injected frame).
@@ -24,11 +16,11 @@ export function serveIpc(core: Core, ipc: IpcMain, isTrustedSender: (url: string
   const untrusted = (): IpcReply => ({ ok: false, error: new BulwarkError('unauthorized', 'calls are accepted from the Bulwark UI only').toBody() });
   ipc.handle(IPC_SAVE_DOWNLOAD, async (event, kind: unknown, id: unknown, fileName: unknown): Promise<IpcReply> => {
     if (!isTrustedSender(event.senderFrame?.url ?? '')) return untrusted();
-    const source = kind === 'bundles' || kind === 'backups' ? onceFiles(core)[kind] : undefined;
-    if (!source) return { ok: false, error: BulwarkError.field('kind', `"${String(kind)}" is not a download; use ${DOWNLOAD_KINDS.join(' or ')}`).toBody() };
+    if (!isDownloadKind(kind)) return { ok: false, error: BulwarkError.field('kind', `"${String(kind)}" is not a download; use ${DOWNLOAD_KINDS.join(' or ')}`).toBody() };
+    const source = core.downloads[kind];
     const file = typeof id === 'string' ? source.file(id) : null;
-    if (!file) return { ok: false, error: new BulwarkError('not_found', source.missing).toBody() };
-    const path = await choosePath(typeof fileName === 'string' && /^[A-Za-z0-9._-]+$/.test(fileName) ? fileName : source.defaultName);
+    if (!file) return { ok: false, error: new BulwarkError('not_found', source.missing(String(id))).toBody() };
+    const path = await choosePath(typeof fileName === 'string' && /^[A-Za-z0-9._-]+$/.test(fileName) ? fileName : source.fileName(String(id)));
     if (path === null) return { ok: true, data: null };
     try {
       // It holds secrets: readable by the admin alone, also when it replaces a file.

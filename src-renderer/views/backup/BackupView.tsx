@@ -16,7 +16,7 @@ export function BackupView() {
   const [repeat, setRepeat] = useState('');
   const [mismatch, setMismatch] = useState(false);
   const [done, setDone] = useState<{ made: BackupMade; saved: string | null } | null>(null);
-  const [saveError, setSaveError] = useState<string | null>(null);
+  const [saveError, setSaveError] = useState<{ made: BackupMade; message: string } | null>(null);
   const history = usePolled(() => api.call('events.list', { kind: 'core.backed_up', newest: true, limit: 10 }), 30_000, [api]);
 
   const save = async (made: BackupMade) => {
@@ -24,7 +24,7 @@ export function BackupView() {
     try {
       setDone({ made, saved: await api.saveDownload('backups', made.id, made.fileName) });
     } catch (err) {
-      setSaveError((err as Error).message);
+      setSaveError({ made, message: (err as Error).message });
     }
   };
   const run = async () => {
@@ -43,8 +43,8 @@ export function BackupView() {
     <section className="backup-page" data-testid="backup-page">
       <h2>Backup</h2>
       <p className="muted">
-        A backup is all of Core: its database (locations, hosts, gateways, devices, the CA that the agents trust, the audit trail) with its secret key and API token, sealed with
-        your passphrase. Core keeps serving while it is made. It brings Core back on any machine, and the agents accept the restored Core, since it has the same CA.
+        A backup is all of Core: its database (locations, hosts, gateways, devices, the CA that the agents trust, the audit trail) with its secret key and, when Core is served,
+        its API token, sealed with your passphrase. Core keeps serving while it is made. It brings Core back on any machine, and the agents accept the restored Core, since it has the same CA.
       </p>
       <form className="card form" data-testid="backup-form" onSubmit={(e) => f.submit(e, run)}>
         <Field form={f} name="passphrase" label="Passphrase" hint="At least 12 characters. Keep it apart from the file: without it the backup cannot be opened; with both, anyone has your VPN's keys">
@@ -63,7 +63,14 @@ export function BackupView() {
         <button type="submit" disabled={f.busy || passphrase === ''} data-testid="backup-submit">
           {f.busy ? 'Making the backup…' : 'Make backup'}
         </button>
-        <FormError message={saveError} testid="backup-save-error" />
+        {saveError ? (
+          <p className="form-error" role="alert" data-testid="backup-save-error">
+            The backup was made, but not saved: {saveError.message}.{' '}
+            <button type="button" className="link" onClick={() => void save(saveError.made)} data-testid="backup-save-retry">
+              Try again
+            </button>
+          </p>
+        ) : null}
         {done ? <BackupDone made={done.made} saved={done.saved} onSaveAgain={() => void save(done.made)} /> : null}
       </form>
       <div className="card">

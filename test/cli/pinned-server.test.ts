@@ -76,7 +76,7 @@ describe('the CLI and a Core with a certificate it pins', () => {
     }
     const unpinned = await runCli(['--server', server.url, '--token-file', tokenFile, 'location', 'list']);
     expect(unpinned.code).not.toBe(0);
-    expect(unpinned.stderr).toMatch(/cannot reach Bulwark at https:\/\/127\.0\.0\.1:\d+ \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID)\)/);
+    expect(unpinned.stderr).toMatch(/the certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted here \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID)\); pin it with --fingerprint SHA256/);
   });
 
   test('the event stream is pinned too', async () => {

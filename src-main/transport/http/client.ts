@@ -23,6 +23,24 @@ export interface HttpClientOptions {
   pin?: Pin;
 }
 
+/** TLS errors that mean the certificate was not trusted, as Node names them. */
+const UNTRUSTED = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/** A failed connection, said as what to do about it: a server not running, or a certificate not trusted here. */
+function unreachable(url: string, err: unknown): BulwarkError {
+  if (err instanceof BulwarkError) return err;
+  const e = err as NodeJS.ErrnoException & { errors?: { code?: string }[] };
+  const cause = e.code ?? e.errors?.[0]?.code ?? e.message;
+  if (UNTRUSTED.test(cause)) {
+    return new BulwarkError(
+      'unavailable',
+      `the certificate of ${url} is not trusted here (${cause}); pin it with --fingerprint SHA256 (bulwark serve prints it when it starts), or trust its CA with NODE_EXTRA_CA_CERTS=FILE`,
+      { cause: err },
+    );
+  }
+  return new BulwarkError('unavailable', `cannot reach Bulwark at ${url} (${cause}); is "bulwark serve" running?`, { cause: err });
+}
+
 export class HttpClient implements ContractClient {
   constructor(private readonly opts: HttpClientOptions) {}
 
@@ -71,10 +89,7 @@ export class HttpClient implements ContractClient {
         req.end(payload);
       });
     } catch (err) {
-      if (err instanceof BulwarkError) throw err;
-      const e = err as NodeJS.ErrnoException & { errors?: { code?: string }[] };
-      const cause = e.code ?? e.errors?.[0]?.code ?? e.message;
-      throw new BulwarkError('unavailable', `cannot reach Bulwark at ${this.opts.url} (${cause}); is "bulwark serve" running?`, { cause: err });
+      throw unreachable(this.opts.url, err);
     }
     let body: unknown;
     try {
@@ -124,7 +139,7 @@ export class HttpClient implements ContractClient {
         r.on('end', () => (Number.isFinite(expected) && n !== expected ? reject(new BulwarkError('unavailable', `the ${what} download stopped after ${n} of ${expected} bytes; make it again`)) : resolve(n)));
         r.on('error', reject);
       });
-      req.on('error', (err) => reject(err instanceof BulwarkError ? err : new BulwarkError('unavailable', `cannot reach Bulwark at ${this.opts.url} (${(err as NodeJS.ErrnoException).code ?? err.message})`, { cause: err })));
+      req.on('error', (err) => reject(unreachable(this.opts.url, err)));
       req.end();
     });
   }

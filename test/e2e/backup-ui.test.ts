@@ -3,12 +3,11 @@
 // browser downloads the backup, the page says what it holds, and the list of backups shows it.
 // `bulwark restore` opens the downloaded file with the passphrase, and a Core started on the
 // restored data dir has the location and device made before it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
-import { runCli, startChild, startInProcess, UI_DIR } from '../helpers/server.js';
+import { runCli, startChild, startInProcess, tempDir, UI_DIR } from '../helpers/server.js';
 
 const missing = browserMissing();
 if (missing && process.env.CI === 'true') throw new Error(`browser tests cannot run: ${missing}`);
@@ -18,8 +17,8 @@ const PASSPHRASE = 'correct horse battery staple';
 describe.skipIf(missing !== null)('backup in Chromium', () => {
   test('made from the Backup page, downloaded, and restored by the CLI', async () => {
     await using srv = await startInProcess({ uiDir: UI_DIR });
-    const work = mkdtempSync(join(tmpdir(), 'bulwark-backup-ui-'));
-    await using _work = { [Symbol.asyncDispose]: async () => rmSync(work, { recursive: true, force: true }) };
+    using tmp = tempDir('bulwark-backup-ui-');
+    const work = tmp.dir;
     await srv.client.call('locations.create', { name: 'hq', network: '10.72.0.0/24', endpoint: 'vpn.example.com' });
     await srv.client.call('devices.add', { location: 'hq', name: 'anna' });
     const backups = async () => (await srv.client.call('events.list', { kind: 'core.backed_up' })).length;

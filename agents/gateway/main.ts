@@ -22,12 +22,16 @@ import { SerialQueue } from './serial.js';
 import { GatewayState } from './state.js';
 import { TakeoverReports } from './takeover.js';
 import { VrrpRoles } from './vrrp-role.js';
+import { makeNotifyFifo } from './vrrp.js';
 
 runAgent(async () => {
   const { config, sha256, path } = loadConfig(GatewayAgentConfig);
   const startedAt = new Date().toISOString();
   const stateDir = stateDirectory('gateway');
   const state = GatewayState.load(stateDir, (err) => log('state file problem', { error: err.message }), nowS());
+  // keepalived starts once this process has (After=), maybe before the bring-up is done: the FIFO
+  // is there for it from the start, so it is the agent's, which keepalived never removes.
+  if (config.keepalivedFifo) await makeNotifyFifo(config.keepalivedFifo).catch((err: Error) => log("cannot make keepalived's notify FIFO yet", { error: err.message }));
   const { mode, failures } = await bringUp(config.locations, state);
 
   const endpointsFile = `${stateDir}/endpoints.json`;

@@ -2,11 +2,12 @@
 // keepalived's notify FIFO, writes the data-plane health keepalived tracks, sends WireGuard's
 // packets from the floating IP, and removes a floating IP that a dead keepalived left behind.
 import { execFile } from 'node:child_process';
-import { existsSync, openSync, constants as fs } from 'node:fs';
+import { existsSync, fstatSync, openSync, statSync, constants as fs } from 'node:fs';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { KEEPALIVED_PID_FILE } from '../../src-main/contract/host-layout.js';
 import type { VrrpRole } from '../../src-main/contract/index.js';
+import { log } from '../shared/agent.js';
 import { livePid } from '../shared/pid.js';
 
 const run = promisify(execFile);
@@ -20,22 +21,77 @@ export function parseNotifyLine(line: string): { instance: string; role: VrrpRol
   return { instance: m[1]!, role: m[2] === 'DELETED' ? 'STOP' : (m[2] as VrrpRole) };
 }
 
+/** The FIFO's inode now, or null when the path names no FIFO. */
+function fifoInode(path: string): number | null {
+  try {
+    const st = statSync(path);
+    return st.isFIFO() ? st.ino : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes keepalived's notify FIFO if it is not there, so that it is the agent's, which keepalived
+ * never removes. keepalived starts beside the agent and makes one too when it finds none: if it
+ * did so first (mkfifo then fails), its FIFO is the one to read.
+ */
+export async function makeNotifyFifo(path: string): Promise<void> {
+  if (existsSync(path)) return;
+  try {
+    await run('mkfifo', ['-m', '0600', path]);
+  } catch (err) {
+    if (fifoInode(path) === null) throw err;
+  }
+}
+
 /**
  * Reads keepalived's notify FIFO, creating it first. Opened read-write so that neither side
  * blocks while the other is absent (keepalived restarts, or starts before us).
+ *
+ * A keepalived that found no FIFO makes one, and removes it when it exits or reloads; the next
+ * keepalived makes another. A reader still holding the first would hear no role change again
+ * (a takeover then goes unmeasured, a drill unanswered). So the path is checked every
+ * `followMs`: when it names another FIFO, or none (then the agent makes it), the reader moves
+ * to it. What keepalived wrote meanwhile waits in the new FIFO and is read then.
  */
-export async function readNotifyFifo(path: string, onLine: (line: string) => void): Promise<() => void> {
-  if (!existsSync(path)) await run('mkfifo', ['-m', '0600', path]);
-  const fd = openSync(path, fs.O_RDWR | fs.O_NONBLOCK);
-  const pipe = new Socket({ fd, readable: true, writable: false });
+export async function readNotifyFifo(path: string, onLine: (line: string) => void, followMs = 1000): Promise<() => void> {
   let rest = '';
-  pipe.on('data', (chunk) => {
-    const lines = (rest + chunk.toString('utf8')).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) if (l.trim()) onLine(l);
-  });
-  pipe.on('error', () => undefined);
-  return () => pipe.destroy();
+  const open = async (): Promise<{ pipe: Socket; ino: number | null }> => {
+    await makeNotifyFifo(path);
+    const fd = openSync(path, fs.O_RDWR | fs.O_NONBLOCK);
+    const pipe = new Socket({ fd, readable: true, writable: false });
+    pipe.on('data', (chunk) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) onLine(l);
+    });
+    pipe.on('error', () => undefined);
+    return { pipe, ino: fstatSync(fd).ino };
+  };
+  let current = await open();
+  let moving = false;
+  const timer = setInterval(() => {
+    if (moving || fifoInode(path) === current.ino) return;
+    moving = true;
+    log("keepalived's notify FIFO was replaced: reading the new one", { fifo: path });
+    open().then(
+      (next) => {
+        current.pipe.destroy();
+        current = next;
+        moving = false;
+      },
+      (err: Error) => {
+        log("cannot open keepalived's new notify FIFO; trying again", { fifo: path, error: err.message });
+        moving = false;
+      },
+    );
+  }, followMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    current.pipe.destroy();
+  };
 }
 
 const addressOf = (vip: string) => vip.slice(0, vip.indexOf('/'));

@@ -90,7 +90,10 @@ describe.skipIf(missing !== null)('the topology on real hosts', () => {
     await page.getByTestId(`word-gateway:${master}`).filter({ hasText: 'backup' }).waitFor({ timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 3000)); // the returned gateway learns where the laptop is (Core relays it)
     const drill = await cli('failover', 'drill', 'ha');
-    expect(drill.code, drill.stdout + drill.stderr).toBe(0);
+    // A failed drill names the gateways' side of it: their agents' and keepalived's last minute.
+    const journals = () =>
+      [master, other].map((h) => `--- ${h}\n${lab.exec(h, ['sh', '-c', "journalctl --since -60s --no-pager -o short-precise | grep -E 'keepalived|bulwark' | tail -60"]).stdout}`).join('\n');
+    expect(drill.code, drill.stdout + drill.stderr + (drill.code === 0 ? '' : journals())).toBe(0);
     expect(drill.stdout).toMatch(new RegExp(`^${master} took the floating IP from ${other} at \\S+; 1 of 1 clients back: median \\d+ ms, slowest \\d+ ms\\.$`, 'm'));
     console.log(drill.stdout.trim());
     await page.getByTestId(`vip-gateway:${master}`).waitFor();

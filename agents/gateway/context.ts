@@ -16,6 +16,11 @@ export class CoreLink {
   send(m: AgentMessage): void {
     this.current?.send(m);
   }
+
+  /** A heartbeat now, if linked (see ControlLink.beat). */
+  beat(): void {
+    this.current?.beat();
+  }
 }
 
 export interface GatewayContext {

@@ -53,7 +53,7 @@ runAgent(async () => {
   const endpointsTimer = setInterval(saveEndpoints, 5000);
 
   const takeovers = new TakeoverReports(`${stateDir}/takeovers.json`, ctx.core);
-  const vrrp = new VrrpRoles(ctx, takeovers);
+  const vrrp = new VrrpRoles(ctx, takeovers, () => ctx.core.beat());
   const health = new DataPlaneHealth(config.locations, failures, (loc, problem) => vrrp.afterCheck(loc, problem));
   await health.check();
   const stopHealthChecks = health.every(2000, (pausedMs) => vrrp.afterPause(pausedMs));

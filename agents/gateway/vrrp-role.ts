@@ -2,6 +2,9 @@
 // what follows from it: a new master starts fresh handshakes to its clients from the floating
 // IP; a backup drops its clients' sessions. After each health check it writes the file
 // keepalived tracks and removes a floating IP that a dead (or demoted) keepalived left here.
+// A change of role or of the address is told to Core at once (changed), not at the next
+// heartbeat or health check: otherwise Core would show, for a second or two after every
+// takeover, two holders (a split brain) or none.
 import { writeFileSync } from 'node:fs';
 import type { AgentMessage, GatewayLocationConfig } from '../../src-main/contract/index.js';
 import { log } from '../shared/agent.js';
@@ -69,6 +72,8 @@ export class VrrpRoles {
   constructor(
     private readonly ctx: Pick<GatewayContext, 'locations' | 'state' | 'serial' | 'endpoints'>,
     private readonly reports: TakeoverReports,
+    /** Told when what view() returns changed, so the agent can send a heartbeat now. */
+    private readonly changed: () => void = () => undefined,
   ) {
     const vrrp = [...ctx.locations.values()].filter(hasVrrp);
     this.roles = new Map(vrrp.map((l) => [l.name, { role: null, holdsVip: false, track: null, strayChecks: 0, drillUntil: 0, healthy: true }]));
@@ -87,6 +92,7 @@ export class VrrpRoles {
     // keepalived tracks this file: a gateway whose WireGuard is down gives up (or never takes) the floating IP.
     v.healthy = !problem;
     this.writeTrack(loc, v, v.healthy && Date.now() >= v.drillUntil);
+    const before = `${v.role}/${v.holdsVip}`;
     v.holdsVip = await holdsVip(loc.vrrp.interface, loc.vrrp.vip);
     const inferred = inferredRole(v.role, v.holdsVip, () => keepalivedAlive());
     if (inferred) {
@@ -104,6 +110,7 @@ export class VrrpRoles {
         log('cannot remove a floating IP left by a dead keepalived', { location: loc.name, error: (err as Error).message });
       }
     }
+    if (`${v.role}/${v.holdsVip}` !== before) this.changed();
   }
 
   private writeTrack(loc: VrrpLocation, v: RoleState, healthy: boolean): void {
@@ -171,6 +178,23 @@ export class VrrpRoles {
     const action = roleAction(was, n.role);
     if (action === 'takeover') void this.takeover(loc, performance.now());
     else if (action === 'standDown') void this.standDown(loc, n.role);
+    void this.settleHold(loc, v);
+  }
+
+  /**
+   * After keepalived told a role: whether the address is here now, told to Core at once.
+   * keepalived adds (or removes) the address around the time it tells, so this looks again for
+   * up to half a second until the address agrees with the role. Outside the serial queue: the
+   * view must not wait behind a peers change.
+   */
+  private async settleHold(loc: VrrpLocation, v: RoleState): Promise<void> {
+    const role = v.role;
+    for (let i = 0; i < 50; i++) {
+      v.holdsVip = await holdsVip(loc.vrrp.interface, loc.vrrp.vip);
+      if (v.role !== role || v.holdsVip === (role === 'MASTER')) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.changed();
   }
 
   /**

@@ -17,6 +17,8 @@ import { log } from './agent.js';
 /** A welcomed link to Core: how to send on it, and how often Core wants the per-peer counters. */
 export interface ControlLink {
   send: (m: AgentMessage) => void;
+  /** A heartbeat now, besides the regular ones: for news Core should not wait a beat for (a VRRP role change). */
+  beat: () => void;
   statsMs: number;
 }
 
@@ -130,10 +132,10 @@ export async function startControl(o: ControlOptions): Promise<() => Promise<voi
       }
       if (msg.type === 'welcome') {
         if (timer) clearInterval(timer);
-        const beat = () => ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy(), ...(o.vrrp ? { vrrp: o.vrrp() } : {}), ...(o.balancer ? { balancer: o.balancer() } : {}), ...(o.edge ? { edge: o.edge() } : {}) } satisfies AgentMessage));
+        const beat = () => ws.readyState === ws.OPEN && ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy(), ...(o.vrrp ? { vrrp: o.vrrp() } : {}), ...(o.balancer ? { balancer: o.balancer() } : {}), ...(o.edge ? { edge: o.edge() } : {}) } satisfies AgentMessage));
         beat();
         timer = setInterval(beat, msg.heartbeatMs);
-        o.onLink?.({ send: (m) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m)), statsMs: msg.statsMs });
+        o.onLink?.({ send: (m) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m)), beat, statsMs: msg.statsMs });
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'heartbeat', seq: ++seq, healthy: o.healthy() } satisfies AgentMessage));
       } else if (msg.type === 'certificate') {

@@ -89,14 +89,20 @@ describe.skipIf(missing !== null)('the topology on real hosts', () => {
     expect(reapplied.code, reapplied.stdout + reapplied.stderr).toBe(0);
     await page.getByTestId(`word-gateway:${master}`).filter({ hasText: 'backup' }).waitFor({ timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 3000)); // the returned gateway learns where the laptop is (Core relays it)
+    // Watch what Core says through the drill: the address moves from one holder to the other, and
+    // at no moment are both said to hold it (a split brain is a critical problem on the map).
+    const watched = watchHolders(srv);
     const drill = await cli('failover', 'drill', 'ha');
+    await page.getByTestId(`vip-gateway:${master}`).waitFor();
+    const { splitBrain, noHolderMs } = await watched.stop();
+    console.log(`through the drill: ${noHolderMs} ms with no holder shown, ${splitBrain} samples with two`);
     // A failed drill names the gateways' side of it: their agents' and keepalived's last minute.
     const journals = () =>
       [master, other].map((h) => `--- ${h}\n${lab.exec(h, ['sh', '-c', "journalctl --since -60s --no-pager -o short-precise | grep -E 'keepalived|bulwark' | tail -60"]).stdout}`).join('\n');
     expect(drill.code, drill.stdout + drill.stderr + (drill.code === 0 ? '' : journals())).toBe(0);
     expect(drill.stdout).toMatch(new RegExp(`^${master} took the floating IP from ${other} at \\S+; 1 of 1 clients back: median \\d+ ms, slowest \\d+ ms\\.$`, 'm'));
     console.log(drill.stdout.trim());
-    await page.getByTestId(`vip-gateway:${master}`).waitFor();
+    expect(splitBrain, 'samples of topology.get that said both gateways hold the address').toBe(0);
     await until('the drill in the history', async () => (await srv.client.call('failover.history', { location: 'ha' }))[0]?.drill === true, 5000);
     // (One short ping: lab.exec blocks this process, and with it the in-process Core's links.)
     expect(lab.exec('client', ['ping', '-c', '1', '-W', '1', TUNNEL_GATEWAY]).code).toBe(0);
@@ -106,3 +112,29 @@ describe.skipIf(missing !== null)('the topology on real hosts', () => {
     expect(errors).toEqual([]);
   }, 300_000);
 });
+
+/** Samples topology.get every 20 ms until stopped: how often two gateways held ha's address, and for how long none did. */
+function watchHolders(srv: Awaited<ReturnType<typeof startInProcess>>) {
+  let stopped = false;
+  let splitBrain = 0;
+  let noHolderMs = 0;
+  const loop = (async () => {
+    let last = performance.now();
+    while (!stopped) {
+      const t = await srv.client.call('topology.get', {});
+      const holders = t.locations.find((l) => l.name === 'ha')?.failover?.holders ?? [];
+      const now = performance.now();
+      if (holders.length > 1) splitBrain += 1;
+      if (holders.length === 0) noHolderMs += now - last;
+      last = now;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return { splitBrain, noHolderMs: Math.round(noHolderMs) };
+    },
+  };
+}

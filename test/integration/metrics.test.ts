@@ -38,8 +38,11 @@ describe('/metrics', () => {
         expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
         return res.text();
       };
-      await until('both gateways in the metrics', async () => metricValue(await scrape(), 'bulwark_gateway_healthy{host="gwb"}') === 0);
-      const text = await scrape();
+      // Each scripted agent beats on its own timer: wait until one scrape has both new beats.
+      const text = await until('both gateways in the metrics', async () => {
+        const t = await scrape();
+        return metricValue(t, 'bulwark_gateway_healthy{host="gwb"}') === 0 && metricValue(t, 'bulwark_gateway_holds_vip{host="gwa",location="ha"}') === 1 ? t : null;
+      });
       expect(metricValue(text, 'bulwark_location_vip_holders{location="ha"}')).toBe(1);
       expect(metricValue(text, 'bulwark_location_gateways_unseen{location="ha"}')).toBe(0);
       expect(metricValue(text, 'bulwark_gateway_holds_vip{host="gwa",location="ha"}')).toBe(1);
